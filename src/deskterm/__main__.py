@@ -1,0 +1,5 @@
+"""Entry point for ``python -m deskterm``."""
+
+from deskterm.cli import main
+
+raise SystemExit(main())

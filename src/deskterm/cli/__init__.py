@@ -1,0 +1,72 @@
+"""The ``deskterm`` command line: parse arguments, run one command, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from deskterm.cli.context import CliContext
+from deskterm.cli.parser import build_parser
+from deskterm.domain.errors import DesktermError
+
+Command = Callable[[CliContext, argparse.Namespace], int]
+
+
+def _not_yet(what: str) -> Command:
+    def run(ctx: CliContext, args: argparse.Namespace) -> int:
+        raise DesktermError(f"{what} is not yet available in this version")
+
+    return run
+
+
+def _commands() -> dict[str, Command]:
+    from deskterm.cli import action_commands as act
+    from deskterm.cli import admin_commands as admin
+    from deskterm.cli import import_commands as imp
+    from deskterm.cli import read_commands as read
+
+    return {
+        "tui": _not_yet("the inbox TUI"),
+        "demo": _not_yet("`deskterm demo`"),
+        "sync": _not_yet("`deskterm sync`"),
+        "tickets": read.cmd_tickets,
+        "show": read.cmd_show,
+        "search": read.cmd_search,
+        "reply": act.cmd_reply,
+        "import": imp.cmd_import_mbox,
+        "doctor": admin.cmd_doctor,
+        "secret": admin.cmd_secret_set,
+        "config": admin.cmd_config_check,
+        "tag": act.cmd_tag,
+        "untag": act.cmd_untag,
+        "assign": act.cmd_assign,
+        "close": act.cmd_status,
+        "reopen": act.cmd_status,
+        "unsnooze": act.cmd_status,
+        "snooze": act.cmd_snooze,
+        "spam": act.cmd_spam,
+        "merge": act.cmd_merge,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run deskterm; returns the exit code (0 ok, 1 runtime failure, 2 usage/config error)."""
+    args = build_parser().parse_args(argv)
+    ctx = CliContext(config_path=args.config)
+    command = _commands()[args.command or "tui"]
+    try:
+        return command(ctx, args)
+    except DesktermError as exc:
+        sys.stderr.write(f"deskterm: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("deskterm: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # `deskterm tickets | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        ctx.close()

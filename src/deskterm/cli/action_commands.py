@@ -1,0 +1,95 @@
+"""Ticket actions from the command line: tag, assign, close, snooze, spam, merge, notes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from deskterm.cli.context import CliContext
+from deskterm.domain.errors import DesktermError
+from deskterm.domain.when import parse_when
+
+
+def _done(message: str, changed: bool) -> int:
+    sys.stdout.write(message + ("" if changed else " (no change)") + "\n")
+    return 0
+
+
+def cmd_tag(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Add tags to a ticket."""
+    from deskterm.services import tickets
+
+    added = tickets.add_tags(ctx.store, args.ticket_id, args.tags, ctx.actor())
+    return _done(f"ticket {args.ticket_id}: tagged {' '.join(added) or '-'}", bool(added))
+
+
+def cmd_untag(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Remove tags from a ticket."""
+    from deskterm.services import tickets
+
+    removed = tickets.remove_tags(ctx.store, args.ticket_id, args.tags, ctx.actor())
+    return _done(f"ticket {args.ticket_id}: untagged {' '.join(removed) or '-'}", bool(removed))
+
+
+def cmd_assign(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Assign a ticket to an agent (me, none or an email)."""
+    from deskterm.services import tickets
+
+    who = {"me": ctx.user_email(), "none": None}.get(args.assignee.lower(), args.assignee)
+    changed = tickets.assign(ctx.store, args.ticket_id, who, ctx.actor())
+    return _done(f"ticket {args.ticket_id}: assigned to {who or 'nobody'}", changed)
+
+
+def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:
+    """close / reopen / unsnooze."""
+    from deskterm.services import tickets
+
+    action = {"close": tickets.close, "reopen": tickets.reopen, "unsnooze": tickets.unsnooze}
+    changed = action[args.command](ctx.store, args.ticket_id, ctx.actor())
+    past = {"close": "closed", "reopen": "reopened", "unsnooze": "unsnoozed"}[args.command]
+    return _done(f"ticket {args.ticket_id}: {past}", changed)
+
+
+def cmd_snooze(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Snooze a ticket until a time."""
+    from deskterm.services import tickets
+
+    until = parse_when(" ".join(args.until))
+    tickets.snooze(ctx.store, args.ticket_id, until, ctx.actor())
+    local = until.astimezone()
+    return _done(f"ticket {args.ticket_id}: snoozed until {local:%a %Y-%m-%d %H:%M %Z}", True)
+
+
+def cmd_spam(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Mark or unmark spam."""
+    from deskterm.services import tickets
+
+    changed = tickets.set_spam(ctx.store, args.ticket_id, not args.undo, ctx.actor())
+    return _done(f"ticket {args.ticket_id}: {'not ' if args.undo else ''}spam", changed)
+
+
+def cmd_merge(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Merge two tickets."""
+    from deskterm.services import tickets
+
+    survivor = tickets.merge(
+        ctx.store, args.ticket_id, args.other_id, ctx.actor(), allow_other_customer=args.force
+    )
+    merged = args.other_id if survivor == args.ticket_id else args.ticket_id
+    return _done(f"ticket {merged} merged into ticket {survivor}", True)
+
+
+def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Reply (not yet available) or add an internal note (--note)."""
+    from deskterm.services import tickets
+
+    if not args.note:
+        raise DesktermError(
+            "sending replies is not yet available (it arrives with the email channel);"
+            " use --note for an internal note"
+        )
+    if args.body is None:
+        raise DesktermError("--macro and --editor are not yet available; use --body TEXT")
+    note_id = tickets.add_note(ctx.store, args.ticket_id, args.body, ctx.actor())
+    sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
+    return 0

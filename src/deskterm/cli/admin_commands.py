@@ -1,0 +1,92 @@
+"""``doctor``, ``secret set`` and ``config check``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+from urllib.parse import urlsplit
+
+from deskterm.cli.context import CliContext
+from deskterm.domain.errors import DesktermError, UsageError
+
+
+def cmd_config_check(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Validate the config and say where it came from."""
+    config = ctx.config
+    where = str(config.source) if config.source else "no config file (built-in defaults)"
+    sys.stdout.write(
+        f"{where}: ok — {len(config.channels)} channel(s), {len(config.stores)} store(s),"
+        f" store at {config.store_url_safe()}\n"
+    )
+    return 0
+
+
+def cmd_secret_set(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Store a secret in the system keyring (value read from the terminal or stdin)."""
+    from deskterm.secrets import set_keyring_secret
+
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"secret for {args.name}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise UsageError("empty secret: nothing stored")
+    backend = set_keyring_secret(args.name, value)
+    sys.stdout.write(f"stored secret {args.name!r} in {backend}\n")
+    return 0
+
+
+def _tcp_check(host: str, port: int, timeout: float = 5.0) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+
+
+def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Check config, credentials, connectivity and store health; exit 1 on any failure."""
+    from deskterm.config import EmailChannel
+    from deskterm.secrets import describe, resolve_secret
+
+    problems = 0
+
+    def report(ok: bool, what: str, detail: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        sys.stdout.write(f"{'ok  ' if ok else 'FAIL'}  {what}{': ' + detail if detail else ''}\n")
+
+    config = ctx.config
+    report(True, "config", str(config.source or "no config file (built-in defaults)"))
+    try:
+        db = ctx.read
+        integrity = db.all("PRAGMA quick_check")[0][0] if db.dialect == "sqlite" else "ok"
+        counts = db.all("SELECT (SELECT count(*) FROM ticket), (SELECT count(*) FROM message)")[0]
+        report(
+            integrity == "ok",
+            "store",
+            f"{config.store_url_safe()} — {counts[0]} tickets, {counts[1]} messages,"
+            f" integrity {integrity}",
+        )
+    except DesktermError as exc:
+        report(False, "store", str(exc))
+    for channel in config.channels:
+        for key, ref in channel.secret_refs():
+            try:
+                resolve_secret(ref, what=f"channels {channel.name!r}.{key}")
+                report(True, f"{channel.name}: {key}", describe(ref))
+            except DesktermError as exc:
+                report(False, f"{channel.name}: {key}", str(exc))
+        if isinstance(channel, EmailChannel):
+            for label, server in (("imap", channel.imap), ("smtp", channel.smtp)):
+                error = _tcp_check(server.host, server.port)
+                report(error is None, f"{channel.name}: {label}", error or f"{server.host}:{server.port} reachable")
+        else:
+            url = urlsplit(channel.base_url)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            error = _tcp_check(url.hostname or "", port)
+            report(error is None, f"{channel.name}: api", error or f"{url.hostname}:{port} reachable")
+    sys.stdout.write("all checks passed\n" if not problems else f"{problems} problem(s) found\n")
+    return 1 if problems else 0

@@ -1,0 +1,78 @@
+"""Output helpers: JSON on stdout, terminal-safe tables for people."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from deskterm.domain.text import one_line, terminal_safe
+
+
+def print_json(data: Any) -> None:
+    """UTF-8 JSON on stdout (the ``--json`` contract)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def age(iso: str | None, now: datetime | None = None) -> str:
+    """A compact age like ``5m``, ``3h``, ``2d``, ``7w`` for an ISO UTC timestamp."""
+    if not iso:
+        return "-"
+    then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False) -> None:
+    """One line per ticket, cut to the terminal width; untrusted text made inert."""
+    width = shutil.get_terminal_size((120, 24)).columns
+    for ticket in tickets:
+        status = "spam" if ticket["spam"] else ("snoozed" if ticket["snoozed_until"] else ticket["status"])
+        customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
+        tags = " ".join(f"#{tag}" for tag in ticket["tags"])
+        line = (
+            f"{ticket['id']:>6}  {status:<7} {age(ticket['last_message_at']):>4}  "
+            f"{one_line(ticket['channel'], 12):<12} {one_line(customer, 22):<22} "
+            f"{one_line(ticket['subject'] or '(no subject)')} {one_line(tags)}"
+        )
+        sys.stdout.write(one_line(line, width) + "\n")
+        if snippets and ticket.get("snippet"):
+            sys.stdout.write("        " + one_line(ticket["snippet"], width - 8) + "\n")
+
+
+def print_ticket(ticket: dict[str, Any]) -> None:
+    """A ticket and its conversation as readable text."""
+    out = sys.stdout
+    customer = ticket["customer"]
+    out.write(f"Ticket {ticket['id']}: {one_line(ticket['subject'] or '(no subject)')}\n")
+    out.write(
+        f"Status: {ticket['status']}"
+        + (f" (snoozed until {ticket['snoozed_until']})" if ticket["snoozed_until"] else "")
+        + (" [spam]" if ticket["spam"] else "")
+        + f"   Channel: {one_line(ticket['channel'])} ({ticket['channel_type']})\n"
+    )
+    out.write(
+        f"Customer: {one_line(customer['name'] or '-')}"
+        f" {one_line(' '.join(customer['handles']))}\n"
+    )
+    if ticket["tags"]:
+        out.write("Tags: " + " ".join(one_line(t) for t in ticket["tags"]) + "\n")
+    if ticket["assignee"]:
+        out.write(f"Assignee: {one_line(ticket['assignee'])}\n")
+    for message in ticket["messages"]:
+        label = {"in": "from", "out": "to customer, by", "note": "NOTE by"}[message["direction"]]
+        out.write(f"\n--- {message['sent_at']}  {label} {one_line(message['author'] or message['author_handle'])}")
+        if message["parse_status"] != "ok":
+            out.write(f"  [parse {message['parse_status']}: {one_line(message['parse_error'], 80)}]")
+        out.write("\n")
+        out.write(terminal_safe(message["body_text"]).rstrip() + "\n")
+        for attachment in message["attachments"]:
+            out.write(
+                f"    [attachment] {one_line(attachment['filename'])}"
+                f" ({attachment['content_type']}, {attachment['size']} bytes)\n"
+            )

@@ -1,0 +1,118 @@
+"""The argparse command tree (names are a public contract: DESIGN.md "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from deskterm import __version__
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
+    return value
+
+
+def _ticket_id(text: str) -> int:
+    try:
+        return int(text.lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ticket ids are numbers, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``deskterm`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="deskterm",
+        description="A keyboard-driven helpdesk inbox for the terminal.",
+        epilog="Run `deskterm COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file to use")
+    parser.add_argument("--version", action="version", version=f"deskterm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="self-contained demo with local servers and seeded mail")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR")
+    demo.add_argument("--no-tui", action="store_true", help="run only the sync part")
+
+    sync = sub.add_parser("sync", help="headless sync daemon")
+    sync.add_argument("--once", action="store_true", help="one pass, print a summary, exit")
+    sync.add_argument("--channel", metavar="NAME", help="only this channel")
+
+    tickets = sub.add_parser("tickets", help="list tickets of a view or query")
+    scope = tickets.add_mutually_exclusive_group()
+    scope.add_argument("--view", metavar="NAME", help="system or saved view (default: Inbox)")
+    scope.add_argument("--query", metavar="Q", help="a query in the query language")
+    tickets.add_argument("--limit", type=_positive, default=50, metavar="N")
+    tickets.add_argument("--offset", type=int, default=0, metavar="N", help=argparse.SUPPRESS)
+    tickets.add_argument("--json", action="store_true", help="JSON array on stdout")
+
+    show = sub.add_parser("show", help="one ticket with its conversation")
+    show.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    show.add_argument("--json", action="store_true")
+
+    search = sub.add_parser("search", help="search tickets with the query language")
+    search.add_argument("query", metavar="QUERY", nargs="+")
+    search.add_argument("--limit", type=_positive, default=50, metavar="N")
+    search.add_argument("--json", action="store_true")
+
+    reply = sub.add_parser("reply", help="reply to a ticket (or add an internal note)")
+    reply.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    body = reply.add_mutually_exclusive_group(required=True)
+    body.add_argument("--body", metavar="TEXT")
+    body.add_argument("--macro", metavar="NAME")
+    body.add_argument("--editor", action="store_true", help="compose in $EDITOR")
+    reply.add_argument("--note", action="store_true", help="internal note: never sent")
+
+    imp = sub.add_parser("import", help="import messages from a file")
+    imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
+    mbox = imp_sub.add_parser("mbox", help="import an mbox file (safe to re-run)")
+    mbox.add_argument("path", type=Path, metavar="PATH")
+    mbox.add_argument("--channel", metavar="NAME", help="email channel to file messages under")
+    mbox.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    sub.add_parser("doctor", help="check config, credentials, connectivity and store health")
+
+    secret = sub.add_parser("secret", help="manage secrets in the system keyring")
+    secret_sub = secret.add_subparsers(dest="secret_action", metavar="ACTION", required=True)
+    secret_set = secret_sub.add_parser("set", help="store a secret under NAME (read from stdin)")
+    secret_set.add_argument("name", metavar="NAME")
+
+    config = sub.add_parser("config", help="configuration helpers")
+    config_sub = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    config_sub.add_parser("check", help="validate the config file and say where it is")
+
+    _add_ticket_actions(sub)
+    return parser
+
+
+def _add_ticket_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, help_text in (("tag", "add tags"), ("untag", "remove tags")):
+        cmd = sub.add_parser(name, help=f"{help_text} to/from a ticket")
+        cmd.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+        cmd.add_argument("tags", nargs="+", metavar="TAG")
+    assign = sub.add_parser("assign", help="assign a ticket (`none` to unassign, `me` for you)")
+    assign.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    assign.add_argument("assignee", metavar="EMAIL|me|none")
+    for name, help_text in (
+        ("close", "close a ticket"),
+        ("reopen", "reopen a ticket"),
+        ("unsnooze", "end a snooze now"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    snooze = sub.add_parser("snooze", help="close a ticket until a time (2d, mon 9:00, ...)")
+    snooze.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    snooze.add_argument("until", nargs="+", metavar="WHEN")
+    spam = sub.add_parser("spam", help="mark a ticket as spam (--undo to unmark)")
+    spam.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    spam.add_argument("--undo", action="store_true")
+    merge = sub.add_parser("merge", help="merge two tickets; the older one survives")
+    merge.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
+    merge.add_argument("other_id", type=_ticket_id, metavar="OTHER_ID")
+    merge.add_argument("--force", action="store_true", help="allow different customers")

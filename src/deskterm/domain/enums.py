@@ -1,0 +1,53 @@
+"""Enumerations with stable string values used in the store, the CLI and --json."""
+
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Who a message goes to: from the customer, to the customer, or nobody (note)."""
+
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class TicketStatus(StrEnum):
+    """A ticket is open or closed; snoozing is closed with a ``snoozed_until`` time."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ChannelType(StrEnum):
+    """The kinds of channel deskterm can talk to."""
+
+    EMAIL = "email"
+    TIKTOKSHOP = "tiktokshop"
+    SHOPEE = "shopee"
+    LAZADA = "lazada"
+
+
+class IdentityKind(StrEnum):
+    """The kinds of handle one customer can be known by."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    BUYER = "buyer"  # a marketplace buyer id; ``scope`` names the channel type
+
+
+class ParseStatus(StrEnum):
+    """How well a raw message could be understood; raw bytes are always kept."""
+
+    OK = "ok"
+    PARTIAL = "partial"  # some headers or parts were broken but text was recovered
+    FAILED = "failed"  # nothing could be parsed beyond the raw bytes
+
+
+class OutboxState(StrEnum):
+    """Delivery states of an outbox row (reliability.md item 12)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"

@@ -1,0 +1,57 @@
+"""Errors that carry a one-line message for the user and a process exit code."""
+
+
+class DesktermError(Exception):
+    """Base for every error meant to be shown to the user as one line."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(DesktermError):
+    """The user asked for something malformed (bad argument, bad query, missing file)."""
+
+    exit_code = 2
+
+
+class ConfigError(DesktermError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    exit_code = 2
+
+
+class SecretError(DesktermError):
+    """A secret could not be resolved; the message says what to do."""
+
+    exit_code = 2
+
+
+class NotFoundError(DesktermError):
+    """A named thing (ticket, channel, view) does not exist."""
+
+    exit_code = 1
+
+
+class StoreError(DesktermError):
+    """The store could not be opened, migrated or written."""
+
+    exit_code = 1
+
+
+class QueryError(UsageError):
+    """A query could not be parsed; ``position`` is the 0-based offset of the fault."""
+
+    def __init__(self, message: str, query: str, position: int) -> None:
+        self.query = query
+        self.position = position
+        super().__init__(f"query error at column {position + 1}: {message}")
+
+    def pointer(self) -> str:
+        """Two lines showing the query and a caret under the fault."""
+        return f"  {self.query}\n  {' ' * self.position}^"

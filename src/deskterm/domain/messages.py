@@ -1,0 +1,60 @@
+"""Normalised inbound messages: what every channel adapter hands to ingest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from deskterm.domain.enums import IdentityKind, ParseStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One participant: a display name and a handle (email address, buyer id or phone)."""
+
+    name: str
+    handle: str
+    kind: IdentityKind = IdentityKind.EMAIL
+
+    def label(self) -> str:
+        """``Name <handle>`` or just the handle when there is no name."""
+        return f"{self.name} <{self.handle}>" if self.name else self.handle
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentData:
+    """An attachment's bytes and metadata as found in the message."""
+
+    filename: str  # already made safe for display and for disk (see channels.email.mime)
+    content_type: str
+    content: bytes
+    inline: bool = False
+    content_id: str = ""
+
+
+@dataclass(slots=True)
+class InboundMessage:
+    """A message as a channel adapter understood it, before it becomes store rows.
+
+    ``external_id`` is the channel's own id (Message-ID for email); it is NOT unique in the
+    wild, so ingest dedupes on ``(external_id, content_hash)``.
+    """
+
+    external_id: str
+    content_hash: str
+    subject: str
+    sender: Party
+    recipients: list[Party] = field(default_factory=list)
+    cc: list[Party] = field(default_factory=list)
+    reply_to: list[Party] = field(default_factory=list)
+    sent_at: datetime | None = None  # UTC, naive; None when the source had no usable date
+    body_text: str = ""
+    body_html_text: str = ""  # the HTML part converted to text, sanitised, links kept as text
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    attachments: list[AttachmentData] = field(default_factory=list)
+    raw: bytes = b""
+    parse_status: ParseStatus = ParseStatus.OK
+    parse_error: str = ""
+    auto_submitted: bool = False  # Auto-Submitted / Precedence: bulk / list mail (RFC 3834)
+    headers: dict[str, str] = field(default_factory=dict)  # a few useful ones, decoded

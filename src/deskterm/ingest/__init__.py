@@ -1,0 +1,1 @@
+"""Ingest: turn one normalised inbound message into store rows in one transaction."""

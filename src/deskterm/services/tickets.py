@@ -1,0 +1,321 @@
+"""Ticket use cases: tag, assign, close/reopen, snooze, notes, merge, spam."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select, update
+
+from deskterm.domain.enums import Direction, TicketStatus
+from deskterm.domain.errors import NotFoundError, UsageError
+from deskterm.domain.text import clean_stored_text
+from deskterm.services.actor import Actor, ensure_agent
+from deskterm.store.engine import Store
+from deskterm.store.search_index import reindex_ticket
+from deskterm.store.tables import (
+    Agent,
+    Event,
+    Message,
+    Outbox,
+    Tag,
+    ThreadRef,
+    Ticket,
+    TicketTag,
+    utcnow,
+)
+
+_TAG_RE = re.compile(r"^[^\s,\"()]+$")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load_ticket(session: Session, ticket_id: int) -> Ticket:
+    """The ticket with ``ticket_id`` (merged tickets included), or NotFoundError."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFoundError(f"no ticket with id {ticket_id}")
+    return ticket
+
+
+def log_event(
+    session: Session, ticket_id: int | None, actor: Actor, kind: str, **data: Any
+) -> None:
+    """Append one event (the log is never updated or deleted)."""
+    session.add(
+        Event(ticket_id=ticket_id, agent_id=actor.agent_id, actor=actor.label, kind=kind, data=data)
+    )
+
+
+def normalize_tag(name: str) -> str:
+    """Tags are lower-case single words (``vip``, ``order/late``); anything else is refused."""
+    tag = name.strip().lower()
+    if not tag or not _TAG_RE.match(tag):
+        raise UsageError(f"invalid tag {name!r}: use one word without spaces, commas or quotes")
+    return tag
+
+
+def _touched(ticket: Ticket) -> None:
+    ticket.updated_at = utcnow()
+
+
+def _ticket_action(
+    store: Store, ticket_id: int, actor: Actor, change: Callable[[Session, Ticket], bool]
+) -> bool:
+    with store.write() as session:
+        ticket = load_ticket(session, ticket_id)
+        changed = change(session, ticket)
+        if changed:
+            _touched(ticket)
+            session.add(ticket)
+        return changed
+
+
+def add_tags(store: Store, ticket_id: int, names: Iterable[str], actor: Actor) -> list[str]:
+    """Add tags (created on first use); returns the ones that were new on this ticket."""
+    tags = [normalize_tag(name) for name in names]
+    added: list[str] = []
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        for name in dict.fromkeys(tags):
+            tag = session.exec(select(Tag).where(Tag.name == name)).first()
+            if tag is None:
+                tag = Tag(name=name)
+                session.add(tag)
+                session.flush()
+            assert tag.id is not None and ticket.id is not None
+            if session.get(TicketTag, (ticket.id, tag.id)) is None:
+                session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id))
+                log_event(session, ticket.id, actor, "tag.added", tag=name)
+                added.append(name)
+        if added:
+            session.flush()
+            reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+        return bool(added)
+
+    _ticket_action(store, ticket_id, actor, change)
+    return added
+
+
+def remove_tags(store: Store, ticket_id: int, names: Iterable[str], actor: Actor) -> list[str]:
+    """Remove tags; returns the ones the ticket actually had."""
+    tags = [normalize_tag(name) for name in names]
+    removed: list[str] = []
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        for name in dict.fromkeys(tags):
+            tag = session.exec(select(Tag).where(Tag.name == name)).first()
+            link = None if tag is None else session.get(TicketTag, (ticket.id, tag.id))
+            if link is not None:
+                session.delete(link)
+                log_event(session, ticket.id, actor, "tag.removed", tag=name)
+                removed.append(name)
+        if removed:
+            session.flush()
+            reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+        return bool(removed)
+
+    _ticket_action(store, ticket_id, actor, change)
+    return removed
+
+
+def assign(store: Store, ticket_id: int, assignee_email: str | None, actor: Actor) -> bool:
+    """Assign to the agent with ``assignee_email`` (created on first use), or unassign (None)."""
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        agent: Agent | None = None
+        if assignee_email:
+            if "@" not in assignee_email:
+                raise UsageError(f"assignee must be an email address, got {assignee_email!r}")
+            agent = ensure_agent(session, email=assignee_email)
+        new_id = agent.id if agent else None
+        if ticket.assignee_id == new_id:
+            return False
+        ticket.assignee_id = new_id
+        log_event(
+            session,
+            ticket.id,
+            actor,
+            "ticket.assigned" if agent else "ticket.unassigned",
+            assignee=agent.email if agent else None,
+        )
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def close(store: Store, ticket_id: int, actor: Actor) -> bool:
+    """Close the ticket (and end any snooze)."""
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        if ticket.status == TicketStatus.CLOSED and ticket.snoozed_until is None:
+            return False
+        ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", None, utcnow()
+        log_event(session, ticket.id, actor, "ticket.closed")
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def reopen(store: Store, ticket_id: int, actor: Actor) -> bool:
+    """Reopen a closed or snoozed ticket."""
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        if ticket.status == TicketStatus.OPEN:
+            return False
+        ticket.status, ticket.snoozed_until = "open", None
+        log_event(session, ticket.id, actor, "ticket.reopened")
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def snooze(store: Store, ticket_id: int, until: datetime, actor: Actor) -> bool:
+    """Close the ticket until ``until``; it reopens then, or when the customer writes."""
+    until = _aware(until)
+    if until <= utcnow():
+        raise UsageError(f"snooze time {until:%Y-%m-%d %H:%M} UTC is in the past")
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", until, utcnow()
+        log_event(session, ticket.id, actor, "ticket.snoozed", until=until.isoformat())
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def unsnooze(store: Store, ticket_id: int, actor: Actor) -> bool:
+    """End a snooze now: the ticket reopens."""
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        if ticket.snoozed_until is None:
+            return False
+        ticket.status, ticket.snoozed_until = "open", None
+        log_event(session, ticket.id, actor, "ticket.unsnoozed")
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def wake_snoozed(store: Store, actor: Actor, now: datetime | None = None) -> list[int]:
+    """Reopen every ticket whose snooze has ended; returns their ids."""
+    now = _aware(now or utcnow())
+    with store.write() as session:
+        due = session.exec(
+            select(Ticket).where(
+                col(Ticket.snoozed_until).is_not(None), col(Ticket.snoozed_until) <= now
+            )
+        ).all()
+        for ticket in due:
+            ticket.status, ticket.snoozed_until = "open", None
+            _touched(ticket)
+            session.add(ticket)
+            log_event(session, ticket.id, actor, "snooze.ended")
+        return [ticket.id for ticket in due if ticket.id is not None]
+
+
+def set_spam(store: Store, ticket_id: int, spam: bool, actor: Actor) -> bool:
+    """Mark (or unmark) a ticket as spam: a view, never a deletion."""
+
+    def change(session: Session, ticket: Ticket) -> bool:
+        if ticket.spam == spam:
+            return False
+        ticket.spam = spam
+        log_event(session, ticket.id, actor, "ticket.spam" if spam else "ticket.not_spam")
+        return True
+
+    return _ticket_action(store, ticket_id, actor, change)
+
+
+def add_note(store: Store, ticket_id: int, body: str, actor: Actor) -> int:
+    """Add an internal note (never sent); returns the new message id."""
+    text = clean_stored_text(body).strip()
+    if not text:
+        raise UsageError("a note needs some text")
+    with store.write() as session:
+        ticket = load_ticket(session, ticket_id)
+        agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
+        now = utcnow()
+        note = Message(
+            ticket_id=ticket_id,
+            channel_id=ticket.channel_id,
+            direction=Direction.NOTE.value,
+            author=agent.name if agent else actor.label,
+            author_handle=agent.email if agent else "",
+            author_search=f"{agent.name} {agent.email}" if agent else actor.label,
+            body_text=text,
+            external_id=f"note-{uuid.uuid4()}",
+            sent_at=now,
+            received_at=now,
+            agent_id=actor.agent_id,
+        )
+        session.add(note)
+        ticket.message_count += 1
+        ticket.last_message_at = max(_aware(ticket.last_message_at), now)
+        _touched(ticket)
+        session.add(ticket)
+        session.flush()
+        log_event(session, ticket_id, actor, "note.added", message_id=note.id)
+        assert note.id is not None
+        return note.id
+
+
+def merge(
+    store: Store, first_id: int, second_id: int, actor: Actor, *, allow_other_customer: bool = False
+) -> int:
+    """Merge two tickets into the older one; returns the surviving ticket's id."""
+    if first_id == second_id:
+        raise UsageError("cannot merge a ticket into itself")
+    with store.write() as session:
+        a, b = load_ticket(session, first_id), load_ticket(session, second_id)
+        for ticket in (a, b):
+            if ticket.merged_into_id is not None:
+                raise UsageError(
+                    f"ticket {ticket.id} was already merged into {ticket.merged_into_id}"
+                )
+        if a.customer_id != b.customer_id and not allow_other_customer:
+            raise UsageError(
+                f"tickets {a.id} and {b.id} belong to different customers;"
+                " link the customers first or pass --force"
+            )
+        survivor, merged = (
+            (a, b) if (_aware(a.created_at), a.id) <= (_aware(b.created_at), b.id) else (b, a)
+        )
+        assert survivor.id is not None and merged.id is not None
+        _move_rows(session, merged.id, survivor.id)
+        survivor.message_count += merged.message_count
+        survivor.last_message_at = max(
+            _aware(survivor.last_message_at), _aware(merged.last_message_at)
+        )
+        survivor.created_at = min(_aware(survivor.created_at), _aware(merged.created_at))
+        if merged.status == TicketStatus.OPEN:
+            survivor.status, survivor.snoozed_until = "open", None
+        survivor.spam = survivor.spam and merged.spam
+        merged.merged_into_id, merged.message_count = survivor.id, 0
+        merged.status = "closed"
+        for ticket in (survivor, merged):
+            _touched(ticket)
+            session.add(ticket)
+        session.flush()
+        log_event(session, survivor.id, actor, "ticket.merged", merged=merged.id)
+        log_event(session, merged.id, actor, "ticket.merged_into", into=survivor.id)
+        reindex_ticket(session, survivor.id)
+        reindex_ticket(session, merged.id)
+        return survivor.id
+
+
+def _move_rows(session: Session, from_id: int, to_id: int) -> None:
+    for table in (Message, ThreadRef, Outbox):
+        session.execute(
+            update(table).where(col(table.ticket_id) == from_id).values(ticket_id=to_id)
+        )
+    have = set(session.exec(select(TicketTag.tag_id).where(TicketTag.ticket_id == to_id)).all())
+    for link in session.exec(select(TicketTag).where(TicketTag.ticket_id == from_id)).all():
+        if link.tag_id not in have:
+            session.add(TicketTag(ticket_id=to_id, tag_id=link.tag_id))
+        session.delete(link)

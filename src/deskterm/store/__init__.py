@@ -1,0 +1,1 @@
+"""The store: SQLModel tables, engine, migrations, search and read queries."""

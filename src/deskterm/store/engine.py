@@ -1,0 +1,160 @@
+"""Open the store: SQLAlchemy engines with SQLite pragmas, BEGIN IMMEDIATE writes, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, create_engine
+
+from deskterm.domain.errors import StoreError
+from deskterm.store.schema_version import HEAD_REVISION
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens its own transactions lazily and never BEGINs before a SELECT;
+    # turn that off so the "begin" hook below controls BEGIN (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    # FULL: a commit lost on power failure could mean a second send from the outbox.
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _make_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args=_connect_args(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # A read that upgrades to a write gets SQLITE_BUSY regardless of busy_timeout;
+        # taking the write lock up front makes writers queue instead (reliability.md 11).
+        begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _do_begin(conn: Any) -> None:
+            conn.exec_driver_sql(begin_sql)
+
+    return engine
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    return {}
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None for other dialects / in-memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+@dataclass
+class Store:
+    """An open store: a read engine and a write engine over the same database."""
+
+    url: str
+    read_engine: Engine
+    write_engine: Engine
+    data_dir: Path
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.read_engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction (BEGIN IMMEDIATE on SQLite), committed on exit."""
+        with Session(self.write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            yield session
+
+    def attachments_dir(self) -> Path:
+        """Where attachment content lives, content-addressed by sha256."""
+        return self.data_dir / "attachments"
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.read_engine.dispose()
+        self.write_engine.dispose()
+
+
+def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) -> Store:
+    """Open (creating and migrating when needed) the store at ``url``.
+
+    ``data_dir`` holds the blob store; it defaults to the SQLite file's directory.
+    """
+    db_path = sqlite_path(url)
+    if db_path is not None:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{db_path.parent}: cannot create store directory: {exc}") from exc
+    if data_dir is None:
+        data_dir = db_path.parent if db_path is not None else Path.cwd()
+    try:
+        store = Store(
+            url=url,
+            read_engine=_make_engine(url, immediate=False),
+            write_engine=_make_engine(url, immediate=True),
+            data_dir=data_dir,
+        )
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"{_safe_url(url)}: cannot open store: {exc}") from exc
+    if migrate:
+        try:
+            ensure_schema(store)
+        except (OperationalError, sqlite3.Error) as exc:
+            raise StoreError(f"{_safe_url(url)}: cannot open store: {exc.args[0]}") from exc
+    return store
+
+
+def _safe_url(url: str) -> str:
+    # Never print a password embedded in a database URL.
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def current_revision(store: Store) -> str | None:
+    """The schema revision recorded in the database, or None when it has none."""
+    from sqlalchemy import inspect, text
+
+    with store.read_engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return None if row is None else str(row[0])
+
+
+def ensure_schema(store: Store) -> None:
+    """Upgrade the schema to HEAD with Alembic when it is behind (cheap when it is current)."""
+    if current_revision(store) == HEAD_REVISION:
+        return
+    from deskterm.store.migrate import upgrade_to_head
+
+    upgrade_to_head(store.write_engine)

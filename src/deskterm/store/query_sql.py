@@ -1,0 +1,213 @@
+"""Compile a parsed query (domain.query_ast) into one SQL boolean expression over tickets.
+
+The output is plain SQL text with named bind parameters so that the fast read path
+(store.reader, plain DB-API) and SQLAlchemy sessions can both run it. Full-text terms use
+SQLite FTS5; other dialects fall back to case-insensitive LIKE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from deskterm.domain.query_ast import And, DateRange, MatchAll, Node, Not, Or, Term
+
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+# Which FTS table and column (None: every column) a text field searches.
+_MESSAGE_COLUMNS = {None: None, "from": "author_search", "to": "recipients", "body": "body_text"}
+_LIKE_COLUMNS = {
+    "from": ("m.author_search",),
+    "to": ("m.recipients",),
+    "body": ("m.body_text",),
+    None: ("m.body_text", "m.author_search", "m.recipients"),
+}
+
+
+@dataclass
+class SqlFragment:
+    """A SQL boolean expression over ``ticket AS t`` and its bind parameters."""
+
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def datetime_param(moment: datetime, dialect: str) -> Any:
+    """A datetime as the driver must receive it to compare with stored values."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).strftime(SQLITE_DATETIME) if dialect == "sqlite" else moment
+
+
+def fts_phrase(value: str, *, prefix: bool = False) -> str:
+    """``value`` as one FTS5 string token (quotes doubled), optionally a prefix query."""
+    quoted = '"' + value.replace('"', '""') + '"'
+    return quoted + ("*" if prefix else "")
+
+
+def mentions_spam(node: Node) -> bool:
+    """True when the query asks about spam itself (then spam is not excluded)."""
+    if isinstance(node, Term):
+        return node.field == "status" and node.value == "spam"
+    if isinstance(node, Not):
+        return mentions_spam(node.operand)
+    if isinstance(node, And | Or):
+        return any(mentions_spam(child) for child in node.operands)
+    return False
+
+
+class QueryCompiler:
+    """Turns a query tree into SQL; one instance per compiled query."""
+
+    def __init__(self, dialect: str, *, me_agent_id: int | None = None) -> None:
+        self.dialect = dialect
+        self.me_agent_id = me_agent_id
+        self.params: dict[str, Any] = {}
+
+    def compile(self, node: Node, *, exclude_spam: bool = True) -> SqlFragment:
+        """The WHERE expression for ``node`` (merged tickets are always excluded)."""
+        sql = self._node(node)
+        guards = ["t.merged_into_id IS NULL"]
+        if exclude_spam and not mentions_spam(node):
+            guards.append(f"t.spam = {self._bind(False)}")
+        return SqlFragment(" AND ".join([*guards, f"({sql})"]), self.params)
+
+    def _bind(self, value: Any) -> str:
+        name = f"q{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def _node(self, node: Node) -> str:
+        if isinstance(node, MatchAll):
+            return "1=1"
+        if isinstance(node, Not):
+            return f"NOT ({self._node(node.operand)})"
+        if isinstance(node, And):
+            return " AND ".join(f"({self._node(child)})" for child in node.operands)
+        if isinstance(node, Or):
+            return " OR ".join(f"({self._node(child)})" for child in node.operands)
+        if isinstance(node, DateRange):
+            return self._date(node)
+        return self._term(node)
+
+    def _date(self, node: DateRange) -> str:
+        bounds = []
+        if node.start is not None:
+            bounds.append(f"m.sent_at >= {self._bind(datetime_param(node.start, self.dialect))}")
+        if node.end is not None:
+            bounds.append(f"m.sent_at < {self._bind(datetime_param(node.end, self.dialect))}")
+        if not bounds:
+            return "1=1"
+        return f"t.id IN (SELECT m.ticket_id FROM message m WHERE {' AND '.join(bounds)})"
+
+    def _term(self, term: Term) -> str:
+        if term.field in (None, "from", "to", "body", "subject"):
+            return self._text(term)
+        value = term.value
+        match term.field:
+            case "tag":
+                return (
+                    "t.id IN (SELECT tt.ticket_id FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
+                    f" WHERE g.name = {self._bind(value)})"
+                )
+            case "status":
+                return self._status(value)
+            case "channel":
+                return (
+                    "t.channel_id IN (SELECT c.id FROM channel c"
+                    f" WHERE lower(c.name) = {self._bind(value)})"
+                )
+            case "assignee":
+                return self._assignee(value)
+            case "intent":
+                return (
+                    f"(lower(t.intent) = {self._bind(value)}"
+                    f" OR lower(t.intent) LIKE {self._bind(_like_escape(value) + '/%')} ESCAPE '\\')"
+                )
+            case "sentiment":
+                pattern = self._bind("% " + _like_escape(value) + " %")
+                return f"(' ' || lower(t.sentiments) || ' ') LIKE {pattern} ESCAPE '\\'"
+            case "language":
+                return f"lower(t.language) = {self._bind(value)}"
+            case "store":
+                return f"lower(t.store) = {self._bind(value)}"
+            case "priority":
+                return f"t.priority = {self._bind(value)}"
+            case "id":
+                return f"t.id = {self._bind(int(value))}"
+            case "customer":
+                return self._customer(value)
+            case "has":
+                return (
+                    "EXISTS (SELECT 1 FROM message m WHERE m.ticket_id = t.id"
+                    f" AND m.has_attachments = {self._bind(True)})"
+                )
+        raise ValueError(f"no SQL for field {term.field!r}")  # the parser rejects these first
+
+    def _status(self, value: str) -> str:
+        if value == "spam":
+            return f"t.spam = {self._bind(True)}"
+        if value == "snoozed":
+            return f"(t.status = {self._bind('closed')} AND t.snoozed_until IS NOT NULL)"
+        return f"t.status = {self._bind(value)}"
+
+    def _assignee(self, value: str) -> str:
+        if value == "none":
+            return "t.assignee_id IS NULL"
+        if value == "me":
+            if self.me_agent_id is None:
+                return "1=0"  # no local agent yet: nothing is assigned to "me"
+            return f"t.assignee_id = {self._bind(self.me_agent_id)}"
+        bound = self._bind(value)
+        return (
+            "t.assignee_id IN (SELECT a.id FROM agent a"
+            f" WHERE lower(a.email) = {bound} OR lower(a.name) = {bound})"
+        )
+
+    def _customer(self, value: str) -> str:
+        exact = self._bind(value)
+        like = self._bind("%" + _like_escape(value) + "%")
+        return (
+            "t.customer_id IN (SELECT i.customer_id FROM customeridentity i"
+            f" WHERE i.value = {exact}"
+            f" UNION SELECT c.id FROM customer c WHERE lower(c.name) LIKE {like} ESCAPE '\\')"
+        )
+
+    def _text(self, term: Term) -> str:
+        if self.dialect == "sqlite":
+            return self._fts(term)
+        return self._like(term)
+
+    def _fts(self, term: Term) -> str:
+        phrase = fts_phrase(term.value, prefix=term.prefix)
+        if term.field == "subject":
+            return f"t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {self._bind('subject : ' + phrase)})"
+        column = _MESSAGE_COLUMNS[term.field]
+        query = phrase if column is None else f"{column} : {phrase}"
+        in_messages = (
+            "t.id IN (SELECT m.ticket_id FROM message m WHERE m.id IN"
+            f" (SELECT rowid FROM message_fts WHERE message_fts MATCH {self._bind(query)}))"
+        )
+        if term.field is not None:
+            return in_messages
+        in_ticket = (
+            f"t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {self._bind(phrase)})"
+        )
+        return f"({in_messages} OR {in_ticket})"
+
+    def _like(self, term: Term) -> str:
+        pattern = self._bind("%" + _like_escape(term.value.lower()) + "%")
+        if term.field == "subject":
+            return f"lower(t.subject) LIKE {pattern} ESCAPE '\\'"
+        columns = _LIKE_COLUMNS[term.field]
+        tests = " OR ".join(f"lower({column}) LIKE {pattern} ESCAPE '\\'" for column in columns)
+        in_messages = f"t.id IN (SELECT m.ticket_id FROM message m WHERE {tests})"
+        if term.field is not None:
+            return in_messages
+        return f"({in_messages} OR lower(t.subject) LIKE {pattern} ESCAPE '\\')"
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

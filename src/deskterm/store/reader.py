@@ -1,0 +1,213 @@
+"""Read queries shared by the CLI and the TUI: ticket lists, one ticket, search snippets."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from deskterm.domain.errors import NotFoundError
+from deskterm.domain.query_ast import And, Node, Not, Or, Term
+from deskterm.store.query_sql import QueryCompiler, SqlFragment
+from deskterm.store.readdb import ReadDb, iso_utc
+
+_TICKET_COLUMNS = """
+    t.id, t.subject, t.status, t.snoozed_until, t.spam, ch.name, ch.type,
+    t.customer_id, cu.name, a.email, a.name, t.message_count, t.created_at,
+    t.last_message_at, t.priority, t.store, t.intent, t.sentiments, t.language
+"""
+_TICKET_FROM = """
+    FROM ticket t
+    JOIN channel ch ON ch.id = t.channel_id
+    LEFT JOIN customer cu ON cu.id = t.customer_id
+    LEFT JOIN agent a ON a.id = t.assignee_id
+"""
+
+
+def agent_id_for(db: ReadDb, email: str) -> int | None:
+    """The agent row id of ``email`` (the local user), if it exists yet."""
+    if not email:
+        return None
+    rows = db.all("SELECT id FROM agent WHERE email = :e", {"e": email.lower()})
+    return int(rows[0][0]) if rows else None
+
+
+def compile_query(db: ReadDb, node: Node, *, me_agent_id: int | None) -> SqlFragment:
+    """The WHERE fragment for ``node`` in this database's dialect."""
+    return QueryCompiler(db.dialect, me_agent_id=me_agent_id).compile(node)
+
+
+def list_tickets(
+    db: ReadDb, where: SqlFragment, *, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Tickets matching ``where``, newest activity first, as ``tickets --json`` items."""
+    params = dict(where.params, _limit=limit, _offset=offset)
+    rows = db.all(
+        f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE {where.sql}"
+        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT :_limit OFFSET :_offset",
+        params,
+    )
+    return _ticket_dicts(db, rows)
+
+
+def count_tickets(db: ReadDb, where: SqlFragment) -> int:
+    """How many tickets match ``where`` (live counts in the sidebar)."""
+    rows = db.all(f"SELECT count(*) FROM ticket t WHERE {where.sql}", where.params)
+    return int(rows[0][0])
+
+
+def get_ticket(db: ReadDb, ticket_id: int) -> dict[str, Any]:
+    """One ticket with its messages oldest first, as ``show --json``."""
+    rows = db.all(f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE t.id = :id", {"id": ticket_id})
+    if not rows:
+        raise NotFoundError(f"no ticket with id {ticket_id}")
+    ticket = _ticket_dicts(db, rows)[0]
+    merged = db.all("SELECT merged_into_id FROM ticket WHERE id = :id", {"id": ticket_id})
+    ticket["merged_into"] = merged[0][0]
+    ticket["messages"] = ticket_messages(db, ticket_id)
+    return ticket
+
+
+def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
+    """A ticket's messages, oldest first, each with its attachments' metadata."""
+    rows = db.all(
+        "SELECT id, direction, author, author_handle, body_text, body_html_text, sent_at,"
+        " external_id, subject, parse_status, parse_error, auto_submitted"
+        " FROM message WHERE ticket_id = :id ORDER BY sent_at, id",
+        {"id": ticket_id},
+    )
+    ids = [row[0] for row in rows]
+    attachments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for message_id, filename, content_type, size, sha in _in_query(
+        db,
+        "SELECT message_id, filename, content_type, size, sha256 FROM attachment"
+        " WHERE message_id IN ({ids}) ORDER BY id",
+        ids,
+    ):
+        attachments[message_id].append(
+            {"filename": filename, "content_type": content_type, "size": size, "sha256": sha}
+        )
+    return [
+        {
+            "id": row[0],
+            "direction": row[1],
+            "author": row[2],
+            "author_handle": row[3],
+            "body_text": row[4] or row[5],
+            "sent_at": iso_utc(row[6]),
+            "external_id": row[7],
+            "subject": row[8],
+            "parse_status": row[9],
+            "parse_error": row[10],
+            "auto_submitted": bool(row[11]),
+            "attachments": attachments.get(row[0], []),
+        }
+        for row in rows
+    ]
+
+
+def _in_query(db: ReadDb, sql: str, ids: list[Any]) -> list[Any]:
+    if not ids:
+        return []
+    names = {f"i{n}": value for n, value in enumerate(ids)}
+    return db.all(sql.format(ids=", ".join(f":{name}" for name in names)), names)
+
+
+def _ticket_dicts(db: ReadDb, rows: list[Any]) -> list[dict[str, Any]]:
+    ticket_ids = [row[0] for row in rows]
+    customer_ids = sorted({row[7] for row in rows if row[7] is not None})
+    tags: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, name in _in_query(
+        db,
+        "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
+        " WHERE tt.ticket_id IN ({ids}) ORDER BY g.name",
+        ticket_ids,
+    ):
+        tags[ticket_id].append(name)
+    identities: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for customer_id, kind, scope, value in _in_query(
+        db,
+        "SELECT customer_id, kind, scope, value FROM customeridentity"
+        " WHERE customer_id IN ({ids}) ORDER BY id",
+        customer_ids,
+    ):
+        identities[customer_id].append((kind, scope, value))
+    return [_ticket_dict(row, tags[row[0]], identities.get(row[7], [])) for row in rows]
+
+
+def _ticket_dict(
+    row: Any, tags: list[str], identities: list[tuple[str, str, str]]
+) -> dict[str, Any]:
+    emails = [value for kind, _scope, value in identities if kind == "email"]
+    handles = [f"{scope or kind}:{value}" for kind, scope, value in identities]
+    return {
+        "id": row[0],
+        "subject": row[1],
+        "status": row[2],
+        "snoozed_until": iso_utc(row[3]),
+        "spam": bool(row[4]),
+        "channel": row[5],
+        "channel_type": row[6],
+        "customer": {
+            "id": row[7],
+            "name": row[8] or "",
+            "email": emails[0] if emails else None,
+            "handles": handles,
+        },
+        "tags": tags,
+        "assignee": row[9],
+        "assignee_name": row[10],
+        "message_count": row[11],
+        "created_at": iso_utc(row[12]),
+        "last_message_at": iso_utc(row[13]),
+        "priority": row[14],
+        "store": row[15],
+        "intent": row[16],
+        "sentiments": (row[17] or "").split(),
+        "language": row[18],
+    }
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def snippet_terms(node: Node) -> list[str]:
+    """Words and phrases worth highlighting in a snippet (positive free/body terms)."""
+    if isinstance(node, Term) and node.field in (None, "body"):
+        return [node.value]
+    if isinstance(node, And | Or):
+        return [term for child in node.operands for term in snippet_terms(child)]
+    if isinstance(node, Not):
+        return []
+    return []
+
+
+def add_snippets(db: ReadDb, tickets: list[dict[str, Any]], terms: Iterable[str]) -> None:
+    """Give each ticket a one-line ``snippet`` around the first matching term."""
+    wanted = [_fold(term) for term in terms if term]
+    for ticket in tickets:
+        rows = db.all(
+            "SELECT body_text FROM message WHERE ticket_id = :id ORDER BY sent_at DESC, id DESC",
+            {"id": ticket["id"]},
+        )
+        ticket["snippet"] = _best_snippet([str(row[0] or "") for row in rows], wanted)
+
+
+def _best_snippet(bodies: list[str], wanted: list[str], width: int = 100) -> str:
+    for body in bodies:
+        flat = " ".join(body.split())
+        folded = _fold(flat)
+        # Folding can change lengths (ß -> ss); only trust positions when it did not.
+        if len(folded) != len(flat):
+            folded = flat.casefold()
+        for term in wanted:
+            at = folded.find(term)
+            if at >= 0 and len(folded) == len(flat):
+                start = max(at - width // 3, 0)
+                text = flat[start : start + width]
+                return ("…" if start else "") + text + ("…" if start + width < len(flat) else "")
+    first = " ".join(bodies[0].split()) if bodies else ""
+    return first[:width] + ("…" if len(first) > width else "")

@@ -1,0 +1,279 @@
+"""SQLModel tables: the single source of truth for tickets, messages and everything around them.
+
+All datetimes are timezone-aware UTC in Python (SQLModel's UTCDateTime). Columns stay
+dialect-clean (SQLite and PostgreSQL);
+SQLite-only objects (FTS5 tables and their triggers) live in the migrations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC now, the store's time convention."""
+    return datetime.now(UTC)
+
+
+class Agent(SQLModel, table=True):
+    """A person who answers tickets (the local user, teammates on a shared store)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    email: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Channel(SQLModel, table=True):
+    """A configured channel, keyed by its configured name (config creates the row)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    type: str
+    address: str = ""  # email address, or the shop id on a marketplace
+    store: str | None = None  # the commerce store ([[stores]] name) it sells through
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Customer(SQLModel, table=True):
+    """One person, known by one or more identities across channels."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    note: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CustomerIdentity(SQLModel, table=True):
+    """A handle of a customer: email address, phone, or marketplace buyer id."""
+
+    __table_args__ = (UniqueConstraint("kind", "scope", "value", name="uq_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str  # domain.enums.IdentityKind
+    scope: str = ""  # "" for email/phone; the channel type for buyer ids
+    value: str  # normalised: lower-cased email, digits-only phone, buyer id as given
+    display_name: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Ticket(SQLModel, table=True):
+    """A conversation with a customer: status, assignment and automation fields."""
+
+    __table_args__ = (
+        Index("ix_ticket_view", "spam", "status", "last_message_at"),
+        Index("ix_ticket_assignee", "assignee_id", "status", "last_message_at"),
+        Index("ix_ticket_snooze", "snoozed_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    subject: str = ""
+    status: str = "open"  # domain.enums.TicketStatus
+    snoozed_until: datetime | None = None
+    spam: bool = False
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    priority: str = "normal"  # low | normal | high | urgent
+    store: str | None = None  # commerce store the ticket belongs to
+    intent: str | None = None
+    sentiments: str = ""  # space-separated; several may hold at once
+    language: str | None = None
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    message_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_message_at: datetime = Field(default_factory=utcnow, index=True)
+    last_inbound_at: datetime | None = None
+    closed_at: datetime | None = None  # last close; a customer message after it reopens
+
+
+class Message(SQLModel, table=True):
+    """One message in a ticket. Raw bytes live in ``MessageRaw``; files in the blob store."""
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id", "content_hash", name="uq_message_dedupe"),
+        Index("ix_message_ticket_sent", "ticket_id", "sent_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    channel_id: int = Field(foreign_key="channel.id")
+    direction: str  # domain.enums.Direction
+    author: str = ""  # display name
+    author_handle: str = ""  # email address / buyer id / agent email
+    author_search: str = ""  # name + handle, for full-text search
+    recipients: str = ""  # "Name <addr>, ..." of To and Cc
+    subject: str = ""
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    body_html_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    external_id: str = Field(default="", index=True)  # Message-ID / platform message id
+    content_hash: str = ""
+    in_reply_to: str = ""
+    references: str = ""  # space-separated message ids
+    sent_at: datetime = Field(default_factory=utcnow, index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+    parse_status: str = "ok"  # domain.enums.ParseStatus
+    parse_error: str = ""
+    auto_submitted: bool = False
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    has_attachments: bool = False
+
+
+class MessageRaw(SQLModel, table=True):
+    """The original bytes (RFC 822) or JSON of a message, zlib-compressed, kept forever."""
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    format: str = "rfc822"  # rfc822 | json
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    """Attachment metadata; content is stored on disk under its sha256 (content-addressed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    sha256: str
+    inline: bool = False
+    content_id: str = ""
+
+
+class ThreadRef(SQLModel, table=True):
+    """Message-ids seen in a ticket (its own and the ones it references), for threading."""
+
+    __table_args__ = (Index("ix_threadref_lookup", "channel_id", "msgid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    msgid: str
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    is_self: bool = False  # True: a message with this id is in the ticket
+
+
+class Tag(SQLModel, table=True):
+    """A label; tickets carry many."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    color: str | None = None
+
+
+class TicketTag(SQLModel, table=True):
+    """Which tags a ticket carries."""
+
+    __table_args__ = (Index("ix_tickettag_tag", "tag_id", "ticket_id"),)
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True)
+
+
+class SavedView(SQLModel, table=True):
+    """A named query with a sort order, shared or private to one agent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    query: str
+    sort: str = "last_message_at desc"
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")  # None: shared
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Macro(SQLModel, table=True):
+    """A named reply template with optional actions (tags, status, snooze, assign)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    shortcut: str | None = Field(default=None, unique=True)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    actions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Order(SQLModel, table=True):
+    """An order cached from a commerce source, with the time it was fetched."""
+
+    __tablename__ = "shop_order"  # "order" is an SQL keyword
+    __table_args__ = (UniqueConstraint("store", "external_id", name="uq_order_store"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store: str
+    external_id: str
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    email: str = Field(default="", index=True)
+    name: str = ""  # e.g. "#1001"
+    placed_at: datetime | None = None
+    financial_status: str = ""
+    fulfillment_status: str = ""
+    total: str = ""  # decimal as text: exact, dialect-clean
+    currency: str = ""
+    status_url: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where a channel's sync stopped, per scope (IMAP folder, conversation, ...)."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "scope", name="uq_cursor_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    scope: str = ""
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """A reply waiting to be delivered exactly once (reliability.md item 12)."""
+
+    __table_args__ = (Index("ix_outbox_state", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    reply_to_message_id: int | None = Field(default=None, foreign_key="message.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # our stored copy
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    to: str = ""
+    subject: str = ""
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    external_id: str = ""  # Message-ID minted once per row / platform message id once sent
+    state: str = "queued"  # domain.enums.OutboxState
+    attempts: int = 0
+    last_error: str = ""
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """Append-only log: who did what to which ticket, when (metrics and activity)."""
+
+    __table_args__ = (Index("ix_event_ticket", "ticket_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    actor: str = ""  # "agent:<email>", "rule:<name>", "sync:<channel>", "import"
+    kind: str  # e.g. ticket.created, message.received, tag.added, status.closed, merged
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ReadMark(SQLModel, table=True):
+    """Per-agent read state: the ticket is unread when a message is newer than ``read_at``."""
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    read_at: datetime = Field(default_factory=utcnow)

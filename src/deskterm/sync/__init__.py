@@ -1,0 +1,1 @@
+"""Sync: workers that move messages between channels and the store (and the mbox importer)."""

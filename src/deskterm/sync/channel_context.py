@@ -1,0 +1,36 @@
+"""Build the ingest ChannelContext for a configured channel, creating its row on first use."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from deskterm.config import ChannelConfig, EmailChannel
+from deskterm.ingest.context import ChannelContext
+from deskterm.store.channels import ensure_channel
+
+
+def channel_context(session: Session, channel: ChannelConfig) -> ChannelContext:
+    """The store row and threading options for ``channel``."""
+    address = channel.address if isinstance(channel, EmailChannel) else ""
+    row = ensure_channel(
+        session, name=channel.name, type=channel.type, address=address, store=channel.store
+    )
+    assert row.id is not None
+    if isinstance(channel, EmailChannel):
+        return ChannelContext(
+            id=row.id,
+            name=channel.name,
+            type=channel.type,
+            own_addresses=frozenset({channel.address.lower()}),
+            noreply_addresses=frozenset(a.lower() for a in channel.noreply_addresses),
+            gmail_grouping=channel.gmail_grouping,
+            store=channel.store,
+        )
+    return ChannelContext(id=row.id, name=channel.name, type=channel.type, store=channel.store)
+
+
+def adhoc_email_context(session: Session, name: str) -> ChannelContext:
+    """A channel for mail imported without a configured channel (no own address known)."""
+    row = ensure_channel(session, name=name, type="email")
+    assert row.id is not None
+    return ChannelContext(id=row.id, name=name, type="email")
