@@ -251,7 +251,7 @@ class _Lexer:
             return _Token(_Kind.LEAF, start, MatchAll(start))
         colon = word.find(":")
         name = word[:colon]
-        # Field names are ASCII; "10:30", ":)" or a non-ASCII word before a colon is text.
+        # Field names are ASCII; "10:30", ":D" or a non-ASCII word before a colon is text.
         if colon > 0 and name.isascii() and name.isalpha():
             field = name.lower()
             if field in ALL_FIELDS:
