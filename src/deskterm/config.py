@@ -561,15 +561,26 @@ def _syntax_message(exc: tomllib.TOMLDecodeError, text: str, source: Path) -> st
     return f"{source}:{line}:{col}: {match['msg']}"
 
 
+# Our own errors whose message already shows (or must not show) the input.
+_SELF_EXPLAINING = frozenset({"security", "secret_ref", "config", "store"})
+
+Loc = tuple[str | int, ...]
+
+
 def _validation_message(exc: ValidationError, raw: dict[str, Any], source: Path) -> str:
     errors = exc.errors(include_url=False)
-    first = _describe_error(errors[0], raw)
+    # pydantic reports in model-field order; the user reads the file top down,
+    # so the first error shown is the one that comes first in the file.
+    located = sorted(
+        ((_user_loc(tuple(error["loc"]), raw), error) for error in errors),
+        key=lambda pair: _file_order(pair[0], raw),
+    )
+    loc, error = located[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{source}: {first}{more}"
+    return f"{source}: {_describe_error(loc, error, raw)}{more}"
 
 
-def _describe_error(error: ErrorDetails, raw: dict[str, Any]) -> str:
-    loc = tuple(error["loc"])
+def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> str:
     kind = error["type"]
     key_path = _render_loc(loc, raw)
     message = error["msg"]
@@ -604,10 +615,6 @@ def _describe_error(error: ErrorDetails, raw: dict[str, Any]) -> str:
     return f"{key_path}: {message}" if key_path else message
 
 
-# Our own errors whose message already shows (or must not show) the input.
-_SELF_EXPLAINING = frozenset({"security", "secret_ref", "config", "store"})
-
-
 def _show_input(value: Any) -> str | None:
     if isinstance(value, str):
         return repr(one_line(value, 60))
@@ -616,30 +623,69 @@ def _show_input(value: Any) -> str | None:
     return None  # tables and arrays would swamp the one line
 
 
-def _render_loc(loc: tuple[str | int, ...], raw: dict[str, Any]) -> str:
-    """``('channels', 1, 'shopee', 'partner_id')`` -> ``channels[1] "shopee-id".partner_id``."""
-    parts: list[str] = []
+def _child(node: Any, item: str | int) -> Any:
+    if isinstance(item, int):
+        return node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+    return node.get(item) if isinstance(node, dict) else None
+
+
+def _user_loc(loc: Loc, raw: dict[str, Any]) -> Loc:
+    """``loc`` as the user wrote it: without the channel-type level pydantic inserts.
+
+    For a member of the channels union pydantic reports
+    ``('channels', 1, 'shopee', 'partner_id')``; the file has no "shopee" level.
+    """
+    out: list[str | int] = []
     node: Any = raw
-    parent_key: str | int | None = None
     index = 0
     while index < len(loc):
         item = loc[index]
+        out.append(item)
+        node = _child(node, item)
+        if (
+            isinstance(item, int)
+            and out[:1] == ["channels"]
+            and len(out) == 2
+            and index + 1 < len(loc)
+            and isinstance(node, dict)
+            and loc[index + 1] == node.get("type")
+        ):
+            index += 1
+        index += 1
+    return tuple(out)
+
+
+def _file_order(loc: Loc, raw: dict[str, Any]) -> tuple[int, ...]:
+    # tomllib keeps keys in file order; a missing key sorts after its siblings.
+    order: list[int] = []
+    node: Any = raw
+    for item in loc:
+        if isinstance(item, int):
+            order.append(item)
+        elif isinstance(node, dict):
+            keys = list(node)
+            order.append(keys.index(item) if item in keys else len(keys))
+        else:
+            order.append(0)
+        node = _child(node, item)
+    return tuple(order)
+
+
+def _render_loc(loc: Loc, raw: dict[str, Any]) -> str:
+    """``('channels', 1, 'partner_id')`` -> ``channels[1] "shopee-id".partner_id``."""
+    parts: list[str] = []
+    node: Any = raw
+    parent: str | int | None = None
+    for item in loc:
+        node = _child(node, item)
         if isinstance(item, int):
             parts.append(f"[{item}]")
-            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
-            if parent_key in ("channels", "stores") and isinstance(node, dict):
-                name = node.get("name")
-                if isinstance(name, str):
-                    parts.append(" " + _quote(name))
-                # pydantic puts the discriminator's value after the index of a union
-                # member; the user never wrote that level, so it is skipped.
-                if index + 1 < len(loc) and loc[index + 1] == node.get("type"):
-                    index += 1
+            name = node.get("name") if isinstance(node, dict) else None
+            if parent in ("channels", "stores") and isinstance(name, str):
+                parts.append(" " + _quote(name))
         else:
             parts.append(("." if parts else "") + _key(item))
-            node = node.get(item) if isinstance(node, dict) else None
-        parent_key = item
-        index += 1
+        parent = item
     return "".join(parts)
 
 
@@ -655,22 +701,19 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _quote(key)
 
 
-def _parent_model(loc: tuple[str | int, ...], raw: dict[str, Any]) -> type[BaseModel] | None:
+def _parent_model(loc: Loc, raw: dict[str, Any]) -> type[BaseModel] | None:
     """The model that owns the last key of ``loc`` (for "did you mean" suggestions)."""
     model: type[BaseModel] | None = Config
     node: Any = raw
     annotation: Any = None
     for item in loc[:-1]:
         if isinstance(item, int):
-            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
             annotation = _list_item(annotation)
         elif model is not None and item in model.model_fields:
             annotation = model.model_fields[item].annotation
-            node = node.get(item) if isinstance(node, dict) else None
-        elif item in CHANNEL_TYPES:
-            continue  # the discriminator level pydantic adds; see _render_loc
         else:
             return None
+        node = _child(node, item)
         model = _model_of(annotation, node)
     return model
 
@@ -705,7 +748,7 @@ def _suggest(key: str, model: type[BaseModel] | None) -> str:
     return f" (known keys: {', '.join(known)})"
 
 
-def _is_secret_loc(loc: tuple[str | int, ...]) -> bool:
+def _is_secret_loc(loc: Loc) -> bool:
     if loc[:2] == ("store", "url"):
         return True  # a database URL may carry a password
     return any(isinstance(item, str) and item in _secret_field_names() for item in loc)

@@ -308,6 +308,7 @@ def _run_command(command: str, *, what: str, timeout: float) -> Redacted:
     if not argv:
         raise SecretError(f"{what}: the command is empty")
     program = _program_name(command)
+    failure: str | None = None
     try:
         # No shell: the command comes from the config and is split like a shell
         # would, but nothing in it is expanded. stdin is closed so a command that
@@ -320,18 +321,19 @@ def _run_command(command: str, *, what: str, timeout: float) -> Redacted:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        # The partial output may already hold the secret; drop it before anything
-        # (a traceback, a debugger) can look at the exception.
+        # The partial output may already hold the secret; drop it at once.
         exc.output = exc.stderr = None
-        raise SecretError(
-            f"{what}: command `{program}` did not finish within {timeout:g} s"
-        ) from None
+        failure = f"command `{program}` did not finish within {timeout:g} s"
     except FileNotFoundError:
-        raise SecretError(f"{what}: command not found: {program}") from None
+        failure = f"command not found: {program}"
     except PermissionError:
-        raise SecretError(f"{what}: command is not executable: {program}") from None
+        failure = f"command is not executable: {program}"
     except OSError as exc:
-        raise SecretError(f"{what}: cannot run `{program}`: {exc.strerror}") from None
+        failure = f"cannot run `{program}`: {exc.strerror}"
+    if failure is not None:
+        # Raised outside the except block so that no exception context (holding
+        # partial output or the full command line) is chained to the error.
+        raise SecretError(f"{what}: {failure}")
 
     returncode = proc.returncode
     stdout = Redacted(_first_line(proc.stdout, errors="surrogateescape"))

@@ -549,6 +549,11 @@ def test_date_errors(text: str, position: int, fragment: str) -> None:
     assert fragment in caught.message
 
 
+def test_range_ending_at_the_first_instant_of_year_one_is_out_of_range() -> None:
+    new_year = datetime(2026, 1, 1, tzinfo=UTC)
+    assert "out of range" in error("date:..2025y", now=new_year).message
+
+
 def test_unreadable_date_lists_the_accepted_forms() -> None:
     message = error("date:soon").message
     for form in ["2d", "today", "2026-01-31", "A..B"]:

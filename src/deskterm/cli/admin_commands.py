@@ -9,6 +9,7 @@ import sys
 from urllib.parse import urlsplit
 
 from deskterm.cli.context import CliContext
+from deskterm.cli.output import safe_url
 from deskterm.domain.errors import DesktermError, UsageError
 
 
@@ -18,7 +19,7 @@ def cmd_config_check(ctx: CliContext, args: argparse.Namespace) -> int:
     where = str(config.source) if config.source else "no config file (built-in defaults)"
     sys.stdout.write(
         f"{where}: ok — {len(config.channels)} channel(s), {len(config.stores)} store(s),"
-        f" store at {config.store_url_safe()}\n"
+        f" store at {safe_url(config.store_url())}\n"
     )
     return 0
 
@@ -67,18 +68,18 @@ def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
         report(
             integrity == "ok",
             "store",
-            f"{config.store_url_safe()} — {counts[0]} tickets, {counts[1]} messages,"
+            f"{safe_url(config.store_url())} — {counts[0]} tickets, {counts[1]} messages,"
             f" integrity {integrity}",
         )
     except DesktermError as exc:
         report(False, "store", str(exc))
+    for key, ref in config.secrets():
+        try:
+            resolve_secret(ref, what=key)
+            report(True, key, describe(ref))
+        except DesktermError as exc:
+            report(False, key, str(exc))
     for channel in config.channels:
-        for key, ref in channel.secret_refs():
-            try:
-                resolve_secret(ref, what=f"channels {channel.name!r}.{key}")
-                report(True, f"{channel.name}: {key}", describe(ref))
-            except DesktermError as exc:
-                report(False, f"{channel.name}: {key}", str(exc))
         if isinstance(channel, EmailChannel):
             for label, server in (("imap", channel.imap), ("smtp", channel.smtp)):
                 error = _tcp_check(server.host, server.port)

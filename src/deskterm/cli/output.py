@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from deskterm.domain.text import one_line, terminal_safe
+
+
+def safe_url(url: str) -> str:
+    """A database URL with any password replaced by ``***`` (never print secrets)."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
 
 
 def print_json(data: Any) -> None:

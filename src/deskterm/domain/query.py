@@ -361,7 +361,11 @@ class _Span:
 def _date_range(given: _FieldInput, clock: _Clock) -> DateRange:
     try:
         start, end = _date_bounds(given.value, given.value_position, clock)
-        return DateRange(_naive_utc(start), _naive_utc(end), given.position)
+        naive_end = _naive_utc(end)
+        if naive_end == datetime.min:
+            # Ends before anything can exist, and describe() could not print the bound.
+            raise ValueError("end of range out of range")
+        return DateRange(_naive_utc(start), naive_end, given.position)
     except (ValueError, OverflowError):
         # Raised by datetime for 2026-02-30, year 0, 10000y and the like.
         message = f"date '{_show(given.value)}' does not exist or is out of range"

@@ -111,10 +111,13 @@ def iso_utc(value: Any) -> str | None:
     """A stored datetime (SQLite text or driver datetime) as ISO 8601 UTC with ``Z``."""
     if value is None:
         return None
+    moment: datetime
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
+        moment = datetime.fromisoformat(value)
+    elif isinstance(value, datetime):
+        moment = value
+    else:
         return str(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""Channel adapters: protocol code that turns remote sources into normalised messages."""
