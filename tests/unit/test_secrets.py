@@ -38,6 +38,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 WHAT = 'channels[0] "support".password'
 SECRET = "s3cret-value-never-shown"
 PY = shlex.quote(sys.executable)
+# Python source that evaluates to SECRET without containing it, so that finding
+# SECRET in an error proves the command's OUTPUT leaked, not its command line.
+SECRET_EXPR = "'s3cret-value-' + 'never-shown'"
 
 
 def py_command(code: str) -> CommandSecret:
@@ -143,7 +146,7 @@ def test_env_secret_empty(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_command_secret_first_line_only() -> None:
-    ref = py_command(f"print({SECRET!r}); print('second line')")
+    ref = py_command(f"print({SECRET_EXPR}); print('second line')")
     assert resolve_secret(ref, what=WHAT) == SECRET
 
 
@@ -161,7 +164,7 @@ def test_command_secret_runs_without_shell() -> None:
 
 def test_command_failure_shows_exit_code_and_stderr_not_stdout() -> None:
     ref = py_command(
-        f"import sys; print({SECRET!r}); "
+        f"import sys; print({SECRET_EXPR}); "
         "print('gpg: decryption failed: No secret key', file=sys.stderr); "
         "print('second stderr line', file=sys.stderr); sys.exit(3)"
     )
@@ -177,7 +180,7 @@ def test_command_failure_shows_exit_code_and_stderr_not_stdout() -> None:
 
 def test_command_failure_masks_stdout_echoed_on_stderr() -> None:
     ref = py_command(
-        f"import sys; print({SECRET!r}); print('bad: ' + {SECRET!r}, file=sys.stderr); sys.exit(1)"
+        f"import sys; print({SECRET_EXPR}); print('bad: ' + {SECRET_EXPR}, file=sys.stderr); sys.exit(1)"
     )
     with pytest.raises(SecretError) as info:
         resolve_secret(ref, what=WHAT)
@@ -193,7 +196,7 @@ def test_command_failure_without_stderr() -> None:
 
 
 def test_command_timeout() -> None:
-    ref = py_command(f"import time; print({SECRET!r}, flush=True); time.sleep(30)")
+    ref = py_command(f"import time; print({SECRET_EXPR}, flush=True); time.sleep(30)")
     started = time.monotonic()
     with pytest.raises(SecretError) as info:
         resolve_secret(ref, what=WHAT, timeout=0.5)
