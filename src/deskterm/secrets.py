@@ -165,7 +165,7 @@ def set_keyring_secret(name: str, value: str, *, timeout: float = DEFAULT_TIMEOU
         return _backend_name(backend)
 
     try:
-        return _keyring_call(store, timeout=timeout, what=what, name=name, key="secret")
+        return _keyring_call(store, timeout=timeout, what=what, name=name, key=None)
     except SecretError as exc:
         # A backend could echo what it was given; make sure it never reaches the user.
         if value in exc.message:
@@ -187,7 +187,7 @@ def delete_keyring_secret(name: str, *, timeout: float = DEFAULT_TIMEOUT) -> boo
             return False
         return True
 
-    return _keyring_call(delete, timeout=timeout, what=what, name=name, key="secret")
+    return _keyring_call(delete, timeout=timeout, what=what, name=name, key=None)
 
 
 # --- keyring -------------------------------------------------------------------------
@@ -235,8 +235,18 @@ def _keyring_get(name: str, *, what: str, timeout: float) -> Redacted:
     return result
 
 
-def _keyring_call(fn: Callable[[], _T], *, timeout: float, what: str, name: str, key: str) -> _T:
-    """Run a keyring operation in a daemon thread and turn every failure into SecretError."""
+def _keyring_call(
+    fn: Callable[[], _T], *, timeout: float, what: str, name: str, key: str | None
+) -> _T:
+    """Run a keyring operation in a daemon thread and turn every failure into SecretError.
+
+    ``key`` is the config key the advice names (``password = { command = ... }``);
+    None when no config key is involved (``deskterm secret set``).
+    """
+    if key is None:
+        alternative = '{ command = "..." } or { env = "..." } secrets in the config'
+    else:
+        alternative = f'{key} = {{ command = "..." }} or {{ env = "..." }}'
 
     def guarded() -> _T:
         import keyring.errors  # lazy, see _usable_backend
@@ -252,12 +262,11 @@ def _keyring_call(fn: Callable[[], _T], *, timeout: float, what: str, name: str,
         raise SecretError(
             f"{what}: the keyring did not answer within {timeout:g} s "
             "(a locked or absent Secret Service?); unlock the keyring and retry, or use "
-            f'{key} = {{ command = "..." }} or {{ env = "..." }} instead'
+            f"{alternative} instead"
         ) from None
     except (_NoBackendError, ImportError):
         raise SecretError(
-            f"{what}: no keyring backend on this machine; use "
-            f'{key} = {{ command = "..." }} or {{ env = "..." }}, '
+            f"{what}: no keyring backend on this machine; use {alternative}, "
             f"or run `deskterm secret set {shlex.quote(name)}` after installing keyrings.alt"
         ) from None
     except Exception as exc:

@@ -180,7 +180,8 @@ def test_command_failure_shows_exit_code_and_stderr_not_stdout() -> None:
 
 def test_command_failure_masks_stdout_echoed_on_stderr() -> None:
     ref = py_command(
-        f"import sys; print({SECRET_EXPR}); print('bad: ' + {SECRET_EXPR}, file=sys.stderr); sys.exit(1)"
+        f"import sys; print({SECRET_EXPR}); "
+        f"print('bad: ' + {SECRET_EXPR}, file=sys.stderr); sys.exit(1)"
     )
     with pytest.raises(SecretError) as info:
         resolve_secret(ref, what=WHAT)
@@ -234,10 +235,10 @@ def test_command_stdin_is_closed() -> None:
 class HangingKeyring(KeyringBackend):
     """A backend that never answers, like a locked Secret Service waiting for a prompt."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.release = threading.Event()
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -314,6 +315,10 @@ def test_set_keyring_secret_rejects_empty(file_keyring: PlaintextKeyring) -> Non
         set_keyring_secret(" ", SECRET)
 
 
+def fail_backend() -> KeyringBackend:
+    return fail.Keyring()  # type: ignore[no-untyped-call]
+
+
 NO_BACKEND = (
     f"{WHAT}: no keyring backend on this machine; use "
     'password = { command = "..." } or { env = "..." }, '
@@ -322,14 +327,14 @@ NO_BACKEND = (
 
 
 def test_no_backend_gives_advice(restore_keyring: None) -> None:
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail_backend())
     with pytest.raises(SecretError) as info:
         resolve_secret(KeyringSecret(keyring="support"), what=WHAT)
     assert str(info.value) == NO_BACKEND
 
 
 def test_no_backend_advice_names_the_key(restore_keyring: None) -> None:
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail_backend())
     with pytest.raises(SecretError) as info:
         resolve_secret(KeyringSecret(keyring="tts token"), what='channels[1] "t".access_token')
     message = str(info.value)
@@ -338,7 +343,7 @@ def test_no_backend_advice_names_the_key(restore_keyring: None) -> None:
 
 
 def test_no_backend_on_set(restore_keyring: None) -> None:
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail_backend())
     with pytest.raises(SecretError) as info:
         set_keyring_secret("support", SECRET)
     assert "no keyring backend on this machine" in str(info.value)
@@ -362,7 +367,12 @@ def test_hanging_keyring_times_out_on_set(hanging_keyring: HangingKeyring) -> No
 
 
 class ExplodingKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    """A backend whose every call fails, one of them echoing what it was given."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
 
     def get_password(self, service: str, username: str) -> str | None:
         raise RuntimeError("collection is locked\nsecond line")
@@ -378,9 +388,7 @@ def test_keyring_errors_become_secret_errors(restore_keyring: None) -> None:
     keyring.set_keyring(ExplodingKeyring())
     with pytest.raises(SecretError) as info:
         resolve_secret(KeyringSecret(keyring="support"), what=WHAT)
-    assert str(info.value) == (
-        f"{WHAT}: the keyring failed (RuntimeError: collection is locked)"
-    )
+    assert str(info.value) == (f"{WHAT}: the keyring failed (RuntimeError: collection is locked)")
 
 
 def test_backend_echoing_the_value_is_masked(restore_keyring: None) -> None:

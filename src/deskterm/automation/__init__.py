@@ -1,0 +1,1 @@
+"""Automation: rules, macros, classifiers, recommendations and assignment (UI-free)."""

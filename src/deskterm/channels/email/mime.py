@@ -1,0 +1,820 @@
+"""Raw email bytes to InboundMessage: never raises, caps depth, part count and time.
+
+The stdlib parser raises on odd headers, recurses on deep nesting and is slow on part
+bombs (reliability.md item 6). The MIME tree is built by the compat32 feed parser, which
+is 15x faster than ``policy.default`` on part bombs and keeps raw header strings; it is
+fed in chunks through a message factory that counts parts and depth so a bomb is cut
+short instead of hanging. Headers are decoded with ``policy.default`` and, where that
+raises, with a lenient compat32-style RFC 2047 decoder. Every problem is recorded in
+``parse_status``/``parse_error``; the raw bytes are always kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import hashlib
+import io
+import mimetypes
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import errors as email_errors
+from email import policy, utils
+from email.feedparser import BytesFeedParser
+from email.generator import BytesGenerator
+from email.message import Message
+from email.policy import Policy
+
+from deskterm.channels.email.filenames import safe_filename
+from deskterm.channels.email.html_text import html_to_text
+from deskterm.domain.enums import ParseStatus
+from deskterm.domain.messages import AttachmentData, InboundMessage, Party
+from deskterm.domain.text import clean_stored_text
+
+FEED_CHUNK = 64 * 1024
+MAX_HEADER_CHARS = 64 * 1024  # policy.default's header parser is slow on huge values
+MAX_ADDRESSES = 1000
+MAX_ID_CHARS = 500
+MAX_TEXT_CHARS = 2_000_000
+HTML_CHARS_PER_SECOND = 250_000  # html2text manages ~1 MB/s; keep conversion well inside budget
+MAX_ERROR_CHARS = 1000
+KEPT_HEADERS = ("Message-ID", "Date", "Reply-To", "Auto-Submitted", "X-Mailer", "List-Id")
+
+# Headers added on the way in (MTAs, delivery agents, mbox writers, Gmail exports): the same
+# message delivered twice differs only in these, so content_hash ignores them.
+_TRACE_HEADERS = frozenset(
+    {
+        b"received",
+        b"x-received",
+        b"return-path",
+        b"delivered-to",
+        b"x-original-to",
+        b"envelope-to",
+        b"x-envelope-from",
+        b"x-envelope-to",
+        b"x-apparently-to",
+        b"status",
+        b"x-status",
+        b"x-keywords",
+        b"x-uid",
+        b"content-length",
+        b"lines",
+        b"x-mozilla-status",
+        b"x-mozilla-status2",
+        b"x-mozilla-keys",
+        b"x-gm-thrid",
+        b"x-gmail-labels",
+        b"authentication-results",
+        b"received-spf",
+        b"x-virus-scanned",
+    }
+)
+_TRACE_PREFIXES = (b"arc-", b"x-spam-", b"x-ms-exchange-organization-")
+_HASH_FOLD_RE = re.compile(rb"\n[ \t]+")
+_HASH_TRAILING_WS_RE = re.compile(rb"[ \t]+$", re.MULTILINE)
+_HASH_MBOX_FROM_RE = re.compile(rb"^>+From ", re.MULTILINE)
+
+_SURROGATE_RUN_RE = re.compile("[\udc80-\udcff]+")
+_ANY_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_UNFOLD_RE = re.compile(r"\r?\n(?=[ \t])")
+_NEWLINES_RE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
+_BRACKETED_ID_RE = re.compile(r"<([^<>]*)>")
+_ID_SPLIT_RE = re.compile(r"[\s,;]+")
+_LOOSE_ADDRESS_RE = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+# Labels mail clients use that Python does not know, or knows under a narrower codec
+# (WHATWG: a latin-1 label means windows-1252, whose smart quotes are otherwise C1 controls).
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-8-i": "iso-8859-8",
+    "x-mac-roman": "mac-roman",
+    "windows-874": "cp874",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+}
+# Text codecs that interpret escape sequences rather than decode a character set.
+_UNSAFE_CODECS = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna"})
+_STRUCTURAL_DEFECTS = (
+    email_errors.NoBoundaryInMultipartDefect,
+    email_errors.StartBoundaryNotFoundDefect,
+    email_errors.CloseBoundaryNotFoundDefect,
+    email_errors.MultipartInvariantViolationDefect,
+    email_errors.MissingHeaderBodySeparatorDefect,
+)
+
+
+class _CapExceeded(Exception):
+    """A depth, part-count or time cap was hit; what was parsed so far is kept."""
+
+
+@dataclass(slots=True)
+class _Budget:
+    """The caps of one parse, checked while the tree is built and while it is walked."""
+
+    max_depth: int
+    max_parts: int
+    deadline: float
+    parts: int = 0
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _CapExceeded("time limit exceeded")
+
+    def count_part(self) -> None:
+        self.parts += 1
+        if self.parts > self.max_parts:
+            raise _CapExceeded(f"more than {self.max_parts} MIME parts")
+        self.check_time()
+
+    def check_depth(self, depth: int) -> None:
+        if depth > self.max_depth:
+            raise _CapExceeded(f"MIME nesting deeper than {self.max_depth}")
+
+
+class _TrackedMessage(Message):
+    """A compat32 message that knows its depth, so the feed parser cannot nest without limit."""
+
+    def __init__(self, policy: Policy, budget: _Budget) -> None:
+        super().__init__(policy)
+        self.deskterm_depth = 0
+        self.deskterm_budget = budget
+
+    def attach(self, payload: Message) -> None:
+        super().attach(payload)
+        if isinstance(payload, _TrackedMessage):
+            payload.deskterm_depth = self.deskterm_depth + 1
+            # Raising here unwinds the parser's nested generators before they hit the
+            # recursion limit; the partial tree stays reachable from the root.
+            self.deskterm_budget.check_depth(payload.deskterm_depth)
+
+
+class _Factory:
+    """Message factory for the feed parser: counts parts and remembers the root."""
+
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
+        self.root: _TrackedMessage | None = None
+
+    def __call__(self, policy: Policy = policy.compat32) -> _TrackedMessage:
+        message = _TrackedMessage(policy, self.budget)
+        if self.root is None:
+            self.root = message
+        self.budget.count_part()
+        return message
+
+    def reset(self) -> None:
+        # FeedParser calls the factory once at construction to probe its signature.
+        self.root = None
+        self.budget.parts = 0
+
+
+@dataclass(slots=True)
+class _Notes:
+    """Problems met while parsing; any note makes the result PARTIAL."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, note: str) -> None:
+        if note not in self.items:
+            self.items.append(note)
+
+    def text(self) -> str:
+        joined = "; ".join(self.items)
+        return joined if len(joined) <= MAX_ERROR_CHARS else joined[: MAX_ERROR_CHARS - 1] + "…"
+
+
+# ---------------------------------------------------------------- content hash
+
+
+def content_hash(raw: bytes) -> str:
+    """SHA-256 hex of a message, stable across deliveries and line-ending changes.
+
+    Trace headers (Received, Return-Path, Delivered-To, mbox status headers ...), the mbox
+    ``From `` line, CRLF vs LF, folding, trailing whitespace and mboxrd ``>From`` quoting
+    do not change it; any change to the other headers or the body does.
+    """
+    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if data.startswith(b"From "):
+        data = data.partition(b"\n")[2]
+    head, _, body = data.lstrip(b"\n").partition(b"\n\n")
+    body = _HASH_TRAILING_WS_RE.sub(b"", body)
+    body = _HASH_MBOX_FROM_RE.sub(b"From ", body).rstrip(b"\n")
+    digest = hashlib.sha256(_hash_headers(head))
+    digest.update(b"\n\n")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _hash_headers(head: bytes) -> bytes:
+    lines = []
+    for line in _HASH_FOLD_RE.sub(b" ", head).split(b"\n"):
+        name, colon, value = line.partition(b":")
+        key = name.strip().lower()
+        if colon and (key in _TRACE_HEADERS or key.startswith(_TRACE_PREFIXES)):
+            continue
+        lines.append(key + colon + b" ".join(value.split()))
+    # Sorted by name (stable): some stores reorder headers, no two messages differ by order alone.
+    lines.sort(key=lambda line: line.partition(b":")[0])
+    return b"\n".join(lines)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse_message(
+    raw: bytes, *, max_depth: int = 30, max_parts: int = 500, time_limit: float = 2.0
+) -> InboundMessage:
+    """Parse raw RFC 5322 bytes into an InboundMessage. Never raises.
+
+    Exceeding ``max_depth``, ``max_parts`` or ``time_limit`` (seconds) yields a PARTIAL
+    message with what was recovered; ``parse_error`` says what went wrong.
+    """
+    try:
+        raw = _as_bytes(raw)
+        budget = _Budget(max_depth, max_parts, time.monotonic() + time_limit)
+        return _Parse(raw, budget, time_limit).run()
+    except Exception as exc:  # the contract: no exception ever escapes the sync loop
+        return _failed(raw, f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _as_bytes(raw: object) -> bytes:
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogateescape")
+    return bytes(raw)  # type: ignore[call-overload]  # bytearray, memoryview
+
+
+def _failed(raw: object, reason: str) -> InboundMessage:
+    """The last resort: raw bytes kept, a stable id, text decoded as well as it goes."""
+    data = raw if isinstance(raw, bytes) else b""
+    try:
+        digest = content_hash(data)
+    except Exception:
+        digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = _storable(_decode_bytes(data[: MAX_TEXT_CHARS * 2], "")[0])[:MAX_TEXT_CHARS]
+    except Exception:
+        text = ""
+    return InboundMessage(
+        external_id=_synthetic_id(digest),
+        content_hash=digest,
+        subject="",
+        sender=Party("", ""),
+        body_text=text,
+        raw=data,
+        parse_status=ParseStatus.FAILED,
+        parse_error=reason[:MAX_ERROR_CHARS],
+    )
+
+
+def _synthetic_id(digest: str) -> str:
+    return f"deskterm-{digest[:32]}@local"
+
+
+class _Parse:
+    """One parse: builds the tree, reads the headers, walks the parts."""
+
+    def __init__(self, raw: bytes, budget: _Budget, time_limit: float) -> None:
+        self.raw = raw
+        self.budget = budget
+        self.html_limit = max(int(time_limit * HTML_CHARS_PER_SECOND), 10_000)
+        self.notes = _Notes()
+
+    def run(self) -> InboundMessage:
+        digest = content_hash(self.raw)
+        root = self._build_tree()
+        if root is None:
+            return _failed(self.raw, "; ".join([*self.notes.items, "no message structure"]))
+        headers = _Headers(root, self.notes)
+        body = _BodyCollector(self.budget, self.notes, self.html_limit).collect(root)
+        message_id = _normalise_id(headers.first("message-id"))
+        if not message_id:
+            message_id = _synthetic_id(digest)
+        refs = _parse_ids(headers.first("references"))
+        reply_ids = _parse_ids(headers.first("in-reply-to"))
+        status = ParseStatus.OK
+        if self.notes.items:
+            status = ParseStatus.PARTIAL
+        if not headers.present:
+            status = ParseStatus.FAILED
+            self.notes.add("no headers found")
+        return InboundMessage(
+            external_id=message_id,
+            content_hash=digest,
+            subject=headers.subject(),
+            sender=headers.sender(),
+            recipients=headers.addresses("to"),
+            cc=headers.addresses("cc"),
+            reply_to=headers.addresses("reply-to"),
+            sent_at=_sent_at(headers.first("date")),
+            body_text=body.body_text(),
+            body_html_text=body.html_text,
+            in_reply_to=reply_ids[0] if reply_ids else "",
+            references=refs,
+            attachments=body.attachments,
+            raw=self.raw,
+            parse_status=status,
+            parse_error=self.notes.text(),
+            auto_submitted=headers.auto_submitted() or body.is_report,
+            headers=headers.kept(),
+        )
+
+    def _build_tree(self) -> Message | None:
+        factory = _Factory(self.budget)
+        parser = BytesFeedParser(_factory=factory, policy=policy.compat32)  # type: ignore[arg-type]
+        factory.reset()
+        try:
+            for start in range(0, len(self.raw), FEED_CHUNK):
+                parser.feed(self.raw[start : start + FEED_CHUNK])
+                self.budget.check_time()
+            root: Message = parser.close()
+        except _CapExceeded as exc:
+            self.notes.add(f"{exc}; later parts skipped")
+            return factory.root
+        except RecursionError:
+            self.notes.add("MIME nesting too deep; later parts skipped")
+            return factory.root
+        except Exception as exc:
+            self.notes.add(f"MIME structure broken ({type(exc).__name__}); later parts skipped")
+            return factory.root
+        return root
+
+
+# ---------------------------------------------------------------- text decoding
+
+
+def _codec(charset: str) -> str | None:
+    """A safe Python codec name for a declared charset, or None when unusable."""
+    name = charset.strip().strip("\"'").lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if not name or len(name) > 40:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    return None if info.name in _UNSAFE_CODECS else info.name
+
+
+def _decode_bytes(data: bytes, charset: str) -> tuple[str, bool]:
+    """Decode with the declared charset, then UTF-8, then cp1252 with replacement.
+
+    Returns the text and whether a fallback had to be used.
+    """
+    declared = _codec(charset) if charset else None
+    for index, candidate in enumerate((declared, "utf-8")):
+        if candidate is None:
+            continue
+        try:
+            return data.decode(candidate), index > 0 and bool(charset)
+        except (UnicodeError, LookupError, ValueError):
+            continue
+    return data.decode("cp1252", errors="replace"), True
+
+
+def _fix_surrogates(text: str) -> str:
+    """Turn bytes smuggled as surrogate escapes (8-bit headers, unknown charsets) into text."""
+    if not _ANY_SURROGATE_RE.search(text):
+        return text
+
+    def decode_run(match: re.Match[str]) -> str:
+        data = bytes(ord(ch) - 0xDC00 for ch in match.group())
+        return _decode_bytes(data, "utf-8")[0]
+
+    text = _SURROGATE_RUN_RE.sub(decode_run, text)
+    return _ANY_SURROGATE_RE.sub("\ufffd", text)
+
+
+def _storable(text: str) -> str:
+    """Text that encodes as UTF-8 and has unified newlines and no NULs."""
+    return clean_stored_text(_fix_surrogates(text))
+
+
+def _one_line(text: str) -> str:
+    # A decoded header may hold CR/LF (CVE-2024-6923 style); it must stay one line.
+    return _NEWLINES_RE.sub(" ", text).strip()
+
+
+def _decode_words(value: str) -> str:
+    """Lenient RFC 2047 decoding, tolerant of unknown charsets and bad base64."""
+    value = _fix_surrogates(value)
+    out: list[str] = []
+    pos = 0
+    for match in _ENCODED_WORD_RE.finditer(value):
+        between = value[pos : match.start()]
+        # Whitespace between two encoded words is folding, not content (RFC 2047 §6.2).
+        if not (pos and not between.strip() and out):
+            out.append(between)
+        out.append(_decode_word(*match.groups()))
+        pos = match.end()
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def _decode_word(charset: str, encoding: str, text: str) -> str:
+    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix: utf-8*en
+    data = text.encode("utf-8", "replace")
+    try:
+        if encoding in "Qq":
+            raw = binascii.a2b_qp(data, header=True)
+        else:
+            compact = b"".join(data.split())
+            raw = base64.b64decode(compact + b"=" * (-len(compact) % 4))
+    except (binascii.Error, ValueError):
+        return text
+    return _decode_bytes(raw, charset)[0]
+
+
+# ---------------------------------------------------------------- headers
+
+
+class _Headers:
+    """The top-level headers: raw values, decoded with policy.default or the lenient decoder."""
+
+    def __init__(self, root: Message, notes: _Notes) -> None:
+        self.notes = notes
+        self.raw: dict[str, list[str]] = {}
+        try:
+            for name, value in root.raw_items():
+                self.raw.setdefault(str(name).strip().lower(), []).append(_unfold(str(value)))
+        except Exception as exc:
+            notes.add(f"headers unreadable ({type(exc).__name__})")
+        self.present = bool(self.raw)
+
+    def first(self, name: str) -> str:
+        values = self.raw.get(name)
+        return values[0] if values else ""
+
+    def has(self, name: str) -> bool:
+        return name in self.raw
+
+    def decoded(self, name: str) -> str:
+        """One header decoded to storable single-line text ("" when absent)."""
+        raw = self.first(name)
+        if not raw:
+            return ""
+        return _one_line(_storable(self._unstructured(name, raw)))
+
+    def _unstructured(self, name: str, raw: str) -> str:
+        if len(raw) <= MAX_HEADER_CHARS and "=?" in raw:
+            try:
+                return str(policy.default.header_fetch_parse(name, raw))
+            except Exception as exc:
+                self.notes.add(f"{name} header malformed ({type(exc).__name__})")
+        return _decode_words(raw[:MAX_HEADER_CHARS])
+
+    def subject(self) -> str:
+        return self.decoded("subject")
+
+    def sender(self) -> Party:
+        for name in ("from", "sender", "reply-to", "return-path"):
+            parties = self.addresses(name)
+            if parties:
+                if name != "from":
+                    self.notes.add(f"no usable From header; sender taken from {name}")
+                return parties[0]
+        self.notes.add("no usable From header")
+        return Party("", "")
+
+    def addresses(self, name: str) -> list[Party]:
+        raw = ", ".join(self.raw.get(name, []))
+        if not raw.strip():
+            return []
+        parties = self._structured_addresses(name, raw)
+        if parties is None or (not parties and "@" in raw):
+            parties = _fallback_addresses(_decode_words(raw[: MAX_HEADER_CHARS * 4]))
+            if parties:
+                self.notes.add(f"{name} header malformed; addresses recovered")
+        return _dedupe_parties(parties)[:MAX_ADDRESSES]
+
+    def _structured_addresses(self, name: str, raw: str) -> list[Party] | None:
+        if len(raw) > MAX_HEADER_CHARS:
+            return None
+        try:
+            header = policy.default.header_fetch_parse(name, raw)
+            found = getattr(header, "addresses", ())
+            return [_party(a.display_name, a.addr_spec) for a in found]
+        except Exception:
+            return None
+
+    def auto_submitted(self) -> bool:
+        auto = self.first("auto-submitted").strip().lower()
+        if auto and not auto.startswith("no"):
+            return True
+        if self.first("precedence").strip().lower() in ("bulk", "list", "junk"):
+            return True
+        markers = ("list-id", "list-unsubscribe", "x-autoreply", "x-autorespond")
+        return any(self.has(marker) for marker in markers)
+
+    def kept(self) -> dict[str, str]:
+        return {name: self.decoded(name.lower()) for name in KEPT_HEADERS if self.has(name.lower())}
+
+
+def _unfold(value: str) -> str:
+    return _UNFOLD_RE.sub("", value)
+
+
+def _party(name: str, address: str) -> Party:
+    handle = "".join(_storable(address).split()).strip("<>").lower()
+    display = _one_line(_storable(name)).strip().strip("\"'").strip()
+    if display.lower() == handle:
+        display = ""
+    return Party(display, handle)
+
+
+def _fallback_addresses(value: str) -> list[Party]:
+    """Recover addresses from a header the strict parser rejected."""
+    try:
+        pairs = utils.getaddresses([value])
+    except Exception:
+        pairs = []
+    parties = [_party(name, addr) for name, addr in pairs if "@" in addr]
+    if parties:
+        return parties
+    return [_party("", addr) for addr in _LOOSE_ADDRESS_RE.findall(value)]
+
+
+def _dedupe_parties(parties: list[Party]) -> list[Party]:
+    seen: set[str] = set()
+    unique = []
+    for party in parties:
+        key = party.handle or party.name
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(party)
+    return unique
+
+
+def _sent_at(value: str) -> datetime | None:
+    """The Date header as naive UTC, or None when it is missing or unusable."""
+    value = _one_line(_fix_surrogates(value))
+    if not value:
+        return None
+    try:
+        parsed = utils.parsedate_to_datetime(value)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed
+
+
+def _normalise_id(value: str) -> str:
+    """A bare message id: no angle brackets, no whitespace; "" when there is none."""
+    value = _fix_surrogates(value)
+    match = _BRACKETED_ID_RE.search(value)
+    candidate = match.group(1) if match else value
+    candidate = _WHITESPACE_RE.sub("", candidate).strip("<>")
+    return candidate[:MAX_ID_CHARS]
+
+
+def _parse_ids(value: str) -> list[str]:
+    """Ids from In-Reply-To/References, tolerating commas, garbage and missing brackets."""
+    value = _fix_surrogates(value)
+    if not value.strip():
+        return []
+    found = [_normalise_id(m) for m in _BRACKETED_ID_RE.findall(value)]
+    if not any(found):
+        tokens = [t.strip("<>\"'()") for t in _ID_SPLIT_RE.split(value)]
+        found = [t for t in tokens if "@" in t]
+        if not found and len(tokens) == 1:
+            found = tokens
+        found = [t[:MAX_ID_CHARS] for t in found]
+    return list(dict.fromkeys(i for i in found if i))
+
+
+# ---------------------------------------------------------------- body and attachments
+
+
+@dataclass(slots=True)
+class _Leaf:
+    """One non-multipart part with what the walk knows about it."""
+
+    part: Message
+    content_type: str
+    parent_type: str
+
+
+class _BodyCollector:
+    """Walks the tree (iteratively, within the caps) into body text, HTML and attachments."""
+
+    def __init__(self, budget: _Budget, notes: _Notes, html_limit: int) -> None:
+        self.budget = budget
+        self.notes = notes
+        self.html_limit = html_limit
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.html_text = ""
+        self.attachments: list[AttachmentData] = []
+        self.is_report = False
+
+    def collect(self, root: Message) -> _BodyCollector:
+        self.is_report = _content_type(root) == "multipart/report"
+        try:
+            for leaf in self._leaves(root):
+                self._take(leaf)
+        except _CapExceeded as exc:
+            self.notes.add(f"{exc}; later parts skipped")
+        self._convert_html()
+        return self
+
+    def body_text(self) -> str:
+        text = "\n\n".join(t for t in self.plain if t.strip()) or self.html_text
+        if len(text) > MAX_TEXT_CHARS:
+            self.notes.add(f"body text longer than {MAX_TEXT_CHARS} characters; truncated")
+            text = text[:MAX_TEXT_CHARS]
+        return text
+
+    def _leaves(self, root: Message) -> Iterator[_Leaf]:
+        stack: list[tuple[Message, int, str]] = [(root, 0, "")]
+        visited = 0
+        while stack:
+            part, depth, parent_type = stack.pop()
+            visited += 1
+            if visited > self.budget.max_parts:
+                raise _CapExceeded(f"more than {self.budget.max_parts} MIME parts")
+            self.budget.check_time()
+            self._note_defects(part)
+            content_type = _content_type(part)
+            payload = part.get_payload()
+            if isinstance(payload, list) and not content_type.startswith("message/"):
+                if depth >= self.budget.max_depth:
+                    self.notes.add(f"MIME nesting deeper than {self.budget.max_depth}")
+                    continue
+                children = [c for c in payload if isinstance(c, Message)]
+                stack.extend((c, depth + 1, content_type) for c in reversed(children))
+                continue
+            yield _Leaf(part, content_type, parent_type)
+
+    def _note_defects(self, part: Message) -> None:
+        for defect in getattr(part, "defects", ()):
+            if isinstance(defect, _STRUCTURAL_DEFECTS):
+                self.notes.add(f"MIME structure defect: {type(defect).__name__}")
+
+    def _take(self, leaf: _Leaf) -> None:
+        part = leaf.part
+        disposition = _disposition(part)
+        filename = _filename(part)
+        kind = leaf.content_type
+        if kind.startswith("multipart/"):
+            kind = "text/plain"  # a multipart without usable boundary: its body is text
+        is_text_body = kind in ("text/plain", "text/html")
+        if is_text_body and not filename and disposition != "attachment":
+            self._take_text(leaf, kind)
+            return
+        self._take_attachment(leaf, disposition, filename)
+
+    def _take_text(self, leaf: _Leaf, kind: str) -> None:
+        chosen = self.plain if kind == "text/plain" else self.html
+        # In multipart/alternative the later parts repeat the first; elsewhere they continue it.
+        if chosen and leaf.parent_type == "multipart/alternative":
+            return
+        text = self._part_text(leaf.part)
+        if text:
+            chosen.append(text)
+
+    def _part_text(self, part: Message) -> str:
+        data = _payload_bytes(part)
+        charset = _content_charset(part)
+        text, fell_back = _decode_bytes(data, charset)
+        if fell_back:
+            shown = _one_line(_storable(charset))[:40] or "none"
+            self.notes.add(f"text part charset {shown!r} unusable; decoded leniently")
+        return _storable(text)
+
+    def _take_attachment(self, leaf: _Leaf, disposition: str, filename: str) -> None:
+        part = leaf.part
+        content_type = leaf.content_type
+        if content_type.startswith("message/"):
+            content = _message_bytes(part)
+            default_name = "forwarded.eml" if content_type == "message/rfc822" else ""
+        else:
+            content = _payload_bytes(part)
+            default_name = ""
+        content_id = _normalise_id(_unfold(str(part.get("content-id", "") or "")))
+        name = filename or default_name or _default_name(content_type)
+        self.attachments.append(
+            AttachmentData(
+                filename=safe_filename(name),
+                content_type=content_type,
+                content=content,
+                inline=disposition == "inline" or (disposition == "" and bool(content_id)),
+                content_id=content_id,
+            )
+        )
+
+    def _convert_html(self) -> None:
+        if not self.html:
+            return
+        if time.monotonic() > self.budget.deadline:
+            self.notes.add("time limit exceeded; HTML part not converted")
+            return
+        source = "\n<br>\n".join(self.html)
+        if len(source) > self.html_limit:
+            self.notes.add(f"HTML part longer than {self.html_limit} characters; truncated")
+        self.html_text = html_to_text(source, max_chars=self.html_limit)
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "application/octet-stream"
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return part.get_content_disposition() or ""
+    except Exception:
+        return ""
+
+
+def _content_charset(part: Message) -> str:
+    try:
+        return str(part.get_content_charset("") or "")
+    except Exception:
+        return ""
+
+
+def _raw_header(part: Message, name: str) -> str | None:
+    for key, value in part.raw_items():
+        if str(key).strip().lower() == name:
+            return _unfold(str(value))
+    return None
+
+
+def _filename(part: Message) -> str:
+    """The attachment's own name, decoded (RFC 2231, RFC 2047 in quotes, 8-bit), unsanitised."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw = _raw_header(part, header)
+        if not raw or len(raw) > MAX_HEADER_CHARS:
+            continue
+        value = _param_default_policy(header, raw, param)
+        if value is None:
+            value = _param_compat32(part, header, param)
+        if value:
+            return _one_line(_storable(_decode_words(value) if "=?" in value else value))
+    return ""
+
+
+def _param_default_policy(header: str, raw: str, param: str) -> str | None:
+    try:
+        parsed = policy.default.header_fetch_parse(header, raw)
+        params = getattr(parsed, "params", {})
+        value = params.get(param)
+        return None if value is None else str(value)
+    except Exception:
+        return None
+
+
+def _param_compat32(part: Message, header: str, param: str) -> str | None:
+    try:
+        value = part.get_param(param, None, header)
+        return None if value is None else str(utils.collapse_rfc2231_value(value))
+    except Exception:
+        return None
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    try:
+        text = part.get_payload()
+    except Exception:
+        return b""
+    return text.encode("ascii", "surrogateescape") if isinstance(text, str) else b""
+
+
+def _message_bytes(part: Message) -> bytes:
+    """The bytes of an attached message (message/rfc822 and friends)."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return _payload_bytes(part)
+    out = io.BytesIO()
+    try:
+        for inner in payload:
+            BytesGenerator(out, mangle_from_=False, policy=policy.compat32).flatten(inner)
+    except Exception:
+        return out.getvalue()
+    return out.getvalue()
+
+
+def _default_name(content_type: str) -> str:
+    extension = mimetypes.guess_extension(content_type, strict=False) or ""
+    return f"attachment{extension}"

@@ -1,0 +1,1 @@
+"""Commerce adapters (Shopify): orders beside the conversation."""

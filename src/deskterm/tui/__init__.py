@@ -1,0 +1,1 @@
+"""The Textual inbox app: screens, widgets and their styles."""
