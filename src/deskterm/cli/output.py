@@ -46,7 +46,8 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
             f"{one_line(ticket['channel'], 12):<12} {one_line(customer, 22):<22} "
             f"{one_line(ticket['subject'] or '(no subject)')} {one_line(tags)}"
         )
-        sys.stdout.write(one_line(line, width) + "\n")
+        # Fields are already made safe by one_line; only cut the assembled line.
+        sys.stdout.write((line if len(line) <= width else line[: width - 1] + "…") + "\n")
         if snippets and ticket.get("snippet"):
             sys.stdout.write("        " + one_line(ticket["snippet"], width - 8) + "\n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 import html2text
@@ -21,6 +22,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TRAILING_SPACE_RE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
 _NESTING_FAMILY = {"ul": "list", "ol": "list", "dl": "list", "blockquote": "quote"}
+_INVISIBLE_ELEMENT_RE = re.compile(
+    r"<(script|style|head)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+_TAG_RE = re.compile(r"<[^>]*>?")
 _FILE_NAME_RE = re.compile(r"^[\w.-]+\.(?:png|jpe?g|gif|bmp|webp|svg)$", re.IGNORECASE)
 
 
@@ -33,18 +38,27 @@ def html_to_text(html: str, *, max_chars: int = MAX_HTML_CHARS) -> str:
     shows as ``[image: alt]``. Input beyond ``max_chars`` is cut off, and the text says so.
     """
     cut = max(len(html) - max_chars, 0)
-    converter = _Converter()
-    text = _tidy(converter.handle(html[:max_chars] if cut else html))
+    source = html[:max_chars] if cut else html
+    try:
+        text = _tidy(_Converter().handle(source))
+    except Exception:  # html2text is not written for hostile input; never lose the text
+        text = _tidy(_crude_text(source))
     if cut:
         text += f"\n\n[HTML truncated: {cut} characters not shown]"
     return text
 
 
+def _crude_text(html: str) -> str:
+    """Tags and invisible elements removed, entities decoded: the fallback conversion."""
+    html = _INVISIBLE_ELEMENT_RE.sub(" ", html)
+    return htmllib.unescape(_TAG_RE.sub(" ", html))
+
+
 def _tidy(text: str) -> str:
     # html2text turns `&#x1b;` into a real ESC; nothing that moves a terminal may survive.
-    text = _CONTROL_RE.sub("", clean_stored_text(text))
+    text = _CONTROL_RE.sub("", clean_stored_text(text)).replace("\xa0", " ")
     text = _TRAILING_SPACE_RE.sub("", text)
-    return _BLANK_RUN_RE.sub("\n\n", text).strip("\n")
+    return _BLANK_RUN_RE.sub("\n\n", text).strip()
 
 
 def _is_dangerous_href(href: str) -> bool:
@@ -53,7 +67,9 @@ def _is_dangerous_href(href: str) -> bool:
 
 def _meaningful_alt(attrs: dict[str, str | None]) -> str:
     """The alt text worth showing, or "" for spacers, tracking pixels and file names."""
-    if any((attrs.get(side) or "").strip() in ("0", "1", "1px", "0px") for side in ("width", "height")):
+    if any(
+        (attrs.get(side) or "").strip() in ("0", "1", "1px", "0px") for side in ("width", "height")
+    ):
         return ""
     alt = " ".join((attrs.get("alt") or "").split())
     if not any(ch.isalnum() for ch in alt) or _FILE_NAME_RE.match(alt) or "://" in alt:
@@ -63,7 +79,7 @@ def _meaningful_alt(attrs: dict[str, str | None]) -> str:
     return alt
 
 
-class _Converter(html2text.HTML2Text):  # type: ignore[misc]  # html2text ships no types
+class _Converter(html2text.HTML2Text):
     """html2text configured for plain-text reading of untrusted mail."""
 
     def __init__(self) -> None:

@@ -38,43 +38,31 @@ from deskterm.domain.text import clean_stored_text
 FEED_CHUNK = 64 * 1024
 MAX_HEADER_CHARS = 64 * 1024  # policy.default's header parser is slow on huge values
 MAX_ADDRESSES = 1000
+MAX_HEADER_FIELDS = 5000
 MAX_ID_CHARS = 500
 MAX_TEXT_CHARS = 2_000_000
 HTML_CHARS_PER_SECOND = 250_000  # html2text manages ~1 MB/s; keep conversion well inside budget
 MAX_ERROR_CHARS = 1000
+HTML_CHARS_AFTER_DEADLINE = 20_000
 KEPT_HEADERS = ("Message-ID", "Date", "Reply-To", "Auto-Submitted", "X-Mailer", "List-Id")
 
 # Headers added on the way in (MTAs, delivery agents, mbox writers, Gmail exports): the same
 # message delivered twice differs only in these, so content_hash ignores them.
-_TRACE_HEADERS = frozenset(
-    {
-        b"received",
-        b"x-received",
-        b"return-path",
-        b"delivered-to",
-        b"x-original-to",
-        b"envelope-to",
-        b"x-envelope-from",
-        b"x-envelope-to",
-        b"x-apparently-to",
-        b"status",
-        b"x-status",
-        b"x-keywords",
-        b"x-uid",
-        b"content-length",
-        b"lines",
-        b"x-mozilla-status",
-        b"x-mozilla-status2",
-        b"x-mozilla-keys",
-        b"x-gm-thrid",
-        b"x-gmail-labels",
-        b"authentication-results",
-        b"received-spf",
-        b"x-virus-scanned",
-    }
+_TRACE_HEADER_NAMES = (
+    "received|x-received|return-path|delivered-to|x-original-to|envelope-to|x-envelope-from"
+    "|x-envelope-to|x-apparently-to|status|x-status|x-keywords|x-uid|content-length|lines"
+    "|x-mozilla-status2?|x-mozilla-keys|x-gm-thrid|x-gmail-labels|authentication-results"
+    "|received-spf|x-virus-scanned|arc-[!-9;-~]*|x-spam-[!-9;-~]*"
+    "|x-ms-exchange-organization-[!-9;-~]*"
 )
-_TRACE_PREFIXES = (b"arc-", b"x-spam-", b"x-ms-exchange-organization-")
+# Whole-block regexes, no per-line Python: a 1M-line header bomb must hash in well under a second.
+_HASH_TRACE_RE = re.compile(
+    rb"^(?:" + _TRACE_HEADER_NAMES.encode() + rb")[ \t]*:[^\n]*(?:\n|$)",
+    re.MULTILINE | re.IGNORECASE,
+)
 _HASH_FOLD_RE = re.compile(rb"\n[ \t]+")
+_HASH_BLANKS_RE = re.compile(rb"[ \t]+")
+_HASH_LINE_EDGES_RE = re.compile(rb" ?\n ?")
 _HASH_TRAILING_WS_RE = re.compile(rb"[ \t]+$", re.MULTILINE)
 _HASH_MBOX_FROM_RE = re.compile(rb"^>+From ", re.MULTILINE)
 
@@ -84,9 +72,17 @@ _UNFOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _NEWLINES_RE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
 _BRACKETED_ID_RE = re.compile(r"<([^<>]*)>")
-_ID_SPLIT_RE = re.compile(r"[\s,;]+")
+# A bracketed id, or a bare token with an '@' (some mailers drop the brackets).
+_ID_TOKEN_RE = re.compile(r"<[^<>]*>|[^\s,;<>\"']+@[^\s,;<>\"']+")
+_COMMENT_RE = re.compile(r"\([^()]*\)")
 _LOOSE_ADDRESS_RE = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
-_WHITESPACE_RE = re.compile(r"\s+")
+_ADDR = r"[^\s<>@\",;:()\[\]\\=?]+@[^\s<>@\",;:()\[\]\\=?]+"
+_SIMPLE_ADDRESS_RE = re.compile(
+    rf'^\s*(?:(?:"([^"\\=]*)"|([^"<>,;:@\\()=]*?))\s*<({_ADDR})>|<?({_ADDR})>?)\s*$'
+)
+_VALID_HANDLE_RE = re.compile(r"^[^\s<>,;:\"'()\[\]@]+@[^\s<>,;:\"'()\[\]@]+$")
+# Whitespace, controls and bidi marks never belong in a message id.
+_ID_NOISE_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
 
 # Labels mail clients use that Python does not know, or knows under a narrower codec
 # (WHATWG: a latin-1 label means windows-1252, whose smart quotes are otherwise C1 controls).
@@ -135,7 +131,8 @@ class _Budget:
         self.parts += 1
         if self.parts > self.max_parts:
             raise _CapExceeded(f"more than {self.max_parts} MIME parts")
-        self.check_time()
+        if self.parts > 1:  # the root always gets its headers read, however late it is
+            self.check_time()
 
     def check_depth(self, depth: int) -> None:
         if depth > self.max_depth:
@@ -150,7 +147,13 @@ class _TrackedMessage(Message):
         self.deskterm_depth = 0
         self.deskterm_budget = budget
 
-    def attach(self, payload: Message) -> None:
+    def set_raw(self, name: str, value: str) -> None:
+        # Every header lookup scans the list; a million headers would cost seconds each.
+        if len(self) >= MAX_HEADER_FIELDS:
+            raise _CapExceeded(f"more than {MAX_HEADER_FIELDS} header fields in one part")
+        super().set_raw(name, value)
+
+    def attach(self, payload: Message | str) -> None:
         super().attach(payload)
         if isinstance(payload, _TrackedMessage):
             payload.deskterm_depth = self.deskterm_depth + 1
@@ -165,18 +168,20 @@ class _Factory:
     def __init__(self, budget: _Budget) -> None:
         self.budget = budget
         self.root: _TrackedMessage | None = None
+        self.counting = False
 
     def __call__(self, policy: Policy = policy.compat32) -> _TrackedMessage:
         message = _TrackedMessage(policy, self.budget)
-        if self.root is None:
-            self.root = message
-        self.budget.count_part()
+        if self.counting:
+            if self.root is None:
+                self.root = message
+            self.budget.count_part()
         return message
 
-    def reset(self) -> None:
-        # FeedParser calls the factory once at construction to probe its signature.
-        self.root = None
-        self.budget.parts = 0
+    def start(self) -> None:
+        # FeedParser calls the factory once at construction to probe its signature;
+        # only the calls after that build the tree.
+        self.counting = True
 
 
 @dataclass(slots=True)
@@ -217,16 +222,9 @@ def content_hash(raw: bytes) -> str:
 
 
 def _hash_headers(head: bytes) -> bytes:
-    lines = []
-    for line in _HASH_FOLD_RE.sub(b" ", head).split(b"\n"):
-        name, colon, value = line.partition(b":")
-        key = name.strip().lower()
-        if colon and (key in _TRACE_HEADERS or key.startswith(_TRACE_PREFIXES)):
-            continue
-        lines.append(key + colon + b" ".join(value.split()))
-    # Sorted by name (stable): some stores reorder headers, no two messages differ by order alone.
-    lines.sort(key=lambda line: line.partition(b":")[0])
-    return b"\n".join(lines)
+    """The header block unfolded, without trace headers, whitespace runs collapsed."""
+    head = _HASH_TRACE_RE.sub(b"", _HASH_FOLD_RE.sub(b" ", head))
+    return _HASH_LINE_EDGES_RE.sub(b"\n", _HASH_BLANKS_RE.sub(b" ", head)).strip(b" \n")
 
 
 # ---------------------------------------------------------------- entry point
@@ -253,7 +251,9 @@ def _as_bytes(raw: object) -> bytes:
         return raw
     if isinstance(raw, str):
         return raw.encode("utf-8", "surrogateescape")
-    return bytes(raw)  # type: ignore[call-overload]  # bytearray, memoryview
+    if isinstance(raw, bytearray | memoryview):
+        return bytes(raw)
+    raise TypeError(f"raw message must be bytes, not {type(raw).__name__}")
 
 
 def _failed(raw: object, reason: str) -> InboundMessage:
@@ -299,45 +299,62 @@ class _Parse:
             return _failed(self.raw, "; ".join([*self.notes.items, "no message structure"]))
         headers = _Headers(root, self.notes)
         body = _BodyCollector(self.budget, self.notes, self.html_limit).collect(root)
-        message_id = _normalise_id(headers.first("message-id"))
-        if not message_id:
-            message_id = _synthetic_id(digest)
-        refs = _parse_ids(headers.first("references"))
         reply_ids = _parse_ids(headers.first("in-reply-to"))
-        status = ParseStatus.OK
-        if self.notes.items:
-            status = ParseStatus.PARTIAL
-        if not headers.present:
-            status = ParseStatus.FAILED
-            self.notes.add("no headers found")
-        return InboundMessage(
-            external_id=message_id,
+        message = InboundMessage(
+            external_id=headers.message_id() or _synthetic_id(digest),
             content_hash=digest,
             subject=headers.subject(),
             sender=headers.sender(),
             recipients=headers.addresses("to"),
             cc=headers.addresses("cc"),
             reply_to=headers.addresses("reply-to"),
-            sent_at=_sent_at(headers.first("date")),
+            sent_at=headers.sent_at(),
             body_text=body.body_text(),
             body_html_text=body.html_text,
             in_reply_to=reply_ids[0] if reply_ids else "",
-            references=refs,
+            references=_parse_ids(headers.first("references")),
             attachments=body.attachments,
             raw=self.raw,
-            parse_status=status,
-            parse_error=self.notes.text(),
             auto_submitted=headers.auto_submitted() or body.is_report,
             headers=headers.kept(),
         )
+        # Decided last: reading the fields above is what finds most problems.
+        if not headers.present:
+            self.notes.add("no headers found")
+            message.parse_status = ParseStatus.FAILED
+        elif self.notes.items:
+            message.parse_status = ParseStatus.PARTIAL
+        message.parse_error = self.notes.text()
+        return message
+
+    def _bounded_header_block(self) -> bytes:
+        """The raw bytes with the top header block cut to MAX_HEADER_FIELDS lines.
+
+        Cutting here, rather than in the parser, keeps the body of a header bomb readable.
+        """
+        end = self.raw.find(b"\n\n")
+        crlf_end = self.raw.find(b"\r\n\r\n")
+        if crlf_end != -1 and (end == -1 or crlf_end < end):
+            end = crlf_end
+        head_end = len(self.raw) if end == -1 else end
+        if self.raw.count(b"\n", 0, head_end) < MAX_HEADER_FIELDS:
+            return self.raw
+        self.notes.add(f"more than {MAX_HEADER_FIELDS} header lines; the rest ignored")
+        cut = 0
+        for _ in range(MAX_HEADER_FIELDS):
+            cut = self.raw.index(b"\n", cut) + 1
+        return self.raw[:cut] + self.raw[head_end:]
 
     def _build_tree(self) -> Message | None:
         factory = _Factory(self.budget)
-        parser = BytesFeedParser(_factory=factory, policy=policy.compat32)  # type: ignore[arg-type]
-        factory.reset()
         try:
-            for start in range(0, len(self.raw), FEED_CHUNK):
-                parser.feed(self.raw[start : start + FEED_CHUNK])
+            parser = BytesFeedParser(_factory=factory, policy=policy.compat32)
+            factory.start()
+            # The time is checked after each chunk, so the headers are read even when
+            # hashing a huge message has already used the budget up.
+            data = self._bounded_header_block()
+            for start in range(0, len(data), FEED_CHUNK):
+                parser.feed(data[start : start + FEED_CHUNK])
                 self.budget.check_time()
             root: Message = parser.close()
         except _CapExceeded as exc:
@@ -408,33 +425,48 @@ def _one_line(text: str) -> str:
 
 
 def _decode_words(value: str) -> str:
-    """Lenient RFC 2047 decoding, tolerant of unknown charsets and bad base64."""
+    """Lenient RFC 2047 decoding, tolerant of unknown charsets and bad base64.
+
+    Adjacent encoded words in one charset are decoded together: mailers split a UTF-8
+    character across two words, which decoding word by word would turn into mojibake.
+    """
     value = _fix_surrogates(value)
     out: list[str] = []
+    run: list[bytes] = []
+    run_charset = ""
     pos = 0
     for match in _ENCODED_WORD_RE.finditer(value):
         between = value[pos : match.start()]
+        charset = match.group(1).split("*", 1)[0].lower()  # RFC 2231 language: utf-8*en
+        data = _encoded_word_bytes(match.group(2), match.group(3))
         # Whitespace between two encoded words is folding, not content (RFC 2047 §6.2).
-        if not (pos and not between.strip() and out):
+        adjacent = pos > 0 and not between.strip()
+        if run and (not adjacent or charset != run_charset or data is None):
+            out.append(_decode_bytes(b"".join(run), run_charset)[0])
+            run = []
+        if not adjacent:
             out.append(between)
-        out.append(_decode_word(*match.groups()))
+        if data is None:
+            out.append(match.group())
+        else:
+            run.append(data)
+            run_charset = charset
         pos = match.end()
+    if run:
+        out.append(_decode_bytes(b"".join(run), run_charset)[0])
     out.append(value[pos:])
     return "".join(out)
 
 
-def _decode_word(charset: str, encoding: str, text: str) -> str:
-    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix: utf-8*en
+def _encoded_word_bytes(encoding: str, text: str) -> bytes | None:
     data = text.encode("utf-8", "replace")
     try:
         if encoding in "Qq":
-            raw = binascii.a2b_qp(data, header=True)
-        else:
-            compact = b"".join(data.split())
-            raw = base64.b64decode(compact + b"=" * (-len(compact) % 4))
+            return binascii.a2b_qp(data, header=True)
+        compact = b"".join(data.split())
+        return base64.b64decode(compact + b"=" * (-len(compact) % 4))
     except (binascii.Error, ValueError):
-        return text
-    return _decode_bytes(raw, charset)[0]
+        return None
 
 
 # ---------------------------------------------------------------- headers
@@ -465,15 +497,24 @@ class _Headers:
         raw = self.first(name)
         if not raw:
             return ""
-        return _one_line(_storable(self._unstructured(name, raw)))
+        return _one_line(_storable(_decode_words(raw[:MAX_HEADER_CHARS])))
 
-    def _unstructured(self, name: str, raw: str) -> str:
-        if len(raw) <= MAX_HEADER_CHARS and "=?" in raw:
-            try:
-                return str(policy.default.header_fetch_parse(name, raw))
-            except Exception as exc:
-                self.notes.add(f"{name} header malformed ({type(exc).__name__})")
-        return _decode_words(raw[:MAX_HEADER_CHARS])
+    def message_id(self) -> str:
+        """The bare Message-ID, or "" when there is none (noted when one was there but empty)."""
+        found = _normalise_id(self.first("message-id"))
+        # A missing id is common (contact forms) and not damage; the synthetic id says it all.
+        if not found and self.has("message-id"):
+            self.notes.add("Message-ID empty; a stable one was made from the content")
+        return found
+
+    def sent_at(self) -> datetime | None:
+        """Naive UTC; a missing Date is no damage (ingest uses the arrival time)."""
+        if not self.has("date"):
+            return None
+        parsed = _sent_at(self.first("date"))
+        if parsed is None:
+            self.notes.add("Date header unusable")
+        return parsed
 
     def subject(self) -> str:
         return self.decoded("subject")
@@ -489,25 +530,21 @@ class _Headers:
         return Party("", "")
 
     def addresses(self, name: str) -> list[Party]:
+        """Parties of an address header: policy.default first, lenient recovery second."""
         raw = ", ".join(self.raw.get(name, []))
         if not raw.strip():
             return []
-        parties = self._structured_addresses(name, raw)
-        if parties is None or (not parties and "@" in raw):
-            parties = _fallback_addresses(_decode_words(raw[: MAX_HEADER_CHARS * 4]))
-            if parties:
+        parsed, clean = _structured_addresses(name, raw)
+        valid = [p for p in parsed if _VALID_HANDLE_RE.match(p.handle)]
+        if not clean or len(valid) < len(parsed) or (not parsed and "@" in raw):
+            known = {p.handle for p in valid}
+            extra = [
+                p for p in _fallback_addresses(raw[: MAX_HEADER_CHARS * 4]) if p.handle not in known
+            ]
+            if extra:
                 self.notes.add(f"{name} header malformed; addresses recovered")
-        return _dedupe_parties(parties)[:MAX_ADDRESSES]
-
-    def _structured_addresses(self, name: str, raw: str) -> list[Party] | None:
-        if len(raw) > MAX_HEADER_CHARS:
-            return None
-        try:
-            header = policy.default.header_fetch_parse(name, raw)
-            found = getattr(header, "addresses", ())
-            return [_party(a.display_name, a.addr_spec) for a in found]
-        except Exception:
-            return None
+                valid += extra
+        return _dedupe_parties(valid)[:MAX_ADDRESSES]
 
     def auto_submitted(self) -> bool:
         auto = self.first("auto-submitted").strip().lower()
@@ -526,24 +563,58 @@ def _unfold(value: str) -> str:
     return _UNFOLD_RE.sub("", value)
 
 
+def _handle(address: str) -> str:
+    return "".join(_storable(address).split()).strip("<>").lower()
+
+
 def _party(name: str, address: str) -> Party:
-    handle = "".join(_storable(address).split()).strip("<>").lower()
+    handle = _handle(address)
     display = _one_line(_storable(name)).strip().strip("\"'").strip()
     if display.lower() == handle:
         display = ""
     return Party(display, handle)
 
 
-def _fallback_addresses(value: str) -> list[Party]:
-    """Recover addresses from a header the strict parser rejected."""
+def _structured_addresses(name: str, raw: str) -> tuple[list[Party], bool]:
+    """Parties as policy.default reads them, and whether it read them without defects."""
+    simple = _SIMPLE_ADDRESS_RE.match(raw)
+    if simple:
+        # `Name <a@b>` or `a@b`: what policy.default would return, at a fraction of its cost.
+        display = simple.group(1) if simple.group(1) is not None else simple.group(2) or ""
+        return [_party(display, simple.group(3) or simple.group(4))], True
+    if len(raw) > MAX_HEADER_CHARS:
+        return [], False
+    try:
+        header = policy.default.header_fetch_parse(name, raw)
+        found = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
+        clean = not getattr(header, "defects", ())
+    except Exception:
+        return [], False
+    if "=?" in raw and any("\ufffd" in display for display, _ in found):
+        # policy.default turns words in unknown charsets into U+FFFD; decode names leniently.
+        lenient = {party.handle: party.name for party in _fallback_addresses(raw)}
+        return [_party(lenient.get(_handle(addr), display), addr) for display, addr in found], clean
+    return [_party(display, addr) for display, addr in found], clean
+
+
+def _fallback_addresses(raw: str) -> list[Party]:
+    """Recover addresses from a header the strict parser rejected.
+
+    getaddresses keeps display names; a loose scan then adds any address it missed.
+    """
+    value = _fix_surrogates(raw)
     try:
         pairs = utils.getaddresses([value])
     except Exception:
         pairs = []
-    parties = [_party(name, addr) for name, addr in pairs if "@" in addr]
-    if parties:
-        return parties
-    return [_party("", addr) for addr in _LOOSE_ADDRESS_RE.findall(value)]
+    parties = [_party(_decode_words(name), addr) for name, addr in pairs]
+    parties = [p for p in parties if _VALID_HANDLE_RE.match(p.handle)]
+    known = {p.handle for p in parties}
+    for address in _LOOSE_ADDRESS_RE.findall(_decode_words(value)):
+        if _handle(address) not in known:
+            parties.append(_party("", address))
+            known.add(_handle(address))
+    return parties
 
 
 def _dedupe_parties(parties: list[Party]) -> list[Party]:
@@ -576,22 +647,20 @@ def _normalise_id(value: str) -> str:
     value = _fix_surrogates(value)
     match = _BRACKETED_ID_RE.search(value)
     candidate = match.group(1) if match else value
-    candidate = _WHITESPACE_RE.sub("", candidate).strip("<>")
+    candidate = _ID_NOISE_RE.sub("", candidate).strip("<>")
     return candidate[:MAX_ID_CHARS]
 
 
 def _parse_ids(value: str) -> list[str]:
-    """Ids from In-Reply-To/References, tolerating commas, garbage and missing brackets."""
-    value = _fix_surrogates(value)
+    """Ids from In-Reply-To/References, in order, tolerating commas, garbage and no brackets."""
+    value = _COMMENT_RE.sub(" ", _fix_surrogates(value))
     if not value.strip():
         return []
-    found = [_normalise_id(m) for m in _BRACKETED_ID_RE.findall(value)]
+    found = [_normalise_id(m.group()) for m in _ID_TOKEN_RE.finditer(value)]
     if not any(found):
-        tokens = [t.strip("<>\"'()") for t in _ID_SPLIT_RE.split(value)]
-        found = [t for t in tokens if "@" in t]
-        if not found and len(tokens) == 1:
-            found = tokens
-        found = [t[:MAX_ID_CHARS] for t in found]
+        tokens = [t.strip("<>\"'") for t in value.split()]
+        if len(tokens) == 1:  # a lone bare id without '@', e.g. `In-Reply-To: 1234.abc`
+            found = [_normalise_id(tokens[0])]
     return list(dict.fromkeys(i for i in found if i))
 
 
@@ -651,7 +720,9 @@ class _BodyCollector:
             payload = part.get_payload()
             if isinstance(payload, list) and not content_type.startswith("message/"):
                 if depth >= self.budget.max_depth:
-                    self.notes.add(f"MIME nesting deeper than {self.budget.max_depth}")
+                    self.notes.add(
+                        f"MIME nesting deeper than {self.budget.max_depth}; later parts skipped"
+                    )
                     continue
                 children = [c for c in payload if isinstance(c, Message)]
                 stack.extend((c, depth + 1, content_type) for c in reversed(children))
@@ -718,13 +789,14 @@ class _BodyCollector:
     def _convert_html(self) -> None:
         if not self.html:
             return
+        limit = self.html_limit
         if time.monotonic() > self.budget.deadline:
-            self.notes.add("time limit exceeded; HTML part not converted")
-            return
+            # Out of time already (a bomb): a short prefix still gives the agent something.
+            limit = min(limit, HTML_CHARS_AFTER_DEADLINE)
         source = "\n<br>\n".join(self.html)
-        if len(source) > self.html_limit:
-            self.notes.add(f"HTML part longer than {self.html_limit} characters; truncated")
-        self.html_text = html_to_text(source, max_chars=self.html_limit)
+        if len(source) > limit:
+            self.notes.add(f"HTML part longer than {limit} characters; truncated")
+        self.html_text = html_to_text(source, max_chars=limit)
 
 
 def _content_type(part: Message) -> str:
@@ -759,7 +831,7 @@ def _filename(part: Message) -> str:
     """The attachment's own name, decoded (RFC 2231, RFC 2047 in quotes, 8-bit), unsanitised."""
     for header, param in (("content-disposition", "filename"), ("content-type", "name")):
         raw = _raw_header(part, header)
-        if not raw or len(raw) > MAX_HEADER_CHARS:
+        if not raw or len(raw) > MAX_HEADER_CHARS or "name" not in raw.lower():
             continue
         value = _param_default_policy(header, raw, param)
         if value is None:
@@ -809,7 +881,8 @@ def _message_bytes(part: Message) -> bytes:
     out = io.BytesIO()
     try:
         for inner in payload:
-            BytesGenerator(out, mangle_from_=False, policy=policy.compat32).flatten(inner)
+            if isinstance(inner, Message):
+                BytesGenerator(out, mangle_from_=False, policy=policy.compat32).flatten(inner)
     except Exception:
         return out.getvalue()
     return out.getvalue()
