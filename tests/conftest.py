@@ -19,7 +19,9 @@ SHOP = "support@shop.test"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # No test may read or write the real user's config, data or keyring.
     base = tmp_path_factory.mktemp("home")
     for var in ("CONFIG", "DATA", "CACHE", "LOG"):

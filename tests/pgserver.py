@@ -49,13 +49,27 @@ def running_postgres(bindir: Path) -> Iterator[str]:
 
     run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "deskterm", "-E", "UTF8")
     options = f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off"
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start")
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-w",
+        "-l",
+        str(root / "log"),
+        "start",
+    )
     try:
-        run(str(bindir / "createdb"), "-h", str(sock), "-p", str(port), "-U", "deskterm", "deskterm")
+        run(
+            str(bindir / "createdb"), "-h", str(sock), "-p", str(port), "-U", "deskterm", "deskterm"
+        )
         yield f"postgresql+psycopg://deskterm@/deskterm?host={sock}&port={port}"
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True, check=False, timeout=60,
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
         shutil.rmtree(root, ignore_errors=True)

@@ -16,8 +16,18 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE_MBOX = REPO / "samples" / "support.mbox"
 
 TICKET_KEYS = {
-    "id", "subject", "status", "snoozed_until", "channel", "channel_type", "customer", "tags",
-    "assignee", "message_count", "created_at", "last_message_at",
+    "id",
+    "subject",
+    "status",
+    "snoozed_until",
+    "channel",
+    "channel_type",
+    "customer",
+    "tags",
+    "assignee",
+    "message_count",
+    "created_at",
+    "last_message_at",
 }
 
 
@@ -43,7 +53,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
 
 @pytest.fixture
 def imported(config: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    code, out, err = run(capsys, "--config", str(config), "import", "mbox", str(SAMPLE_MBOX))
+    code, _, err = run(capsys, "--config", str(config), "import", "mbox", str(SAMPLE_MBOX))
     assert code == 0, err
     return config
 
@@ -62,7 +72,7 @@ def test_tickets_json_shape(imported: Path, capsys: pytest.CaptureFixture[str]) 
     tickets = run_json(capsys, "--config", str(imported), "tickets", "--view", "All", "--json")
     assert isinstance(tickets, list) and tickets
     for ticket in tickets:
-        assert TICKET_KEYS <= ticket.keys()
+        assert ticket.keys() >= TICKET_KEYS
         assert ticket["status"] in ("open", "closed")
         assert set(ticket["customer"]) >= {"name", "email", "handles"}
         assert ticket["channel"] == "support" and ticket["channel_type"] == "email"
@@ -91,15 +101,27 @@ def test_show_json_shape(imported: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "grinder" in tickets[0]["snippet"].lower()
     shown = run_json(capsys, "--config", str(imported), "show", str(tickets[0]["id"]), "--json")
     assert isinstance(shown, dict)
-    assert TICKET_KEYS <= shown.keys()
+    assert shown.keys() >= TICKET_KEYS
     messages = shown["messages"]
     assert [m["direction"] for m in messages] == ["in", "in"]
     assert messages[0]["sent_at"] < messages[1]["sent_at"]
     for message in messages:
-        assert {"id", "direction", "author", "body_text", "sent_at", "external_id", "attachments"} <= message.keys()
+        assert {
+            "id",
+            "direction",
+            "author",
+            "body_text",
+            "sent_at",
+            "external_id",
+            "attachments",
+        } <= message.keys()
     assert messages[0]["attachments"] == [
-        {"filename": "cracked-handle.jpg", "content_type": "image/jpeg", "size": 320,
-         "sha256": messages[0]["attachments"][0]["sha256"]}
+        {
+            "filename": "cracked-handle.jpg",
+            "content_type": "image/jpeg",
+            "size": 320,
+            "sha256": messages[0]["attachments"][0]["sha256"],
+        }
     ]
 
 
@@ -112,7 +134,9 @@ def test_actions_change_what_views_show(imported: Path, capsys: pytest.CaptureFi
     assert run(capsys, *cfg, "assign", tid, "me")[0] == 0
     mine = run_json(capsys, *cfg, "tickets", "--view", "Mine", "--json")
     assert isinstance(mine, list) and [t["id"] for t in mine] == [int(tid)]
-    assert mine[0]["tags"] == ["refund", "vip"] and mine[0]["assignee"] == "dewi@kopi-nusantara.test"
+    assert (
+        mine[0]["tags"] == ["refund", "vip"] and mine[0]["assignee"] == "dewi@kopi-nusantara.test"
+    )
     assert run(capsys, *cfg, "snooze", tid, "2d")[0] == 0
     snoozed = run_json(capsys, *cfg, "tickets", "--view", "snoozed", "--json")
     assert isinstance(snoozed, list) and snoozed[0]["snoozed_until"] is not None
@@ -140,10 +164,14 @@ def test_actions_change_what_views_show(imported: Path, capsys: pytest.CaptureFi
     ],
 )
 def test_user_mistakes_are_one_line(
-    imported: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], code: int, needle: str
+    imported: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    code: int,
+    needle: str,
 ) -> None:
     try:
-        got, out, err = run(capsys, "--config", str(imported), *args)
+        got, _, err = run(capsys, "--config", str(imported), *args)
     except SystemExit as exc:  # argparse usage errors
         got, err = int(exc.code or 0), capsys.readouterr().err
     assert got == code
@@ -158,7 +186,9 @@ def test_missing_config_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_pat
 
 def test_bad_config_names_file_and_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[channels]]\nname = "x"\ntype = "email"\naddress = "a@b.test"\npoll_seconds = "often"\n')
+    bad.write_text(
+        '[[channels]]\nname = "x"\ntype = "email"\naddress = "a@b.test"\npoll_seconds = "often"\n'
+    )
     code, _, err = run(capsys, "--config", str(bad), "tickets")
     assert code == 2 and "bad.toml" in err and "channels[0]" in err
     assert len(err.strip().splitlines()) == 1
@@ -167,16 +197,32 @@ def test_bad_config_names_file_and_key(capsys: pytest.CaptureFixture[str], tmp_p
 def test_real_entry_point_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "deskterm", "--config", str(tmp_path / "missing.toml"), "tickets"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "missing.toml" in proc.stderr
 
 
 def test_help_for_every_command() -> None:
-    for command in ("demo", "sync", "tickets", "show", "search", "reply", "import", "doctor", "secret", "config"):
+    for command in (
+        "demo",
+        "sync",
+        "tickets",
+        "show",
+        "search",
+        "reply",
+        "import",
+        "doctor",
+        "secret",
+        "config",
+    ):
         proc = subprocess.run(
-            [sys.executable, "-m", "deskterm", command, "--help"], capture_output=True, text=True, check=False
+            [sys.executable, "-m", "deskterm", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert proc.returncode == 0, command
         assert "usage: deskterm" in proc.stdout

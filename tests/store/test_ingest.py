@@ -35,7 +35,9 @@ def test_reused_message_id_with_other_content_keeps_both(
     store: Store, channel: ChannelContext
 ) -> None:
     ingest(store, channel, msg("same@broken-mailer", body="first newsletter", sender="a@b.test"))
-    result = ingest(store, channel, msg("same@broken-mailer", body="second, different", sender="c@d.test"))
+    result = ingest(
+        store, channel, msg("same@broken-mailer", body="second, different", sender="c@d.test")
+    )
     assert not result.duplicate
     with store.read() as session:
         assert len(session.exec(select(Message)).all()) == 2
@@ -45,8 +47,14 @@ def test_reused_message_id_with_other_content_keeps_both(
 
 def test_reply_threads_by_in_reply_to(store: Store, channel: ChannelContext) -> None:
     first = ingest(store, channel, msg("q1@x"))
-    reply = ingest(store, channel, msg("a1@shop", sender=SHOP, to="alice@example.com", in_reply_to="q1@x", day=2))
-    again = ingest(store, channel, msg("q2@x", in_reply_to="a1@shop", references=("q1@x", "a1@shop"), day=3))
+    reply = ingest(
+        store,
+        channel,
+        msg("a1@shop", sender=SHOP, to="alice@example.com", in_reply_to="q1@x", day=2),
+    )
+    again = ingest(
+        store, channel, msg("q2@x", in_reply_to="a1@shop", references=("q1@x", "a1@shop"), day=3)
+    )
     assert first.ticket_id == reply.ticket_id == again.ticket_id
     ticket = _tickets(store)[0]
     assert ticket.message_count == 3
@@ -59,14 +67,22 @@ def test_outlook_reply_without_in_reply_to_threads_by_references(
     store: Store, channel: ChannelContext
 ) -> None:
     first = ingest(store, channel, msg("q1@x"))
-    outlook = ingest(store, channel, msg("q2@x", subject="RE: other words", references=("q1@x",), day=2))
+    outlook = ingest(
+        store, channel, msg("q2@x", subject="RE: other words", references=("q1@x",), day=2)
+    )
     assert outlook.ticket_id == first.ticket_id
 
 
 def test_reply_arriving_before_its_parent_joins_one_ticket(
     store: Store, channel: ChannelContext
 ) -> None:
-    reply = ingest(store, channel, msg("child@x", in_reply_to="parent@x", references=("parent@x",), day=5, subject="Re: Refund"))
+    reply = ingest(
+        store,
+        channel,
+        msg(
+            "child@x", in_reply_to="parent@x", references=("parent@x",), day=5, subject="Re: Refund"
+        ),
+    )
     parent = ingest(store, channel, msg("parent@x", day=4, subject="Refund"))
     assert parent.ticket_id == reply.ticket_id
     ticket = _tickets(store)[0]
@@ -95,15 +111,25 @@ def test_contact_forms_from_different_customers_never_merge(
     store: Store, channel: ChannelContext
 ) -> None:
     grouped = dataclasses.replace(channel, gmail_grouping=True)
-    one = ingest(store, grouped, msg("f1@x", sender="no-reply@shop.test", subject="Contact form", reply_to="rina@cafe.test"))
-    two = ingest(store, grouped, msg("f2@x", sender="no-reply@shop.test", subject="Contact form", reply_to="tom@bean.test"))
+    one = ingest(
+        store,
+        grouped,
+        msg("f1@x", sender="no-reply@shop.test", subject="Contact form", reply_to="rina@cafe.test"),
+    )
+    two = ingest(
+        store,
+        grouped,
+        msg("f2@x", sender="no-reply@shop.test", subject="Contact form", reply_to="tom@bean.test"),
+    )
     assert one.ticket_id != two.ticket_id
     with store.read() as session:
         values = {i.value for i in session.exec(select(CustomerIdentity))}
     assert values == {"rina@cafe.test", "tom@bean.test"}
 
 
-def test_customer_identity_is_case_insensitive_and_shared(store: Store, channel: ChannelContext) -> None:
+def test_customer_identity_is_case_insensitive_and_shared(
+    store: Store, channel: ChannelContext
+) -> None:
     ingest(store, channel, msg("1@x", sender="Alice@Example.com", subject="One"))
     ingest(store, channel, msg("2@x", sender="alice@example.com", subject="Two"))
     customers = {t.customer_id for t in _tickets(store)}

@@ -47,18 +47,28 @@ def test_postgres_store_end_to_end(pg_store: Store) -> None:
         row = ensure_channel(session, name="support", type="email", address="support@shop.test")
         actor = agent_actor(session, email="dewi@shop.test")
     assert row.id is not None
-    channel = ChannelContext(id=row.id, name="support", type="email",
-                             own_addresses=frozenset({"support@shop.test"}))
-    first = ingest(pg_store, channel, msg("1@x", subject="Refund please", body="the mug arrived broken"))
+    channel = ChannelContext(
+        id=row.id, name="support", type="email", own_addresses=frozenset({"support@shop.test"})
+    )
+    first = ingest(
+        pg_store, channel, msg("1@x", subject="Refund please", body="the mug arrived broken")
+    )
     reply = ingest(pg_store, channel, msg("2@x", in_reply_to="1@x", body="any news?", day=2))
-    other = ingest(pg_store, channel, msg("3@x", sender="bob@b.test", subject="Invoice", body="send invoice", day=3))
+    other = ingest(
+        pg_store,
+        channel,
+        msg("3@x", sender="bob@b.test", subject="Invoice", body="send invoice", day=3),
+    )
     assert first.ticket_id == reply.ticket_id != other.ticket_id
-    assert ingest(pg_store, channel, msg("1@x", subject="Refund please", body="the mug arrived broken")).duplicate
+    assert ingest(
+        pg_store, channel, msg("1@x", subject="Refund please", body="the mug arrived broken")
+    ).duplicate
     svc.add_tags(pg_store, first.ticket_id, ["vip"], actor)
     svc.close(pg_store, other.ticket_id, actor)
 
     db = SqlAlchemyReadDb(pg_store.url)
     try:
+
         def ids(query: str) -> list[int]:
             where = reader.compile_query(db, parse_query(query), me_agent_id=None)
             return [t["id"] for t in reader.list_tickets(db, where)]
@@ -70,7 +80,10 @@ def test_postgres_store_end_to_end(pg_store: Store) -> None:
         assert ids("subject:refund OR invoice") == [other.ticket_id, first.ticket_id]
         assert ids("date:2026-03-02..2026-03-02") == [first.ticket_id]
         shown = reader.get_ticket(db, first.ticket_id)
-        assert [m["body_text"] for m in shown["messages"]] == ["the mug arrived broken", "any news?"]
+        assert [m["body_text"] for m in shown["messages"]] == [
+            "the mug arrived broken",
+            "any news?",
+        ]
         assert shown["tags"] == ["vip"] and shown["created_at"].endswith("Z")
     finally:
         db.close()

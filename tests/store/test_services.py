@@ -76,7 +76,10 @@ def test_close_reopen_snooze_wake(store: Store, channel: ChannelContext, actor: 
     with pytest.raises(UsageError, match="in the past"):
         svc.snooze(store, tid, datetime.now(UTC) - timedelta(minutes=1), actor)
     assert _events(store, tid)[1:] == [
-        "ticket.closed", "ticket.reopened", "ticket.snoozed", "snooze.ended",
+        "ticket.closed",
+        "ticket.reopened",
+        "ticket.snoozed",
+        "snooze.ended",
     ]
 
 

@@ -83,11 +83,17 @@ def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
         if isinstance(channel, EmailChannel):
             for label, server in (("imap", channel.imap), ("smtp", channel.smtp)):
                 error = _tcp_check(server.host, server.port)
-                report(error is None, f"{channel.name}: {label}", error or f"{server.host}:{server.port} reachable")
+                report(
+                    error is None,
+                    f"{channel.name}: {label}",
+                    error or f"{server.host}:{server.port} reachable",
+                )
         else:
             url = urlsplit(channel.base_url)
             port = url.port or (443 if url.scheme == "https" else 80)
             error = _tcp_check(url.hostname or "", port)
-            report(error is None, f"{channel.name}: api", error or f"{url.hostname}:{port} reachable")
+            report(
+                error is None, f"{channel.name}: api", error or f"{url.hostname}:{port} reachable"
+            )
     sys.stdout.write("all checks passed\n" if not problems else f"{problems} problem(s) found\n")
     return 1 if problems else 0

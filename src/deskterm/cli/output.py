@@ -38,7 +38,11 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
     """One line per ticket, cut to the terminal width; untrusted text made inert."""
     width = shutil.get_terminal_size((120, 24)).columns
     for ticket in tickets:
-        status = "spam" if ticket["spam"] else ("snoozed" if ticket["snoozed_until"] else ticket["status"])
+        status = (
+            "spam"
+            if ticket["spam"]
+            else ("snoozed" if ticket["snoozed_until"] else ticket["status"])
+        )
         customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
         line = (
@@ -64,8 +68,7 @@ def print_ticket(ticket: dict[str, Any]) -> None:
         + f"   Channel: {one_line(ticket['channel'])} ({ticket['channel_type']})\n"
     )
     out.write(
-        f"Customer: {one_line(customer['name'] or '-')}"
-        f" {one_line(' '.join(customer['handles']))}\n"
+        f"Customer: {one_line(customer['name'] or '-')} {one_line(' '.join(customer['handles']))}\n"
     )
     if ticket["tags"]:
         out.write("Tags: " + " ".join(one_line(t) for t in ticket["tags"]) + "\n")
@@ -73,9 +76,12 @@ def print_ticket(ticket: dict[str, Any]) -> None:
         out.write(f"Assignee: {one_line(ticket['assignee'])}\n")
     for message in ticket["messages"]:
         label = {"in": "from", "out": "to customer, by", "note": "NOTE by"}[message["direction"]]
-        out.write(f"\n--- {message['sent_at']}  {label} {one_line(message['author'] or message['author_handle'])}")
+        author = one_line(message["author"] or message["author_handle"])
+        out.write(f"\n--- {message['sent_at']}  {label} {author}")
         if message["parse_status"] != "ok":
-            out.write(f"  [parse {message['parse_status']}: {one_line(message['parse_error'], 80)}]")
+            out.write(
+                f"  [parse {message['parse_status']}: {one_line(message['parse_error'], 80)}]"
+            )
         out.write("\n")
         out.write(terminal_safe(message["body_text"]).rstrip() + "\n")
         for attachment in message["attachments"]:

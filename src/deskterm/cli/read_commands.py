@@ -51,7 +51,9 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     node = _parse(text)
     me = reader.agent_id_for(db, ctx.user_email())
-    tickets = reader.list_tickets(db, reader.compile_query(db, node, me_agent_id=me), limit=args.limit)
+    tickets = reader.list_tickets(
+        db, reader.compile_query(db, node, me_agent_id=me), limit=args.limit
+    )
     reader.add_snippets(db, tickets, reader.snippet_terms(node))
     if args.json:
         print_json(tickets)

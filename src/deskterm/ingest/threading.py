@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from deskterm.domain.messages import InboundMessage
 from deskterm.domain.subjects import normalize_subject
-from deskterm.store.tables import Ticket, ThreadRef
+from deskterm.store.tables import ThreadRef, Ticket
 
 GROUPING_WINDOW = timedelta(days=7)
 

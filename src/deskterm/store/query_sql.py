@@ -122,10 +122,8 @@ class QueryCompiler:
             case "assignee":
                 return self._assignee(value)
             case "intent":
-                return (
-                    f"(lower(t.intent) = {self._bind(value)}"
-                    f" OR lower(t.intent) LIKE {self._bind(_like_escape(value) + '/%')} ESCAPE '\\')"
-                )
+                exact, family = self._bind(value), self._bind(_like_escape(value) + "/%")
+                return f"(lower(t.intent) = {exact} OR lower(t.intent) LIKE {family} ESCAPE '\\')"
             case "sentiment":
                 pattern = self._bind("% " + _like_escape(value) + " %")
                 return f"(' ' || lower(t.sentiments) || ' ') LIKE {pattern} ESCAPE '\\'"
@@ -183,7 +181,8 @@ class QueryCompiler:
     def _fts(self, term: Term) -> str:
         phrase = fts_phrase(term.value, prefix=term.prefix)
         if term.field == "subject":
-            return f"t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {self._bind('subject : ' + phrase)})"
+            match = self._bind("subject : " + phrase)
+            return f"t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {match})"
         column = _MESSAGE_COLUMNS[term.field]
         query = phrase if column is None else f"{column} : {phrase}"
         in_messages = (
