@@ -20,7 +20,7 @@ PYTHON = VENV_BIN / "python"
 DESKTERM = VENV_BIN / "deskterm"
 SYSTEM_PYTHON = Path("/usr/bin/python3")  # where Debian's python3-notmuch2 lives
 SEED = 20251122
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SHOP_ADDRESS = "support@shop.test"
 
 

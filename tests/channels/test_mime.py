@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -253,6 +254,8 @@ def test_auto_submitted_detection() -> None:
     assert not parse_message(simple("")).auto_submitted
     assert not parse_message(simple("Auto-Submitted: no")).auto_submitted
     assert parse_message(simple("Auto-Submitted: auto-replied")).auto_submitted
+    assert parse_message(simple("Auto-Submitted: auto-generated; type=x")).auto_submitted
+    assert not parse_message(simple("Auto-Submitted: No ; comment")).auto_submitted
     assert parse_message(simple("Precedence: bulk")).auto_submitted
     assert parse_message(simple("Precedence: Junk")).auto_submitted
     assert not parse_message(simple("Precedence: first-class")).auto_submitted
@@ -293,7 +296,14 @@ def test_body_charset_fallbacks(charset: str, body: bytes, expected: str) -> Non
     assert_storable(message)
 
 
-def test_html_only_mail_is_converted_without_controls_or_tracking() -> None:
+def test_html_only_mail_is_converted_without_controls_or_tracking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **_kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
     message = parse_message(fixture("html_only.eml"))
     text = message.body_text
     assert text == message.body_html_text
@@ -383,6 +393,69 @@ after the photo
     assert message.attachments[0].inline
 
 
+def test_each_alternative_group_contributes_once() -> None:
+    raw = b"""From: a@example.com
+Subject: two groups
+Message-ID: <groups@x>
+Date: Tue, 03 Mar 2026 10:00:00 +0000
+Content-Type: multipart/mixed; boundary=M
+
+--M
+Content-Type: multipart/alternative; boundary=A1
+
+--A1
+Content-Type: text/plain
+
+first group
+--A1
+Content-Type: text/plain
+
+first group again
+--A1--
+--M
+Content-Type: multipart/alternative; boundary=A2
+
+--A2
+Content-Type: text/plain
+
+second group
+--A2
+Content-Type: text/html
+
+<p>second group html</p>
+--A2--
+--M--
+"""
+    message = parse_message(raw)
+    assert message.body_text == "first group\n\nsecond group"
+    assert message.body_html_text == "second group html"
+
+
+def test_bounce_report_is_auto_submitted() -> None:
+    raw = b"""From: MAILER-DAEMON@mx.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce@x>
+Content-Type: multipart/report; report-type=delivery-status; boundary=R
+
+--R
+Content-Type: text/plain
+
+The mail could not be delivered.
+--R
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example
+
+Final-Recipient: rfc822; gone@example.com
+Status: 5.1.1
+--R--
+"""
+    message = parse_message(raw)
+    assert message.auto_submitted
+    assert message.body_text.startswith("The mail could not be delivered.")
+    assert [a.content_type for a in message.attachments] == ["message/delivery-status"]
+
+
 def test_multipart_without_boundary_still_gives_text() -> None:
     raw = simple("Content-Type: multipart/mixed", body="just text\n")
     message = parse_message(raw)
@@ -449,6 +522,33 @@ def test_custom_caps_are_honoured() -> None:
     message = parse_message(depth_bomb(5), max_depth=3)
     assert message.parse_status is ParseStatus.PARTIAL
     assert parse_message(depth_bomb(5)).body_text == "innermost"
+
+
+def test_header_bomb_keeps_the_body() -> None:
+    bomb = simple("", body="the real text\n").replace(
+        b"\n\n", b"\n" + b"X-H: v\n" * 1_000_000 + b"\n", 1
+    )
+    started = time.monotonic()
+    message = parse_message(bomb)
+    assert time.monotonic() - started < 2.0
+    assert message.parse_status is ParseStatus.PARTIAL
+    assert "header lines" in message.parse_error
+    assert message.body_text == "the real text\n"
+    assert message.subject == "Hi"
+
+
+def test_header_bomb_inside_a_part_is_cut() -> None:
+    bomb = (
+        b"From: a@example.com\nSubject: nested\nContent-Type: multipart/mixed; boundary=B\n\n"
+        b"--B\nContent-Type: text/plain\n\nfirst part\n"
+        b"--B\n" + b"X-H: v\n" * 300_000 + b"\nsecond\n--B--\n"
+    )
+    started = time.monotonic()
+    message = parse_message(bomb)
+    assert time.monotonic() - started < 2.0
+    assert message.parse_status is ParseStatus.PARTIAL
+    assert "header fields" in message.parse_error
+    assert message.body_text == "first part"
 
 
 def test_huge_address_header_stays_fast() -> None:

@@ -6,15 +6,17 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlmodel import Session
 
 from deskterm.domain.enums import Direction, IdentityKind, TicketStatus
 from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.text import clean_stored_text, one_line
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.identity import resolve_customer
-from deskterm.ingest.threading import find_ticket_by_grouping, find_ticket_by_refs
+from deskterm.ingest.threading import TICKET, find_ticket_by_grouping, find_ticket_by_refs
 from deskterm.store.blobs import put_blob
 from deskterm.store.search_index import reindex_ticket
 from deskterm.store.tables import (
@@ -23,8 +25,52 @@ from deskterm.store.tables import (
     Message,
     MessageRaw,
     ThreadRef,
-    Ticket,
+    inserted_id,
+    table_of,
     utcnow,
+)
+
+# Core tables: see ingest.identity for why the hot path skips the ORM.
+MESSAGE = table_of(Message)
+MESSAGE_RAW = table_of(MessageRaw)
+ATTACHMENT = table_of(Attachment)
+THREADREF = table_of(ThreadRef)
+EVENT = table_of(Event)
+_m, _r, _t = MESSAGE.c, THREADREF.c, TICKET.c
+# Built once (see ingest.identity).
+FIND_DUPLICATE = select(_m.id, _m.ticket_id).where(
+    _m.channel_id == bindparam("channel_id"),
+    _m.external_id == bindparam("external_id"),
+    _m.content_hash == bindparam("content_hash"),
+)
+TICKET_STATE = select(
+    _t.created_at,
+    _t.last_message_at,
+    _t.last_inbound_at,
+    _t.status,
+    _t.spam,
+    _t.closed_at,
+    _t.message_count,
+    _t.subject,
+    _t.snoozed_until,
+).where(_t.id == bindparam("id"))
+_UPDATED_COLUMNS = (
+    "message_count",
+    "updated_at",
+    "created_at",
+    "subject",
+    "last_message_at",
+    "last_inbound_at",
+    "status",
+    "snoozed_until",
+)
+UPDATE_TICKET = (
+    update(TICKET)
+    .where(_t.id == bindparam("ticket_pk"))
+    .values({name: bindparam(f"v_{name}") for name in _UPDATED_COLUMNS})
+)
+EXISTING_REFS = select(_r.msgid, _r.is_self).where(
+    _r.ticket_id == bindparam("ticket_id"), _r.msgid.in_(bindparam("ids", expanding=True))
 )
 
 
@@ -58,19 +104,23 @@ def _direction_and_customer(
     return Direction.IN, sender if sender.handle else None
 
 
-def find_duplicate(session: Session, channel_id: int, message: InboundMessage) -> Message | None:
-    """The stored copy of ``message`` (same external id AND same content), if any."""
-    return session.exec(
-        select(Message).where(
-            Message.channel_id == channel_id,
-            Message.external_id == message.external_id,
-            Message.content_hash == message.content_hash,
-        )
+def find_duplicate(
+    conn: Connection, channel_id: int, message: InboundMessage
+) -> tuple[int, int] | None:
+    """(message id, ticket id) of the stored copy of ``message`` (same id AND content)."""
+    row = conn.execute(
+        FIND_DUPLICATE,
+        {
+            "channel_id": channel_id,
+            "external_id": message.external_id,
+            "content_hash": message.content_hash,
+        },
     ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def ingest_message(
-    session: Session,
+    session: Session | Connection,
     channel: ChannelContext,
     message: InboundMessage,
     *,
@@ -78,137 +128,192 @@ def ingest_message(
     actor: str,
 ) -> IngestResult:
     """Store ``message`` inside the caller's transaction; idempotent on (external id, content)."""
-    existing = find_duplicate(session, channel.id, message)
+    conn = session if isinstance(session, Connection) else session.connection()
+    existing = find_duplicate(conn, channel.id, message)
     if existing is not None:
-        assert existing.id is not None
-        return IngestResult(existing.id, existing.ticket_id, duplicate=True)
+        return IngestResult(existing[0], existing[1], duplicate=True)
 
     direction, party = _direction_and_customer(channel, message)
-    customer = resolve_customer(session, party, scope=channel.type) if party else None
+    customer_id = resolve_customer(conn, party, scope=channel.type) if party else None
     sent_at = _aware(message.sent_at)
     subject = one_line(clean_stored_text(message.subject))
 
-    ticket_id = find_ticket_by_refs(session, channel.id, message)
-    if ticket_id is None and channel.gmail_grouping and customer is not None:
-        assert customer.id is not None
-        ticket_id = find_ticket_by_grouping(session, channel.id, customer.id, subject, sent_at)
+    ticket_id = find_ticket_by_refs(conn, channel.id, message)
+    if ticket_id is None and channel.gmail_grouping and customer_id is not None:
+        ticket_id = find_ticket_by_grouping(conn, channel.id, customer_id, subject, sent_at)
 
     created = reopened = False
     if ticket_id is None:
-        ticket = Ticket(
-            channel_id=channel.id,
-            customer_id=customer.id if customer else None,
-            subject=subject,
-            store=channel.store,
-            created_at=sent_at,
-            updated_at=utcnow(),
-            last_message_at=sent_at,
-        )
-        session.add(ticket)
-        session.flush()
+        ticket_id = _create_ticket(conn, channel, customer_id, subject, sent_at, direction)
         created = True
+        reindex = True
     else:
-        found = session.get(Ticket, ticket_id)
-        assert found is not None
-        ticket = found
-    assert ticket.id is not None
+        reopened, reindex = _update_ticket(conn, ticket_id, direction, subject, sent_at)
 
-    older_than_ticket = not created and sent_at < _aware(ticket.created_at)
-    if older_than_ticket:
-        # The conversation's real start arrived late (replies can precede their parent).
-        ticket.created_at = sent_at
-        ticket.subject = subject or ticket.subject
-    if not created:
-        reopened = _touch_ticket(ticket, direction, sent_at)
-    ticket.message_count += 1
-    if direction is Direction.IN:
-        ticket.last_inbound_at = max(_aware(ticket.last_inbound_at or sent_at), sent_at)
-    session.add(ticket)
-
-    row = Message(
-        ticket_id=ticket.id,
-        channel_id=channel.id,
-        direction=direction.value,
-        author=clean_stored_text(message.sender.name),
-        author_handle=message.sender.handle,
-        author_search=f"{message.sender.name} {message.sender.handle}".strip(),
-        recipients=", ".join(p.label() for p in message.recipients + message.cc),
-        subject=subject,
-        body_text=clean_stored_text(message.body_text),
-        body_html_text=clean_stored_text(message.body_html_text),
-        external_id=message.external_id,
-        content_hash=message.content_hash,
-        in_reply_to=message.in_reply_to,
-        references=" ".join(message.references),
-        sent_at=sent_at,
-        received_at=utcnow(),
-        parse_status=message.parse_status.value,
-        parse_error=message.parse_error,
-        auto_submitted=message.auto_submitted,
-        has_attachments=bool(message.attachments),
+    message_id = _insert_message(
+        conn, channel, message, ticket_id, direction, subject, sent_at, blob_root
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    if message.raw:
-        session.add(MessageRaw(message_id=row.id, format="rfc822", data=zlib.compress(message.raw)))
-    for part in message.attachments:
-        digest = put_blob(blob_root, part.content)
-        session.add(
-            Attachment(
-                message_id=row.id,
-                filename=part.filename,
-                content_type=part.content_type,
-                size=len(part.content),
-                sha256=digest,
-                inline=part.inline,
-                content_id=part.content_id,
-            )
-        )
-    _add_thread_refs(session, channel.id, ticket.id, message)
+    _add_thread_refs(conn, channel.id, ticket_id, message)
     if created:
-        session.add(Event(ticket_id=ticket.id, actor=actor, kind="ticket.created"))
-    if created or older_than_ticket:
-        session.flush()
-        reindex_ticket(session, ticket.id)
+        _event(conn, ticket_id, actor, "ticket.created")
     elif reopened:
-        session.add(Event(ticket_id=ticket.id, actor=actor, kind="ticket.reopened"))
-    return IngestResult(row.id, ticket.id, ticket_created=created, ticket_reopened=reopened)
+        _event(conn, ticket_id, actor, "ticket.reopened")
+    if reindex:
+        reindex_ticket(conn, ticket_id)
+    return IngestResult(message_id, ticket_id, ticket_created=created, ticket_reopened=reopened)
 
 
-def _touch_ticket(ticket: Ticket, direction: Direction, sent_at: datetime) -> bool:
-    """Move the ticket's clock forward; reopen it when the customer wrote after the close."""
-    if sent_at > _aware(ticket.last_message_at):
-        ticket.last_message_at = sent_at
-    ticket.updated_at = utcnow()
-    closed_before = ticket.closed_at is None or sent_at > _aware(ticket.closed_at)
-    if (
-        direction is Direction.IN
-        and ticket.status == TicketStatus.CLOSED.value
-        and not ticket.spam
-        and closed_before
-    ):
-        ticket.status = TicketStatus.OPEN.value
-        ticket.snoozed_until = None
-        return True
-    return False
+def _create_ticket(
+    conn: Connection,
+    channel: ChannelContext,
+    customer_id: int | None,
+    subject: str,
+    sent_at: datetime,
+    direction: Direction,
+) -> int:
+    now = utcnow()
+    result = conn.execute(
+        insert(TICKET),
+        {
+            "channel_id": channel.id,
+            "customer_id": customer_id,
+            "subject": subject,
+            "status": TicketStatus.OPEN.value,
+            "spam": False,
+            "priority": "normal",
+            "store": channel.store,
+            "sentiments": "",
+            "message_count": 1,
+            "created_at": sent_at,
+            "updated_at": now,
+            "last_message_at": sent_at,
+            "last_inbound_at": sent_at if direction is Direction.IN else None,
+        },
+    )
+    return inserted_id(result)
+
+
+def _update_ticket(
+    conn: Connection, ticket_id: int, direction: Direction, subject: str, sent_at: datetime
+) -> tuple[bool, bool]:
+    """Count the message, move the clocks, reopen when due; returns (reopened, reindex)."""
+    row = conn.execute(TICKET_STATE, {"id": ticket_id}).one()
+    created_at, last_at, last_in, status, spam, closed_at, count, old_subject, snoozed = row
+    values: dict[str, Any] = {
+        "message_count": count + 1,
+        "updated_at": utcnow(),
+        "created_at": _aware(created_at),
+        "subject": old_subject,
+        "last_message_at": max(_aware(last_at), sent_at),
+        "last_inbound_at": None if last_in is None else _aware(last_in),
+        "status": status,
+        "snoozed_until": None if snoozed is None else _aware(snoozed),
+    }
+    reindex = False
+    if sent_at < values["created_at"]:
+        # The conversation's real start arrived late (replies can precede their parent).
+        values["created_at"] = sent_at
+        if subject:
+            values["subject"] = subject
+            reindex = True
+    reopened = False
+    if direction is Direction.IN:
+        if last_in is None or sent_at > _aware(last_in):
+            values["last_inbound_at"] = sent_at
+        after_close = closed_at is None or sent_at > _aware(closed_at)
+        if status == TicketStatus.CLOSED.value and not spam and after_close:
+            values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
+            reopened = True
+    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **{f"v_{k}": v for k, v in values.items()}})
+    return reopened, reindex
+
+
+def _insert_message(
+    conn: Connection,
+    channel: ChannelContext,
+    message: InboundMessage,
+    ticket_id: int,
+    direction: Direction,
+    subject: str,
+    sent_at: datetime,
+    blob_root: Path,
+) -> int:
+    sender = message.sender
+    result = conn.execute(
+        insert(MESSAGE),
+        {
+            "ticket_id": ticket_id,
+            "channel_id": channel.id,
+            "direction": direction.value,
+            "author": clean_stored_text(sender.name),
+            "author_handle": sender.handle,
+            "author_search": f"{sender.name} {sender.handle}".strip(),
+            "recipients": ", ".join(p.label() for p in message.recipients + message.cc),
+            "subject": subject,
+            "body_text": clean_stored_text(message.body_text),
+            "body_html_text": clean_stored_text(message.body_html_text),
+            "external_id": message.external_id,
+            "content_hash": message.content_hash,
+            "in_reply_to": message.in_reply_to,
+            "references": " ".join(message.references),
+            "sent_at": sent_at,
+            "received_at": utcnow(),
+            "parse_status": message.parse_status.value,
+            "parse_error": message.parse_error,
+            "auto_submitted": message.auto_submitted,
+            "has_attachments": bool(message.attachments),
+            "agent_id": None,
+        },
+    )
+    message_id = inserted_id(result)
+    if message.raw:
+        conn.execute(
+            insert(MESSAGE_RAW),
+            {"message_id": message_id, "format": "rfc822", "data": zlib.compress(message.raw)},
+        )
+    if message.attachments:
+        conn.execute(
+            insert(ATTACHMENT),
+            [
+                {
+                    "message_id": message_id,
+                    "filename": part.filename,
+                    "content_type": part.content_type,
+                    "size": len(part.content),
+                    "sha256": put_blob(blob_root, part.content),
+                    "inline": part.inline,
+                    "content_id": part.content_id,
+                }
+                for part in message.attachments
+            ],
+        )
+    return message_id
 
 
 def _add_thread_refs(
-    session: Session, channel_id: int, ticket_id: int, message: InboundMessage
+    conn: Connection, channel_id: int, ticket_id: int, message: InboundMessage
 ) -> None:
-    existing = set(
-        session.exec(
-            select(ThreadRef.msgid, ThreadRef.is_self).where(ThreadRef.ticket_id == ticket_id)
-        ).all()
-    )
     wanted: list[tuple[str, bool]] = []
     if message.external_id:
         wanted.append((message.external_id, True))
-    wanted += [(ref, False) for ref in {message.in_reply_to, *message.references} if ref]
-    for msgid, is_self in wanted:
-        if (msgid, is_self) not in existing:
-            existing.add((msgid, is_self))
-            session.add(
-                ThreadRef(channel_id=channel_id, msgid=msgid, ticket_id=ticket_id, is_self=is_self)
-            )
+    wanted += [(ref, False) for ref in dict.fromkeys([message.in_reply_to, *message.references])]
+    wanted = [(msgid, is_self) for msgid, is_self in wanted if msgid]
+    if not wanted:
+        return
+    ids = [msgid for msgid, _ in wanted]
+    existing = set(conn.execute(EXISTING_REFS, {"ticket_id": ticket_id, "ids": ids}).all())
+    rows = [
+        {"channel_id": channel_id, "msgid": msgid, "ticket_id": ticket_id, "is_self": is_self}
+        for msgid, is_self in dict.fromkeys(wanted)
+        if (msgid, is_self) not in existing
+    ]
+    if rows:
+        conn.execute(insert(THREADREF), rows)
+
+
+def _event(conn: Connection, ticket_id: int, actor: str, kind: str) -> None:
+    conn.execute(
+        insert(EVENT).values(
+            ticket_id=ticket_id, actor=actor, kind=kind, data={}, created_at=utcnow()
+        )
+    )

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, bindparam, select
 
 from deskterm.domain.messages import InboundMessage
 from deskterm.domain.subjects import normalize_subject
-from deskterm.store.tables import ThreadRef, Ticket
+from deskterm.store.tables import ThreadRef, Ticket, table_of
 
 GROUPING_WINDOW = timedelta(days=7)
+THREADREF = table_of(ThreadRef)
+TICKET = table_of(Ticket)
+_r, _t = THREADREF.c, TICKET.c
+# Built once (see ingest.identity).
+FIND_REFS = select(_r.msgid, _r.ticket_id, _r.is_self).where(
+    _r.channel_id == bindparam("channel_id"), _r.msgid.in_(bindparam("ids", expanding=True))
+)
+FIND_CHILD = select(_r.ticket_id).where(
+    _r.channel_id == bindparam("channel_id"),
+    _r.msgid == bindparam("msgid"),
+    _r.is_self.is_(False),
+)
+MERGED_INTO = select(_t.merged_into_id).where(_t.id == bindparam("id"))
 
 
 def candidate_ids(message: InboundMessage) -> list[str]:
@@ -22,15 +35,11 @@ def candidate_ids(message: InboundMessage) -> list[str]:
     return ordered
 
 
-def find_ticket_by_refs(session: Session, channel_id: int, message: InboundMessage) -> int | None:
+def find_ticket_by_refs(conn: Connection, channel_id: int, message: InboundMessage) -> int | None:
     """The ticket holding a message this one replies to, or a reply that arrived before it."""
     wanted = candidate_ids(message)
     if wanted:
-        rows = session.exec(
-            select(ThreadRef.msgid, ThreadRef.ticket_id, ThreadRef.is_self).where(
-                ThreadRef.channel_id == channel_id, col(ThreadRef.msgid).in_(wanted)
-            )
-        ).all()
+        rows = conn.execute(FIND_REFS, {"channel_id": channel_id, "ids": wanted}).all()
         by_id: dict[str, int] = {}
         for msgid, ticket_id, is_self in rows:
             # Prefer the ticket where the referenced message actually is.
@@ -38,50 +47,45 @@ def find_ticket_by_refs(session: Session, channel_id: int, message: InboundMessa
                 by_id[msgid] = ticket_id
         for msgid in wanted:
             if msgid in by_id:
-                return _survivor(session, by_id[msgid])
+                return survivor(conn, by_id[msgid])
     if message.external_id:
         # A reply stored before its parent: the reply's ticket referenced this id.
-        child = session.exec(
-            select(ThreadRef.ticket_id).where(
-                ThreadRef.channel_id == channel_id,
-                ThreadRef.msgid == message.external_id,
-                ThreadRef.is_self == False,  # noqa: E712  (SQL expression, not a Python test)
-            )
+        child = conn.execute(
+            FIND_CHILD, {"channel_id": channel_id, "msgid": message.external_id}
         ).first()
         if child is not None:
-            return _survivor(session, child)
+            return survivor(conn, int(child[0]))
     return None
 
 
 def find_ticket_by_grouping(
-    session: Session, channel_id: int, customer_id: int, subject: str, sent_at: datetime
+    conn: Connection, channel_id: int, customer_id: int, subject: str, sent_at: datetime
 ) -> int | None:
     """Gmail-style: same normalised subject, same customer, within a week of its last message."""
     key = normalize_subject(subject)
     if not key:
         return None
-    rows = session.exec(
-        select(Ticket.id, Ticket.subject).where(
-            Ticket.channel_id == channel_id,
-            Ticket.customer_id == customer_id,
-            col(Ticket.merged_into_id).is_(None),
-            Ticket.last_message_at >= sent_at - GROUPING_WINDOW,
-            Ticket.created_at <= sent_at + GROUPING_WINDOW,
+    t = TICKET.c
+    rows = conn.execute(
+        select(t.id, t.subject).where(
+            t.channel_id == channel_id,
+            t.customer_id == customer_id,
+            t.merged_into_id.is_(None),
+            t.last_message_at >= sent_at - GROUPING_WINDOW,
+            t.created_at <= sent_at + GROUPING_WINDOW,
         )
     ).all()
     for ticket_id, ticket_subject in rows:
-        if normalize_subject(ticket_subject) == key and ticket_id is not None:
-            return ticket_id
+        if normalize_subject(ticket_subject) == key:
+            return int(ticket_id)
     return None
 
 
-def _survivor(session: Session, ticket_id: int) -> int:
-    # Follow merges so replies to a merged-away ticket land in the surviving one.
+def survivor(conn: Connection, ticket_id: int) -> int:
+    """Follow merges so replies to a merged-away ticket land in the surviving one."""
     for _ in range(50):
-        merged_into = session.exec(
-            select(Ticket.merged_into_id).where(Ticket.id == ticket_id)
-        ).first()
-        if merged_into is None:
+        row = conn.execute(MERGED_INTO, {"id": ticket_id}).first()
+        if row is None or row[0] is None:
             return ticket_id
-        ticket_id = merged_into
+        ticket_id = int(row[0])
     return ticket_id

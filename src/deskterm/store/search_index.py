@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 
-def reindex_ticket(session: Session, ticket_id: int) -> None:
+def _dialect(session: Session | Connection) -> str:
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return bind.dialect.name
+
+
+def reindex_ticket(session: Session | Connection, ticket_id: int) -> None:
     """Rewrite ``ticket_fts`` for one ticket (SQLite only; other dialects search with LIKE)."""
-    if session.get_bind().dialect.name != "sqlite":
+    if _dialect(session) != "sqlite":
         return
     session.execute(text("DELETE FROM ticket_fts WHERE rowid = :id"), {"id": ticket_id})
     session.execute(
@@ -29,7 +34,7 @@ def reindex_ticket(session: Session, ticket_id: int) -> None:
     )
 
 
-def reindex_customer(session: Session, customer_id: int) -> None:
+def reindex_customer(session: Session | Connection, customer_id: int) -> None:
     """Rewrite the full-text rows of every ticket of one customer (name or identity changed)."""
     rows = session.execute(
         text("SELECT id FROM ticket WHERE customer_id = :c"), {"c": customer_id}

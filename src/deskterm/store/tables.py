@@ -8,9 +8,9 @@ SQLite-only objects (FTS5 tables and their triggers) live in the migrations.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, CursorResult, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -277,3 +277,15 @@ class ReadMark(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
     read_at: datetime = Field(default_factory=utcnow)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` behind a model, for hot paths that skip the ORM."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key a Core INSERT produced."""
+    key = result.inserted_primary_key
+    assert key is not None and key[0] is not None
+    return int(key[0])

@@ -4,9 +4,11 @@ The stdlib parser raises on odd headers, recurses on deep nesting and is slow on
 bombs (reliability.md item 6). The MIME tree is built by the compat32 feed parser, which
 is 15x faster than ``policy.default`` on part bombs and keeps raw header strings; it is
 fed in chunks through a message factory that counts parts and depth so a bomb is cut
-short instead of hanging. Headers are decoded with ``policy.default`` and, where that
-raises, with a lenient compat32-style RFC 2047 decoder. Every problem is recorded in
-``parse_status``/``parse_error``; the raw bytes are always kept.
+short instead of hanging. Address lists and MIME parameters are read with
+``policy.default``; where it raises or reports defects, compat32 tools and a loose scan
+recover what they can. Subjects and names go through a lenient RFC 2047 decoder because
+``policy.default`` turns bytes in unknown charsets into U+FFFD. Every problem is recorded
+in ``parse_status``/``parse_error``; the raw bytes are always kept.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ _HASH_TRACE_RE = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _HASH_FOLD_RE = re.compile(rb"\n[ \t]+")
+# Header fields and their continuation lines, up to the first line that is neither.
+_HEADER_BLOCK_RE = re.compile(rb"(?:[!-9;-~]+[ \t]*:[^\n]*\n|[ \t][^\n]*\n)*")
 _HASH_BLANKS_RE = re.compile(rb"[ \t]+")
 _HASH_LINE_EDGES_RE = re.compile(rb" ?\n ?")
 _HASH_TRAILING_WS_RE = re.compile(rb"[ \t]+$", re.MULTILINE)
@@ -81,6 +85,8 @@ _SIMPLE_ADDRESS_RE = re.compile(
     rf'^\s*(?:(?:"([^"\\=]*)"|([^"<>,;:@\\()=]*?))\s*<({_ADDR})>|<?({_ADDR})>?)\s*$'
 )
 _VALID_HANDLE_RE = re.compile(r"^[^\s<>,;:\"'()\[\]@]+@[^\s<>,;:\"'()\[\]@]+$")
+_TYPE_NOISE_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+_CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 # Whitespace, controls and bidi marks never belong in a message id.
 _ID_NOISE_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
 
@@ -332,18 +338,15 @@ class _Parse:
 
         Cutting here, rather than in the parser, keeps the body of a header bomb readable.
         """
-        end = self.raw.find(b"\n\n")
-        crlf_end = self.raw.find(b"\r\n\r\n")
-        if crlf_end != -1 and (end == -1 or crlf_end < end):
-            end = crlf_end
-        head_end = len(self.raw) if end == -1 else end
-        if self.raw.count(b"\n", 0, head_end) < MAX_HEADER_FIELDS:
+        match = _HEADER_BLOCK_RE.match(self.raw)
+        end = match.end() if match else 0
+        if self.raw.count(b"\n", 0, end) <= MAX_HEADER_FIELDS:
             return self.raw
         self.notes.add(f"more than {MAX_HEADER_FIELDS} header lines; the rest ignored")
         cut = 0
         for _ in range(MAX_HEADER_FIELDS):
             cut = self.raw.index(b"\n", cut) + 1
-        return self.raw[:cut] + self.raw[head_end:]
+        return self.raw[:cut] + self.raw[end:]
 
     def _build_tree(self) -> Message | None:
         factory = _Factory(self.budget)
@@ -355,7 +358,8 @@ class _Parse:
             data = self._bounded_header_block()
             for start in range(0, len(data), FEED_CHUNK):
                 parser.feed(data[start : start + FEED_CHUNK])
-                self.budget.check_time()
+                if start + FEED_CHUNK < len(data):
+                    self.budget.check_time()
             root: Message = parser.close()
         except _CapExceeded as exc:
             self.notes.add(f"{exc}; later parts skipped")
@@ -547,8 +551,9 @@ class _Headers:
         return _dedupe_parties(valid)[:MAX_ADDRESSES]
 
     def auto_submitted(self) -> bool:
-        auto = self.first("auto-submitted").strip().lower()
-        if auto and not auto.startswith("no"):
+        # RFC 3834: any value but `no` (parameters may follow a semicolon).
+        auto = self.first("auto-submitted").split(";")[0].strip().lower()
+        if auto and auto != "no":
             return True
         if self.first("precedence").strip().lower() in ("bulk", "list", "junk"):
             return True
@@ -674,6 +679,7 @@ class _Leaf:
     part: Message
     content_type: str
     parent_type: str
+    parent_key: int  # identifies the container, to tell its alternatives apart
 
 
 class _BodyCollector:
@@ -688,6 +694,7 @@ class _BodyCollector:
         self.html_text = ""
         self.attachments: list[AttachmentData] = []
         self.is_report = False
+        self._alternatives_taken: set[tuple[str, int]] = set()
 
     def collect(self, root: Message) -> _BodyCollector:
         self.is_report = _content_type(root) == "multipart/report"
@@ -707,17 +714,19 @@ class _BodyCollector:
         return text
 
     def _leaves(self, root: Message) -> Iterator[_Leaf]:
-        stack: list[tuple[Message, int, str]] = [(root, 0, "")]
+        stack: list[tuple[Message, int, Message | None]] = [(root, 0, None)]
         visited = 0
         while stack:
-            part, depth, parent_type = stack.pop()
+            part, depth, parent = stack.pop()
             visited += 1
             if visited > self.budget.max_parts:
                 raise _CapExceeded(f"more than {self.budget.max_parts} MIME parts")
             self.budget.check_time()
             self._note_defects(part)
             content_type = _content_type(part)
-            payload = part.get_payload()
+            # get_payload() without is_multipart() would decode text with the declared
+            # charset, which raises on RFC 2231 tuples and NULs.
+            payload = part.get_payload() if part.is_multipart() else None
             if isinstance(payload, list) and not content_type.startswith("message/"):
                 if depth >= self.budget.max_depth:
                     self.notes.add(
@@ -725,9 +734,10 @@ class _BodyCollector:
                     )
                     continue
                 children = [c for c in payload if isinstance(c, Message)]
-                stack.extend((c, depth + 1, content_type) for c in reversed(children))
+                stack.extend((c, depth + 1, part) for c in reversed(children))
                 continue
-            yield _Leaf(part, content_type, parent_type)
+            parent_type = "" if parent is None else _content_type(parent)
+            yield _Leaf(part, content_type, parent_type, id(parent))
 
     def _note_defects(self, part: Message) -> None:
         for defect in getattr(part, "defects", ()):
@@ -748,13 +758,15 @@ class _BodyCollector:
         self._take_attachment(leaf, disposition, filename)
 
     def _take_text(self, leaf: _Leaf, kind: str) -> None:
-        chosen = self.plain if kind == "text/plain" else self.html
-        # In multipart/alternative the later parts repeat the first; elsewhere they continue it.
-        if chosen and leaf.parent_type == "multipart/alternative":
+        # Within one multipart/alternative a later part of the same kind repeats the first;
+        # anywhere else (Apple Mail splits text around inline images) it continues it.
+        key = (kind, leaf.parent_key)
+        if leaf.parent_type == "multipart/alternative" and key in self._alternatives_taken:
             return
         text = self._part_text(leaf.part)
         if text:
-            chosen.append(text)
+            (self.plain if kind == "text/plain" else self.html).append(text)
+            self._alternatives_taken.add(key)
 
     def _part_text(self, part: Message) -> str:
         data = _payload_bytes(part)
@@ -800,8 +812,10 @@ class _BodyCollector:
 
 
 def _content_type(part: Message) -> str:
+    """The part's type, lowercased and checked; the default type when it is garbage."""
     try:
-        return part.get_content_type()
+        declared = _TYPE_NOISE_RE.sub("", part.get_content_type())
+        return declared if _CONTENT_TYPE_RE.match(declared) else part.get_default_type()
     except Exception:
         return "application/octet-stream"
 
@@ -875,7 +889,7 @@ def _payload_bytes(part: Message) -> bytes:
 
 def _message_bytes(part: Message) -> bytes:
     """The bytes of an attached message (message/rfc822 and friends)."""
-    payload = part.get_payload()
+    payload = part.get_payload() if part.is_multipart() else None
     if not isinstance(payload, list):
         return _payload_bytes(part)
     out = io.BytesIO()
