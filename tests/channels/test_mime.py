@@ -526,7 +526,7 @@ def test_custom_caps_are_honoured() -> None:
 
 def test_header_bomb_keeps_the_body() -> None:
     bomb = simple("", body="the real text\n").replace(
-        b"\n\n", b"\n" + b"X-H: v\n" * 1_000_000 + b"\n", 1
+        b"\n\n", b"\n" + b"X-H: v\n" * 200_000 + b"\n", 1
     )
     started = time.monotonic()
     message = parse_message(bomb)

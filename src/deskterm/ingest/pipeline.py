@@ -144,14 +144,28 @@ def ingest_message(
 
     created = reopened = False
     if ticket_id is None:
-        ticket_id = _create_ticket(conn, channel, customer_id, subject, sent_at, direction)
+        ticket_id = _create_ticket(
+            conn,
+            channel,
+            customer_id=customer_id,
+            subject=subject,
+            sent_at=sent_at,
+            direction=direction,
+        )
         created = True
         reindex = True
     else:
         reopened, reindex = _update_ticket(conn, ticket_id, direction, subject, sent_at)
 
     message_id = _insert_message(
-        conn, channel, message, ticket_id, direction, subject, sent_at, blob_root
+        conn,
+        channel,
+        message,
+        ticket_id=ticket_id,
+        direction=direction,
+        subject=subject,
+        sent_at=sent_at,
+        blob_root=blob_root,
     )
     _add_thread_refs(conn, channel.id, ticket_id, message)
     if created:
@@ -166,6 +180,7 @@ def ingest_message(
 def _create_ticket(
     conn: Connection,
     channel: ChannelContext,
+    *,
     customer_id: int | None,
     subject: str,
     sent_at: datetime,
@@ -224,7 +239,8 @@ def _update_ticket(
         if status == TicketStatus.CLOSED.value and not spam and after_close:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
-    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **{f"v_{k}": v for k, v in values.items()}})
+    params = {f"v_{name}": value for name, value in values.items()}
+    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **params})
     return reopened, reindex
 
 
@@ -232,6 +248,7 @@ def _insert_message(
     conn: Connection,
     channel: ChannelContext,
     message: InboundMessage,
+    *,
     ticket_id: int,
     direction: Direction,
     subject: str,
