@@ -34,13 +34,13 @@ class CliContext:
 
     def user_email(self) -> str:
         """The local agent's email: ``[user] email`` or user@host."""
-        from deskterm.services.actor import default_identity
+        from deskterm.domain.local_user import default_identity
 
         return (self.config.user.email or default_identity()[1]).lower()
 
     def user_name(self) -> str:
         """The local agent's display name."""
-        from deskterm.services.actor import default_identity
+        from deskterm.domain.local_user import default_identity
 
         return self.config.user.name or default_identity()[0]
 

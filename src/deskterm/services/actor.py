@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -17,12 +15,6 @@ class Actor:
 
     label: str  # "agent:<email>", "rule:<name>", "sync:<channel>"
     agent_id: int | None = None
-
-
-def default_identity() -> tuple[str, str]:
-    """(name, email) for the local user when the config has no ``[user]``."""
-    user = getpass.getuser()
-    return user, f"{user}@{socket.gethostname()}".lower()
 
 
 def ensure_agent(session: Session, *, email: str, name: str = "") -> Agent:
