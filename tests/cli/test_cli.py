@@ -226,3 +226,22 @@ def test_help_for_every_command() -> None:
         )
         assert proc.returncode == 0, command
         assert "usage: deskterm" in proc.stdout
+
+
+def test_saved_views(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ("--config", str(imported))
+    assert run(capsys, *cfg, "views", "save", "Refunds", "reembolso OR refund")[0] == 0
+    views = run_json(capsys, *cfg, "views", "--json")
+    assert isinstance(views, list)
+    by_name = {v["name"]: v for v in views}
+    assert list(by_name)[:7] == ["Inbox", "Unassigned", "Mine", "Snoozed", "Closed", "Spam", "All"]
+    assert by_name["Refunds"]["count"] == 1 and not by_name["Refunds"]["system"]
+    listed = run_json(capsys, *cfg, "tickets", "--view", "refunds", "--json")
+    assert isinstance(listed, list) and len(listed) == 1
+    code, _, err = run(capsys, *cfg, "views", "save", "Broken", "tag:")
+    assert code == 2 and "column" in err
+    code, _, err = run(capsys, *cfg, "views", "save", "inbox", "x")
+    assert code == 2 and "system view" in err
+    assert run(capsys, *cfg, "views", "delete", "refunds")[0] == 0
+    code, _, err = run(capsys, *cfg, "tickets", "--view", "Refunds")
+    assert code == 1 and "no view named" in err

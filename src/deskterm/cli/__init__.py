@@ -33,6 +33,7 @@ def _commands() -> dict[str, Command]:
         "sync": _not_yet("`deskterm sync`"),
         "tickets": read.cmd_tickets,
         "show": read.cmd_show,
+        "views": read.cmd_views,
         "search": read.cmd_search,
         "reply": act.cmd_reply,
         "import": imp.cmd_import_mbox,

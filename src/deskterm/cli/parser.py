@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--offset", type=int, default=0, metavar="N", help=argparse.SUPPRESS)
     tickets.add_argument("--json", action="store_true", help="JSON array on stdout")
 
+    views = sub.add_parser("views", help="list views with counts; save or delete saved views")
+    views.add_argument("--json", action="store_true")
+    views_sub = views.add_subparsers(dest="views_action", metavar="ACTION")
+    save = views_sub.add_parser("save", help="save QUERY as view NAME (updates an existing one)")
+    save.add_argument("name", metavar="NAME")
+    save.add_argument("query", metavar="QUERY")
+    save.add_argument("--private", action="store_true", help="only for you")
+    delete = views_sub.add_parser("delete", help="delete saved view NAME")
+    delete.add_argument("name", metavar="NAME")
+
     show = sub.add_parser("show", help="one ticket with its conversation")
     show.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
     show.add_argument("--json", action="store_true")

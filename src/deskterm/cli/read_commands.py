@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json, print_ticket, print_ticket_table
 from deskterm.domain.errors import QueryError, UsageError
 from deskterm.domain.query import parse_query
 from deskterm.domain.query_ast import Node
+from deskterm.domain.text import one_line
 from deskterm.store import reader
-from deskterm.store.views import view_query
+from deskterm.store.views import all_views, view_query
 
 
 def _parse(text: str) -> Node:
@@ -59,4 +62,41 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
         print_json(tickets)
     else:
         print_ticket_table(tickets, snippets=True)
+    return 0
+
+
+def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
+    """List views with live counts, or save / delete a saved view."""
+    if args.views_action == "save":
+        from deskterm.services.views import save_view
+
+        created = save_view(ctx.store, args.name, args.query, ctx.actor(), private=args.private)
+        sys.stdout.write(f"view {args.name!r} {'saved' if created else 'updated'}\n")
+        return 0
+    if args.views_action == "delete":
+        from deskterm.services.views import delete_view
+
+        delete_view(ctx.store, args.name, ctx.actor())
+        sys.stdout.write(f"view {args.name!r} deleted\n")
+        return 0
+    db = ctx.read
+    me = reader.agent_id_for(db, ctx.user_email())
+    rows: list[dict[str, Any]] = []
+    for name, query, system in all_views(db):
+        where = reader.compile_query(db, _parse(query), me_agent_id=me)
+        rows.append(
+            {
+                "name": name,
+                "query": query,
+                "system": system,
+                "count": reader.count_tickets(db, where),
+            }
+        )
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            sys.stdout.write(
+                f"{row['count']:>7}  {one_line(row['name'], 24):<24} {one_line(row['query'])}\n"
+            )
     return 0

@@ -23,6 +23,12 @@ def saved_views(db: ReadDb) -> list[tuple[str, str]]:
     return [(str(name), str(query)) for name, query in rows]
 
 
+def all_views(db: ReadDb) -> list[tuple[str, str, bool]]:
+    """(name, query, is_system) of every view, system views first."""
+    system = [(name, query, True) for name, query in SYSTEM_VIEWS.items()]
+    return system + [(name, query, False) for name, query in saved_views(db)]
+
+
 def view_query(db: ReadDb, name: str) -> str:
     """The query behind a system or saved view (names are case-insensitive)."""
     wanted = name.casefold()
