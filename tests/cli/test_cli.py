@@ -245,3 +245,21 @@ def test_saved_views(imported: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert run(capsys, *cfg, "views", "delete", "refunds")[0] == 0
     code, _, err = run(capsys, *cfg, "tickets", "--view", "Refunds")
     assert code == 1 and "no view named" in err
+
+
+def test_attachment_and_html_mail(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ("--config", str(imported))
+    with_files = run_json(capsys, *cfg, "search", "has:attachment", "--json")
+    assert isinstance(with_files, list)
+    assert [t["customer"]["email"] for t in with_files] == ["john.carter@example.com"]
+    # The HTML alternative is kept as text; its tracking pixel is not.
+    gayo = run_json(capsys, *cfg, "search", "gayo", "--json")
+    assert isinstance(gayo, list) and len(gayo) == 1
+    shown = run_json(capsys, *cfg, "show", str(gayo[0]["id"]), "--json")
+    assert isinstance(shown, dict)
+    assert "tracker.test" not in json.dumps(shown)
+    # Bulk mail is flagged as auto-submitted (rules must never answer it).
+    digest = run_json(capsys, *cfg, "search", "subject:digest", "--json")
+    assert isinstance(digest, list)
+    shown = run_json(capsys, *cfg, "show", str(digest[0]["id"]), "--json")
+    assert isinstance(shown, dict) and shown["messages"][0]["auto_submitted"] is True
