@@ -64,6 +64,7 @@ _UPDATED_COLUMNS = (
     "status",
     "snoozed_until",
 )
+INSERT_EVENT = insert(EVENT)
 UPDATE_TICKET = (
     update(TICKET)
     .where(_t.id == bindparam("ticket_pk"))

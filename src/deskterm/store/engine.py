@@ -158,3 +158,13 @@ def ensure_schema(store: Store) -> None:
     from deskterm.store.migrate import upgrade_to_head
 
     upgrade_to_head(store.write_engine)
+
+
+def refresh_statistics(store: Store) -> None:
+    """Refresh the query planner's statistics after bulk changes (approximate, fast ANALYZE)."""
+    if store.dialect != "sqlite":
+        return
+    with store.write_engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from deskterm.domain.errors import NotFoundError
-from deskterm.domain.query_ast import And, Node, Not, Or, Term
+from deskterm.domain.query_ast import And, Node, Or, Term
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, iso_utc
 
@@ -180,34 +180,53 @@ def snippet_terms(node: Node) -> list[str]:
         return [node.value]
     if isinstance(node, And | Or):
         return [term for child in node.operands for term in snippet_terms(child)]
-    if isinstance(node, Not):
-        return []
     return []
+
+
+SNIPPET_WIDTH = 100
+_SNIPPET_SCAN = 20_000  # characters of each body searched for a term
 
 
 def add_snippets(db: ReadDb, tickets: list[dict[str, Any]], terms: Iterable[str]) -> None:
     """Give each ticket a one-line ``snippet`` around the first matching term."""
     wanted = [_fold(term) for term in terms if term]
+    bodies: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, body in _in_query(
+        db,
+        "SELECT ticket_id, body_text FROM message WHERE ticket_id IN ({ids})"
+        " ORDER BY ticket_id, sent_at DESC, id DESC",
+        [ticket["id"] for ticket in tickets],
+    ):
+        bodies[ticket_id].append(" ".join(str(body or "")[:_SNIPPET_SCAN].split()))
     for ticket in tickets:
-        rows = db.all(
-            "SELECT body_text FROM message WHERE ticket_id = :id ORDER BY sent_at DESC, id DESC",
-            {"id": ticket["id"]},
-        )
-        ticket["snippet"] = _best_snippet([str(row[0] or "") for row in rows], wanted)
+        ticket["snippet"] = _best_snippet(bodies.get(ticket["id"], []), wanted)
 
 
-def _best_snippet(bodies: list[str], wanted: list[str], width: int = 100) -> str:
+def _find(body: str, term: str) -> int:
+    """Offset of ``term`` (already folded) in ``body``, ignoring case and accents."""
+    lowered = body.casefold()
+    # Case/accent folding can change lengths (ß -> ss); only trust offsets when it did not.
+    if len(lowered) == len(body):
+        at = lowered.find(term)
+        if at >= 0:
+            return at
+    if body.isascii():
+        return -1
+    folded = _fold(body)
+    return folded.find(term) if len(folded) == len(body) else -1
+
+
+def _best_snippet(bodies: list[str], wanted: list[str]) -> str:
+    width = SNIPPET_WIDTH
     for body in bodies:
-        flat = " ".join(body.split())
-        folded = _fold(flat)
-        # Folding can change lengths (ß -> ss); only trust positions when it did not.
-        if len(folded) != len(flat):
-            folded = flat.casefold()
         for term in wanted:
-            at = folded.find(term)
-            if at >= 0 and len(folded) == len(flat):
+            at = _find(body, term)
+            if at >= 0:
                 start = max(at - width // 3, 0)
-                text = flat[start : start + width]
-                return ("…" if start else "") + text + ("…" if start + width < len(flat) else "")
-    first = " ".join(bodies[0].split()) if bodies else ""
+                if start:  # begin at a word boundary
+                    space = body.find(" ", start)
+                    start = space + 1 if 0 <= space < at else start
+                text = body[start : start + width]
+                return ("…" if start else "") + text + ("…" if start + width < len(body) else "")
+    first = bodies[0] if bodies else ""
     return first[:width] + ("…" if len(first) > width else "")

@@ -67,6 +67,8 @@ class Ticket(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_ticket_view", "spam", "status", "last_message_at"),
+        # Searches that do not fix the status still walk tickets newest first.
+        Index("ix_ticket_recent", "spam", "last_message_at"),
         Index("ix_ticket_assignee", "assignee_id", "status", "last_message_at"),
         Index("ix_ticket_snooze", "snoozed_until"),
     )
@@ -99,6 +101,8 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id", "content_hash", name="uq_message_dedupe"),
         Index("ix_message_ticket_sent", "ticket_id", "sent_at"),
+        # Covering index: full-text hits map to tickets without reading wide message rows.
+        Index("ix_message_id_ticket", "id", "ticket_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,11 +13,12 @@ from deskterm.domain.enums import ParseStatus
 from deskterm.domain.messages import InboundMessage
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.pipeline import IngestResult, ingest_message
-from deskterm.store.engine import Store
+from deskterm.store.engine import Store, refresh_statistics
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # messages per transaction: a crash re-imports at most one batch
+ANALYZE_AFTER = 1000  # new messages after which the query planner's statistics are refreshed
 
 
 @dataclass
@@ -77,6 +78,8 @@ def import_raw_messages(
         _import_batch(store, channel, batch, summary)
         if progress:
             progress(summary.seen)
+    if summary.imported >= ANALYZE_AFTER:
+        refresh_statistics(store)
     return summary
 
 
