@@ -55,3 +55,20 @@ class QueryError(UsageError):
     def pointer(self) -> str:
         """Two lines showing the query and a caret under the fault."""
         return f"  {self.query}\n  {' ' * self.position}^"
+
+
+class ChannelError(DesktermError):
+    """A channel could not be reached or refused us; ``transient`` errors are retried."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class ChannelAuthError(ChannelError):
+    """The server rejected our credentials: retrying will not help until the user acts."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
