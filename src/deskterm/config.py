@@ -255,6 +255,17 @@ class EmailChannel(_ChannelBase):
     noreply_addresses: list[EmailAddress] = Field(default_factory=list)
     """More addresses whose mail is the shop's own (contact forms, no-reply senders)."""
 
+    sent_copy: Literal["auto", "append", "server", "none"] = "auto"
+    """Where a copy of each reply goes: "append" (deskterm APPENDs it to the Sent folder),
+    "server" (the SMTP server files it itself, as Gmail does), "none", or "auto" ("server"
+    for Gmail hosts, else "append")."""
+
+    def files_sent_copy(self) -> bool:
+        """True when the SMTP server itself puts sent mail in the Sent folder."""
+        if self.sent_copy == "auto":
+            return self.smtp.host.lower().endswith(("gmail.com", "googlemail.com"))
+        return self.sent_copy == "server"
+
 
 class TikTokShopChannel(_ChannelBase):
     """``type = "tiktokshop"``: TikTok Shop Partner API chats (also serves Tokopedia shops)."""

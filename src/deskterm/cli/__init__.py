@@ -26,16 +26,17 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import admin_commands as admin
     from deskterm.cli import import_commands as imp
     from deskterm.cli import read_commands as read
+    from deskterm.cli import sync_commands as sync
 
     return {
         "tui": _not_yet("the inbox TUI"),
         "demo": _not_yet("`deskterm demo`"),
-        "sync": _not_yet("`deskterm sync`"),
+        "sync": sync.cmd_sync,
         "tickets": read.cmd_tickets,
         "show": read.cmd_show,
         "views": read.cmd_views,
         "search": read.cmd_search,
-        "reply": act.cmd_reply,
+        "reply": sync.cmd_reply,
         "import": imp.cmd_import_mbox,
         "doctor": admin.cmd_doctor,
         "secret": admin.cmd_secret_set,

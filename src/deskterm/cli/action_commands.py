@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from deskterm.cli.context import CliContext
-from deskterm.domain.errors import DesktermError
 from deskterm.domain.when import parse_when
 
 
@@ -77,19 +76,3 @@ def cmd_merge(ctx: CliContext, args: argparse.Namespace) -> int:
     )
     merged = args.other_id if survivor == args.ticket_id else args.ticket_id
     return _done(f"ticket {merged} merged into ticket {survivor}", True)
-
-
-def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Reply (not yet available) or add an internal note (--note)."""
-    from deskterm.services import tickets
-
-    if not args.note:
-        raise DesktermError(
-            "sending replies is not yet available (it arrives with the email channel);"
-            " use --note for an internal note"
-        )
-    if args.body is None:
-        raise DesktermError("--macro and --editor are not yet available; use --body TEXT")
-    note_id = tickets.add_note(ctx.store, args.ticket_id, args.body, ctx.actor())
-    sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
-    return 0

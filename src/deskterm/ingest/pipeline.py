@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlmodel import Session
 
 from deskterm.domain.enums import Direction, IdentityKind, TicketStatus
@@ -38,10 +38,12 @@ THREADREF = table_of(ThreadRef)
 EVENT = table_of(Event)
 _m, _r, _t = MESSAGE.c, THREADREF.c, TICKET.c
 # Built once (see ingest.identity).
+# Our own replies are stored when queued (content_hash "outbox:<id>"); the server's copy
+# of one (a synced Sent folder) is the same message, not a new one.
 FIND_DUPLICATE = select(_m.id, _m.ticket_id).where(
     _m.channel_id == bindparam("channel_id"),
     _m.external_id == bindparam("external_id"),
-    _m.content_hash == bindparam("content_hash"),
+    or_(_m.content_hash == bindparam("content_hash"), _m.content_hash.startswith("outbox:")),
 )
 TICKET_STATE = select(
     _t.created_at,

@@ -1,0 +1,138 @@
+"""``deskterm sync`` and ``deskterm reply``: the commands that reach the outside world."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import FrameType
+
+from deskterm.cli.context import CliContext
+from deskterm.domain.errors import DesktermError, UsageError
+from deskterm.domain.text import terminal_safe
+
+EDITOR_MARKER = "-- write your reply above this line; everything below is ignored --"
+
+
+def _progress(channel: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r{channel}: {done}/{total} messages")
+    sys.stderr.flush()
+    if done >= total:
+        sys.stderr.write("\n")
+
+
+def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
+    """One pass with a summary (``--once``), or the daemon until SIGTERM."""
+    from deskterm.sync.lock import SyncLock
+    from deskterm.sync.runner import Daemon, run_once
+
+    config = ctx.config
+    if not config.channels:
+        where = config.source or "the config"
+        raise UsageError(f"no channels configured in {where}; see config.example.toml")
+    if args.channel:
+        config.channel(args.channel)  # a clear error for an unknown name, before any work
+    store = ctx.store
+    with SyncLock(store.data_dir):
+        if args.once:
+            progress = _progress if sys.stderr.isatty() else None
+            summaries = run_once(config, store, only=args.channel, progress=progress)
+            for summary in summaries:
+                sys.stdout.write(terminal_safe(summary.line()) + "\n")
+            return 0 if all(summary.ok for summary in summaries) else 1
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        daemon = Daemon(config, store, only=args.channel)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            daemon.stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        logging.info(
+            "deskterm sync running for %d channel(s); SIGTERM to stop", len(daemon.channels)
+        )
+        daemon.run()
+        logging.info("deskterm sync stopped")
+        return 0
+
+
+def _editor_body(ctx: CliContext, ticket_id: int) -> str:
+    """Compose in $VISUAL/$EDITOR with the last customer message quoted below a marker."""
+    from deskterm.store.reader import get_ticket
+
+    ticket = get_ticket(ctx.read, ticket_id)
+    inbound = [m for m in ticket["messages"] if m["direction"] == "in"]
+    quoted = ""
+    if inbound:
+        last = inbound[-1]
+        lines = terminal_safe(last["body_text"]).splitlines()
+        quoted = f"{last['author'] or last['author_handle']} wrote:\n" + "\n".join(
+            f"> {line}" for line in lines
+        )
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="deskterm-") as tmp:
+        path = Path(tmp) / f"reply-{ticket_id}.txt"
+        path.write_text(f"\n\n{EDITOR_MARKER}\n{quoted}\n", encoding="utf-8")
+        try:
+            status = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
+        except OSError as exc:
+            raise UsageError(f"cannot run editor {editor!r}: {exc.strerror or exc}") from exc
+        if status != 0:
+            raise UsageError(f"editor {editor!r} exited with status {status}: nothing sent")
+        text = path.read_text(encoding="utf-8").split(EDITOR_MARKER, 1)[0]
+    if not text.strip():
+        raise UsageError("empty reply: nothing sent")
+    return text.strip("\n") + "\n"
+
+
+def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Queue a reply (delivered now when no sync is running) or add an internal note."""
+    from deskterm.config import EmailChannel
+    from deskterm.services import replies, tickets
+    from deskterm.store.reader import get_ticket
+
+    if args.macro:
+        raise DesktermError("--macro is not yet available; use --body or --editor")
+    body = args.body if args.body is not None else _editor_body(ctx, args.ticket_id)
+    if args.note:
+        note_id = tickets.add_note(ctx.store, args.ticket_id, body, ctx.actor())
+        sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
+        return 0
+    channel_name = get_ticket(ctx.read, args.ticket_id)["channel"]
+    channel = next((c for c in ctx.config.channels if c.name == channel_name), None)
+    if not isinstance(channel, EmailChannel):
+        raise UsageError(
+            f"ticket {args.ticket_id} is on channel {channel_name!r}, which has no email"
+            " settings in the config; replies need a configured [[channels]] entry"
+        )
+    queued = replies.queue_reply(ctx.store, args.ticket_id, body, ctx.actor())
+    sys.stdout.write(f"ticket {args.ticket_id}: reply to {queued.to} queued\n")
+    return _deliver_now(ctx, channel, queued.outbox_id)
+
+
+def _deliver_now(ctx: CliContext, channel: object, outbox_id: int) -> int:
+    from deskterm.config import EmailChannel
+    from deskterm.store.tables import Outbox
+    from deskterm.sync.lock import SyncLock, SyncLockedError
+    from deskterm.sync.runner import deliver_outbox
+
+    assert isinstance(channel, EmailChannel)
+    try:
+        with SyncLock(ctx.store.data_dir):
+            summary = deliver_outbox(ctx.store, channel)
+    except SyncLockedError:
+        sys.stdout.write("the running deskterm sync will deliver it\n")
+        return 0
+    with ctx.store.read() as session:
+        row = session.get(Outbox, outbox_id)
+        state, error = (row.state, row.last_error) if row else ("unknown", "")
+    sys.stdout.write(f"delivery: {state}{' — ' + terminal_safe(error) if error else ''}\n")
+    for problem in summary.problems:
+        sys.stderr.write(f"deskterm: {terminal_safe(problem)}\n")
+    return 0 if state in ("sent", "queued") else 1

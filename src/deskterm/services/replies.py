@@ -1,0 +1,147 @@
+"""Replies: queue an outbound message in the outbox (delivery is the sync layer's job)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from deskterm.domain.enums import Direction, OutboxState
+from deskterm.domain.errors import UsageError
+from deskterm.domain.ids import mint_message_id
+from deskterm.domain.subjects import reply_subject
+from deskterm.domain.text import clean_stored_text
+from deskterm.services.actor import Actor
+from deskterm.services.tickets import load_ticket, log_event
+from deskterm.store.engine import Store
+from deskterm.store.tables import (
+    Agent,
+    Channel,
+    CustomerIdentity,
+    Message,
+    Outbox,
+    Ticket,
+    utcnow,
+)
+
+OUTBOX_HASH_PREFIX = "outbox:"  # content_hash of our own queued replies (see ingest dedupe)
+
+
+@dataclass(frozen=True)
+class QueuedReply:
+    """The outbox row and the conversation message created for one reply."""
+
+    outbox_id: int
+    message_id: int
+    external_id: str
+    to: str
+
+
+def _last_inbound(session: Session, ticket_id: int) -> Message | None:
+    return session.exec(
+        select(Message)
+        .where(Message.ticket_id == ticket_id, Message.direction == Direction.IN.value)
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    ).first()
+
+
+def _recipient(session: Session, ticket: Ticket, last_in: Message | None) -> str:
+    """The customer's address on this ticket: the one they last wrote from, if it is theirs."""
+    emails = list(
+        session.exec(
+            select(CustomerIdentity.value).where(
+                CustomerIdentity.customer_id == ticket.customer_id,
+                CustomerIdentity.kind == "email",
+            )
+        ).all()
+    )
+    if last_in is not None and last_in.author_handle.lower() in emails:
+        return last_in.author_handle.lower()
+    if not emails:
+        raise UsageError(f"ticket {ticket.id} has no customer email address to reply to")
+    return emails[0]
+
+
+def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> QueuedReply:
+    """Queue a reply to the customer; it shows in the conversation at once as queued."""
+    text = clean_stored_text(body).strip("\n")
+    if not text.strip():
+        raise UsageError("a reply needs some text")
+    with store.write() as session:
+        ticket = load_ticket(session, ticket_id)
+        if ticket.merged_into_id is not None:
+            raise UsageError(f"ticket {ticket_id} was merged into {ticket.merged_into_id}")
+        channel = session.get(Channel, ticket.channel_id)
+        assert channel is not None
+        if channel.type != "email":
+            raise UsageError(f"replies on {channel.type} channels are not yet available")
+        last_in = _last_inbound(session, ticket_id)
+        to = _recipient(session, ticket, last_in)
+        agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
+        now = utcnow()
+        external_id = mint_message_id(channel.address or "deskterm.invalid")
+        subject = reply_subject(last_in.subject if last_in and last_in.subject else ticket.subject)
+        references = [*last_in.references.split(), last_in.external_id] if last_in else []
+        message = Message(
+            ticket_id=ticket_id,
+            channel_id=channel.id,  # type: ignore[arg-type]
+            direction=Direction.OUT.value,
+            author=agent.name if agent else actor.label,
+            author_handle=channel.address,
+            author_search=f"{agent.name if agent else ''} {channel.address}".strip(),
+            recipients=to,
+            subject=subject,
+            body_text=text,
+            external_id=external_id,
+            in_reply_to=last_in.external_id if last_in else "",
+            references=" ".join(ref for ref in references if ref),
+            sent_at=now,
+            received_at=now,
+            agent_id=actor.agent_id,
+        )
+        session.add(message)
+        session.flush()
+        assert message.id is not None
+        outbox = Outbox(
+            ticket_id=ticket_id,
+            channel_id=channel.id,  # type: ignore[arg-type]
+            reply_to_message_id=last_in.id if last_in else None,
+            message_id=message.id,
+            agent_id=actor.agent_id,
+            to=to,
+            subject=subject,
+            body_text=text,
+            external_id=external_id,
+            state=OutboxState.QUEUED.value,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(outbox)
+        session.flush()
+        assert outbox.id is not None
+        # Our own copy must dedupe against the server's copy if the Sent folder is synced.
+        message.content_hash = f"{OUTBOX_HASH_PREFIX}{outbox.id}"
+        ticket.message_count += 1
+        ticket.last_message_at = now
+        ticket.updated_at = now
+        session.add_all([message, ticket])
+        log_event(session, ticket_id, actor, "reply.queued", outbox_id=outbox.id, to=to)
+        return QueuedReply(outbox.id, message.id, external_id, to)
+
+
+def retry_failed(store: Store, outbox_id: int, actor: Actor) -> None:
+    """Put a failed delivery back in the queue (the agent fixed the cause)."""
+    with store.write() as session:
+        row = session.get(Outbox, outbox_id)
+        if row is None:
+            raise UsageError(f"no outbox entry {outbox_id}")
+        if row.state != OutboxState.FAILED.value:
+            raise UsageError(f"outbox entry {outbox_id} is {row.state}, not failed")
+        row.state, row.next_attempt_at, row.updated_at = (
+            OutboxState.QUEUED.value,
+            utcnow(),
+            utcnow(),
+        )
+        session.add(row)
+        log_event(session, row.ticket_id, actor, "reply.retried", outbox_id=outbox_id)

@@ -1,0 +1,291 @@
+"""Outbox delivery: each queued reply is sent exactly once, with every outcome recorded.
+
+States (reliability.md 12): queued -> sending -> sent | failed | unknown. The state is
+committed BEFORE the network step it describes, so a process killed at any point is
+found again: a row left in ``sending`` may or may not have been delivered and becomes
+``unknown``; an unknown delivery is looked up in the Sent folder by its Message-ID
+before it is ever sent again (with the same Message-ID).
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import col, select
+
+from deskterm.channels.email.compose import build_reply
+from deskterm.channels.email.imap import ImapMailbox
+from deskterm.channels.email.smtp import send_message
+from deskterm.channels.email.types import SendOutcome, SendResult
+from deskterm.config import EmailChannel
+from deskterm.domain.enums import OutboxState
+from deskterm.domain.errors import ChannelError
+from deskterm.domain.messages import Party
+from deskterm.store.engine import Store
+from deskterm.store.tables import Agent, Event, Message, MessageRaw, Outbox, utcnow
+from deskterm.sync.summary import ChannelSummary
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # temporary failures before a reply is marked failed for the agent
+BACKOFF = (60, 300, 900, 1800, 3600, 7200, 14400)  # seconds between temporary failures
+
+MailboxFactory = Callable[[], ImapMailbox]
+
+
+@dataclass
+class _Pending:
+    """What the sender needs from one outbox row, read in its own short transaction."""
+
+    id: int
+    ticket_id: int
+    message_id: int | None
+    to: str
+    subject: str
+    body: str
+    external_id: str
+    created_at: datetime
+    attempts: int
+    agent_name: str
+    in_reply_to: str
+    references: list[str]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after ``attempts`` temporary failures."""
+    return timedelta(seconds=BACKOFF[min(max(attempts - 1, 0), len(BACKOFF) - 1)])
+
+
+def _set_state(store: Store, outbox_id: int, state: OutboxState, **changes: object) -> None:
+    with store.write() as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        row.state = state.value
+        row.updated_at = utcnow()
+        for key, value in changes.items():
+            setattr(row, key, value)
+        session.add(row)
+        kind = {
+            OutboxState.SENT: "reply.sent",
+            OutboxState.FAILED: "reply.failed",
+            OutboxState.UNKNOWN: "reply.unknown",
+        }.get(state)
+        if kind:
+            session.add(
+                Event(
+                    ticket_id=row.ticket_id,
+                    actor="sync:outbox",
+                    kind=kind,
+                    data={"outbox_id": outbox_id, "error": row.last_error},
+                )
+            )
+
+
+def recover_interrupted(store: Store, channel_id: int) -> int:
+    """Rows left in ``sending`` by a process that died: their delivery is unknown."""
+    with store.write() as session:
+        rows = session.exec(
+            select(Outbox).where(
+                Outbox.channel_id == channel_id, Outbox.state == OutboxState.SENDING.value
+            )
+        ).all()
+        for row in rows:
+            row.state = OutboxState.UNKNOWN.value
+            row.last_error = "interrupted while sending; checking the Sent folder before resending"
+            row.updated_at = utcnow()
+            session.add(row)
+        return len(rows)
+
+
+def _load(store: Store, outbox_id: int) -> _Pending:
+    with store.read() as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None and row.id is not None
+        agent = session.get(Agent, row.agent_id) if row.agent_id else None
+        message = session.get(Message, row.message_id) if row.message_id else None
+        return _Pending(
+            id=row.id,
+            ticket_id=row.ticket_id,
+            message_id=row.message_id,
+            to=row.to,
+            subject=row.subject,
+            body=row.body_text,
+            external_id=row.external_id,
+            created_at=_aware(row.created_at),
+            attempts=row.attempts,
+            agent_name=agent.name if agent else "",
+            in_reply_to=message.in_reply_to if message else "",
+            references=message.references.split() if message else [],
+        )
+
+
+def render(config: EmailChannel, pending: _Pending) -> bytes:
+    """The exact bytes of a reply; identical on every attempt (same id, same date)."""
+    return build_reply(
+        sender=Party(config.name, config.address),
+        to=[Party("", pending.to)],
+        subject=pending.subject,
+        body=pending.body,
+        message_id=pending.external_id,
+        in_reply_to=pending.in_reply_to,
+        references=pending.references,
+        date=pending.created_at,
+    )
+
+
+def _due(store: Store, channel_id: int, state: OutboxState, now: datetime) -> list[int]:
+    with store.read() as session:
+        query = select(Outbox.id).where(
+            Outbox.channel_id == channel_id, Outbox.state == state.value
+        )
+        if state is OutboxState.QUEUED:
+            query = query.where(col(Outbox.next_attempt_at) <= now)
+        return [row_id for row_id in session.exec(query.order_by(col(Outbox.id))) if row_id]
+
+
+class OutboxSender:
+    """Delivers one email channel's outbox; the IMAP connection is opened only when needed."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: EmailChannel,
+        channel_id: int,
+        password: str,
+        mailbox: MailboxFactory,
+        *,
+        send: Callable[..., SendResult] = send_message,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.channel_id = channel_id
+        self.password = password
+        self._mailbox_factory = mailbox
+        self._mailbox: ImapMailbox | None = None
+        self._send = send
+
+    def mailbox(self) -> ImapMailbox:
+        """A connected IMAP mailbox (Sent folder lookups and copies)."""
+        if self._mailbox is None:
+            self._mailbox = self._mailbox_factory()
+        return self._mailbox
+
+    def close(self) -> None:
+        """Close the IMAP connection if one was opened."""
+        if self._mailbox is not None:
+            self._mailbox.close()
+            self._mailbox = None
+
+    def sent_folder(self) -> str | None:
+        """The folder our replies are filed in, if there is one."""
+        return self.config.imap.sent_folder or self.mailbox().sent_folder()
+
+    def in_sent_folder(self, external_id: str) -> bool:
+        """True when a message with ``external_id`` is already in the Sent folder."""
+        folder = self.sent_folder()
+        return bool(folder) and bool(self.mailbox().search_message_id(folder, external_id))  # type: ignore[arg-type]
+
+    def recover(self) -> int:
+        """Turn rows a dead process left in ``sending`` into ``unknown``; run once at start."""
+        return recover_interrupted(self.store, self.channel_id)
+
+    def run(
+        self, summary: ChannelSummary, now: datetime | None = None, *, recover: bool = True
+    ) -> None:
+        """Resolve unknown deliveries, then send every due reply once."""
+        now = now or utcnow()
+        if recover:
+            self.recover()
+        for outbox_id in _due(self.store, self.channel_id, OutboxState.UNKNOWN, now):
+            self._resolve_unknown(outbox_id, summary)
+        for outbox_id in _due(self.store, self.channel_id, OutboxState.QUEUED, now):
+            self._deliver(outbox_id, summary)
+
+    def _resolve_unknown(self, outbox_id: int, summary: ChannelSummary) -> None:
+        pending = _load(self.store, outbox_id)
+        try:
+            found = self.in_sent_folder(pending.external_id)
+        except ChannelError as exc:
+            summary.problems.append(f"cannot check the Sent folder for reply {outbox_id}: {exc}")
+            return  # stays unknown: never resend blind
+        if found:
+            _set_state(self.store, outbox_id, OutboxState.SENT, sent_at=utcnow(), last_error="")
+            summary.sent += 1
+        else:
+            _set_state(
+                self.store,
+                outbox_id,
+                OutboxState.QUEUED,
+                next_attempt_at=utcnow(),
+                last_error="earlier delivery not confirmed; resending with the same Message-ID",
+            )
+            self._deliver(outbox_id, summary)
+
+    def _deliver(self, outbox_id: int, summary: ChannelSummary) -> None:
+        pending = _load(self.store, outbox_id)
+        raw = render(self.config, pending)
+        _set_state(self.store, outbox_id, OutboxState.SENDING, attempts=pending.attempts + 1)
+        result = self._send(
+            self.config.smtp,
+            self.password,
+            sender=self.config.address,
+            recipients=[pending.to],
+            raw=raw,
+        )
+        if result.outcome is SendOutcome.SENT:
+            copy_error = self._file_copy(raw)
+            self._record_sent(pending, raw, copy_error)
+            summary.sent += 1
+        elif result.outcome is SendOutcome.TEMPORARY and pending.attempts + 1 < MAX_ATTEMPTS:
+            _set_state(
+                self.store,
+                outbox_id,
+                OutboxState.QUEUED,
+                last_error=result.detail,
+                next_attempt_at=utcnow() + backoff(pending.attempts + 1),
+            )
+        elif result.outcome is SendOutcome.UNKNOWN:
+            _set_state(self.store, outbox_id, OutboxState.UNKNOWN, last_error=result.detail)
+            summary.problems.append(
+                f"reply {outbox_id}: delivery unknown ({result.detail});"
+                " the Sent folder is checked before any resend"
+            )
+        else:
+            _set_state(self.store, outbox_id, OutboxState.FAILED, last_error=result.detail)
+            summary.send_failed += 1
+            summary.problems.append(f"reply {outbox_id} failed: {result.detail}")
+
+    def _file_copy(self, raw: bytes) -> str:
+        """APPEND our copy to the Sent folder unless the server files it itself."""
+        if self.config.sent_copy == "none" or self.config.files_sent_copy():
+            return ""
+        try:
+            folder = self.sent_folder()
+            if folder is None:
+                return "no Sent folder found; set imap.sent_folder to keep copies"
+            self.mailbox().append(folder, raw)
+        except ChannelError as exc:
+            log.warning("%s: could not file the sent copy: %s", self.config.name, exc)
+            return f"sent, but the copy could not be filed in Sent: {exc}"
+        return ""
+
+    def _record_sent(self, pending: _Pending, raw: bytes, copy_error: str) -> None:
+        _set_state(
+            self.store, pending.id, OutboxState.SENT, sent_at=utcnow(), last_error=copy_error
+        )
+        if pending.message_id is not None:
+            with self.store.write() as session:
+                if session.get(MessageRaw, pending.message_id) is None:
+                    session.add(
+                        MessageRaw(
+                            message_id=pending.message_id, format="rfc822", data=zlib.compress(raw)
+                        )
+                    )

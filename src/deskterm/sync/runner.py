@@ -1,0 +1,224 @@
+"""Run sync: one pass over every channel (``sync --once``) or the long-running daemon."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+
+from deskterm.channels.email.imap import ImapMailbox
+from deskterm.config import ChannelConfig, Config, EmailChannel
+from deskterm.domain.errors import ChannelError, SecretError
+from deskterm.ingest.context import ChannelContext
+from deskterm.secrets import resolve_secret
+from deskterm.services.actor import Actor
+from deskterm.services.tickets import wake_snoozed
+from deskterm.store.engine import Store
+from deskterm.sync.channel_context import channel_context
+from deskterm.sync.email_sync import sync_email_channel
+from deskterm.sync.outbox import OutboxSender
+from deskterm.sync.summary import ChannelSummary
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (channel/folder, done, total)
+IDLE_SLICE = 25.0  # seconds per IDLE wait: short enough for a prompt shutdown
+OUTBOX_TICK = 2.0  # seconds between outbox checks in the daemon
+MAX_ERROR_DELAY = 900.0
+
+
+def _password(channel: EmailChannel) -> str:
+    return resolve_secret(channel.password, what=f'channels "{channel.name}".password')
+
+
+def _context(store: Store, channel: ChannelConfig) -> ChannelContext:
+    with store.write() as session:
+        return channel_context(session, channel)
+
+
+def _connect(channel: EmailChannel, password: str) -> ImapMailbox:
+    mailbox = ImapMailbox(channel.imap, password)
+    mailbox.connect()
+    return mailbox
+
+
+def sync_channel_once(
+    store: Store, channel: ChannelConfig, *, progress: Progress | None = None
+) -> ChannelSummary:
+    """Fetch new mail and deliver due replies for one channel; never raises."""
+    summary = ChannelSummary(channel=channel.name)
+    if not isinstance(channel, EmailChannel):
+        summary.skipped = f"{channel.type} sync is not yet available"
+        return summary
+    try:
+        password = _password(channel)
+    except SecretError as exc:
+        summary.problems.append(str(exc))
+        return summary
+    context = _context(store, channel)
+
+    def folder_progress(done: int, total: int) -> None:
+        if progress:
+            progress(channel.name, done, total)
+
+    try:
+        with _connect(channel, password) as mailbox:
+            sync_email_channel(store, channel, context, mailbox, summary, progress=folder_progress)
+    except ChannelError as exc:
+        summary.problems.append(str(exc))
+    outbox = deliver_outbox(store, channel, password=password, context=context)
+    summary.sent += outbox.sent
+    summary.send_failed += outbox.send_failed
+    summary.problems += outbox.problems
+    return summary
+
+
+def deliver_outbox(
+    store: Store,
+    channel: EmailChannel,
+    *,
+    password: str | None = None,
+    context: ChannelContext | None = None,
+) -> ChannelSummary:
+    """Deliver one channel's due replies now (``deskterm reply`` when no sync is running)."""
+    summary = ChannelSummary(channel=channel.name)
+    if password is None:
+        try:
+            password = _password(channel)
+        except SecretError as exc:
+            summary.problems.append(str(exc))
+            return summary
+    context = context or _context(store, channel)
+    sender = OutboxSender(store, channel, context.id, password, lambda: _connect(channel, password))
+    try:
+        sender.run(summary)
+    except ChannelError as exc:
+        summary.problems.append(str(exc))
+    finally:
+        sender.close()
+    return summary
+
+
+def run_once(
+    config: Config, store: Store, *, only: str | None = None, progress: Progress | None = None
+) -> list[ChannelSummary]:
+    """One full pass over the configured channels (or just ``only``)."""
+    channels: Sequence[ChannelConfig] = [config.channel(only)] if only else config.channels
+    summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
+    wake_snoozed(store, Actor(label="sync:snooze"))
+    return summaries
+
+
+class Daemon:
+    """Per channel: a fetch loop (IDLE where offered, else polling) and an outbox loop."""
+
+    def __init__(self, config: Config, store: Store, *, only: str | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.channels = [config.channel(only)] if only else list(config.channels)
+        self.stop = threading.Event()
+        self.status: dict[str, str] = {}  # channel -> last plain-words state
+
+    def run(self) -> None:
+        """Run until ``stop`` is set (SIGTERM/SIGINT in the CLI)."""
+        threads = [threading.Thread(target=self._snoozes, name="snoozes", daemon=True)]
+        for channel in self.channels:
+            if isinstance(channel, EmailChannel):
+                threads.append(
+                    threading.Thread(target=self._fetch_loop, args=(channel,), daemon=True)
+                )
+                threads.append(
+                    threading.Thread(target=self._outbox_loop, args=(channel,), daemon=True)
+                )
+            else:
+                self.status[channel.name] = f"{channel.type} sync is not yet available"
+        for thread in threads:
+            thread.start()
+        self.stop.wait()
+        for thread in threads:
+            thread.join(timeout=IDLE_SLICE + 5)
+
+    def _report(self, channel: str, state: str) -> None:
+        if self.status.get(channel) != state:
+            self.status[channel] = state
+            log.info("%s: %s", channel, state)
+
+    def _fetch_loop(self, channel: EmailChannel) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                password = _password(channel)
+                context = _context(self.store, channel)
+                with _connect(channel, password) as mailbox:
+                    failures = 0
+                    while not self.stop.is_set():
+                        summary = ChannelSummary(channel=channel.name)
+                        sync_email_channel(self.store, channel, context, mailbox, summary)
+                        self._report(channel.name, summary.line())
+                        if summary.problems:
+                            raise ChannelError("; ".join(summary.problems))
+                        self._wait_for_mail(channel, mailbox)
+            except (ChannelError, SecretError) as exc:
+                failures += 1
+                self._report(channel.name, f"error: {exc}")
+            except Exception as exc:  # no exception may end a sync loop
+                failures += 1
+                log.exception("%s: unexpected error in sync", channel.name)
+                self._report(channel.name, f"error: {exc.__class__.__name__}: {exc}")
+            if failures:
+                self.stop.wait(_error_delay(failures))
+
+    def _wait_for_mail(self, channel: EmailChannel, mailbox: ImapMailbox) -> None:
+        """Block until new mail may be there: IDLE slices, or the poll interval."""
+        waited = 0.0
+        while not self.stop.is_set() and waited < channel.poll_seconds:
+            if "IDLE" in mailbox.capabilities:
+                if mailbox.idle_wait(
+                    channel.imap.folders[0], min(IDLE_SLICE, channel.poll_seconds)
+                ):
+                    return
+                waited += IDLE_SLICE
+            else:
+                self.stop.wait(channel.poll_seconds)
+                return
+
+    def _outbox_loop(self, channel: EmailChannel) -> None:
+        sender: OutboxSender | None = None
+        while not self.stop.is_set():
+            try:
+                if sender is None:
+                    sender = self._outbox_sender(channel)
+                    sender.recover()
+                summary = ChannelSummary(channel=channel.name)
+                sender.run(summary, recover=False)
+                for problem in summary.problems:
+                    log.warning("%s: %s", channel.name, problem)
+            except Exception as exc:  # no exception may end a sync loop
+                log.warning("%s: outbox: %s", channel.name, exc)
+                if sender is not None:
+                    sender.close()
+                sender = None  # resolve the secret and reconnect on the next tick
+            self.stop.wait(OUTBOX_TICK)
+        if sender is not None:
+            sender.close()
+
+    def _outbox_sender(self, channel: EmailChannel) -> OutboxSender:
+        password = _password(channel)
+        context = _context(self.store, channel)
+        return OutboxSender(
+            self.store, channel, context.id, password, lambda: _connect(channel, password)
+        )
+
+    def _snoozes(self) -> None:
+        while not self.stop.wait(30):
+            try:
+                wake_snoozed(self.store, Actor(label="sync:snooze"))
+            except Exception as exc:  # no exception may end a sync loop
+                log.warning("snoozes: %s", exc)
+
+
+def _error_delay(failures: int) -> float:
+    """Exponential back-off with jitter after consecutive failures, capped."""
+    base: float = min(MAX_ERROR_DELAY, 5.0 * 2 ** min(failures - 1, 10))
+    return base * random.uniform(0.5, 1.0)  # noqa: S311  (jitter, not security)
