@@ -159,8 +159,9 @@ def test_actions_change_what_views_show(imported: Path, capsys: pytest.CaptureFi
         (("import", "mbox", "/nonexistent/mail.mbox"), 2, "/nonexistent/mail.mbox"),
         (("tag", "1", "two words"), 2, "invalid tag"),
         (("snooze", "1", "someday"), 2, "cannot understand time"),
-        (("reply", "1", "--body", "hi"), 1, "not yet available"),
-        (("sync", "--once"), 1, "not yet available"),
+        (("reply", "1", "--macro", "thanks"), 1, "not yet available"),
+        (("reply", "1", "--body", "   "), 2, "needs some text"),
+        (("sync", "--once", "--channel", "nope"), 2, "no channel named"),
     ],
 )
 def test_user_mistakes_are_one_line(

@@ -10,15 +10,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select, update
 
+from deskterm.automation import snooze as snooze_rules
 from deskterm.domain.enums import Direction, TicketStatus
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor, ensure_agent
 from deskterm.store.engine import Store
+from deskterm.store.events import append_event
 from deskterm.store.search_index import reindex_ticket
 from deskterm.store.tables import (
     Agent,
-    Event,
     Message,
     Outbox,
     Tag,
@@ -46,10 +47,8 @@ def load_ticket(session: Session, ticket_id: int) -> Ticket:
 def log_event(
     session: Session, ticket_id: int | None, actor: Actor, kind: str, **data: Any
 ) -> None:
-    """Append one event (the log is never updated or deleted)."""
-    session.add(
-        Event(ticket_id=ticket_id, agent_id=actor.agent_id, actor=actor.label, kind=kind, data=data)
-    )
+    """Append one event on behalf of ``actor`` (the log is never updated or deleted)."""
+    append_event(session, ticket_id, kind, actor=actor.label, agent_id=actor.agent_id, **data)
 
 
 def normalize_tag(name: str) -> str:
@@ -204,19 +203,7 @@ def unsnooze(store: Store, ticket_id: int, actor: Actor) -> bool:
 
 def wake_snoozed(store: Store, actor: Actor, now: datetime | None = None) -> list[int]:
     """Reopen every ticket whose snooze has ended; returns their ids."""
-    now = _aware(now or utcnow())
-    with store.write() as session:
-        due = session.exec(
-            select(Ticket).where(
-                col(Ticket.snoozed_until).is_not(None), col(Ticket.snoozed_until) <= now
-            )
-        ).all()
-        for ticket in due:
-            ticket.status, ticket.snoozed_until = "open", None
-            _touched(ticket)
-            session.add(ticket)
-            log_event(session, ticket.id, actor, "snooze.ended")
-        return [ticket.id for ticket in due if ticket.id is not None]
+    return snooze_rules.wake_snoozed(store, actor=actor.label, agent_id=actor.agent_id, now=now)
 
 
 def set_spam(store: Store, ticket_id: int, spam: bool, actor: Actor) -> bool:

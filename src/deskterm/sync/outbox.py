@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from deskterm.channels.email.compose import build_reply
+from deskterm.channels.email.compose import ComposeError, build_reply
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.channels.email.smtp import send_message
 from deskterm.channels.email.types import SendOutcome, SendResult
@@ -26,7 +26,8 @@ from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.messages import Party
 from deskterm.store.engine import Store
-from deskterm.store.tables import Agent, Event, Message, MessageRaw, Outbox, utcnow
+from deskterm.store.events import append_event
+from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, utcnow
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,13 @@ def _set_state(store: Store, outbox_id: int, state: OutboxState, **changes: obje
             OutboxState.UNKNOWN: "reply.unknown",
         }.get(state)
         if kind:
-            session.add(
-                Event(
-                    ticket_id=row.ticket_id,
-                    actor="sync:outbox",
-                    kind=kind,
-                    data={"outbox_id": outbox_id, "error": row.last_error},
-                )
+            append_event(
+                session,
+                row.ticket_id,
+                kind,
+                actor="sync:outbox",
+                outbox_id=outbox_id,
+                error=row.last_error,
             )
 
 
@@ -231,7 +232,13 @@ class OutboxSender:
 
     def _deliver(self, outbox_id: int, summary: ChannelSummary) -> None:
         pending = _load(self.store, outbox_id)
-        raw = render(self.config, pending)
+        try:
+            raw = render(self.config, pending)
+        except ComposeError as exc:  # e.g. an address no SMTP server would take
+            _set_state(self.store, outbox_id, OutboxState.FAILED, last_error=str(exc))
+            summary.send_failed += 1
+            summary.problems.append(f"reply {outbox_id} failed: {exc}")
+            return
         _set_state(self.store, outbox_id, OutboxState.SENDING, attempts=pending.attempts + 1)
         result = self._send(
             self.config.smtp,

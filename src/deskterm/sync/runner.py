@@ -7,13 +7,12 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 
+from deskterm.automation.snooze import wake_snoozed
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.config import ChannelConfig, Config, EmailChannel
 from deskterm.domain.errors import ChannelError, SecretError
 from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
-from deskterm.services.actor import Actor
-from deskterm.services.tickets import wake_snoozed
 from deskterm.store.engine import Store
 from deskterm.sync.channel_context import channel_context
 from deskterm.sync.email_sync import sync_email_channel
@@ -106,7 +105,7 @@ def run_once(
     """One full pass over the configured channels (or just ``only``)."""
     channels: Sequence[ChannelConfig] = [config.channel(only)] if only else config.channels
     summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
-    wake_snoozed(store, Actor(label="sync:snooze"))
+    wake_snoozed(store, actor="sync:snooze")
     return summaries
 
 
@@ -213,7 +212,7 @@ class Daemon:
     def _snoozes(self) -> None:
         while not self.stop.wait(30):
             try:
-                wake_snoozed(self.store, Actor(label="sync:snooze"))
+                wake_snoozed(self.store, actor="sync:snooze")
             except Exception as exc:  # no exception may end a sync loop
                 log.warning("snoozes: %s", exc)
 
