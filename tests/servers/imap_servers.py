@@ -13,6 +13,7 @@ with a visible reason, or fail when ``DESKTERM_REQUIRE_SERVERS=1`` (CI sets it).
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import random
@@ -413,6 +414,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {internal_user}
+default_internal_group = {internal_group}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
 mail_fsync = never
@@ -474,11 +476,13 @@ class DovecotServer(ImapServer):
         """Write the config, the passwd-file and the directories."""
         if os.geteuid() == 0:
             # Dovecot refuses to run its login process as root; the mail belongs to dovecot.
-            login_user, internal_user = "dovenull", "dovecot"
+            login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
             mail_user = pwd.getpwnam("dovecot")
         else:
+            # Unprivileged: every Dovecot process runs as us, so every setting names us.
             mail_user = pwd.getpwuid(os.getuid())
             login_user = internal_user = mail_user.pw_name
+            internal_group = grp.getgrgid(mail_user.pw_gid).gr_name
         self.uid, self.gid = mail_user.pw_uid, mail_user.pw_gid
         for sub in ("run", "state", "log", "etc", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -492,6 +496,7 @@ class DovecotServer(ImapServer):
                 port=self.port,
                 login_user=login_user,
                 internal_user=internal_user,
+                internal_group=internal_group,
                 uid=self.uid,
                 gid=self.gid,
             )

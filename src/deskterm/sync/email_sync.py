@@ -17,6 +17,7 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.store.engine import Store
 from deskterm.sync.batch import ingest_batch
 from deskterm.sync.cursors import load_cursor, save_cursor
+from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,11 @@ def sync_folder(
 
     for fetched in mailbox.fetch_new(folder, last_uid, batch=FETCH_BATCH):
         parsed = [parse_message(mail.raw) for mail in fetched]
+        crash_point("sync.fetched")
 
         def checkpoint(session: Session, stored: int, batch: list[FetchedMail] = fetched) -> None:
             save_cursor(session, channel.id, scope, position(batch[stored - 1].uid))
+            crash_point("sync.stored")
 
         stored = ingest_batch(
             store,
@@ -85,6 +88,7 @@ def sync_folder(
             checkpoint=checkpoint,
             stop_on_failure=True,
         )
+        crash_point("sync.committed")
         moved = moved or stored > 0
         done += len(fetched)
         if progress:

@@ -28,6 +28,7 @@ from deskterm.domain.messages import Party
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
 from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, utcnow
+from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
@@ -240,6 +241,7 @@ class OutboxSender:
             summary.problems.append(f"reply {outbox_id} failed: {exc}")
             return
         _set_state(self.store, outbox_id, OutboxState.SENDING, attempts=pending.attempts + 1)
+        crash_point("outbox.sending")
         result = self._send(
             self.config.smtp,
             self.password,
@@ -248,8 +250,11 @@ class OutboxSender:
             raw=raw,
         )
         if result.outcome is SendOutcome.SENT:
+            crash_point("outbox.accepted")
             copy_error = self._file_copy(raw)
+            crash_point("outbox.filed")
             self._record_sent(pending, raw, copy_error)
+            crash_point("outbox.sent")
             summary.sent += 1
         elif result.outcome is SendOutcome.TEMPORARY and pending.attempts + 1 < MAX_ATTEMPTS:
             _set_state(

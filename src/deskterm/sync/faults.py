@@ -1,0 +1,28 @@
+"""Crash points for the kill-at-every-step tests (isync's method); inert unless asked for.
+
+``DESKTERM_CRASH_AT=<point>`` makes the process SIGKILL itself when it reaches that point,
+so tests can prove that resuming from ANY step converges. Production never sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+CRASH_ENV = "DESKTERM_CRASH_AT"
+
+POINTS = (
+    "sync.fetched",  # a batch is fetched, nothing stored yet
+    "sync.stored",  # a batch and its cursor are written, not yet committed
+    "sync.committed",  # a batch and its cursor are committed
+    "outbox.sending",  # state "sending" committed, nothing handed to SMTP yet
+    "outbox.accepted",  # the SMTP server said 250, nothing recorded yet
+    "outbox.filed",  # the copy is in the Sent folder, "sent" not yet recorded
+    "outbox.sent",  # "sent" committed
+)
+
+
+def crash_point(name: str) -> None:
+    """Die here, without any cleanup, when the environment asks for it."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
