@@ -23,7 +23,9 @@ PASSWORD_ENV = "DESKTERM_TEST_MAIL_PASSWORD"
 
 
 @pytest.fixture(params=SERVER_KINDS)
-def imap(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer]:
+def imap(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ImapServer]:
     """A real IMAP server of each kind, empty, with a Sent folder."""
     with imap_server(str(request.param), tmp_path_factory.mktemp("imap")) as server:
         if "Sent" not in server.folders():
@@ -87,7 +89,9 @@ def dt_json(*args: str) -> Any:
     return json.loads(out)
 
 
-def dt_process(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def dt_process(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run deskterm as a separate process (for kill tests and real exit codes)."""
     return subprocess.run(
         [sys.executable, "-m", "deskterm", *args],

@@ -27,9 +27,9 @@ def customer_mail(
     ``reply_to_n``."""
     who = n % 50 if customer is None else customer
     when = datetime(2026, 3, 1, 9, tzinfo=UTC) + timedelta(minutes=17 * n)
-    base = subject or SUBJECTS[(reply_to_n if reply_to_n is not None else n) % len(SUBJECTS)].format(
-        n=1000 + (reply_to_n if reply_to_n is not None else n)
-    )
+    base = subject or SUBJECTS[
+        (reply_to_n if reply_to_n is not None else n) % len(SUBJECTS)
+    ].format(n=1000 + (reply_to_n if reply_to_n is not None else n))
     lines = [
         f"From: Customer {who} <customer{who}@example.com>",
         f"To: {to}",
@@ -38,7 +38,10 @@ def customer_mail(
         f"Message-ID: <m{n}@example.com>",
     ]
     if reply_to_n is not None:
-        lines += [f"In-Reply-To: <m{reply_to_n}@example.com>", f"References: <m{reply_to_n}@example.com>"]
+        lines += [
+            f"In-Reply-To: <m{reply_to_n}@example.com>",
+            f"References: <m{reply_to_n}@example.com>",
+        ]
     lines += [
         *extra_headers,
         "MIME-Version: 1.0",
@@ -53,6 +56,11 @@ def customer_mail(
 def conversation_mailbox(count: int, *, to: str) -> list[bytes]:
     """``count`` messages where every third message replies to the one before it."""
     return [
-        customer_mail(n, to=to, reply_to_n=n - 1 if n % 3 == 2 else None, customer=(n - 1) % 50 if n % 3 == 2 else None)
+        customer_mail(
+            n,
+            to=to,
+            reply_to_n=n - 1 if n % 3 == 2 else None,
+            customer=(n - 1) % 50 if n % 3 == 2 else None,
+        )
         for n in range(count)
     ]

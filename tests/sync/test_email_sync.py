@@ -10,8 +10,19 @@ from tests.servers.imap_servers import ImapServer
 from tests.sync.conftest import dt, dt_json, store_signature, write_config
 from tests.sync.mail import conversation_mailbox, customer_mail
 
-FORBIDDEN_VERBS = {"STORE", "UID STORE", "EXPUNGE", "UID EXPUNGE", "COPY", "UID COPY", "MOVE",
-                   "UID MOVE", "DELETE", "RENAME", "APPEND"}
+FORBIDDEN_VERBS = {
+    "STORE",
+    "UID STORE",
+    "EXPUNGE",
+    "UID EXPUNGE",
+    "COPY",
+    "UID COPY",
+    "MOVE",
+    "UID MOVE",
+    "DELETE",
+    "RENAME",
+    "APPEND",
+}
 
 
 def test_sync_once_fetches_threads_and_is_incremental(imap: ImapServer, tmp_path: Path) -> None:
@@ -20,7 +31,9 @@ def test_sync_once_fetches_threads_and_is_incremental(imap: ImapServer, tmp_path
     code, out, err = dt("--config", str(config), "sync", "--once")
     assert code == 0, out + err
     assert "support: 30 new messages, 20 tickets created, 10 updated" in out
-    tickets = dt_json("--config", str(config), "tickets", "--view", "All", "--limit", "100", "--json")
+    tickets = dt_json(
+        "--config", str(config), "tickets", "--view", "All", "--limit", "100", "--json"
+    )
     assert len(tickets) == 20
     assert sorted(t["message_count"] for t in tickets).count(2) == 10
 
@@ -43,7 +56,9 @@ def test_sync_never_changes_the_server(imap: ImapServer, tmp_path: Path) -> None
         assert dt("--config", str(config), "sync", "--once")[0] == 0
         assert dt("--config", str(config), "sync", "--once")[0] == 0
         commands = proxy.commands()
-    verbs = {" ".join(c.split()[1:3]).upper() for c in commands} | {c.split()[1].upper() for c in commands if len(c.split()) > 1}
+    verbs = {" ".join(c.split()[1:3]).upper() for c in commands} | {
+        c.split()[1].upper() for c in commands if len(c.split()) > 1
+    }
     assert not verbs & FORBIDDEN_VERBS, sorted(verbs & FORBIDDEN_VERBS)
     fetches = [c for c in commands if "FETCH" in c.upper()]
     assert fetches and all("BODY[]" not in c.upper().replace("BODY.PEEK[]", "") for c in fetches)

@@ -72,9 +72,11 @@ def get_ticket(db: ReadDb, ticket_id: int) -> dict[str, Any]:
 def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
     """A ticket's messages, oldest first, each with its attachments' metadata."""
     rows = db.all(
-        "SELECT id, direction, author, author_handle, body_text, body_html_text, sent_at,"
-        " external_id, subject, parse_status, parse_error, auto_submitted"
-        " FROM message WHERE ticket_id = :id ORDER BY sent_at, id",
+        "SELECT m.id, m.direction, m.author, m.author_handle, m.body_text, m.body_html_text,"
+        " m.sent_at, m.external_id, m.subject, m.parse_status, m.parse_error, m.auto_submitted,"
+        " o.id, o.state, o.last_error, o.attempts"
+        " FROM message m LEFT JOIN outbox o ON o.message_id = m.id"
+        " WHERE m.ticket_id = :id ORDER BY m.sent_at, m.id",
         {"id": ticket_id},
     )
     ids = [row[0] for row in rows]
@@ -102,6 +104,10 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
             "parse_error": row[10],
             "auto_submitted": bool(row[11]),
             "attachments": attachments.get(row[0], []),
+            # Our replies: where delivery stands (queued, sending, sent, failed, unknown).
+            "delivery": None
+            if row[12] is None
+            else {"outbox_id": row[12], "state": row[13], "error": row[14], "attempts": row[15]},
         }
         for row in rows
     ]

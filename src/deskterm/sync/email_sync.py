@@ -71,7 +71,11 @@ def sync_folder(
             "highestmodseq": status.highestmodseq,
         }
 
-    for fetched in mailbox.fetch_new(folder, last_uid, batch=FETCH_BATCH):
+    # uidvalidity= makes the adapter stop if the numbering changes mid-pass, so no cursor
+    # ever records new-numbering UIDs under the old UIDVALIDITY.
+    for fetched in mailbox.fetch_new(
+        folder, last_uid, batch=FETCH_BATCH, uidvalidity=status.uidvalidity
+    ):
         parsed = [parse_message(mail.raw) for mail in fetched]
         crash_point("sync.fetched")
 

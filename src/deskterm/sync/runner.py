@@ -172,7 +172,7 @@ class Daemon:
         """Block until new mail may be there: IDLE slices, or the poll interval."""
         waited = 0.0
         while not self.stop.is_set() and waited < channel.poll_seconds:
-            if "IDLE" in mailbox.capabilities:
+            if mailbox.supports("IDLE"):
                 if mailbox.idle_wait(
                     channel.imap.folders[0], min(IDLE_SLICE, channel.poll_seconds)
                 ):
