@@ -67,6 +67,7 @@ def write_config(
         'security = "none"',
         f'username = "{imap.username}"',
     ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
 
