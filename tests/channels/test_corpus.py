@@ -67,12 +67,12 @@ GENERATED: dict[str, Callable[[], bytes]] = {
         b'From: "unterminated <<<@@@ , ,, <>\r\nTo: ;;;:::\r\nCc: @\r\n\r\nx\r\n'
     ),
     "odd_message_ids": lambda: (
-        b"From: a@b.test\r\nMessage-ID: <<a@b>>\r\nIn-Reply-To: <\r\nReferences: >< <x <y@z>\r\n\r\nx\r\n"
+        b"From: a@b.test\r\nMessage-ID: <<a@b>>\r\nIn-Reply-To: <\r\n"
+        b"References: >< <x <y@z>\r\n\r\nx\r\n"
     ),
     "eight_bit_headers": lambda: (
-        "From: Jo\u00e3o <j@b.test>\r\nSubject: Pedido n\u00ba 5 \u00e9 urgente\r\n\r\nx\r\n".encode(
-            "latin-1"
-        )
+        "From: Jo\u00e3o <j@b.test>\r\nSubject: Pedido n\u00ba 5 \u00e9 urgente\r\n"
+        "\r\nx\r\n".encode("latin-1")
     ),
     "huge_header_line": lambda: b"From: a@b.test\r\nSubject: " + b"A" * 500_000 + b"\r\n\r\nx\r\n",
     "many_headers": lambda: (
@@ -87,8 +87,10 @@ GENERATED: dict[str, Callable[[], bytes]] = {
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF" * 100)[:333]
     ),
     "escape_sequences": lambda: (
-        b"From: =?utf-8?q?=1B]52;c;ZXZpbA=3D=3D=07?= <e@b.test>\r\nSubject: \x1b[2J\x1b]0;pwn\x07\r\n"
-        b"Content-Type: text/html\r\n\r\n<p>&#x1b;]8;;http://evil&#x1b;\\click</p><script>x()</script>\r\n"
+        b"From: =?utf-8?q?=1B]52;c;ZXZpbA=3D=3D=07?= <e@b.test>\r\n"
+        b"Subject: \x1b[2J\x1b]0;pwn\x07\r\n"
+        b"Content-Type: text/html\r\n\r\n"
+        b"<p>&#x1b;]8;;http://evil&#x1b;\\click</p><script>x()</script>\r\n"
     ),
 }
 
