@@ -56,8 +56,10 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
             sys.stdout.write("        " + one_line(ticket["snippet"], width - 8) + "\n")
 
 
-def print_ticket(ticket: dict[str, Any]) -> None:
-    """A ticket and its conversation as readable text."""
+def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
+    """A ticket and its conversation as readable text; quoted history collapsed unless ``full``."""
+    from deskterm.channels.email.quoting import split_reply
+
     out = sys.stdout
     customer = ticket["customer"]
     out.write(f"Ticket {ticket['id']}: {one_line(ticket['subject'] or '(no subject)')}\n")
@@ -83,7 +85,11 @@ def print_ticket(ticket: dict[str, Any]) -> None:
                 f"  [parse {message['parse_status']}: {one_line(message['parse_error'], 80)}]"
             )
         out.write("\n")
-        out.write(terminal_safe(message["body_text"]).rstrip() + "\n")
+        text, quoted = (message["body_text"], "") if full else split_reply(message["body_text"])
+        out.write(terminal_safe(text).rstrip() + "\n")
+        if quoted:
+            hidden = len(quoted.splitlines())
+            out.write(f"    [… {hidden} quoted/signature lines hidden; --full shows them]\n")
         for attachment in message["attachments"]:
             out.write(
                 f"    [attachment] {one_line(attachment['filename'])}"

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="one ticket with its conversation")
     show.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--full", action="store_true", help="do not collapse quoted history")
 
     search = sub.add_parser("search", help="search tickets with the query language")
     search.add_argument("query", metavar="QUERY", nargs="+")

@@ -44,7 +44,7 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json(ticket)
     else:
-        print_ticket(ticket)
+        print_ticket(ticket, full=args.full)
     return 0
 
 
