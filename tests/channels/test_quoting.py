@@ -16,7 +16,8 @@ from deskterm.channels.email.quoting import split_reply
             "On Tue",
         ),
         (
-            "Sudah sampai kak!\n\n-- \nSiti\n\nPada tanggal 10 Nov 2026, Kopi <a@b.test> menulis:\n> Halo",
+            "Sudah sampai kak!\n\n-- \nSiti\n\n"
+            "Pada tanggal 10 Nov 2026, Kopi <a@b.test> menulis:\n> Halo",
             "Sudah sampai kak!",
             "-- ",
         ),
