@@ -46,6 +46,18 @@ def sync_channel_once(
     store: Store, channel: ChannelConfig, *, progress: Progress | None = None
 ) -> ChannelSummary:
     """Fetch new mail and deliver due replies for one channel; never raises."""
+    try:
+        return _sync_channel_once(store, channel, progress=progress)
+    except Exception as exc:  # a bug must not hide the other channels' results
+        log.exception("%s: unexpected error in sync", channel.name)
+        summary = ChannelSummary(channel=channel.name)
+        summary.problems.append(f"unexpected error: {exc.__class__.__name__}: {exc}")
+        return summary
+
+
+def _sync_channel_once(
+    store: Store, channel: ChannelConfig, *, progress: Progress | None = None
+) -> ChannelSummary:
     summary = ChannelSummary(channel=channel.name)
     if not isinstance(channel, EmailChannel):
         summary.skipped = f"{channel.type} sync is not yet available"
