@@ -33,6 +33,14 @@ def imap(
         yield server
 
 
+@pytest.fixture
+def pymap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer]:
+    """pymap only: for the kill matrices, where Dovecot would add time but no coverage."""
+    with imap_server("pymap", tmp_path_factory.mktemp("imap")) as server:
+        server.create_folder("Sent")
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
