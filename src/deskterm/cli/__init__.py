@@ -29,7 +29,7 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import sync_commands as sync
 
     return {
-        "tui": _not_yet("the inbox TUI"),
+        "tui": read.cmd_tui,
         "demo": _not_yet("`deskterm demo`"),
         "sync": sync.cmd_sync,
         "tickets": read.cmd_tickets,

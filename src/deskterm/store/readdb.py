@@ -8,6 +8,7 @@ SQL with named parameters, which both paths run unchanged.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,8 @@ class SqliteReadDb:
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
+        # One connection may be shared by the TUI's worker threads; queries take turns.
+        self._lock = threading.Lock()
         try:
             self.conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 10000")
@@ -47,7 +50,8 @@ class SqliteReadDb:
     def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
         """Run ``sql`` and return every row."""
         try:
-            return self.conn.execute(sql, params or {}).fetchall()
+            with self._lock:
+                return self.conn.execute(sql, params or {}).fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store query failed: {exc}") from exc
 

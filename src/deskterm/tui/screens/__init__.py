@@ -1,0 +1,1 @@
+"""Screens of the inbox app, one module (and .tcss) each."""

@@ -1,0 +1,100 @@
+"""The conversation pane: a ticket's messages oldest first, notes set apart, quotes collapsed."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from deskterm.channels.email.quoting import split_reply
+from deskterm.tui.render import join, safe_line, safe_text
+
+DIRECTION_LABEL = {"in": "from", "out": "to customer, by", "note": "internal note by"}
+
+
+def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
+    """A message as inert Text: header line, body (quotes collapsed), attachments."""
+    author = message["author"] or message["author_handle"] or "?"
+    head = join(
+        Text(message["sent_at"] or "", "dim"),
+        Text(DIRECTION_LABEL.get(message["direction"], message["direction"]), "dim"),
+        safe_line(author, "bold"),
+    )
+    delivery = message.get("delivery")
+    if delivery:
+        head.append(
+            f"  [{delivery['state']}]", "yellow" if delivery["state"] != "sent" else "green"
+        )
+    if message["parse_status"] != "ok":
+        head.append(f"  [parse {message['parse_status']}]", "red")
+    body, quoted = (message["body_text"], "") if expanded else split_reply(message["body_text"])
+    out = join(head, safe_text(body.rstrip()), separator="\n")
+    if quoted:
+        out.append(f"\n… {len(quoted.splitlines())} quoted lines (z to expand)", "dim italic")
+    for attachment in message["attachments"]:
+        out.append("\n📎 ", "dim")
+        out.append_text(safe_line(attachment["filename"], "underline"))
+        out.append(f" {attachment['content_type']}, {attachment['size']} bytes", "dim")
+    return out
+
+
+class ConversationView(VerticalScroll, can_focus=True):
+    """Shows one ticket; the app calls ``show_ticket`` with data it loaded."""
+
+    DEFAULT_CSS = """
+    ConversationView { padding: 0 1; }
+    ConversationView > .header { text-style: bold; padding-bottom: 1; }
+    ConversationView > .message { padding: 0 0 1 0; }
+    ConversationView > .message.note { background: $warning 15%; border-left: thick $warning; }
+    ConversationView > .message.out { border-left: thick $success; }
+    ConversationView > .message.in { border-left: thick $primary; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "scroll_down", "Down", show=False),
+        Binding("k,up", "scroll_up", "Up", show=False),
+        Binding("z", "toggle_quotes", "Quotes"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ticket: dict[str, Any] | None = None
+        self.expanded = False
+
+    def show_ticket(self, ticket: dict[str, Any] | None) -> None:
+        """Render ``ticket`` (None: nothing selected)."""
+        self.ticket = ticket
+        self.remove_children()
+        if ticket is None:
+            self.mount(Static(Text("No ticket selected", "dim")))
+            return
+        customer = ticket["customer"]
+        header = join(
+            safe_line(f"#{ticket['id']} {ticket['subject'] or '(no subject)'}", "bold"),
+            join(
+                Text(ticket["status"] + (" (snoozed)" if ticket["snoozed_until"] else "")),
+                safe_line(ticket["channel"]),
+                safe_line(customer["name"] or customer["email"] or "-"),
+                safe_line(" ".join(customer["handles"]), "dim"),
+                safe_line(" ".join(f"#{t}" for t in ticket["tags"]), "italic"),
+                separator="  ",
+            ),
+            separator="\n",
+        )
+        widgets = [Static(header, classes="header")]
+        for message in ticket["messages"]:
+            widgets.append(
+                Static(
+                    message_text(message, expanded=self.expanded),
+                    classes=f"message {message['direction']}",
+                )
+            )
+        self.mount_all(widgets)
+        self.scroll_end(animate=False)
+
+    def action_toggle_quotes(self) -> None:
+        """Show or collapse quoted history."""
+        self.expanded = not self.expanded
+        self.show_ticket(self.ticket)

@@ -1,0 +1,218 @@
+"""The ticket list: a lazily paged, keyboard-driven list that never holds more than a few pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from deskterm.tui.render import join, safe_line
+
+PAGE_SIZE = 100
+MAX_PAGES = 20  # pages kept in memory; older ones are dropped and reloaded on demand
+
+
+def age(iso: str | None, now: datetime | None = None) -> str:
+    """A compact age (``5m``, ``3h``, ``2d``, ``7w``) of an ISO UTC timestamp."""
+    if not iso:
+        return "-"
+    then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+class TicketList(ScrollView, can_focus=True):
+    """Tickets of the current view, newest activity first, loaded a page at a time.
+
+    The widget does no I/O: it asks for pages with ``PageWanted`` and the app answers
+    with ``set_page``. Rows not loaded yet show as a placeholder.
+    """
+
+    DEFAULT_CSS = """
+    TicketList { background: $surface; }
+    TicketList > .ticket-list--cursor { background: $accent 40%; text-style: bold; }
+    TicketList > .ticket-list--marked { color: $warning; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"ticket-list--cursor", "ticket-list--marked"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+        Binding("x", "mark", "Mark"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    class PageWanted(Message):
+        """The list needs rows ``page * PAGE_SIZE`` onwards."""
+
+        def __init__(self, page: int) -> None:
+            super().__init__()
+            self.page = page
+
+    class Highlighted(Message):
+        """The cursor moved to a ticket."""
+
+        def __init__(self, ticket_id: int) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
+    class Opened(Message):
+        """The user opened a ticket (enter)."""
+
+        def __init__(self, ticket_id: int) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.total = 0
+        self._pages: dict[int, list[dict[str, Any]]] = {}
+        self._asked: set[int] = set()
+        self.marked: set[int] = set()
+
+    # --- data in ------------------------------------------------------------------------
+
+    def reset(self, total: int) -> None:
+        """A new view or a changed count: forget pages, keep the cursor in range."""
+        self.total = total
+        self._pages.clear()
+        self._asked.clear()
+        self.virtual_size = Size(self.size.width, total)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.refresh()
+
+    def set_page(self, page: int, rows: list[dict[str, Any]]) -> None:
+        """Rows arrived for ``page``."""
+        self._asked.discard(page)
+        self._pages[page] = rows
+        while len(self._pages) > MAX_PAGES:
+            farthest = max(self._pages, key=lambda p: abs(p - self.cursor // PAGE_SIZE))
+            del self._pages[farthest]
+        self.refresh()
+        if page == self.cursor // PAGE_SIZE:
+            self._announce()
+
+    def row(self, index: int) -> dict[str, Any] | None:
+        """The loaded row at ``index`` (None when its page is not here yet)."""
+        page = self._pages.get(index // PAGE_SIZE)
+        if page is None:
+            if 0 <= index < self.total and index // PAGE_SIZE not in self._asked:
+                self._asked.add(index // PAGE_SIZE)
+                self.post_message(self.PageWanted(index // PAGE_SIZE))
+            return None
+        offset = index % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        """The row under the cursor, if loaded."""
+        return self.row(self.cursor) if self.total else None
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """One screen line: the row at scroll offset + ``y``."""
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        ticket = self.row(index)
+        text = self._row_text(ticket)
+        style = self.rich_style
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("ticket-list--cursor")
+        elif ticket is not None and ticket["id"] in self.marked:
+            style = style + self.get_component_rich_style("ticket-list--marked")
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = [seg for seg in text.render(self.app.console, end="") if seg.text != "\n"]
+        return Strip(segments).apply_style(style).crop(0, width)
+
+    def _row_text(self, ticket: dict[str, Any] | None) -> Text:
+        if ticket is None:
+            return Text("  …", style="dim")
+        customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
+        mark = "*" if ticket["id"] in self.marked else " "
+        status = "S" if ticket["spam"] else ("z" if ticket["snoozed_until"] else " ")
+        tags = " ".join(f"#{tag}" for tag in ticket["tags"])
+        return join(
+            Text(f"{mark}{status}{ticket['id']:>6} {age(ticket['last_message_at']):>4} "),
+            safe_line(ticket["channel"], "bold", limit=10),
+            safe_line(customer, limit=22),
+            safe_line(ticket["subject"] or "(no subject)", "bold"),
+            safe_line(tags, "italic dim"),
+            safe_line(ticket["assignee"] or "", "dim"),
+        )
+
+    # --- movement -----------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        """Keep the cursor visible and tell the app which ticket it is on."""
+        self.refresh_line(old - self.scroll_offset.y)
+        self.refresh_line(new - self.scroll_offset.y)
+        if new < self.scroll_offset.y:
+            self.scroll_to(y=new, animate=False)
+        elif new >= self.scroll_offset.y + self.size.height:
+            self.scroll_to(y=new - self.size.height + 1, animate=False)
+        self._announce()
+
+    def _announce(self) -> None:
+        ticket = self.current
+        if ticket is not None:
+            self.post_message(self.Highlighted(ticket["id"]))
+
+    def _move(self, delta: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, self.cursor + delta))
+
+    def action_cursor_down(self) -> None:
+        """Next ticket."""
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        """Previous ticket."""
+        self._move(-1)
+
+    def action_first(self) -> None:
+        """First ticket."""
+        self._move(-self.total)
+
+    def action_last(self) -> None:
+        """Last ticket."""
+        self._move(self.total)
+
+    def action_page_down(self) -> None:
+        """One screen down."""
+        self._move(max(self.size.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        """One screen up."""
+        self._move(-max(self.size.height - 1, 1))
+
+    def action_open(self) -> None:
+        """Open the ticket under the cursor."""
+        ticket = self.current
+        if ticket is not None:
+            self.post_message(self.Opened(ticket["id"]))
+
+    def action_mark(self) -> None:
+        """Mark/unmark the ticket under the cursor for a bulk action, then move on."""
+        ticket = self.current
+        if ticket is not None:
+            self.marked.symmetric_difference_update({ticket["id"]})
+            self._move(1)
+            self.refresh()
