@@ -27,9 +27,10 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import import_commands as imp
     from deskterm.cli import read_commands as read
     from deskterm.cli import sync_commands as sync
+    from deskterm.cli import tui_command
 
     return {
-        "tui": read.cmd_tui,
+        "tui": tui_command.cmd_tui,
         "demo": _not_yet("`deskterm demo`"),
         "sync": sync.cmd_sync,
         "tickets": read.cmd_tickets,

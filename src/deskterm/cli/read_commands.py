@@ -101,11 +101,3 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
             )
     return 0
 
-
-def cmd_tui(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Open the inbox TUI on the configured store."""
-    from deskterm.tui.app import run_app
-
-    ctx.read  # noqa: B018  (opens, creates or migrates the store before the screen takes over)
-    run_app(ctx.config.store_url(), ctx.user_email())
-    return 0

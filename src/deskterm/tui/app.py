@@ -44,13 +44,14 @@ class DesktermApp(App[None]):
         self.where: SqlFragment | None = None
         self._data_version: Any = None
         self._shown_ticket: int | None = None
+        self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
 
     # --- lifecycle ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
         """Open the store, show the inbox, start watching for changes."""
         self.db = open_read(self.store_url)
-        self.push_screen(InboxScreen())
+        self.push_screen(self.inbox)
         self.load_view(self.view)
         self.load_counts()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
@@ -70,6 +71,9 @@ class DesktermApp(App[None]):
     def load_view(self, name: str) -> None:
         """Compile the view's query and count its tickets."""
         db = self._db()
+        if self._data_version is None and db.dialect == "sqlite":
+            # The baseline is taken BEFORE reading, so a write in between is not missed.
+            self._data_version = db.all("PRAGMA data_version")[0][0]
         where = reader.compile_query(
             db,
             parse_query(view_query(db, name)),
@@ -80,7 +84,7 @@ class DesktermApp(App[None]):
 
     def _view_loaded(self, name: str, where: SqlFragment, total: int) -> None:
         self.view, self.where = name, where
-        tickets = self.screen.query_one(TicketList)
+        tickets = self.inbox.query_one(TicketList)
         tickets.cursor = 0
         tickets.reset(total)
         tickets.row(0)  # ask for the first page
@@ -97,13 +101,13 @@ class DesktermApp(App[None]):
 
     def _page_loaded(self, where: SqlFragment, page: int, rows: list[dict[str, Any]]) -> None:
         if where is self.where:  # a page of a view we already left is dropped
-            self.screen.query_one(TicketList).set_page(page, rows)
+            self.inbox.query_one(TicketList).set_page(page, rows)
 
     @work(thread=True, exclusive=True, group="ticket")
     def load_ticket(self, ticket_id: int) -> None:
         """One ticket with its conversation."""
         ticket = reader.get_ticket(self._db(), ticket_id)
-        self.call_from_thread(self.screen.query_one(ConversationView).show_ticket, ticket)
+        self.call_from_thread(self.inbox.query_one(ConversationView).show_ticket, ticket)
 
     @work(thread=True, exclusive=True, group="counts")
     def load_counts(self) -> None:
@@ -119,7 +123,7 @@ class DesktermApp(App[None]):
             except DesktermError:
                 count = None
             views.append((name, count))
-        self.call_from_thread(self.screen.query_one(ViewsList).show_views, views, self.view)
+        self.call_from_thread(self.inbox.query_one(ViewsList).show_views, views, self.view)
 
     @work(thread=True, exclusive=True, group="watch")
     def watch_store(self) -> None:
@@ -149,7 +153,7 @@ class DesktermApp(App[None]):
 
     def _view_reloaded(self, where: SqlFragment, total: int) -> None:
         if where is self.where:
-            tickets = self.screen.query_one(TicketList)
+            tickets = self.inbox.query_one(TicketList)
             tickets.reset(total)
             tickets.row(tickets.cursor)
 
@@ -168,12 +172,12 @@ class DesktermApp(App[None]):
         """Enter: show the conversation and move there."""
         self._shown_ticket = message.ticket_id
         self.load_ticket(message.ticket_id)
-        self.screen.query_one(ConversationView).focus()
+        self.inbox.query_one(ConversationView).focus()
 
     def on_views_list_view_chosen(self, message: ViewsList.ViewChosen) -> None:
         """A view was chosen in the sidebar."""
         self.load_view(message.name)
-        self.screen.query_one(TicketList).focus()
+        self.inbox.query_one(TicketList).focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns worker failures into a visible, plain-words error."""
@@ -193,7 +197,7 @@ class DesktermApp(App[None]):
         self.push_screen(HelpScreen())
 
     def _status(self, text: str) -> None:
-        self.screen.query_one("#status", Static).update(safe_line(text))
+        self.inbox.query_one("#status", Static).update(safe_line(text))
 
 
 def run_app(store_url: str, me_email: str) -> None:

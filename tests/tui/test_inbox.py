@@ -1,0 +1,106 @@
+"""The inbox TUI driven with Pilot: panes, keys, views, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import Static
+
+from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.help import HelpScreen
+from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.sidebar.views_list import ViewsList
+from deskterm.tui.widgets.tickets.ticket_list import TicketList
+from tests.tui.conftest import store_url
+
+ME = "dewi@kopi-nusantara.test"
+
+
+async def until(condition: Callable[[], bool], pilot: object, timeout: float = 5.0) -> None:
+    """Let the app work until ``condition`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+def shown_subject(app: DesktermApp) -> str:
+    view = app.screen.query_one(ConversationView)
+    return "" if view.ticket is None else str(view.ticket["subject"])
+
+
+async def test_three_panes_and_keyboard_navigation(sample_config: Path) -> None:
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.screen.query_one(TicketList)
+        await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
+        assert app.focused is tickets
+        await until(lambda: shown_subject(app) == tickets.current["subject"], pilot)  # type: ignore[index]
+        first = shown_subject(app)
+        await pilot.press("j")
+        await until(lambda: shown_subject(app) != first, pilot)
+        assert tickets.cursor == 1
+        await pilot.press("G")
+        assert tickets.cursor == 9
+        await until(lambda: shown_subject(app) == "Pesanan #1042 belum sampai", pilot)
+        await pilot.press("g")
+        assert tickets.cursor == 0
+        await pilot.press("enter")
+        assert isinstance(app.focused, ConversationView)
+        await pilot.press("tab")
+        assert app.focused is not None and not isinstance(app.focused, ConversationView)
+
+
+async def test_views_sidebar_counts_and_switching(sample_config: Path) -> None:
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        sidebar = app.screen.query_one(ViewsList)
+        await until(lambda: sidebar.option_count == 7, pilot)
+        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(7)]
+        assert labels[0].startswith("Inbox") and labels[0].rstrip().endswith("10")
+        assert labels[5].startswith("Spam") and labels[5].rstrip().endswith("0")
+        sidebar.focus()
+        sidebar.highlighted = 4  # Closed
+        await pilot.press("enter")
+        tickets = app.screen.query_one(TicketList)
+        await until(lambda: app.view == "Closed" and tickets.total == 0, pilot)
+        status = app.screen.query_one("#status", Static)
+        assert "Closed: 0 tickets" in str(status.render())
+
+
+async def test_help_overlay_lists_the_keys(sample_config: Path) -> None:
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_new_mail_appears_without_moving_the_cursor(sample_config: Path) -> None:
+    from deskterm.cli import main
+
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.screen.query_one(TicketList)
+        await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
+        await pilot.press("j", "j")
+        selected = tickets.current["id"]  # type: ignore[index]
+        mbox = sample_config.parent / "new.mbox"
+        mbox.write_bytes(
+            b"From x@y Thu Jan  1 00:00:00 2026\nFrom: New Customer <new@cust.test>\n"
+            b"To: support@kopi-nusantara.test\nSubject: Brand new question\n"
+            b"Date: Mon, 1 Jan 2024 10:00:00 +0000\nMessage-ID: <new1@cust.test>\n\nHello!\n"
+        )
+        await asyncio.to_thread(main, ["--config", str(sample_config), "import", "mbox", str(mbox)])
+        await until(lambda: tickets.total == 11, pilot, timeout=10)
+        await until(lambda: tickets.current is not None, pilot)
+        assert tickets.cursor == 2  # the position is kept ...
+        # ... and the new, older-dated ticket sorted below, so the same ticket is under it.
+        assert tickets.current["id"] == selected  # type: ignore[index]
