@@ -18,7 +18,7 @@ from tests.tui.conftest import store_url
 ME = "dewi@kopi-nusantara.test"
 
 
-async def until(condition: Callable[[], bool], pilot: object, timeout: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], pilot: object, timeout: float = 30.0) -> None:
     """Let the app work until ``condition`` holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -48,10 +48,10 @@ class DesktermApp(App[None]):
 
     # --- lifecycle ----------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         """Open the store, show the inbox, start watching for changes."""
         self.db = open_read(self.store_url)
-        self.push_screen(self.inbox)
+        await self.push_screen(self.inbox)  # mounted before any worker reports back
         self.load_view(self.view)
         self.load_counts()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
