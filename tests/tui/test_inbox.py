@@ -91,6 +91,7 @@ async def test_new_mail_appears_without_moving_the_cursor(sample_config: Path) -
         tickets = app.screen.query_one(TicketList)
         await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
         await pilot.press("j", "j")
+        await until(lambda: tickets.cursor == 2 and tickets.current is not None, pilot)
         selected = tickets.current["id"]  # type: ignore[index]
         mbox = sample_config.parent / "new.mbox"
         mbox.write_bytes(
@@ -101,6 +102,6 @@ async def test_new_mail_appears_without_moving_the_cursor(sample_config: Path) -
         await asyncio.to_thread(main, ["--config", str(sample_config), "import", "mbox", str(mbox)])
         await until(lambda: tickets.total == 11, pilot, timeout=10)
         await until(lambda: tickets.current is not None, pilot)
-        assert tickets.cursor == 2  # the position is kept ...
+        assert tickets.cursor == 2, tickets.cursor  # the position is kept ...
         # ... and the new, older-dated ticket sorted below, so the same ticket is under it.
-        assert tickets.current["id"] == selected  # type: ignore[index]
+        assert tickets.current["id"] == selected, (tickets.current, selected)  # type: ignore[index]
