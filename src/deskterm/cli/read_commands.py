@@ -100,4 +100,3 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
                 f"{row['count']:>7}  {one_line(row['name'], 24):<24} {one_line(row['query'])}\n"
             )
     return 0
-

@@ -12,5 +12,5 @@ def cmd_tui(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.tui.app import run_app
 
     ctx.read  # noqa: B018  (opens, creates or migrates the store before the screen takes over)
-    run_app(ctx.config.store_url(), ctx.user_email())
+    run_app(ctx.config, ctx.user_email(), ctx.user_name())
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import work
@@ -10,15 +12,23 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from deskterm.config import Config, EmailChannel
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
+from deskterm.domain.when import FORMS, parse_when
+from deskterm.services import replies
+from deskterm.services import tickets as tickets_svc
+from deskterm.services.actor import Actor, agent_actor
 from deskterm.store import reader
+from deskterm.store.engine import Store
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.readdb import ReadDb, open_read
 from deskterm.store.views import all_views, view_query
 from deskterm.tui.render import safe_line
+from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.inbox import InboxScreen
+from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
@@ -33,12 +43,27 @@ class DesktermApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("slash", "search", "Search"),
+        Binding("r", "reply", "Reply"),
+        Binding("n", "note", "Note"),
+        Binding("t", "tag", "Tag"),
+        Binding("a", "assign", "Assign"),
+        Binding("c", "close_reopen", "Close/reopen"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("exclamation_mark", "spam", "Spam", show=False),
     ]
 
-    def __init__(self, *, store_url: str, me_email: str) -> None:
+    def __init__(
+        self, *, store_url: str, me_email: str, me_name: str = "", config: Config | None = None
+    ) -> None:
         super().__init__()
         self.store_url = store_url
         self.me_email = me_email
+        self.me_name = me_name
+        self.config = config
+        self._store: Store | None = None
+        self._actor: Actor | None = None
+        self._write_lock = threading.Lock()
         self.db: ReadDb | None = None
         self.view = "Inbox"
         self.where: SqlFragment | None = None
@@ -68,16 +93,15 @@ class DesktermApp(App[None]):
     # --- workers (UI-free calls; results come back on the UI thread) --------------------
 
     @work(thread=True, exclusive=True, group="view")
-    def load_view(self, name: str) -> None:
-        """Compile the view's query and count its tickets."""
+    def load_view(self, name: str, query: str | None = None) -> None:
+        """Compile the view's (or a search's) query and count its tickets."""
         db = self._db()
         if self._data_version is None and db.dialect == "sqlite":
             # The baseline is taken BEFORE reading, so a write in between is not missed.
             self._data_version = db.all("PRAGMA data_version")[0][0]
+        text = query if query is not None else view_query(db, name)
         where = reader.compile_query(
-            db,
-            parse_query(view_query(db, name)),
-            me_agent_id=reader.agent_id_for(db, self.me_email),
+            db, parse_query(text), me_agent_id=reader.agent_id_for(db, self.me_email)
         )
         total = reader.count_tickets(db, where)
         self.call_from_thread(self._view_loaded, name, where, total)
@@ -190,6 +214,200 @@ class DesktermApp(App[None]):
             )
             self.notify(text, title="error", severity="error", markup=False)
 
+    # --- writing: services in a worker, the store watcher repaints ----------------------
+
+    def _write_store(self) -> tuple[Store, Actor]:
+        """The read/write store and the local agent, opened on first use (in a worker)."""
+        with self._write_lock:
+            if self._store is None:
+                from deskterm.store.engine import open_store
+
+                self._store = open_store(self.store_url)
+            if self._actor is None:
+                with self._store.write() as session:
+                    self._actor = agent_actor(session, email=self.me_email, name=self.me_name)
+            return self._store, self._actor
+
+    @work(thread=True, group="write")
+    def run_change(self, done: str, change: Callable[[Store, Actor], object]) -> None:
+        """Apply one change through the services layer and say what happened."""
+        store, actor = self._write_store()
+        change(store, actor)
+        self.call_from_thread(self.notify, done, markup=False)
+
+    def _ticket(self) -> dict[str, Any] | None:
+        """The ticket the agent is looking at."""
+        shown = self.inbox.query_one(ConversationView).ticket
+        if shown is not None:
+            return shown
+        return self.inbox.query_one(TicketList).current
+
+    def _with_ticket(self) -> dict[str, Any] | None:
+        ticket = self._ticket()
+        if ticket is None:
+            self.notify("No ticket selected", severity="warning")
+        return ticket
+
+    def action_close_reopen(self) -> None:
+        """Close an open ticket, reopen a closed one."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+        if ticket["status"] == "open":
+            self.run_change(f"#{tid} closed", lambda st, ac: tickets_svc.close(st, tid, ac))
+        else:
+            self.run_change(f"#{tid} reopened", lambda st, ac: tickets_svc.reopen(st, tid, ac))
+
+    def action_spam(self) -> None:
+        """Mark (or unmark) spam."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid, spam = int(ticket["id"]), not ticket["spam"]
+        self.run_change(
+            f"#{tid} {'marked' if spam else 'unmarked'} as spam",
+            lambda st, ac: tickets_svc.set_spam(st, tid, spam, ac),
+        )
+
+    def _ask(self, question: str, hint: str, then: Callable[[str], None], value: str = "") -> None:
+        def answered(text: str | None) -> None:
+            if text:
+                then(text)
+
+        self.push_screen(PromptScreen(question, hint, value), answered)
+
+    def action_tag(self) -> None:
+        """Add tags (``-tag`` removes)."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+
+        def apply(text: str) -> None:
+            words = text.replace(",", " ").split()
+            add = [w for w in words if not w.startswith("-")]
+            remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+
+            def change(st: Store, ac: Actor) -> None:
+                if add:
+                    tickets_svc.add_tags(st, tid, add, ac)
+                if remove:
+                    tickets_svc.remove_tags(st, tid, remove, ac)
+
+            self.run_change(f"#{tid} tags updated", change)
+
+        self._ask("Tags", "words to add; -word removes", apply)
+
+    def action_assign(self) -> None:
+        """Assign to an agent (email), ``me`` or ``none``."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+
+        def apply(text: str) -> None:
+            who = {"me": self.me_email, "none": None}.get(text.lower(), text)
+            self.run_change(
+                f"#{tid} assigned to {who or 'nobody'}",
+                lambda st, ac: tickets_svc.assign(st, tid, who, ac),
+            )
+
+        self._ask("Assign to", "an agent's email, me, or none", apply, "me")
+
+    def action_snooze(self) -> None:
+        """Snooze until a time (2d, 3h, tomorrow, mon 9:00, 2026-12-01 08:30)."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+
+        def apply(text: str) -> None:
+            try:
+                until = parse_when(text)
+            except DesktermError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            local = until.astimezone()
+            self.run_change(
+                f"#{tid} snoozed until {local:%a %d %b %H:%M}",
+                lambda st, ac: tickets_svc.snooze(st, tid, until, ac),
+            )
+
+        self._ask("Snooze until", FORMS, apply, "1d")
+
+    def action_search(self) -> None:
+        """Search with the query language; results replace the list."""
+
+        def apply(text: str) -> None:
+            try:
+                parse_query(text)
+            except DesktermError as exc:
+                self.notify(str(exc), title="query", severity="error", markup=False)
+                return
+            self.load_view(f"Search: {text}", text)
+
+        self._ask(
+            "Search", 'words, "phrases", from: subject: tag: status: date:2d.. AND OR NOT -x', apply
+        )
+
+    def action_note(self) -> None:
+        """Write an internal note."""
+        self._compose(note=True)
+
+    def action_reply(self) -> None:
+        """Write a reply to the customer."""
+        self._compose(note=False)
+
+    def _compose(self, *, note: bool) -> None:
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+        customer = ticket["customer"]["email"] or ticket["customer"]["name"] or "?"
+
+        def send(text: str | None) -> None:
+            if not text:
+                return
+            if note:
+                self.run_change(
+                    f"#{tid} note added", lambda st, ac: tickets_svc.add_note(st, tid, text, ac)
+                )
+            else:
+                self.send_reply(tid, text)
+
+        screen = ComposerScreen(note=note, to=customer, subject=str(ticket["subject"]))
+        self.push_screen(screen, send)
+
+    @work(thread=True, group="write")
+    def send_reply(self, ticket_id: int, text: str) -> None:
+        """Queue the reply; deliver it now unless a sync process will."""
+        store, actor = self._write_store()
+        queued = replies.queue_reply(store, ticket_id, text, actor)
+        self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
+        channel = self._email_channel(ticket_id)
+        if channel is None:
+            return
+        from deskterm.sync.lock import SyncLock, SyncLockedError
+        from deskterm.sync.runner import deliver_outbox
+
+        try:
+            with SyncLock(store.data_dir):
+                summary = deliver_outbox(store, channel)
+        except SyncLockedError:
+            return  # the running sync delivers it within seconds
+        for problem in summary.problems:
+            self.call_from_thread(self.notify, problem, severity="error", markup=False)
+        if summary.sent:
+            self.call_from_thread(self.notify, "reply sent", markup=False)
+
+    def _email_channel(self, ticket_id: int) -> EmailChannel | None:
+        if self.config is None:
+            return None
+        name = reader.get_ticket(self._db(), ticket_id)["channel"]
+        channel = next((c for c in self.config.channels if c.name == name), None)
+        return channel if isinstance(channel, EmailChannel) else None
+
     # --- actions ------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -200,6 +418,8 @@ class DesktermApp(App[None]):
         self.inbox.query_one("#status", Static).update(safe_line(text))
 
 
-def run_app(store_url: str, me_email: str) -> None:
+def run_app(config: Config, me_email: str, me_name: str = "") -> None:
     """Run the inbox until the user quits."""
-    DesktermApp(store_url=store_url, me_email=me_email).run()
+    DesktermApp(
+        store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
+    ).run()

@@ -1,0 +1,93 @@
+"""Acting on tickets from the keyboard: close, tag, assign, snooze, search, note, reply."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deskterm.cli import main
+from deskterm.config import load_config
+from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.composer import ComposerScreen
+from deskterm.tui.screens.prompt import PromptScreen
+from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.tickets.ticket_list import TicketList
+from tests.tui.conftest import store_url
+from tests.tui.test_inbox import ME, until
+
+
+def show(config: Path, ticket_id: int, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
+    capsys.readouterr()
+    assert main(["--config", str(config), "show", str(ticket_id), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def make_app(config: Path) -> DesktermApp:
+    return DesktermApp(
+        store_url=store_url(config), me_email=ME, me_name="Dewi", config=load_config(config)
+    )
+
+
+async def test_close_tag_assign_snooze_from_the_keyboard(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: tickets.current is not None and conversation.ticket is not None, pilot)
+        tid = int(tickets.current["id"])  # type: ignore[index]
+        await pilot.press("t")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"vip refund", "enter")
+        await until(
+            lambda: (
+                conversation.ticket is not None and conversation.ticket["tags"] == ["refund", "vip"]
+            ),
+            pilot,
+        )
+        await pilot.press("a", "enter")  # default answer: me
+        await until(
+            lambda: conversation.ticket is not None and conversation.ticket["assignee"] == ME, pilot
+        )
+        await pilot.press("c")
+        await until(lambda: tickets.total == 9, pilot)  # closed: it left the Inbox
+    ticket = show(sample_config, tid, capsys)
+    assert ticket["status"] == "closed" and ticket["tags"] == ["refund", "vip"]
+
+
+async def test_search_replaces_the_list(sample_config: Path) -> None:
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        await until(lambda: tickets.total == 10, pilot)
+        await pilot.press("slash", *"grinder", "enter")
+        await until(lambda: app.view == "Search: grinder" and tickets.total == 1, pilot)
+        await pilot.press("slash", *"foo:bar", "enter")  # a bad query: an error, not a crash
+        await pilot.pause(0.3)
+        assert app.is_running and app.view == "Search: grinder"
+
+
+async def test_note_and_reply_appear_in_the_conversation(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        tid = int(tickets.current["id"])  # type: ignore[index]
+        count = len(conversation.ticket["messages"])  # type: ignore[index]
+        await pilot.press("n")
+        assert isinstance(app.screen, ComposerScreen)
+        await pilot.press(*"called her", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]
+        await pilot.press("r", *"Halo kak", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 2, pilot)  # type: ignore[index]
+    messages = show(sample_config, tid, capsys)["messages"]
+    assert messages[-2]["direction"] == "note" and messages[-2]["body_text"] == "called her"
+    assert messages[-1]["direction"] == "out" and messages[-1]["body_text"] == "Halo kak"
+    # No SMTP server runs here: the reply stays queued for the next sync, never lost.
+    assert messages[-1]["delivery"]["state"] in ("queued", "failed")
