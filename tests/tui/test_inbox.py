@@ -105,3 +105,30 @@ async def test_new_mail_appears_without_moving_the_cursor(sample_config: Path) -
         assert tickets.cursor == 2, tickets.cursor  # the position is kept ...
         # ... and the new, older-dated ticket sorted below, so the same ticket is under it.
         assert tickets.current["id"] == selected, (tickets.current, selected)  # type: ignore[index]
+
+
+async def test_new_mail_above_keeps_the_same_ticket_selected(sample_config: Path) -> None:
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
+    from deskterm.cli import main
+
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
+        await pilot.press("j", "j")
+        await until(lambda: tickets.cursor == 2 and tickets.current is not None, pilot)
+        selected = tickets.current["id"]  # type: ignore[index]
+        mbox = sample_config.parent / "newest.mbox"
+        date = format_datetime(datetime.now(UTC)).encode()
+        mbox.write_bytes(
+            b"From x@y Thu Jan  1 00:00:00 2026\nFrom: Newest <newest@cust.test>\n"
+            b"To: support@kopi-nusantara.test\nSubject: Just now\nDate: " + date + b"\n"
+            b"Message-ID: <newest1@cust.test>\n\nHello!\n"
+        )
+        await asyncio.to_thread(main, ["--config", str(sample_config), "import", "mbox", str(mbox)])
+        await until(lambda: tickets.total == 11 and tickets.current is not None, pilot, timeout=10)
+        await until(lambda: tickets.cursor == 3, pilot)  # moved down with its ticket
+        assert tickets.current["id"] == selected  # type: ignore[index]
+        assert shown_subject(app) != "Just now"

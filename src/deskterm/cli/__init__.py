@@ -14,24 +14,17 @@ from deskterm.domain.errors import DesktermError
 Command = Callable[[CliContext, argparse.Namespace], int]
 
 
-def _not_yet(what: str) -> Command:
-    def run(ctx: CliContext, args: argparse.Namespace) -> int:
-        raise DesktermError(f"{what} is not yet available in this version")
-
-    return run
-
-
 def _commands() -> dict[str, Command]:
     from deskterm.cli import action_commands as act
     from deskterm.cli import admin_commands as admin
+    from deskterm.cli import demo_command, tui_command
     from deskterm.cli import import_commands as imp
     from deskterm.cli import read_commands as read
     from deskterm.cli import sync_commands as sync
-    from deskterm.cli import tui_command
 
     return {
         "tui": tui_command.cmd_tui,
-        "demo": _not_yet("`deskterm demo`"),
+        "demo": demo_command.cmd_demo,
         "sync": sync.cmd_sync,
         "tickets": read.cmd_tickets,
         "show": read.cmd_show,

@@ -40,6 +40,7 @@ class SqliteReadDb:
     def __init__(self, path: Path) -> None:
         # One connection may be shared by the TUI's worker threads; queries take turns.
         self._lock = threading.Lock()
+        self._closed = False
         try:
             self.conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 10000")
@@ -51,13 +52,18 @@ class SqliteReadDb:
         """Run ``sql`` and return every row."""
         try:
             with self._lock:
+                if self._closed:
+                    raise StoreError("the store connection is closed")
                 return self.conn.execute(sql, params or {}).fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store query failed: {exc}") from exc
 
     def close(self) -> None:
-        """Release the connection."""
-        self.conn.close()
+        """Release the connection (after any query still running in another thread)."""
+        with self._lock:
+            # Closing under a running query crashes the sqlite3 module (seen as a segfault).
+            self._closed = True
+            self.conn.close()
 
 
 class SqlAlchemyReadDb:

@@ -178,8 +178,10 @@ class DesktermApp(App[None]):
     def _view_reloaded(self, where: SqlFragment, total: int) -> None:
         if where is self.where:
             tickets = self.inbox.query_one(TicketList)
-            tickets.reset(total)
+            current = tickets.current
+            tickets.reset(total, follow=current["id"] if current else None)
             tickets.row(tickets.cursor)
+            self._status(f"{self.view}: {total} tickets")
 
     # --- messages from widgets ----------------------------------------------------------
 

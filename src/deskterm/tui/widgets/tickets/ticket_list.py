@@ -83,12 +83,18 @@ class TicketList(ScrollView, can_focus=True):
         self.total = 0
         self._pages: dict[int, list[dict[str, Any]]] = {}
         self._asked: set[int] = set()
+        self._follow: int | None = None
         self.marked: set[int] = set()
 
     # --- data in ------------------------------------------------------------------------
 
-    def reset(self, total: int) -> None:
-        """A new view or a changed count: forget pages, keep the cursor in range."""
+    def reset(self, total: int, *, follow: int | None = None) -> None:
+        """A new view or a changed count: forget pages, keep the cursor in range.
+
+        With ``follow`` (a ticket id), the cursor moves with that ticket when its row
+        arrives at another position, so new mail above it does not change the selection.
+        """
+        self._follow = follow
         self.total = total
         self._pages.clear()
         self._asked.clear()
@@ -100,6 +106,12 @@ class TicketList(ScrollView, can_focus=True):
         """Rows arrived for ``page``."""
         self._asked.discard(page)
         self._pages[page] = rows
+        if self._follow is not None:
+            for offset, row in enumerate(rows):
+                if row["id"] == self._follow:
+                    self._follow = None
+                    self.cursor = page * PAGE_SIZE + offset
+                    break
         while len(self._pages) > MAX_PAGES:
             farthest = max(self._pages, key=lambda p: abs(p - self.cursor // PAGE_SIZE))
             del self._pages[farthest]

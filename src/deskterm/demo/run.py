@@ -1,0 +1,115 @@
+"""``deskterm demo``: local servers, a seeded mailbox, the real sync workers, then the inbox."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from deskterm.config import load_config
+from deskterm.demo.mailbox import SHOP, demo_messages, late_message
+from deskterm.demo.servers import DemoImap, DemoSmtp
+from deskterm.store.engine import open_store
+from deskterm.sync.lock import SyncLock
+from deskterm.sync.runner import Daemon, run_once
+
+LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
+
+
+def write_config(data_dir: Path, imap: DemoImap, smtp: DemoSmtp) -> Path:
+    """The demo's config.toml, usable by every other deskterm command while it runs."""
+    secret = data_dir / "imap-password"
+    secret.write_text(imap.password + "\n")
+    secret.chmod(0o600)
+    config = data_dir / "config.toml"
+    config.write_text(
+        f"""# Written by `deskterm demo`: local servers on loopback, store in this folder.
+[store]
+path = "deskterm.db"
+
+[user]
+name = "Dewi"
+email = "dewi@kopi-nusantara.test"
+
+[[channels]]
+name = "support"
+type = "email"
+address = "{SHOP}"
+password = {{ command = "cat {secret}" }}
+noreply_addresses = ["no-reply@kopi-nusantara.test"]
+gmail_grouping = true
+poll_seconds = 10
+
+[channels.imap]
+host = "127.0.0.1"
+port = {imap.port}
+security = "none"
+username = "{SHOP}"
+sent_folder = "Sent"
+
+[channels.smtp]
+host = "127.0.0.1"
+port = {smtp.port}
+security = "none"
+username = "{SHOP}"
+"""
+    )
+    return config
+
+
+def run_demo(data_dir: Path | None, *, tui: bool) -> int:
+    """Run the demo; returns the exit code."""
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    imap = DemoImap(SHOP, secrets.token_urlsafe(12), data_dir / "imap.log")
+    smtp = DemoSmtp()
+    imap.start()
+    smtp.start()
+    try:
+        imap.seed("Sent", [])
+        imap.seed("INBOX", demo_messages())
+        config_path = write_config(data_dir, imap, smtp)
+        config = load_config(config_path)
+        sys.stderr.write(
+            f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n"
+        )
+        store = open_store(config.store_url(), data_dir=data_dir)
+        with SyncLock(store.data_dir):
+            if not tui:
+                summaries = run_once(config, store)
+                for summary in summaries:
+                    sys.stdout.write(summary.line() + "\n")
+                return 0 if all(summary.ok for summary in summaries) else 1
+            return _with_tui(config, store, imap)
+    finally:
+        smtp.stop()
+        imap.stop()
+
+
+def _with_tui(config: object, store: object, imap: DemoImap) -> int:
+    from deskterm.config import Config
+    from deskterm.store.engine import Store
+    from deskterm.tui.app import DesktermApp
+
+    assert isinstance(config, Config) and isinstance(store, Store)
+    daemon = Daemon(config, store)
+    sync = threading.Thread(target=daemon.run, name="demo-sync", daemon=True)
+    sync.start()
+    late = threading.Timer(LATE_MAIL_AFTER, lambda: imap.seed("INBOX", [late_message()]))
+    late.daemon = True
+    late.start()
+    try:
+        DesktermApp(
+            store_url=config.store_url(),
+            me_email=config.user.email,
+            me_name=config.user.name,
+            config=config,
+        ).run()
+    finally:
+        late.cancel()
+        daemon.stop.set()
+        sync.join(timeout=30)
+    return 0

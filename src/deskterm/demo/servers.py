@@ -1,0 +1,134 @@
+"""Local servers for the demo: pymap (IMAP, in memory) and an aiosmtpd sink (SMTP)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from imapclient import IMAPClient
+
+from deskterm.domain.errors import DesktermError
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoImap:
+    """A pymap subprocess with one user; mail lives in memory."""
+
+    username: str
+    password: str
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start pymap and wait until it greets."""
+        binary = shutil.which("pymap") or str(Path(sys.executable).with_name("pymap"))
+        command = [
+            binary,
+            "--no-tls",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "dict",
+            "--demo-user",
+            self.username,
+            "--demo-password",
+            self.password,
+        ]
+        with self.log.open("ab") as log:
+            try:
+                self.process = subprocess.Popen(
+                    command,
+                    stdout=log,
+                    stderr=log,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise DesktermError(
+                    f"cannot start the demo IMAP server ({exc.strerror});"
+                    " install the demo extra: pip install 'deskterm[demo]'"
+                ) from exc
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise DesktermError(f"the demo IMAP server did not start; see {self.log}")
+
+    def client(self) -> IMAPClient:
+        """A logged-in connection for seeding."""
+        client = IMAPClient(HOST, port=self.port, ssl=False, timeout=30)
+        client.login(self.username, self.password)
+        return client
+
+    def seed(self, folder: str, messages: list[bytes]) -> None:
+        """APPEND ``messages`` to ``folder`` (created when missing)."""
+        client = self.client()
+        try:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            for raw in messages:
+                client.append(folder, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        finally:
+            client.logout()
+
+    def stop(self) -> None:
+        """Stop pymap."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
+class _Sink:
+    """Accepts every reply (a real SMTP conversation) and counts it."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received += 1
+        return "250 2.0.0 OK: delivered to the demo sink"
+
+
+class DemoSmtp:
+    """An aiosmtpd sink on a free loopback port, in a background thread."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.handler = _Sink()
+        self.controller = Controller(self.handler, hostname=HOST, port=self.port)
+
+    def start(self) -> None:
+        """Serve."""
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.controller.stop()
