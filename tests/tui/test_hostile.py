@@ -119,12 +119,18 @@ def test_no_escape_payload_reaches_a_real_terminal(hostile_config: Path, tmp_pat
     log = tmp_path / "pane.log"
     session = f"deskterm-hostile-{tmp_path.name}"
     # pipe-pane records every byte the app writes to the terminal from its first frame.
-    command = f"{sys.executable} -m deskterm --config {hostile_config}; sleep 120"
+    # COLUMNS/LINES from the test runner would pin Textual to 80x24 inside tmux.
+    command = (
+        f"env -u COLUMNS -u LINES {sys.executable} -m deskterm --config {hostile_config}; sleep 120"
+    )
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", command],
         check=True,
     )
     try:
+        subprocess.run(
+            ["tmux", "resize-window", "-t", session, "-x", "140", "-y", "40"], check=False
+        )
         subprocess.run(["tmux", "pipe-pane", "-t", session, "-o", f"cat >> {log}"], check=True)
         _wait_for_screen(session, "Inbox")
         for _ in range(25):  # walk every hostile ticket so each is drawn
