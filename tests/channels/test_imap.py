@@ -16,7 +16,7 @@ from deskterm.channels.email.imap import ImapMailbox, UidValidityChanged
 from deskterm.channels.email.types import FetchedMail
 from deskterm.config import ImapConfig
 from deskterm.domain.errors import ChannelAuthError, ChannelError
-from tests.servers.imap_proxy import ImapProxy, imap_proxy, verb_of
+from tests.servers.imap_proxy import MAILBOX_CHANGING_VERBS, ImapProxy, imap_proxy, verb_of
 from tests.servers.imap_servers import (
     SERVER_KINDS,
     ImapServer,
@@ -25,22 +25,6 @@ from tests.servers.imap_servers import (
     sample_message,
 )
 
-# Commands that change a mailbox; sync must never send them (reliability.md item 8).
-DESTRUCTIVE = {
-    "STORE",
-    "UID STORE",
-    "EXPUNGE",
-    "UID EXPUNGE",
-    "COPY",
-    "UID COPY",
-    "MOVE",
-    "UID MOVE",
-    "DELETE",
-    "RENAME",
-    "SELECT",  # read-write open: a later CLOSE would expunge, and \Recent is consumed
-    "CLOSE",
-    "APPEND",
-}
 WAIT = 60.0  # generous: CI boxes are small and busy
 
 
@@ -78,7 +62,7 @@ def assert_no_server_changes(proxy: ImapProxy) -> None:
     """The proxy saw no mailbox-changing command and no BODY[] without PEEK."""
     lines = proxy.lines()
     assert lines, "the proxy recorded nothing"
-    changing = [line for line in lines if verb_of(line) in DESTRUCTIVE]
+    changing = [line for line in lines if verb_of(line) in MAILBOX_CHANGING_VERBS]
     assert not changing, changing
     fetches = [line for line in lines if verb_of(line) in {"FETCH", "UID FETCH"}]
     plain_body = [line for line in fetches if re.search(r"(?<!PEEK)\bBODY\[", line.upper())]

@@ -58,6 +58,24 @@ class _CommandParser:
                 self.opaque = words[1].upper() != "AUTHENTICATE"
 
 
+# Commands that change a mailbox; sync must never send them (reliability.md item 8).
+MAILBOX_CHANGING_VERBS = {
+    "STORE",
+    "UID STORE",
+    "EXPUNGE",
+    "UID EXPUNGE",
+    "COPY",
+    "UID COPY",
+    "MOVE",
+    "UID MOVE",
+    "DELETE",
+    "RENAME",
+    "SELECT",  # read-write open: a later CLOSE would expunge, and \Recent is consumed
+    "CLOSE",
+    "APPEND",
+}
+
+
 def verb_of(line: str) -> str:
     """The IMAP verb of a recorded command line: "EXAMINE", "UID FETCH", "DONE", ..."""
     words = line.split()

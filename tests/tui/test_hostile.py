@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.conftest import store_url
 from tests.tui.hostile import MARKUP, PAYLOADS, hostile_mbox
+from tests.tui.terminal import deskterm_in_tmux, keys, wait_for_screen
 from tests.tui.test_inbox import ME, until
 
 CONTROL = ("\x1b", "\x07", "\x9b")
@@ -96,50 +96,21 @@ async def test_every_widget_renders_hostile_text_inertly(hostile_config: Path) -
         assert markup  # every fixture was present in some subject/body above
 
 
-def _pane(session: str) -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def _wait_for_screen(session: str, needle: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = _pane(session)
-        if needle in screen:
-            return screen
-        time.sleep(0.2)
-    raise AssertionError(f"{needle!r} never appeared on screen:\n{screen}")
-
-
 def test_no_escape_payload_reaches_a_real_terminal(hostile_config: Path, tmp_path: Path) -> None:
     if shutil.which("tmux") is None:
         pytest.skip("tmux not installed")
     log = tmp_path / "pane.log"
-    session = f"deskterm-hostile-{tmp_path.name}"
-    # pipe-pane records every byte the app writes to the terminal from its first frame.
-    # COLUMNS/LINES from the test runner would pin Textual to 80x24 inside tmux.
-    command = (
-        f"env -u COLUMNS -u LINES {sys.executable} -m deskterm --config {hostile_config}; sleep 120"
-    )
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", command],
-        check=True,
-    )
-    try:
-        subprocess.run(
-            ["tmux", "resize-window", "-t", session, "-x", "140", "-y", "40"], check=False
-        )
+    with deskterm_in_tmux(
+        f"deskterm-hostile-{tmp_path.name}", f"--config {hostile_config}", width=140
+    ) as session:
+        # pipe-pane records every byte the app writes to the terminal.
         subprocess.run(["tmux", "pipe-pane", "-t", session, "-o", f"cat >> {log}"], check=True)
-        _wait_for_screen(session, "Inbox")
+        wait_for_screen(session, "Inbox")
         for _ in range(25):  # walk every hostile ticket so each is drawn
-            subprocess.run(["tmux", "send-keys", "-t", session, "j"], check=True)
+            keys(session, "j")
             time.sleep(0.15)
         time.sleep(1)
-        screen = _wait_for_screen(session, "[@click=app.quit]x[/]")  # shown literally
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        screen = wait_for_screen(session, "[@click=app.quit]x[/]")  # shown literally
     raw = log.read_bytes().decode("utf-8", "replace")
     assert "subject" in raw  # the hostile tickets were drawn
     for payload in PAYLOADS:

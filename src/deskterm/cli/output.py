@@ -6,10 +6,10 @@ import json
 import re
 import shutil
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from deskterm.domain.text import one_line, terminal_safe
+from deskterm.domain.timefmt import compact_age
 
 
 def safe_url(url: str) -> str:
@@ -20,18 +20,6 @@ def safe_url(url: str) -> str:
 def print_json(data: Any) -> None:
     """UTF-8 JSON on stdout (the ``--json`` contract)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def age(iso: str | None, now: datetime | None = None) -> str:
-    """A compact age like ``5m``, ``3h``, ``2d``, ``7w`` for an ISO UTC timestamp."""
-    if not iso:
-        return "-"
-    then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
 
 
 def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False) -> None:
@@ -46,7 +34,7 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
         customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
         line = (
-            f"{ticket['id']:>6}  {status:<7} {age(ticket['last_message_at']):>4}  "
+            f"{ticket['id']:>6}  {status:<7} {compact_age(ticket['last_message_at']):>4}  "
             f"{one_line(ticket['channel'], 12):<12} {one_line(customer, 22):<22} "
             f"{one_line(ticket['subject'] or '(no subject)')} {one_line(tags)}"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,22 +12,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from deskterm.domain.timefmt import compact_age
 from deskterm.tui.render import join, safe_line
 
 PAGE_SIZE = 100
 MAX_PAGES = 20  # pages kept in memory; older ones are dropped and reloaded on demand
-
-
-def age(iso: str | None, now: datetime | None = None) -> str:
-    """A compact age (``5m``, ``3h``, ``2d``, ``7w``) of an ISO UTC timestamp."""
-    if not iso:
-        return "-"
-    then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
 
 
 class TicketList(ScrollView, can_focus=True):
@@ -162,7 +150,7 @@ class TicketList(ScrollView, can_focus=True):
         status = "S" if ticket["spam"] else ("z" if ticket["snoozed_until"] else " ")
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
         return join(
-            Text(f"{mark}{status}{ticket['id']:>6} {age(ticket['last_message_at']):>4} "),
+            Text(f"{mark}{status}{ticket['id']:>6} {compact_age(ticket['last_message_at']):>4} "),
             safe_line(ticket["channel"], "bold", limit=10),
             safe_line(customer, limit=22),
             safe_line(ticket["subject"] or "(no subject)", "bold"),
