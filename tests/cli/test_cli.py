@@ -264,3 +264,29 @@ def test_attachment_and_html_mail(imported: Path, capsys: pytest.CaptureFixture[
     assert isinstance(digest, list)
     shown = run_json(capsys, *cfg, "show", str(digest[0]["id"]), "--json")
     assert isinstance(shown, dict) and shown["messages"][0]["auto_submitted"] is True
+
+
+def test_macros_import_export_and_reply_guard(
+    imported: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cfg = ("--config", str(imported))
+    assert run(capsys, *cfg, "macros", "import", str(REPO / "samples" / "macros.toml"))[0] == 0
+    listed = run_json(capsys, *cfg, "macros", "--json")
+    assert isinstance(listed, list) and {m["shortcut"] for m in listed} == {
+        "wismo",
+        "refund",
+        "thanks",
+        "track",
+    }
+    exported = tmp_path / "macros.toml"
+    assert run(capsys, *cfg, "macros", "export", str(exported))[0] == 0
+    assert run(capsys, *cfg, "macros", "import", str(exported))[1].startswith(
+        f"{exported}: 0 macros created, 4 updated"
+    )
+    # An empty variable refuses to send, naming it; --force sends.
+    code, _, err = run(capsys, *cfg, "reply", "2", "--macro", "track")
+    assert code == 2 and "orders[0]" in err and "--force" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[macros]]\nname = "x"\nbody = "y"\n[macros.actions]\nstatus = "maybe"\n')
+    code, _, err = run(capsys, *cfg, "macros", "import", str(bad))
+    assert code == 2 and "macros[0].actions.status" in err

@@ -14,7 +14,7 @@ from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
-from tests.tui.conftest import store_url
+from tests.tui.conftest import REPO, store_url
 from tests.tui.test_inbox import ME, until
 
 
@@ -91,3 +91,71 @@ async def test_note_and_reply_appear_in_the_conversation(
     assert messages[-1]["direction"] == "out" and messages[-1]["body_text"] == "Halo kak"
     # No SMTP server runs here: the reply stays queued for the next sync, never lost.
     assert messages[-1]["delivery"]["state"] in ("queued", "failed")
+
+
+async def test_macro_fills_the_reply_and_applies_its_actions(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from deskterm.tui.screens.macro_picker import MacroPicker
+
+    assert (
+        main(
+            [
+                "--config",
+                str(sample_config),
+                "macros",
+                "import",
+                str(REPO / "samples" / "macros.toml"),
+            ]
+        )
+        == 0
+    )
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None and len(app.macros) == 4, pilot)
+        await pilot.press("j")  # the first ticket's sender has no name: pick a named customer
+        await until(lambda: conversation.ticket["id"] == tickets.current["id"] != 10, pilot)  # type: ignore[index]
+        tid = int(tickets.current["id"])  # type: ignore[index]
+        await pilot.press("m")
+        assert isinstance(app.screen, MacroPicker)
+        await pilot.press(*"refund", "enter")
+        assert isinstance(app.screen, ComposerScreen)
+        text = app.screen.query_one("#composer-body").text  # type: ignore[attr-defined]
+        assert f"ticket #{tid}" in text and "{{" not in text and "Dewi" in text
+        await pilot.press("ctrl+s")
+        await until(lambda: tickets.total == 9, pilot)  # the macro closed it
+    ticket = show(sample_config, tid, capsys)
+    assert "refund" in ticket["tags"] and ticket["status"] == "closed"
+    assert "refund is approved" in ticket["messages"][-1]["body_text"]
+
+
+async def test_empty_variable_blocks_send_until_confirmed(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "--config",
+                str(sample_config),
+                "macros",
+                "import",
+                str(REPO / "samples" / "macros.toml"),
+            ]
+        )
+        == 0
+    )
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None and len(app.macros) == 4, pilot)
+        count = len(conversation.ticket["messages"])  # type: ignore[index]
+        await pilot.press("r", *"Hello ", "ctrl+t", *";track", "enter")
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen) and composer.empty  # orders are unknown here
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert app.screen is composer  # refused the first time
+        await pilot.press("ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]

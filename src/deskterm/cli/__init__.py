@@ -17,7 +17,7 @@ Command = Callable[[CliContext, argparse.Namespace], int]
 def _commands() -> dict[str, Command]:
     from deskterm.cli import action_commands as act
     from deskterm.cli import admin_commands as admin
-    from deskterm.cli import demo_command, tui_command
+    from deskterm.cli import demo_command, macro_commands, tui_command
     from deskterm.cli import import_commands as imp
     from deskterm.cli import read_commands as read
     from deskterm.cli import sync_commands as sync
@@ -29,6 +29,7 @@ def _commands() -> dict[str, Command]:
         "tickets": read.cmd_tickets,
         "show": read.cmd_show,
         "views": read.cmd_views,
+        "macros": macro_commands.cmd_macros,
         "search": read.cmd_search,
         "reply": sync.cmd_reply,
         "import": imp.cmd_import_mbox,

@@ -79,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     body.add_argument("--macro", metavar="NAME")
     body.add_argument("--editor", action="store_true", help="compose in $EDITOR")
     reply.add_argument("--note", action="store_true", help="internal note: never sent")
+    reply.add_argument(
+        "--force", action="store_true", help="send a macro even if a variable renders empty"
+    )
+
+    macros = sub.add_parser("macros", help="list macros; import/export them as TOML")
+    macros.add_argument("--json", action="store_true")
+    macros_sub = macros.add_subparsers(dest="macros_action", metavar="ACTION")
+    macros_import = macros_sub.add_parser("import", help="create/update macros from a TOML file")
+    macros_import.add_argument("path", type=Path, metavar="FILE")
+    macros_export = macros_sub.add_parser("export", help="write every macro as TOML")
+    macros_export.add_argument("path", type=Path, metavar="FILE", nargs="?")
 
     imp = sub.add_parser("import", help="import messages from a file")
     imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from deskterm.cli.context import CliContext
-from deskterm.domain.errors import DesktermError, UsageError
+from deskterm.domain.errors import UsageError
 from deskterm.domain.text import terminal_safe
 
 EDITOR_MARKER = "-- write your reply above this line; everything below is ignored --"
@@ -97,9 +97,15 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.services import replies, tickets
     from deskterm.store.reader import get_ticket
 
+    actions = None
     if args.macro:
-        raise DesktermError("--macro is not yet available; use --body or --editor")
-    body = args.body if args.body is not None else _editor_body(ctx, args.ticket_id)
+        from deskterm.cli.macro_commands import render_for_ticket
+
+        body, actions = render_for_ticket(ctx, args.macro, args.ticket_id, force=args.force)
+    elif args.body is not None:
+        body = args.body
+    else:
+        body = _editor_body(ctx, args.ticket_id)
     if args.note:
         note_id = tickets.add_note(ctx.store, args.ticket_id, body, ctx.actor())
         sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
@@ -113,6 +119,12 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
         )
     queued = replies.queue_reply(ctx.store, args.ticket_id, body, ctx.actor())
     sys.stdout.write(f"ticket {args.ticket_id}: reply to {queued.to} queued\n")
+    if actions is not None:
+        from deskterm.automation.macros import MacroActions
+        from deskterm.services.macros import apply_actions
+
+        assert isinstance(actions, MacroActions)
+        apply_actions(ctx.store, args.ticket_id, actions, ctx.actor(), me_email=ctx.user_email())
     return _deliver_now(ctx, channel, queued.outbox_id)
 
 

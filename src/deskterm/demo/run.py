@@ -11,10 +11,12 @@ from pathlib import Path
 from deskterm.config import load_config
 from deskterm.demo.mailbox import SHOP, demo_messages, late_message
 from deskterm.demo.servers import DemoImap, DemoSmtp
+from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
 
+MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
 
 
@@ -77,6 +79,7 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
             f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n"
         )
         store = open_store(config.store_url(), data_dir=data_dir)
+        import_macros(store, MACROS)
         with SyncLock(store.data_dir):
             if not tui:
                 summaries = run_once(config, store)

@@ -12,10 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.config import Config, EmailChannel
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
 from deskterm.domain.when import FORMS, parse_when
+from deskterm.services import macros as macros_svc
 from deskterm.services import replies
 from deskterm.services import tickets as tickets_svc
 from deskterm.services.actor import Actor, agent_actor
@@ -25,9 +27,10 @@ from deskterm.store.query_sql import SqlFragment
 from deskterm.store.readdb import ReadDb, open_read
 from deskterm.store.views import all_views, view_query
 from deskterm.tui.render import safe_line
-from deskterm.tui.screens.composer import ComposerScreen
+from deskterm.tui.screens.composer import Composed, ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.inbox import InboxScreen
+from deskterm.tui.screens.macro_picker import MacroChoice, MacroPicker, PickedMacro
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
@@ -45,6 +48,7 @@ class DesktermApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("slash", "search", "Search"),
         Binding("r", "reply", "Reply"),
+        Binding("m", "macro", "Macro"),
         Binding("n", "note", "Note"),
         Binding("t", "tag", "Tag"),
         Binding("a", "assign", "Assign"),
@@ -70,6 +74,7 @@ class DesktermApp(App[None]):
         self._data_version: Any = None
         self._shown_ticket: int | None = None
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
+        self.macros: list[MacroChoice] = []
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -79,6 +84,7 @@ class DesktermApp(App[None]):
         await self.push_screen(self.inbox)  # mounted before any worker reports back
         self.load_view(self.view)
         self.load_counts()
+        self.load_macros()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
 
     def on_unmount(self) -> None:
@@ -162,6 +168,7 @@ class DesktermApp(App[None]):
 
     def _store_changed(self) -> None:
         self.load_counts()
+        self.load_macros()
         self.reload_current_view()
         if self._shown_ticket is not None:
             self.load_ticket(self._shown_ticket)
@@ -361,31 +368,71 @@ class DesktermApp(App[None]):
         """Write a reply to the customer."""
         self._compose(note=False)
 
-    def _compose(self, *, note: bool) -> None:
+    def _compose(self, *, note: bool, picked: PickedMacro | None = None) -> None:
         ticket = self._with_ticket()
         if ticket is None:
             return
         tid = int(ticket["id"])
         customer = ticket["customer"]["email"] or ticket["customer"]["name"] or "?"
 
-        def send(text: str | None) -> None:
-            if not text:
+        def send(composed: Composed | None) -> None:
+            if composed is None:
                 return
+            text = composed.text
             if note:
                 self.run_change(
                     f"#{tid} note added", lambda st, ac: tickets_svc.add_note(st, tid, text, ac)
                 )
             else:
-                self.send_reply(tid, text)
+                self.send_reply(tid, text, composed.actions)
 
-        screen = ComposerScreen(note=note, to=customer, subject=str(ticket["subject"]))
+        screen = ComposerScreen(
+            note=note,
+            to=customer,
+            subject=str(ticket["subject"]),
+            macros=self.macros,
+            variables=self._variables(ticket),
+            picked=picked,
+        )
         self.push_screen(screen, send)
 
+    def _variables(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        return ticket_variables(ticket, agent_name=self.me_name, agent_email=self.me_email)
+
+    def action_macro(self) -> None:
+        """Pick a macro for this ticket; it opens the reply composer with the text in place."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        if not self.macros:
+            self.notify("No macros yet: deskterm macros import FILE", severity="warning")
+            return
+
+        def picked(choice: PickedMacro | None) -> None:
+            if choice is not None:
+                self._compose(note=False, picked=choice)
+
+        self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
+
+    @work(thread=True, exclusive=True, group="macros")
+    def load_macros(self) -> None:
+        """Macros for the picker (reloaded when the store changes)."""
+        store, _actor = self._write_store()
+        choices = [
+            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions))
+            for m in macros_svc.list_macros(store)
+        ]
+        self.call_from_thread(setattr, self, "macros", choices)
+
     @work(thread=True, group="write")
-    def send_reply(self, ticket_id: int, text: str) -> None:
-        """Queue the reply; deliver it now unless a sync process will."""
+    def send_reply(
+        self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
+    ) -> None:
+        """Queue the reply, apply its macros' actions, deliver now unless a sync process will."""
         store, actor = self._write_store()
         queued = replies.queue_reply(store, ticket_id, text, actor)
+        for action in actions or []:
+            macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
         self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
         channel = self._email_channel(ticket_id)
         if channel is None:

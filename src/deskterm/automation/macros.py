@@ -1,0 +1,144 @@
+"""Macros: reply templates with Gorgias-named variables, rendered in a sandbox.
+
+A variable that renders empty (or fails) is reported, so the composer can refuse to send
+until the agent fixes or confirms it (helpdesk.md "Macros"). jinja2's sandbox is used
+because macro text is user-supplied: it cannot reach Python internals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+_VARIABLE_RE = re.compile(r"{{\s*(.*?)\s*}}")
+
+
+@dataclass
+class MacroActions:
+    """What applying a macro does besides inserting text."""
+
+    add_tags: list[str] = field(default_factory=list)
+    remove_tags: list[str] = field(default_factory=list)
+    status: str | None = None  # "open" | "closed"
+    snooze: str | None = None  # a time like "2d" (domain.when)
+    assign: str | None = None  # an agent email, "me" or "none"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MacroActions:
+        """From the stored JSON / TOML table (unknown keys are refused by the importer)."""
+        return cls(
+            add_tags=list(data.get("add_tags", [])),
+            remove_tags=list(data.get("remove_tags", [])),
+            status=data.get("status"),
+            snooze=data.get("snooze"),
+            assign=data.get("assign"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only the actions that are set."""
+        out: dict[str, Any] = {}
+        if self.add_tags:
+            out["add_tags"] = self.add_tags
+        if self.remove_tags:
+            out["remove_tags"] = self.remove_tags
+        for key in ("status", "snooze", "assign"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass
+class Rendered:
+    """A macro rendered for one ticket, with what could not be filled."""
+
+    text: str
+    empty: list[str]  # variables that rendered empty or failed, as written in the macro
+    error: str = ""
+
+
+class _RecordingUndefined(ChainableUndefined):
+    """Renders as "" so the rest of the text still shows; the caller finds it empty."""
+
+    def __str__(self) -> str:
+        return ""
+
+
+_ENV = SandboxedEnvironment(
+    undefined=_RecordingUndefined, autoescape=False, keep_trailing_newline=True
+)
+_STRICT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def _datetime_format(value: Any, fmt: str = "%d %b %Y") -> str:
+    """The Gorgias-style date filter: ``{{ ticket.created_datetime|datetime_format('%d/%m') }}``."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    return value.strftime(fmt) if isinstance(value, datetime) else ""
+
+
+for _env in (_ENV, _STRICT):
+    _env.filters["datetime_format"] = _datetime_format
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.strip().partition(" ")
+    return first, last
+
+
+def ticket_variables(
+    ticket: dict[str, Any], *, agent_name: str, agent_email: str
+) -> dict[str, Any]:
+    """The Gorgias variable tree for a ticket as ``show --json`` returns it."""
+    customer = ticket.get("customer") or {}
+    first, last = _split_name(customer.get("name") or "")
+    agent_first, _ = _split_name(agent_name)
+    orders = ticket.get("orders") or []
+    return {
+        "ticket": {
+            "id": ticket.get("id"),
+            "subject": ticket.get("subject") or "",
+            "channel": ticket.get("channel") or "",
+            "created_datetime": ticket.get("created_at") or "",
+            "last_message_datetime": ticket.get("last_message_at") or "",
+            "assignee_user": {
+                "name": ticket.get("assignee_name") or "",
+                "email": ticket.get("assignee") or "",
+            },
+            "customer": {
+                "name": customer.get("name") or "",
+                "firstname": first,
+                "lastname": last,
+                "email": customer.get("email") or "",
+                "integrations": {"shopify": {"orders": orders}},
+            },
+        },
+        "current_user": {"name": agent_name, "firstname": agent_first, "email": agent_email},
+        "satisfaction_survey_url": "",
+    }
+
+
+def render_macro(body: str, variables: dict[str, Any]) -> Rendered:
+    """Render ``body``; list every ``{{ ... }}`` that came out empty or failed."""
+    try:
+        text = _ENV.from_string(body).render(variables)
+    except TemplateError as exc:
+        return Rendered(body, [], error=f"template error: {exc}")
+    empty = []
+    for expression in _VARIABLE_RE.findall(body):
+        try:
+            value = _STRICT.from_string("{{ " + expression + " }}").render(variables)
+        except TemplateError:
+            value = ""
+        except Exception:  # a filter failing on odd data must not break the composer
+            value = ""
+        if not value.strip():
+            empty.append(expression)
+    return Rendered(text, empty)
