@@ -159,7 +159,7 @@ def test_actions_change_what_views_show(imported: Path, capsys: pytest.CaptureFi
         (("import", "mbox", "/nonexistent/mail.mbox"), 2, "/nonexistent/mail.mbox"),
         (("tag", "1", "two words"), 2, "invalid tag"),
         (("snooze", "1", "someday"), 2, "cannot understand time"),
-        (("reply", "1", "--macro", "thanks"), 1, "not yet available"),
+        (("reply", "1", "--macro", "thanks"), 1, "no macro named"),
         (("reply", "1", "--body", "   "), 2, "needs some text"),
         (("sync", "--once", "--channel", "nope"), 2, "no channel named"),
     ],

@@ -31,7 +31,7 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
     if shutil.which("tmux") is None:
         pytest.skip("tmux not installed")
     data = tmp_path / "demo"
-    with deskterm_in_tmux(f"deskterm-demo-{tmp_path.name}", f"demo --data-dir {data}") as session:
+    with deskterm_in_tmux("deskterm-demo", f"demo --data-dir {data}") as session:
         screen = wait_for_screen(session, "Dewa Putra")
         assert "Inbox" in screen and "Unassigned" in screen  # sidebar
         assert "Siti Rahma" in screen  # ticket list

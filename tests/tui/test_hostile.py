@@ -100,9 +100,7 @@ def test_no_escape_payload_reaches_a_real_terminal(hostile_config: Path, tmp_pat
     if shutil.which("tmux") is None:
         pytest.skip("tmux not installed")
     log = tmp_path / "pane.log"
-    with deskterm_in_tmux(
-        f"deskterm-hostile-{tmp_path.name}", f"--config {hostile_config}", width=140
-    ) as session:
+    with deskterm_in_tmux("deskterm-hostile", f"--config {hostile_config}", width=140) as session:
         # pipe-pane records every byte the app writes to the terminal.
         subprocess.run(["tmux", "pipe-pane", "-t", session, "-o", f"cat >> {log}"], check=True)
         wait_for_screen(session, "Inbox")

@@ -95,9 +95,10 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
 def _with_tui(config: object, store: object, imap: DemoImap) -> int:
     from deskterm.config import Config
     from deskterm.store.engine import Store
-    from deskterm.tui.app import DesktermApp
+    from deskterm.tui.app import DesktermApp, log_to_file
 
     assert isinstance(config, Config) and isinstance(store, Store)
+    log_to_file(store.data_dir / "deskterm.log")
     daemon = Daemon(config, store)
     sync = threading.Thread(target=daemon.run, name="demo-sync", daemon=True)
     sync.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -467,8 +468,48 @@ class DesktermApp(App[None]):
         self.inbox.query_one("#status", Static).update(safe_line(text))
 
 
+def log_to_file(path: Path) -> None:
+    """Send log records to ``path``: a stray stderr line would tear the full-screen display."""
+    import logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
 def run_app(config: Config, me_email: str, me_name: str = "") -> None:
-    """Run the inbox until the user quits."""
-    DesktermApp(
-        store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
-    ).run()
+    """Run the inbox until the user quits; sync runs inside unless another process syncs."""
+    from deskterm.paths import log_dir
+
+    log_to_file(log_dir() / "deskterm.log")
+    from deskterm.store.engine import open_store
+    from deskterm.sync.lock import SyncLock, SyncLockedError
+    from deskterm.sync.runner import Daemon
+
+    daemon: Daemon | None = None
+    lock: SyncLock | None = None
+    sync: threading.Thread | None = None
+    if config.channels:
+        store = open_store(config.store_url(), data_dir=config.store_path().parent)
+        lock = SyncLock(store.data_dir)
+        try:
+            lock.acquire()
+        except SyncLockedError:
+            lock = None  # a `deskterm sync` (or another TUI) already keeps the store fresh
+        else:
+            daemon = Daemon(config, store)
+            sync = threading.Thread(target=daemon.run, name="sync", daemon=True)
+            sync.start()
+    try:
+        DesktermApp(
+            store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
+        ).run()
+    finally:
+        if daemon is not None and sync is not None:
+            daemon.stop.set()
+            sync.join(timeout=30)
+        if lock is not None:
+            lock.release()
