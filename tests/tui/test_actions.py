@@ -159,3 +159,36 @@ async def test_empty_variable_blocks_send_until_confirmed(
         assert app.screen is composer  # refused the first time
         await pilot.press("ctrl+s")
         await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]
+
+
+async def test_bulk_actions_on_marked_tickets_and_merge(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
+        await pilot.press("x", "x", "x")  # mark three, the cursor moves on
+        marked = sorted(tickets.marked)
+        assert len(marked) == 3
+        await pilot.press("t", *"bulk", "enter")
+        await pilot.pause(0.2)
+        await pilot.press("x", "x")
+        await pilot.press("c")  # closes both marked tickets
+        await until(lambda: tickets.total == 8, pilot)
+        assert not tickets.marked
+    tagged = [show(sample_config, tid, capsys)["tags"] for tid in marked]
+    assert all(tags == ["bulk"] for tags in tagged)
+
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: tickets.total == 8 and conversation.ticket is not None, pilot)
+        first = int(conversation.ticket["id"])  # type: ignore[index]
+        await pilot.press("j")
+        await until(lambda: conversation.ticket["id"] != first, pilot)  # type: ignore[index]
+        int(conversation.ticket["id"])  # type: ignore[index]
+        await pilot.press("M", *str(first), "enter")
+        await pilot.pause(0.5)  # different customers: refused with a message, nothing merged
+        assert tickets.total == 8 and app.is_running

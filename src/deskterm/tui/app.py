@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,8 @@ class DesktermApp(App[None]):
         Binding("c", "close_reopen", "Close/reopen"),
         Binding("s", "snooze", "Snooze"),
         Binding("exclamation_mark", "spam", "Spam", show=False),
+        Binding("M", "merge", "Merge", show=False),
+        Binding("vertical_line", "pipe", "Pipe", show=False),
     ]
 
     def __init__(
@@ -99,7 +102,7 @@ class DesktermApp(App[None]):
 
     # --- workers (UI-free calls; results come back on the UI thread) --------------------
 
-    @work(thread=True, exclusive=True, group="view")
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, name: str, query: str | None = None) -> None:
         """Compile the view's (or a search's) query and count its tickets."""
         db = self._db()
@@ -121,7 +124,7 @@ class DesktermApp(App[None]):
         tickets.row(0)  # ask for the first page
         self._status(f"{name}: {total} tickets")
 
-    @work(thread=True, group="pages")
+    @work(thread=True, group="pages", exit_on_error=False)
     def load_page(self, page: int) -> None:
         """One page of the current view."""
         where = self.where
@@ -134,13 +137,13 @@ class DesktermApp(App[None]):
         if where is self.where:  # a page of a view we already left is dropped
             self.inbox.query_one(TicketList).set_page(page, rows)
 
-    @work(thread=True, exclusive=True, group="ticket")
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
     def load_ticket(self, ticket_id: int) -> None:
         """One ticket with its conversation."""
         ticket = reader.get_ticket(self._db(), ticket_id)
         self.call_from_thread(self.inbox.query_one(ConversationView).show_ticket, ticket)
 
-    @work(thread=True, exclusive=True, group="counts")
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def load_counts(self) -> None:
         """Live counts for every view in the sidebar."""
         db = self._db()
@@ -156,7 +159,7 @@ class DesktermApp(App[None]):
             views.append((name, count))
         self.call_from_thread(self.inbox.query_one(ViewsList).show_views, views, self.view)
 
-    @work(thread=True, exclusive=True, group="watch")
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_store(self) -> None:
         """Another process wrote (sync, another terminal): refresh without moving the cursor."""
         db = self._db()
@@ -174,7 +177,7 @@ class DesktermApp(App[None]):
         if self._shown_ticket is not None:
             self.load_ticket(self._shown_ticket)
 
-    @work(thread=True, exclusive=True, group="view")
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def reload_current_view(self) -> None:
         """Recount the current view and reload its pages in place."""
         where = self.where
@@ -238,7 +241,7 @@ class DesktermApp(App[None]):
                     self._actor = agent_actor(session, email=self.me_email, name=self.me_name)
             return self._store, self._actor
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def run_change(self, done: str, change: Callable[[Store, Actor], object]) -> None:
         """Apply one change through the services layer and say what happened."""
         store, actor = self._write_store()
@@ -258,27 +261,91 @@ class DesktermApp(App[None]):
             self.notify("No ticket selected", severity="warning")
         return ticket
 
+    def _targets(self) -> list[int]:
+        """Marked tickets (bulk action) or else the one being looked at."""
+        marked = sorted(self.inbox.query_one(TicketList).marked)
+        if marked:
+            return marked
+        ticket = self._with_ticket()
+        return [int(ticket["id"])] if ticket is not None else []
+
+    def _each(
+        self, ids: list[int], done: str, change: Callable[[Store, Actor, int], object]
+    ) -> None:
+        """Apply ``change`` to every target in one worker, then clear the marks."""
+        label = f"#{ids[0]} {done}" if len(ids) == 1 else f"{len(ids)} tickets {done}"
+        self.run_change(label, lambda st, ac: [change(st, ac, tid) for tid in ids])
+        tickets = self.inbox.query_one(TicketList)
+        tickets.marked.clear()
+        tickets.refresh()
+
     def action_close_reopen(self) -> None:
-        """Close an open ticket, reopen a closed one."""
+        """Close open tickets, reopen a closed one (marked tickets: close them all)."""
+        ids = self._targets()
+        ticket = self._ticket()
+        if not ids:
+            return
+        if (
+            len(ids) == 1
+            and ticket is not None
+            and ticket["id"] == ids[0]
+            and ticket["status"] != "open"
+        ):
+            self._each(ids, "reopened", lambda st, ac, tid: tickets_svc.reopen(st, tid, ac))
+        else:
+            self._each(ids, "closed", lambda st, ac, tid: tickets_svc.close(st, tid, ac))
+
+    def action_spam(self) -> None:
+        """Mark as spam (a single spam ticket: unmark it)."""
+        ids = self._targets()
+        ticket = self._ticket()
+        if not ids:
+            return
+        spam = not (
+            len(ids) == 1 and ticket is not None and ticket["id"] == ids[0] and ticket["spam"]
+        )
+        self._each(
+            ids,
+            "marked as spam" if spam else "no longer spam",
+            lambda st, ac, tid: tickets_svc.set_spam(st, tid, spam, ac),
+        )
+
+    def action_merge(self) -> None:
+        """Merge this ticket with another (by id); the older one survives."""
         ticket = self._with_ticket()
         if ticket is None:
             return
         tid = int(ticket["id"])
-        if ticket["status"] == "open":
-            self.run_change(f"#{tid} closed", lambda st, ac: tickets_svc.close(st, tid, ac))
-        else:
-            self.run_change(f"#{tid} reopened", lambda st, ac: tickets_svc.reopen(st, tid, ac))
 
-    def action_spam(self) -> None:
-        """Mark (or unmark) spam."""
+        def apply(text: str) -> None:
+            other = text.strip().lstrip("#")
+            if not other.isdigit():
+                self.notify(f"not a ticket id: {text!r}", severity="error", markup=False)
+                return
+            self.run_change(
+                f"#{tid} and #{other} merged",
+                lambda st, ac: tickets_svc.merge(st, tid, int(other), ac),
+            )
+
+        self._ask("Merge with ticket #", "the other ticket's id; the older ticket survives", apply)
+
+    def action_pipe(self) -> None:
+        """Pipe the conversation to a shell command (output shown, then back to the inbox)."""
         ticket = self._with_ticket()
         if ticket is None:
             return
-        tid, spam = int(ticket["id"]), not ticket["spam"]
-        self.run_change(
-            f"#{tid} {'marked' if spam else 'unmarked'} as spam",
-            lambda st, ac: tickets_svc.set_spam(st, tid, spam, ac),
-        )
+
+        def run(command: str) -> None:
+            text = "\n\n".join(
+                f"{m['sent_at']} {m['direction']} {m['author'] or m['author_handle']}\n"
+                + m["body_text"]
+                for m in ticket["messages"]
+            )
+            with self.suspend():
+                subprocess.run(command, shell=True, input=text.encode(), check=False)  # noqa: S602  (the agent's own command)
+                input("\n[press Enter to return to deskterm]")
+
+        self._ask("Pipe to command", "e.g. less, grep -i refund, wc -w", run)
 
     def _ask(self, question: str, hint: str, then: Callable[[str], None], value: str = "") -> None:
         def answered(text: str | None) -> None:
@@ -288,39 +355,38 @@ class DesktermApp(App[None]):
         self.push_screen(PromptScreen(question, hint, value), answered)
 
     def action_tag(self) -> None:
-        """Add tags (``-tag`` removes)."""
-        ticket = self._with_ticket()
-        if ticket is None:
+        """Add tags (``-tag`` removes), on the marked tickets or this one."""
+        ids = self._targets()
+        if not ids:
             return
-        tid = int(ticket["id"])
 
         def apply(text: str) -> None:
             words = text.replace(",", " ").split()
             add = [w for w in words if not w.startswith("-")]
             remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
 
-            def change(st: Store, ac: Actor) -> None:
+            def change(st: Store, ac: Actor, tid: int) -> None:
                 if add:
                     tickets_svc.add_tags(st, tid, add, ac)
                 if remove:
                     tickets_svc.remove_tags(st, tid, remove, ac)
 
-            self.run_change(f"#{tid} tags updated", change)
+            self._each(ids, "tags updated", change)
 
         self._ask("Tags", "words to add; -word removes", apply)
 
     def action_assign(self) -> None:
-        """Assign to an agent (email), ``me`` or ``none``."""
-        ticket = self._with_ticket()
-        if ticket is None:
+        """Assign to an agent (email), ``me`` or ``none``; marked tickets or this one."""
+        ids = self._targets()
+        if not ids:
             return
-        tid = int(ticket["id"])
 
         def apply(text: str) -> None:
             who = {"me": self.me_email, "none": None}.get(text.lower(), text)
-            self.run_change(
-                f"#{tid} assigned to {who or 'nobody'}",
-                lambda st, ac: tickets_svc.assign(st, tid, who, ac),
+            self._each(
+                ids,
+                f"assigned to {who or 'nobody'}",
+                lambda st, ac, tid: tickets_svc.assign(st, tid, who, ac),
             )
 
         self._ask("Assign to", "an agent's email, me, or none", apply, "me")
@@ -415,7 +481,7 @@ class DesktermApp(App[None]):
 
         self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
 
-    @work(thread=True, exclusive=True, group="macros")
+    @work(thread=True, exclusive=True, group="macros", exit_on_error=False)
     def load_macros(self) -> None:
         """Macros for the picker (reloaded when the store changes)."""
         store, _actor = self._write_store()
@@ -425,7 +491,7 @@ class DesktermApp(App[None]):
         ]
         self.call_from_thread(setattr, self, "macros", choices)
 
-    @work(thread=True, group="write")
+    @work(thread=True, group="write", exit_on_error=False)
     def send_reply(
         self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
     ) -> None:
