@@ -188,7 +188,6 @@ async def test_bulk_actions_on_marked_tickets_and_merge(
         first = int(conversation.ticket["id"])  # type: ignore[index]
         await pilot.press("j")
         await until(lambda: conversation.ticket["id"] != first, pilot)  # type: ignore[index]
-        int(conversation.ticket["id"])  # type: ignore[index]
         await pilot.press("M", *str(first), "enter")
         await pilot.pause(0.5)  # different customers: refused with a message, nothing merged
         assert tickets.total == 8 and app.is_running
