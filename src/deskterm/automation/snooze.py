@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import col, select
 
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.tables import Ticket, utcnow
+from deskterm.store.tables import Ticket, as_utc, utcnow
 
 
 def wake_snoozed(
     store: Store, *, actor: str, agent_id: int | None = None, now: datetime | None = None
 ) -> list[int]:
     """Reopen every ticket whose snooze has ended; returns their ids."""
-    moment = now or utcnow()
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = as_utc(now or utcnow())
     with store.write() as session:
         due = session.exec(
             select(Ticket).where(

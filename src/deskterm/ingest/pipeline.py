@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from deskterm.store.tables import (
     Message,
     MessageRaw,
     ThreadRef,
+    as_utc,
     inserted_id,
     table_of,
     utcnow,
@@ -88,10 +89,9 @@ class IngestResult:
     ticket_reopened: bool = False
 
 
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return utcnow()
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _sent_at_or_now(moment: datetime | None) -> datetime:
+    # A message without a usable date counts as arriving now.
+    return utcnow() if moment is None else as_utc(moment)
 
 
 def _direction_and_customer(
@@ -138,7 +138,7 @@ def ingest_message(
 
     direction, party = _direction_and_customer(channel, message)
     customer_id = resolve_customer(conn, party, scope=channel.type) if party else None
-    sent_at = _aware(message.sent_at)
+    sent_at = _sent_at_or_now(message.sent_at)
     subject = one_line(clean_stored_text(message.subject))
 
     ticket_id = find_ticket_by_refs(conn, channel.id, message)
@@ -220,12 +220,12 @@ def _update_ticket(
     values: dict[str, Any] = {
         "message_count": count + 1,
         "updated_at": utcnow(),
-        "created_at": _aware(created_at),
+        "created_at": as_utc(created_at),
         "subject": old_subject,
-        "last_message_at": max(_aware(last_at), sent_at),
-        "last_inbound_at": None if last_in is None else _aware(last_in),
+        "last_message_at": max(as_utc(last_at), sent_at),
+        "last_inbound_at": None if last_in is None else as_utc(last_in),
         "status": status,
-        "snoozed_until": None if snoozed is None else _aware(snoozed),
+        "snoozed_until": None if snoozed is None else as_utc(snoozed),
     }
     reindex = False
     if sent_at < values["created_at"]:
@@ -236,9 +236,9 @@ def _update_ticket(
             reindex = True
     reopened = False
     if direction is Direction.IN:
-        if last_in is None or sent_at > _aware(last_in):
+        if last_in is None or sent_at > as_utc(last_in):
             values["last_inbound_at"] = sent_at
-        after_close = closed_at is None or sent_at > _aware(closed_at)
+        after_close = closed_at is None or sent_at > as_utc(closed_at)
         if status == TicketStatus.CLOSED.value and not spam and after_close:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select, update
@@ -26,14 +26,11 @@ from deskterm.store.tables import (
     ThreadRef,
     Ticket,
     TicketTag,
+    as_utc,
     utcnow,
 )
 
 _TAG_RE = re.compile(r"^[^\s,\"()]+$")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def load_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -176,7 +173,7 @@ def reopen(store: Store, ticket_id: int, actor: Actor) -> bool:
 
 def snooze(store: Store, ticket_id: int, until: datetime, actor: Actor) -> bool:
     """Close the ticket until ``until``; it reopens then, or when the customer writes."""
-    until = _aware(until)
+    until = as_utc(until)
     if until <= utcnow():
         raise UsageError(f"snooze time {until:%Y-%m-%d %H:%M} UTC is in the past")
 
@@ -243,7 +240,7 @@ def add_note(store: Store, ticket_id: int, body: str, actor: Actor) -> int:
         )
         session.add(note)
         ticket.message_count += 1
-        ticket.last_message_at = max(_aware(ticket.last_message_at), now)
+        ticket.last_message_at = max(as_utc(ticket.last_message_at), now)
         _touched(ticket)
         session.add(ticket)
         session.flush()
@@ -271,15 +268,15 @@ def merge(
                 " link the customers first or pass --force"
             )
         survivor, merged = (
-            (a, b) if (_aware(a.created_at), a.id) <= (_aware(b.created_at), b.id) else (b, a)
+            (a, b) if (as_utc(a.created_at), a.id) <= (as_utc(b.created_at), b.id) else (b, a)
         )
         assert survivor.id is not None and merged.id is not None
         _move_rows(session, merged.id, survivor.id)
         survivor.message_count += merged.message_count
         survivor.last_message_at = max(
-            _aware(survivor.last_message_at), _aware(merged.last_message_at)
+            as_utc(survivor.last_message_at), as_utc(merged.last_message_at)
         )
-        survivor.created_at = min(_aware(survivor.created_at), _aware(merged.created_at))
+        survivor.created_at = min(as_utc(survivor.created_at), as_utc(merged.created_at))
         if merged.status == TicketStatus.OPEN:
             survivor.status, survivor.snoozed_until = "open", None
         survivor.spam = survivor.spam and merged.spam

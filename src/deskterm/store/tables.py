@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as aware UTC; naive values (as SQLite hands them back) are UTC already."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Agent(SQLModel, table=True):
     """A person who answers tickets (the local user, teammates on a shared store)."""
 

@@ -13,7 +13,7 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -27,7 +27,7 @@ from deskterm.domain.errors import ChannelError
 from deskterm.domain.messages import Party
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, utcnow
+from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, as_utc, utcnow
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
 
@@ -55,10 +55,6 @@ class _Pending:
     agent_name: str
     in_reply_to: str
     references: list[str]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -121,7 +117,7 @@ def _load(store: Store, outbox_id: int) -> _Pending:
             subject=row.subject,
             body=row.body_text,
             external_id=row.external_id,
-            created_at=_aware(row.created_at),
+            created_at=as_utc(row.created_at),
             attempts=row.attempts,
             agent_name=agent.name if agent else "",
             in_reply_to=message.in_reply_to if message else "",
