@@ -451,6 +451,11 @@ class Config(_Model):
                 return channel
         raise ConfigError(self._unknown("channel", name, [c.name for c in self.channels]))
 
+    def email_channel(self, name: str) -> EmailChannel | None:
+        """The email channel called ``name`` (None when absent or of another type)."""
+        found = next((c for c in self.channels if c.name == name), None)
+        return found if isinstance(found, EmailChannel) else None
+
     def shopify_store(self, name: str) -> ShopifyStore:
         """The ``[[stores]]`` entry called ``name``; ConfigError naming the known ones otherwise."""
         for store in self.stores:

@@ -12,10 +12,14 @@ import sys
 import tempfile
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
 from deskterm.domain.text import terminal_safe
+
+if TYPE_CHECKING:
+    from deskterm.config import EmailChannel
 
 EDITOR_MARKER = "-- write your reply above this line; everything below is ignored --"
 
@@ -93,7 +97,6 @@ def _editor_body(ctx: CliContext, ticket_id: int) -> str:
 
 def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
     """Queue a reply (delivered now when no sync is running) or add an internal note."""
-    from deskterm.config import EmailChannel
     from deskterm.services import replies, tickets
     from deskterm.store.reader import get_ticket
 
@@ -111,8 +114,8 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
         sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
         return 0
     channel_name = get_ticket(ctx.read, args.ticket_id)["channel"]
-    channel = next((c for c in ctx.config.channels if c.name == channel_name), None)
-    if not isinstance(channel, EmailChannel):
+    channel = ctx.config.email_channel(channel_name)
+    if channel is None:
         raise UsageError(
             f"ticket {args.ticket_id} is on channel {channel_name!r}, which has no email"
             " settings in the config; replies need a configured [[channels]] entry"
@@ -128,17 +131,12 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
     return _deliver_now(ctx, channel, queued.outbox_id)
 
 
-def _deliver_now(ctx: CliContext, channel: object, outbox_id: int) -> int:
-    from deskterm.config import EmailChannel
+def _deliver_now(ctx: CliContext, channel: EmailChannel, outbox_id: int) -> int:
     from deskterm.store.tables import Outbox
-    from deskterm.sync.lock import SyncLock, SyncLockedError
-    from deskterm.sync.runner import deliver_outbox
+    from deskterm.sync.runner import deliver_unless_synced
 
-    assert isinstance(channel, EmailChannel)
-    try:
-        with SyncLock(ctx.store.data_dir):
-            summary = deliver_outbox(ctx.store, channel)
-    except SyncLockedError:
+    summary = deliver_unless_synced(ctx.store, channel)
+    if summary is None:
         sys.stdout.write("the running deskterm sync will deliver it\n")
         return 0
     with ctx.store.read() as session:

@@ -111,6 +111,17 @@ def deliver_outbox(
     return summary
 
 
+def deliver_unless_synced(store: Store, channel: EmailChannel) -> ChannelSummary | None:
+    """Deliver due replies now, or None when another process syncs this store (it will)."""
+    from deskterm.sync.lock import SyncLock, SyncLockedError
+
+    try:
+        with SyncLock(store.data_dir):
+            return deliver_outbox(store, channel)
+    except SyncLockedError:
+        return None
+
+
 def run_once(
     config: Config, store: Store, *, only: str | None = None, progress: Progress | None = None
 ) -> list[ChannelSummary]:

@@ -504,13 +504,10 @@ class DesktermApp(App[None]):
         channel = self._email_channel(ticket_id)
         if channel is None:
             return
-        from deskterm.sync.lock import SyncLock, SyncLockedError
-        from deskterm.sync.runner import deliver_outbox
+        from deskterm.sync.runner import deliver_unless_synced
 
-        try:
-            with SyncLock(store.data_dir):
-                summary = deliver_outbox(store, channel)
-        except SyncLockedError:
+        summary = deliver_unless_synced(store, channel)
+        if summary is None:
             return  # the running sync delivers it within seconds
         for problem in summary.problems:
             self.call_from_thread(self.notify, problem, severity="error", markup=False)
@@ -521,8 +518,7 @@ class DesktermApp(App[None]):
         if self.config is None:
             return None
         name = reader.get_ticket(self._db(), ticket_id)["channel"]
-        channel = next((c for c in self.config.channels if c.name == name), None)
-        return channel if isinstance(channel, EmailChannel) else None
+        return self.config.email_channel(name)
 
     # --- actions ------------------------------------------------------------------------
 
