@@ -88,6 +88,9 @@ class SqlAlchemyReadDb:
 
 
 def _sqlite_file(url: str) -> Path | None:
+    # engine.sqlite_path does this with SQLAlchemy's URL parser; importing it here would
+    # cost the start-up time this module exists to save. Only plain file URLs take the
+    # fast path; anything else goes through open_store and SQLAlchemy.
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != prefix + ":memory:":
         return Path(url[len(prefix) :])
