@@ -381,6 +381,10 @@ class UiConfig(_Model):
     theme: str | None = None
     """Textual theme name; unset: the built-in default."""
 
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Rebound keys: binding id (as shown in the ``?`` overlay) to comma-separated keys,
+    e.g. ``reply = "R"`` or ``quit = "q,ctrl+q"``. Unknown ids are refused at start-up."""
+
 
 # --- the whole file ------------------------------------------------------------------
 

@@ -1,0 +1,111 @@
+"""Writing to customers: the composer for replies and notes, macros, sending through the outbox."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+
+from deskterm.automation.macros import MacroActions, ticket_variables
+from deskterm.config import EmailChannel
+from deskterm.services import macros as macros_svc
+from deskterm.services import replies
+from deskterm.services import tickets as tickets_svc
+from deskterm.store import reader
+from deskterm.tui.base import DesktermBase
+from deskterm.tui.screens.composer import Composed, ComposerScreen
+from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro
+
+
+class ComposeActions(DesktermBase):
+    """Reply, note and macro keys; delivery runs in a worker."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reply", "Reply", id="reply"),
+        Binding("m", "macro", "Macro", id="macro"),
+        Binding("n", "note", "Note", id="note"),
+    ]
+
+    def action_note(self) -> None:
+        """Write an internal note."""
+        self._compose(note=True)
+
+    def action_reply(self) -> None:
+        """Write a reply to the customer."""
+        self._compose(note=False)
+
+    def _compose(self, *, note: bool, picked: PickedMacro | None = None) -> None:
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        tid = int(ticket["id"])
+        customer = ticket["customer"]["email"] or ticket["customer"]["name"] or "?"
+
+        def send(composed: Composed | None) -> None:
+            if composed is None:
+                return
+            text = composed.text
+            if note:
+                self.run_change(
+                    f"#{tid} note added", lambda st, ac: tickets_svc.add_note(st, tid, text, ac)
+                )
+            else:
+                self.send_reply(tid, text, composed.actions)
+
+        screen = ComposerScreen(
+            note=note,
+            to=customer,
+            subject=str(ticket["subject"]),
+            macros=self.macros,
+            variables=self._variables(ticket),
+            picked=picked,
+        )
+        self.push_screen(screen, send)
+
+    def _variables(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        return ticket_variables(ticket, agent_name=self.me_name, agent_email=self.me_email)
+
+    def action_macro(self) -> None:
+        """Pick a macro for this ticket; it opens the reply composer with the text in place."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        if not self.macros:
+            self.notify("No macros yet: deskterm macros import FILE", severity="warning")
+            return
+
+        def picked(choice: PickedMacro | None) -> None:
+            if choice is not None:
+                self._compose(note=False, picked=choice)
+
+        self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def send_reply(
+        self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
+    ) -> None:
+        """Queue the reply, apply its macros' actions, deliver now unless a sync process will."""
+        store, actor = self._write_store()
+        queued = replies.queue_reply(store, ticket_id, text, actor)
+        for action in actions or []:
+            macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
+        self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
+        channel = self._email_channel(ticket_id)
+        if channel is None:
+            return
+        from deskterm.sync.runner import deliver_unless_synced
+
+        summary = deliver_unless_synced(store, channel)
+        if summary is None:
+            return  # the running sync delivers it within seconds
+        for problem in summary.problems:
+            self.call_from_thread(self.notify, problem, severity="error", markup=False)
+        if summary.sent:
+            self.call_from_thread(self.notify, "reply sent", markup=False)
+
+    def _email_channel(self, ticket_id: int) -> EmailChannel | None:
+        if self.config is None:
+            return None
+        name = reader.get_ticket(self._db(), ticket_id)["channel"]
+        return self.config.email_channel(name)

@@ -1,0 +1,110 @@
+"""The app's shared state: the read connection, the write store, the ticket in view, prompts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.widgets import Static
+
+from deskterm.config import Config
+from deskterm.services.actor import Actor, agent_actor
+from deskterm.store.engine import Store
+from deskterm.store.query_sql import SqlFragment
+from deskterm.store.readdb import ReadDb
+from deskterm.tui.render import safe_line
+from deskterm.tui.screens.inbox import InboxScreen
+from deskterm.tui.screens.macro_picker import MacroChoice
+from deskterm.tui.screens.prompt import PromptScreen
+from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.tickets.ticket_list import TicketList
+
+
+class DesktermBase(App[None]):
+    """State and helpers every part of the app uses; the action mixins build on it."""
+
+    def __init__(
+        self, *, store_url: str, me_email: str, me_name: str = "", config: Config | None = None
+    ) -> None:
+        super().__init__()
+        self.store_url = store_url
+        self.me_email = me_email
+        self.me_name = me_name
+        self.config = config
+        self._store: Store | None = None
+        self._actor: Actor | None = None
+        self._write_lock = threading.Lock()
+        self.db: ReadDb | None = None
+        self.view = "Inbox"
+        self.where: SqlFragment | None = None
+        self._data_version: Any = None
+        self._shown_ticket: int | None = None
+        self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
+        self.macros: list[MacroChoice] = []
+
+    def _db(self) -> ReadDb:
+        assert self.db is not None
+        return self.db
+
+    def _write_store(self) -> tuple[Store, Actor]:
+        """The read/write store and the local agent, opened on first use (in a worker)."""
+        with self._write_lock:
+            if self._store is None:
+                from deskterm.store.engine import open_store
+
+                self._store = open_store(self.store_url)
+            if self._actor is None:
+                with self._store.write() as session:
+                    self._actor = agent_actor(session, email=self.me_email, name=self.me_name)
+            return self._store, self._actor
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def run_change(self, done: str, change: Callable[[Store, Actor], object]) -> None:
+        """Apply one change through the services layer and say what happened."""
+        store, actor = self._write_store()
+        change(store, actor)
+        self.call_from_thread(self.notify, done, markup=False)
+
+    def _ticket(self) -> dict[str, Any] | None:
+        """The ticket the agent is looking at."""
+        shown = self.inbox.query_one(ConversationView).ticket
+        if shown is not None:
+            return shown
+        return self.inbox.query_one(TicketList).current
+
+    def _with_ticket(self) -> dict[str, Any] | None:
+        ticket = self._ticket()
+        if ticket is None:
+            self.notify("No ticket selected", severity="warning")
+        return ticket
+
+    def _targets(self) -> list[int]:
+        """Marked tickets (bulk action) or else the one being looked at."""
+        marked = sorted(self.inbox.query_one(TicketList).marked)
+        if marked:
+            return marked
+        ticket = self._with_ticket()
+        return [int(ticket["id"])] if ticket is not None else []
+
+    def _each(
+        self, ids: list[int], done: str, change: Callable[[Store, Actor, int], object]
+    ) -> None:
+        """Apply ``change`` to every target in one worker, then clear the marks."""
+        label = f"#{ids[0]} {done}" if len(ids) == 1 else f"{len(ids)} tickets {done}"
+        self.run_change(label, lambda st, ac: [change(st, ac, tid) for tid in ids])
+        tickets = self.inbox.query_one(TicketList)
+        tickets.marked.clear()
+        tickets.refresh()
+
+    def _ask(self, question: str, hint: str, then: Callable[[str], None], value: str = "") -> None:
+        def answered(text: str | None) -> None:
+            if text:
+                then(text)
+
+        self.push_screen(PromptScreen(question, hint, value), answered)
+
+    def _status(self, text: str) -> None:
+        self.inbox.query_one("#status", Static).update(safe_line(text))

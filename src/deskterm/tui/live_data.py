@@ -1,0 +1,140 @@
+"""Live data: workers that load views, pages, tickets and counts, and repaint on store changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+
+from deskterm.domain.errors import DesktermError
+from deskterm.domain.query import parse_query
+from deskterm.services import macros as macros_svc
+from deskterm.store import reader
+from deskterm.store.query_sql import SqlFragment
+from deskterm.store.views import all_views, view_query
+from deskterm.tui.base import DesktermBase
+from deskterm.tui.screens.macro_picker import MacroChoice
+from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.sidebar.views_list import ViewsList
+from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
+
+
+class LiveData(DesktermBase):
+    """All reads run in thread workers calling deskterm.store.reader; results come back here."""
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def load_view(self, name: str, query: str | None = None) -> None:
+        """Compile the view's (or a search's) query and count its tickets."""
+        db = self._db()
+        if self._data_version is None and db.dialect == "sqlite":
+            # The baseline is taken BEFORE reading, so a write in between is not missed.
+            self._data_version = db.all("PRAGMA data_version")[0][0]
+        text = query if query is not None else view_query(db, name)
+        where = reader.compile_query(
+            db, parse_query(text), me_agent_id=reader.agent_id_for(db, self.me_email)
+        )
+        total = reader.count_tickets(db, where)
+        self.call_from_thread(self._view_loaded, name, where, total)
+
+    def _view_loaded(self, name: str, where: SqlFragment, total: int) -> None:
+        self.view, self.where = name, where
+        tickets = self.inbox.query_one(TicketList)
+        tickets.cursor = 0
+        tickets.reset(total)
+        tickets.row(0)  # ask for the first page
+        self._status(f"{name}: {total} tickets")
+
+    @work(thread=True, group="pages", exit_on_error=False)
+    def load_page(self, page: int) -> None:
+        """One page of the current view."""
+        where = self.where
+        if where is None:
+            return
+        rows = reader.list_tickets(self._db(), where, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        self.call_from_thread(self._page_loaded, where, page, rows)
+
+    def _page_loaded(self, where: SqlFragment, page: int, rows: list[dict[str, Any]]) -> None:
+        if where is self.where:  # a page of a view we already left is dropped
+            self.inbox.query_one(TicketList).set_page(page, rows)
+
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    def load_ticket(self, ticket_id: int) -> None:
+        """One ticket with its conversation."""
+        ticket = reader.get_ticket(self._db(), ticket_id)
+        self.call_from_thread(self.inbox.query_one(ConversationView).show_ticket, ticket)
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def load_counts(self) -> None:
+        """Live counts for every view in the sidebar."""
+        db = self._db()
+        me = reader.agent_id_for(db, self.me_email)
+        views: list[tuple[str, int | None]] = []
+        for name, query, _system in all_views(db):
+            try:
+                count: int | None = reader.count_tickets(
+                    db, reader.compile_query(db, parse_query(query), me_agent_id=me)
+                )
+            except DesktermError:
+                count = None
+            views.append((name, count))
+        self.call_from_thread(self.inbox.query_one(ViewsList).show_views, views, self.view)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_store(self) -> None:
+        """Another process wrote (sync, another terminal): refresh without moving the cursor."""
+        db = self._db()
+        if db.dialect != "sqlite":
+            return
+        version = db.all("PRAGMA data_version")[0][0]
+        if self._data_version is not None and version != self._data_version:
+            self.call_from_thread(self._store_changed)
+        self._data_version = version
+
+    @work(thread=True, exclusive=True, group="macros", exit_on_error=False)
+    def load_macros(self) -> None:
+        """Macros for the picker (reloaded when the store changes)."""
+        store, _actor = self._write_store()
+        choices = [
+            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions))
+            for m in macros_svc.list_macros(store)
+        ]
+        self.call_from_thread(setattr, self, "macros", choices)
+
+    def _store_changed(self) -> None:
+        self.load_counts()
+        self.load_macros()
+        self.reload_current_view()
+        if self._shown_ticket is not None:
+            self.load_ticket(self._shown_ticket)
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def reload_current_view(self) -> None:
+        """Recount the current view and reload its pages in place."""
+        where = self.where
+        if where is None:
+            return
+        total = reader.count_tickets(self._db(), where)
+        self.call_from_thread(self._view_reloaded, where, total)
+
+    def _view_reloaded(self, where: SqlFragment, total: int) -> None:
+        if where is self.where:
+            tickets = self.inbox.query_one(TicketList)
+            current = tickets.current
+            tickets.reset(total, follow=current["id"] if current else None)
+            tickets.row(tickets.cursor)
+            self._status(f"{self.view}: {total} tickets")
+
+    def action_search(self) -> None:
+        """Search with the query language; results replace the list."""
+
+        def apply(text: str) -> None:
+            try:
+                parse_query(text)
+            except DesktermError as exc:
+                self.notify(str(exc), title="query", severity="error", markup=False)
+                return
+            self.load_view(f"Search: {text}", text)
+
+        self._ask(
+            "Search", 'words, "phrases", from: subject: tag: status: date:2d.. AND OR NOT -x', apply
+        )
