@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import shlex
 import signal
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -20,8 +15,6 @@ from deskterm.domain.text import terminal_safe
 
 if TYPE_CHECKING:
     from deskterm.config import EmailChannel
-
-EDITOR_MARKER = "-- write your reply above this line; everything below is ignored --"
 
 
 def _progress(channel: str, done: int, total: int) -> None:
@@ -68,31 +61,14 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def _editor_body(ctx: CliContext, ticket_id: int) -> str:
     """Compose in $VISUAL/$EDITOR with the last customer message quoted below a marker."""
+    from deskterm.services.editor import edit_text, quote_last_inbound
     from deskterm.store.reader import get_ticket
 
     ticket = get_ticket(ctx.read, ticket_id)
-    inbound = [m for m in ticket["messages"] if m["direction"] == "in"]
-    quoted = ""
-    if inbound:
-        last = inbound[-1]
-        lines = terminal_safe(last["body_text"]).splitlines()
-        quoted = f"{last['author'] or last['author_handle']} wrote:\n" + "\n".join(
-            f"> {line}" for line in lines
-        )
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    with tempfile.TemporaryDirectory(prefix="deskterm-") as tmp:
-        path = Path(tmp) / f"reply-{ticket_id}.txt"
-        path.write_text(f"\n\n{EDITOR_MARKER}\n{quoted}\n", encoding="utf-8")
-        try:
-            status = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
-        except OSError as exc:
-            raise UsageError(f"cannot run editor {editor!r}: {exc.strerror or exc}") from exc
-        if status != 0:
-            raise UsageError(f"editor {editor!r} exited with status {status}: nothing sent")
-        text = path.read_text(encoding="utf-8").split(EDITOR_MARKER, 1)[0]
+    text = edit_text("", context=quote_last_inbound(ticket), name=f"reply-{ticket_id}.txt")
     if not text.strip():
         raise UsageError("empty reply: nothing sent")
-    return text.strip("\n") + "\n"
+    return text
 
 
 def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
-"""Macros as a use case: list, find, save, import/export as TOML, apply their actions."""
+"""Macros as a use case: list, find, check, save (rename), delete, import/export as TOML, apply."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import tomli_w
 from sqlmodel import col, select
 
 from deskterm.automation.macros import MacroActions
-from deskterm.domain.errors import NotFoundError, UsageError
+from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
 from deskterm.domain.when import parse_when
 from deskterm.services import tickets
 from deskterm.services.actor import Actor
@@ -36,40 +37,132 @@ def find_macro(store: Store, name_or_shortcut: str) -> Macro:
     raise NotFoundError(f"no macro named {name_or_shortcut!r}")
 
 
-def _check(entry: Any, where: str) -> dict[str, Any]:
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def normalize_shortcut(shortcut: str | None) -> str | None:
+    """The stored form of a shortcut: no leading ``;`` (that is how it is typed), or None."""
+    return (shortcut or "").strip().lstrip(";") or None
+
+
+def check_macro(entry: Any, where: str = "") -> dict[str, Any]:
+    """Refuse a malformed macro in one line naming the field (``where`` prefixes it).
+
+    Pure: the TUI editor calls it on every save before anything is written, the importer
+    for every table of a file.
+    """
     if not isinstance(entry, dict):
-        raise UsageError(f"{where}: a macro is a table with name and body")
+        raise UsageError(f"{where or 'macro'}: a macro is a table with name and body")
     unknown = set(entry) - _KEYS
     if unknown:
         raise UsageError(
-            f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(_KEYS))})"
+            f"{where or 'macro'}: unknown key {sorted(unknown)[0]!r}"
+            f" (known: {', '.join(sorted(_KEYS))})"
         )
     if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-        raise UsageError(f"{where}.name: a macro needs a name")
+        raise UsageError(f"{_at(where, 'name')}: a macro needs a name")
+    shortcut = entry.get("shortcut")
+    if shortcut is not None and not isinstance(shortcut, str):
+        raise UsageError(f"{_at(where, 'shortcut')}: a shortcut is text, e.g. \"refund\"")
+    if shortcut and len((normalize_shortcut(shortcut) or "").split()) > 1:
+        # The picker matches ";word": a space could never be typed as part of it.
+        raise UsageError(f"{_at(where, 'shortcut')}: a shortcut is one word, got {shortcut!r}")
     if not isinstance(entry.get("body"), str):
-        raise UsageError(f"{where}.body: a macro needs a body (text)")
-    actions = entry.get("actions", {})
-    if not isinstance(actions, dict) or set(actions) - _ACTION_KEYS:
-        raise UsageError(f"{where}.actions: known actions are {', '.join(sorted(_ACTION_KEYS))}")
-    if actions.get("status") not in (None, "open", "closed"):
-        raise UsageError(f'{where}.actions.status: must be "open" or "closed"')
-    if actions.get("snooze"):
-        parse_when(str(actions["snooze"]))  # a clear error now, not when applied
+        raise UsageError(f"{_at(where, 'body')}: a macro needs a body (text)")
+    _check_actions(entry.get("actions", {}), _at(where, "actions"))
     return entry
 
 
-def save_macro(store: Store, entry: dict[str, Any]) -> bool:
-    """Create or update a macro from a checked entry; True when it was new."""
+def _check_actions(actions: Any, where: str) -> None:
+    if not isinstance(actions, dict) or set(actions) - _ACTION_KEYS:
+        raise UsageError(f"{where}: known actions are {', '.join(sorted(_ACTION_KEYS))}")
+    for key in ("add_tags", "remove_tags"):
+        tags = actions.get(key, [])
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise UsageError(f'{where}.{key}: a list of tags, e.g. ["refund", "vip"]')
+        for tag in tags:
+            try:
+                tickets.normalize_tag(tag)
+            except UsageError as exc:
+                raise UsageError(f"{where}.{key}: {exc}") from None
+    if actions.get("status") not in (None, "open", "closed"):
+        raise UsageError(f'{where}.status: must be "open" or "closed"')
+    if actions.get("snooze"):
+        try:
+            parse_when(str(actions["snooze"]))  # a clear error now, not when applied
+        except DesktermError as exc:
+            raise UsageError(f"{where}.snooze: {exc}") from None
+    assign = actions.get("assign")
+    if assign is not None and (
+        not isinstance(assign, str)
+        or not (assign.strip().lower() in ("me", "none") or "@" in assign)
+    ):
+        raise UsageError(f"{where}.assign: an agent's email, me or none; got {assign!r}")
+
+
+def check_unique(entry: dict[str, Any], others: Iterable[tuple[str, str | None]]) -> None:
+    """Refuse a name or shortcut that one of ``others`` (name, shortcut) already has.
+
+    Case-insensitive, because ``find_macro`` and the picker are: two macros differing only
+    in case could never both be chosen by name.
+    """
+    name = entry["name"].strip().casefold()
+    shortcut = (normalize_shortcut(entry.get("shortcut")) or "").casefold()
+    for other_name, other_shortcut in others:
+        if other_name.casefold() == name:
+            raise UsageError(f"name: another macro is already called {other_name!r}")
+        if shortcut and (other_shortcut or "").casefold() == shortcut:
+            raise UsageError(
+                f"shortcut: ;{normalize_shortcut(entry.get('shortcut'))} is already"
+                f" the shortcut of {other_name!r}"
+            )
+
+
+def save_macro(
+    store: Store, entry: dict[str, Any], *, original: str | None = None, new: bool = False
+) -> bool:
+    """Create or update a macro; True when it was new.
+
+    ``original`` is the name the macro had (the TUI editor may rename it); ``new`` refuses
+    to replace an existing macro (the TUI's "new"). With neither, a macro of the same name
+    is replaced, which is what importing a file means.
+    """
+    entry = check_macro(entry)
+    name = entry["name"].strip()
     with store.write() as session:
-        macro = session.exec(select(Macro).where(Macro.name == entry["name"].strip())).first()
+        macros = list(session.exec(select(Macro)))
+        macro: Macro | None
+        if original is not None:
+            macro = next((m for m in macros if m.name == original), None)
+            if macro is None:
+                raise NotFoundError(f"no macro named {original!r} (deleted meanwhile?)")
+        elif new:
+            macro = None
+        else:
+            macro = next((m for m in macros if m.name == name), None)
+        check_unique(entry, [(m.name, m.shortcut) for m in macros if m is not macro])
         created = macro is None
-        macro = macro or Macro(name=entry["name"].strip())
-        macro.shortcut = (entry.get("shortcut") or "").strip().lstrip(";") or None
+        macro = macro or Macro(name=name)
+        macro.name = name
+        macro.shortcut = normalize_shortcut(entry.get("shortcut"))
         macro.body = entry["body"]
         macro.actions = dict(entry.get("actions", {}))
         macro.updated_at = utcnow()
         session.add(macro)
         return created
+
+
+def delete_macro(store: Store, name: str) -> None:
+    """Delete the macro ``name`` (exact name, else case-insensitive)."""
+    with store.write() as session:
+        macros = list(session.exec(select(Macro)))
+        macro = next((m for m in macros if m.name == name), None) or next(
+            (m for m in macros if m.name.casefold() == name.strip().casefold()), None
+        )
+        if macro is None:
+            raise NotFoundError(f"no macro named {name!r}")
+        session.delete(macro)
 
 
 def import_macros(store: Store, path: Path) -> tuple[int, int]:
@@ -85,8 +178,13 @@ def import_macros(store: Store, path: Path) -> tuple[int, int]:
     entries = data.get("macros", [])
     if not isinstance(entries, list) or not entries:
         raise UsageError(f"{path}: expected [[macros]] tables")
-    checked = [_check(entry, f"{path}: macros[{n}]") for n, entry in enumerate(entries)]
-    created = sum(save_macro(store, entry) for entry in checked)
+    checked = [check_macro(entry, f"{path}: macros[{n}]") for n, entry in enumerate(entries)]
+    created = 0
+    for n, entry in enumerate(checked):
+        try:
+            created += save_macro(store, entry)
+        except UsageError as exc:
+            raise UsageError(f"{path}: macros[{n}].{exc}") from None
     return created, len(checked) - created
 
 

@@ -15,6 +15,7 @@ from deskterm.domain.enums import Direction, TicketStatus
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor, ensure_agent
+from deskterm.services.drafts import move_drafts
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
 from deskterm.store.search_index import reindex_ticket
@@ -277,6 +278,9 @@ def merge(
             as_utc(survivor.last_message_at), as_utc(merged.last_message_at)
         )
         survivor.created_at = min(as_utc(survivor.created_at), as_utc(merged.created_at))
+        # Unread marks and reopen-on-reply compare against it; it must cover moved messages.
+        inbound = [t.last_inbound_at for t in (survivor, merged) if t.last_inbound_at is not None]
+        survivor.last_inbound_at = max(map(as_utc, inbound)) if inbound else None
         if merged.status == TicketStatus.OPEN:
             survivor.status, survivor.snoozed_until = "open", None
         survivor.spam = survivor.spam and merged.spam
@@ -303,3 +307,4 @@ def _move_rows(session: Session, from_id: int, to_id: int) -> None:
         if link.tag_id not in have:
             session.add(TicketTag(ticket_id=to_id, tag_id=link.tag_id))
         session.delete(link)
+    move_drafts(session, from_id, to_id)

@@ -288,6 +288,23 @@ class ReadMark(SQLModel, table=True):
     read_at: datetime = Field(default_factory=utcnow)
 
 
+class Draft(SQLModel, table=True):
+    """An unsent reply or note, per agent and ticket, kept across quits until sent or discarded."""
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "agent_id", "kind", name="uq_draft"),
+        # "Which tickets have a draft of mine" reads by agent; the unique key leads by ticket.
+        Index("ix_draft_agent", "agent_id", "ticket_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    agent_id: int = Field(foreign_key="agent.id")
+    kind: str  # "reply" | "note" (services.drafts.DRAFT_KINDS)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core ``Table`` behind a model, for hot paths that skip the ORM."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]

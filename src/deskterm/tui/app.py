@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
-from deskterm.domain.errors import DesktermError
+from deskterm.domain.errors import ConfigError, DesktermError
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
+from deskterm.tui.commands import DesktermCommands
+from deskterm.tui.keys import check_keymap, key_places
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -28,6 +32,10 @@ class DesktermApp(ManageActions, ComposeActions, TicketActions, LiveData):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
     TITLE = "deskterm"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        *LiveData.COMMANDS,
+        DesktermCommands,
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -35,6 +43,20 @@ class DesktermApp(ManageActions, ComposeActions, TicketActions, LiveData):
     ]
 
     # --- lifecycle ----------------------------------------------------------------------
+
+    def __init__(
+        self, *, store_url: str, me_email: str, me_name: str = "", config: Config | None = None
+    ) -> None:
+        super().__init__(store_url=store_url, me_email=me_email, me_name=me_name, config=config)
+        check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
+        self.set_keymap(self.keymap)
+        if config is not None and config.ui.theme:
+            if config.ui.theme not in self.available_themes:
+                raise ConfigError(
+                    f"ui.theme: no theme {config.ui.theme!r} "
+                    f"(one of: {', '.join(sorted(self.available_themes))})"
+                )
+            self.theme = config.ui.theme
 
     async def on_mount(self) -> None:
         """Open the store, show the inbox, start watching for changes."""
@@ -85,7 +107,7 @@ class DesktermApp(ManageActions, ComposeActions, TicketActions, LiveData):
 
     def action_help(self) -> None:
         """Show every key binding."""
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.keymap))
 
 
 def log_to_file(path: Path) -> None:

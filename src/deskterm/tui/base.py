@@ -44,6 +44,8 @@ class DesktermBase(App[None]):
         self._shown_ticket: int | None = None
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
+        self.view_names: list[str] = []
+        self.keymap: dict[str, str] = dict(config.ui.keys) if config is not None else {}
 
     def _db(self) -> ReadDb:
         assert self.db is not None

@@ -77,7 +77,17 @@ class LiveData(DesktermBase):
             except DesktermError:
                 count = None
             views.append((name, count))
-        self.call_from_thread(self.inbox.query_one(ViewsList).show_views, views, self.view)
+        self.call_from_thread(self._counts_loaded, views)
+
+    def _counts_loaded(self, views: list[tuple[str, int | None]]) -> None:
+        self.view_names = [name for name, _count in views]
+        self.inbox.query_one(ViewsList).show_views(views, self.view)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        """Show ticket ``ticket_id`` (from the palette) and move to its conversation."""
+        self._shown_ticket = ticket_id
+        self.load_ticket(ticket_id)
+        self.inbox.query_one(ConversationView).focus()
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_store(self) -> None:

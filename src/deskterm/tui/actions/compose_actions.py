@@ -12,10 +12,11 @@ from deskterm.config import EmailChannel
 from deskterm.services import macros as macros_svc
 from deskterm.services import replies
 from deskterm.services import tickets as tickets_svc
+from deskterm.services.editor import quote_last_inbound
 from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.composer import Composed, ComposerScreen
-from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro
+from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro, pick
 
 
 class ComposeActions(DesktermBase):
@@ -25,6 +26,7 @@ class ComposeActions(DesktermBase):
         Binding("r", "reply", "Reply", id="reply"),
         Binding("m", "macro", "Macro", id="macro"),
         Binding("n", "note", "Note", id="note"),
+        Binding("e", "edit_reply", "Reply in $EDITOR", id="edit_reply"),
     ]
 
     def action_note(self) -> None:
@@ -35,7 +37,13 @@ class ComposeActions(DesktermBase):
         """Write a reply to the customer."""
         self._compose(note=False)
 
-    def _compose(self, *, note: bool, picked: PickedMacro | None = None) -> None:
+    def action_edit_reply(self) -> None:
+        """Write a reply in $VISUAL/$EDITOR; it comes back to the composer for review."""
+        self._compose(note=False, open_editor=True)
+
+    def _compose(
+        self, *, note: bool, picked: PickedMacro | None = None, open_editor: bool = False
+    ) -> None:
         ticket = self._with_ticket()
         if ticket is None:
             return
@@ -60,6 +68,10 @@ class ComposeActions(DesktermBase):
             macros=self.macros,
             variables=self._variables(ticket),
             picked=picked,
+            channel_type=str(ticket.get("channel_type") or "email"),
+            context=quote_last_inbound(ticket) if "messages" in ticket else "",
+            ticket_id=tid,
+            open_editor=open_editor,
         )
         self.push_screen(screen, send)
 
@@ -80,6 +92,14 @@ class ComposeActions(DesktermBase):
                 self._compose(note=False, picked=choice)
 
         self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
+
+    def reply_with_macro(self, name: str) -> None:
+        """Open the reply composer with macro ``name`` rendered for this ticket."""
+        ticket = self._with_ticket()
+        choice = next((m for m in self.macros if m.name == name), None)
+        if ticket is None or choice is None:
+            return
+        self._compose(note=False, picked=pick(choice, self._variables(ticket)))
 
     @work(thread=True, group="write", exit_on_error=False)
     def send_reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -9,12 +10,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from deskterm.automation.macros import MacroActions
+from deskterm.domain.errors import DesktermError
+from deskterm.services.editor import edit_text
 from deskterm.tui.render import safe_line
-from deskterm.tui.screens.macro_picker import MacroChoice, MacroPicker, PickedMacro
+from deskterm.tui.screens.macro_picker import MacroChoice, MacroPicker, PickedMacro, pick
+
+# ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.
+SHORTCUT_TYPED = re.compile(r"(?:^|(?<=\s));([\w-]+)\s$")
+DRAFT_SAVE_SECONDS = 1.0  # a changed text is saved as the draft this often
 
 
 @dataclass
@@ -34,9 +42,10 @@ class ComposerScreen(ModalScreen[Composed | None]):
 
     CSS_PATH = "composer.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,ctrl+enter", "send", "Send", priority=True),
-        Binding("ctrl+t", "macro", "Insert macro", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s,ctrl+enter", "send", "Send", priority=True, id="composer.send"),
+        Binding("ctrl+t", "macro", "Insert macro", priority=True, id="composer.macro"),
+        Binding("ctrl+e", "editor", "Edit in $EDITOR", priority=True, id="composer.editor"),
+        Binding("escape", "cancel", "Cancel", id="composer.cancel"),
     ]
 
     def __init__(
@@ -49,40 +58,121 @@ class ComposerScreen(ModalScreen[Composed | None]):
         macros: list[MacroChoice] | None = None,
         variables: dict[str, Any] | None = None,
         picked: PickedMacro | None = None,
+        channel_type: str = "email",
+        context: str = "",
+        ticket_id: int | None = None,
+        open_editor: bool = False,
     ) -> None:
         super().__init__()
         self.note = note
         self.to = to
         self.subject = subject
-        self.draft = picked.rendered.text if picked else draft
+        self.channel_type = channel_type
+        self.context = context  # the customer's last message, quoted below the editor's marker
+        self.ticket_id = ticket_id
+        self.open_editor = open_editor
+        self.draft = (draft + picked.rendered.text) if picked else draft
+        self._saved_draft = draft
         self.macros = macros or []
         self.variables = variables or {}
         self.actions: list[MacroActions] = [picked.actions] if picked else []
         self.empty: list[str] = list(picked.rendered.empty) if picked else []
         self.confirmed = False
 
+    class DraftChanged(Message):
+        """The text changed: the app stores it as the ticket's draft."""
+
+        def __init__(self, ticket_id: int, note: bool, text: str) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+            self.note = note
+            self.text = text
+
     def compose(self) -> ComposeResult:
         """Who it goes to, the text area, the keys."""
-        title = Text("Internal note (never sent)" if self.note else "Reply to ", "bold")
-        if not self.note:
+        if self.note:
+            title = Text("Internal note (never sent)", "bold")
+        elif self.channel_type == "email":
+            title = Text("Email reply to ", "bold")
             title.append_text(safe_line(self.to))
             title.append("  ")
             title.append_text(safe_line(self.subject, "dim"))
+        else:
+            # Chats have no subject; the reply goes into the buyer's conversation as text.
+            title = Text(f"Chat reply ({self.channel_type}) to ", "bold")
+            title.append_text(safe_line(self.to))
         with Vertical(id="composer-box"):
             yield Static(title, id="composer-title")
             yield TextArea(self.draft, id="composer-body", soft_wrap=True)
             yield Static(self._hint(), id="composer-hint")
 
     def _hint(self) -> Text:
-        hint = Text("ctrl+s send · ctrl+t insert macro · escape cancel")
+        hint = Text(
+            "ctrl+s send · ctrl+t macro · ;shortcut+space expands · ctrl+e $EDITOR · "
+            "escape close (draft kept)"
+        )
         if self.empty:
             hint.append("   empty: ", "bold red")
             hint.append_text(safe_line(", ".join("{{" + e + "}}" for e in self.empty), "red"))
         return hint
 
     def on_mount(self) -> None:
-        """Type at once."""
-        self.query_one(TextArea).focus()
+        """Type at once (or go straight to the editor when opened with ``e``)."""
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+        if self.ticket_id is not None:
+            self.set_interval(DRAFT_SAVE_SECONDS, self._save_draft)
+        if self.open_editor:
+            self.call_after_refresh(self.action_editor)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Expand a typed ``;shortcut`` (the draft is saved by the interval set on mount)."""
+        self._expand_shortcut(event.text_area)
+
+    def _expand_shortcut(self, area: TextArea) -> None:
+        row, column = area.cursor_location
+        before = area.document.get_line(row)[:column]
+        typed = SHORTCUT_TYPED.search(before)
+        if typed is None:
+            return
+        wanted = typed.group(1).casefold()
+        choice = next((m for m in self.macros if m.shortcut.casefold() == wanted), None)
+        if choice is None:
+            return  # ";" followed by a word that is no shortcut is just text
+        picked = pick(choice, self.variables)
+        area.replace(picked.rendered.text, (row, typed.start()), (row, column))
+        self._took(picked)
+
+    def _took(self, picked: PickedMacro) -> None:
+        """A macro went into the text: remember its actions and its empty variables."""
+        self.actions.append(picked.actions)
+        self.empty.extend(picked.rendered.empty)
+        self.confirmed = False
+        self.query_one("#composer-hint", Static).update(self._hint())
+
+    def _save_draft(self) -> None:
+        text = self.query_one(TextArea).text
+        if self.ticket_id is not None and text != self._saved_draft:
+            self._saved_draft = text
+            self.post_message(self.DraftChanged(self.ticket_id, self.note, text))
+
+    def action_editor(self) -> None:
+        """Edit the text in $VISUAL/$EDITOR, the customer's last message quoted below."""
+        area = self.query_one(TextArea)
+        try:
+            if self.app.is_headless:
+                edited = edit_text(area.text.rstrip("\n"), context=self.context)
+            else:
+                with self.app.suspend():
+                    edited = edit_text(area.text.rstrip("\n"), context=self.context)
+        except DesktermError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if edited.strip():
+            area.load_text(edited)
+            area.move_cursor(area.document.end)
+        self._save_draft()
 
     def action_send(self) -> None:
         """Send what was typed (empty text is not sent; empty variables need a confirmation)."""
@@ -113,14 +203,12 @@ class ComposerScreen(ModalScreen[Composed | None]):
                 return
             area = self.query_one(TextArea)
             area.insert(picked.rendered.text)
-            self.actions.append(picked.actions)
-            self.empty.extend(picked.rendered.empty)
-            self.confirmed = False
-            self.query_one("#composer-hint", Static).update(self._hint())
+            self._took(picked)
             area.focus()
 
         self.app.push_screen(MacroPicker(self.macros, self.variables), insert)
 
     def action_cancel(self) -> None:
-        """Leave without sending."""
+        """Leave without sending; the text stays as this ticket's draft."""
+        self._save_draft()
         self.dismiss(None)

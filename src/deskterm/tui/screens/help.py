@@ -7,42 +7,45 @@ from typing import ClassVar
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from deskterm.tui.widgets.conversation.conversation_view import ConversationView
-from deskterm.tui.widgets.sidebar.views_list import ViewsList
-from deskterm.tui.widgets.tickets.ticket_list import TicketList
+from deskterm.tui.keys import key_places, key_rows
 
-
-def _rows(owner: str, bindings: list[BindingType]) -> list[tuple[str, str, str]]:
-    rows = []
-    for binding in bindings:
-        if isinstance(binding, Binding):
-            rows.append(
-                (owner, binding.key.replace(",", " / "), binding.description or binding.action)
-            )
-    return rows
+GETTING_STARTED = (
+    "Getting started: j/k pick a ticket · enter opens it · m inserts a macro and opens the "
+    "reply · ctrl+s sends · q quits. Every key below can be rebound in config "
+    '([ui.keys] id = "key").'
+)
 
 
 class HelpScreen(ModalScreen[None]):
-    """A table of keys; any of escape, q or ? closes it."""
+    """A table of keys with their ids (for [ui.keys]); escape, q or ? closes it."""
 
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
     ]
 
+    def __init__(self, keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap = keymap or {}
+
     def compose(self) -> ComposeResult:
-        """The table, built from the app's and the widgets' BINDINGS."""
-        table = Table(title="deskterm keys", expand=True, box=None)
+        """The table, built from the app's, the panes' and the composer's BINDINGS."""
+        table = Table(title="deskterm keys", caption=GETTING_STARTED, expand=True, box=None)
         table.add_column("where", style="dim")
         table.add_column("key", style="bold")
         table.add_column("does")
-        rows = _rows("everywhere", list(self.app.BINDINGS))
-        rows += _rows("ticket list", list(TicketList.BINDINGS))
-        rows += _rows("conversation", list(ConversationView.BINDINGS))
-        rows += _rows("views", list(ViewsList.BINDINGS))
-        for row in rows:
-            table.add_row(*row)
-        yield Static(table, id="help")
+        table.add_column("id", style="dim")
+        for row in key_rows(key_places(type(self.app)), self.keymap):
+            table.add_row(row.where, row.keys, row.description, row.id)
+        with VerticalScroll(id="help-scroll"):
+            yield Static(table, id="help")
+
+    def action_scroll(self, lines: int) -> None:
+        """Scroll the table (it is longer than a small terminal)."""
+        self.query_one("#help-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)

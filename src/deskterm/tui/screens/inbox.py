@@ -23,8 +23,14 @@ class InboxScreen(Screen[None]):
 
     CSS_PATH = "inbox.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "app.focus_next", "Next pane", show=False),
-        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="inbox.focus_next"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous pane",
+            show=False,
+            id="inbox.focus_previous",
+        ),
     ]
 
     def compose(self) -> ComposeResult:

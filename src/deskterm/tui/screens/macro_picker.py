@@ -54,6 +54,12 @@ def fuzzy_score(query: str, choice: MacroChoice) -> int | None:
     return gaps
 
 
+def pick(choice: MacroChoice, variables: dict[str, Any]) -> PickedMacro:
+    """``choice`` rendered for the ticket whose ``variables`` are given."""
+    rendered = render_macro(choice.body, variables)
+    return PickedMacro(choice.name, rendered, MacroActions.from_dict(choice.actions))
+
+
 def preview(rendered: Rendered) -> Text:
     """The rendered macro, with a warning for every variable that came out empty."""
     text = Text()
@@ -164,8 +170,7 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
         choice = self._current()
         if choice is None:
             return
-        rendered = render_macro(choice.body, self.variables)
-        self.dismiss(PickedMacro(choice.name, rendered, MacroActions.from_dict(choice.actions)))
+        self.dismiss(pick(choice, self.variables))
 
     def action_cancel(self) -> None:
         """Leave without inserting."""

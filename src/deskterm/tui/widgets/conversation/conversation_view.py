@@ -53,9 +53,9 @@ class ConversationView(VerticalScroll, can_focus=True):
     ConversationView > .message.in { border-left: thick $primary; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Down", show=False),
-        Binding("k,up", "scroll_up", "Up", show=False),
-        Binding("z", "toggle_quotes", "Quotes"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="conversation.scroll_down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="conversation.scroll_up"),
+        Binding("z", "toggle_quotes", "Quotes", id="conversation.toggle_quotes"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

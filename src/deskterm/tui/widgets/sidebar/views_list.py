@@ -22,8 +22,8 @@ class ViewsList(OptionList):
     ViewsList { width: 100%; height: 1fr; border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False, id="views.cursor_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="views.cursor_up"),
     ]
 
     class ViewChosen(Message):

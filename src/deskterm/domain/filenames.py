@@ -1,4 +1,8 @@
-"""Attachment file names made safe to show and to save: no traversal, dotfiles or controls."""
+"""Attachment file names made safe to show and to save: no traversal, dotfiles or controls.
+
+Pure (no I/O) so that both ingest-side adapters (channels) and the save-to-folder service
+(services) use one definition.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ def safe_filename(name: str, *, fallback: str = "attachment") -> str:
     """Return a single, harmless path component derived from an untrusted attachment name.
 
     The result never contains a path separator, control or bidi character, never starts
-    with a dot, is never a Windows device name and is at most ``MAX_CHARS`` characters.
+    with a dot or a dash, is never a Windows device name and is at most ``MAX_CHARS``
+    characters.
     """
     base = _basename(_percent_decoded(name))
     base = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", base))
@@ -37,7 +42,8 @@ def safe_filename(name: str, *, fallback: str = "attachment") -> str:
     # Windows silently drops trailing dots and spaces, so `CON.` would still be the device.
     base = base.strip().rstrip(". ")
     stem, ext = _split_extension(base)
-    stem = stem.lstrip(". ").strip()
+    # A leading dash makes `rm -rf.pdf`-style names parse as options in the user's shell.
+    stem = stem.lstrip(".- ").strip()
     if not stem:
         stem = fallback
     if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
@@ -76,3 +82,20 @@ def _cap_length(stem: str, ext: str, fallback: str) -> str:
         stem = stem[:-1]
     stem = stem.rstrip(". ") or fallback[:room]
     return stem + suffix
+
+
+def numbered_filename(name: str, number: int) -> str:
+    """``report (2).pdf`` for ``report.pdf``: the name a save uses when ``name`` is taken.
+
+    The number goes before the extension (``archive (1).tar.gz`` keeps ``.tar.gz``) so the
+    file still opens with the right program.
+    """
+    if number <= 0:
+        return name
+    stem, ext = _split_extension(name)
+    inner, dot, inner_ext = stem.rpartition(".")
+    if ext and dot and inner and inner_ext.lower() == "tar":
+        stem, ext = inner, f"{inner_ext}.{ext}"
+    if not stem:  # ".bashrc"-like: no stem to number (safe_filename never returns these)
+        stem, ext = name, ""
+    return f"{stem} ({number})" + (f".{ext}" if ext else "")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deskterm.channels.email.filenames import MAX_CHARS, MAX_UTF8_BYTES, safe_filename
+from deskterm.domain.filenames import MAX_CHARS, MAX_UTF8_BYTES, safe_filename
 
 UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\<>:\"|?*]")
 

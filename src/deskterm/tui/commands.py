@@ -1,0 +1,75 @@
+"""The ctrl+p command palette: every action, every view, every macro, and tickets by id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from deskterm.tui.keys import own_bindings
+from deskterm.tui.render import safe_line
+
+if TYPE_CHECKING:
+    from deskterm.tui.app import DesktermApp
+
+TICKET_ID = re.compile(r"^#?\s*(\d{1,12})$")
+
+
+class DesktermCommands(Provider):
+    """Fuzzy-matched commands built from the app's live state (views, macros, bindings)."""
+
+    @property
+    def _app(self) -> DesktermApp:
+        return cast("DesktermApp", self.app)
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for every command the palette offers."""
+        app = self._app
+        out: list[tuple[str, str, Callable[[], object]]] = []
+        for binding in own_bindings(type(app)):
+            assert binding.id is not None
+            keys = app.keymap.get(binding.id, binding.key).replace(",", " / ")
+            out.append(
+                (
+                    binding.description or binding.action,
+                    f"key {keys}",
+                    partial(app.run_action, binding.action),
+                )
+            )
+        for name in app.view_names:
+            out.append((f"View: {name}", "show this view", partial(app.load_view, name)))
+        for macro in app.macros:
+            shortcut = f" ;{macro.shortcut}" if macro.shortcut else ""
+            out.append(
+                (
+                    f"Macro: {macro.name}{shortcut}",
+                    "reply to this ticket with this macro",
+                    partial(app.reply_with_macro, macro.name),
+                )
+            )
+        return out
+
+    async def discover(self) -> Hits:
+        """With nothing typed: every command, actions first."""
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(safe_line(title), callback, text=title, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy match; a number (``#123``) offers to open that ticket."""
+        wanted = TICKET_ID.match(query.strip())
+        if wanted:
+            ticket_id = int(wanted.group(1))
+            yield Hit(
+                1.0,
+                f"Open ticket #{ticket_id}",
+                partial(self._app.open_ticket, ticket_id),
+                help="show this ticket's conversation",
+            )
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)

@@ -1,0 +1,79 @@
+"""The key map: every binding with its id and where it works, and the config's rebinding checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+from deskterm.domain.errors import ConfigError
+from deskterm.tui.screens.composer import ComposerScreen
+from deskterm.tui.screens.inbox import InboxScreen
+from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.sidebar.views_list import ViewsList
+from deskterm.tui.widgets.tickets.ticket_list import TicketList
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One binding as the help overlay shows it."""
+
+    where: str
+    id: str
+    keys: str
+    description: str
+
+
+def key_places(app_class: type[DOMNode]) -> list[tuple[str, type[DOMNode]]]:
+    """Where bindings live, in the order the help overlay lists them."""
+    return [
+        ("everywhere", app_class),
+        ("panes", InboxScreen),
+        ("ticket list", TicketList),
+        ("conversation", ConversationView),
+        ("views", ViewsList),
+        ("composer", ComposerScreen),
+    ]
+
+
+def own_bindings(cls: type[DOMNode]) -> list[Binding]:
+    """Bindings declared on ``cls`` and its bases (app mixins each bring their own)."""
+    seen: list[Binding] = []
+    for klass in reversed(cls.__mro__):
+        for binding in klass.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id and binding not in seen:
+                seen.append(binding)
+    return seen
+
+
+def key_rows(places: Iterable[tuple[str, type[DOMNode]]], keymap: dict[str, str]) -> list[KeyRow]:
+    """Every binding with an id, with the keys in effect after ``keymap``."""
+    rows: list[KeyRow] = []
+    for where, cls in places:
+        for binding in own_bindings(cls):
+            assert binding.id is not None
+            keys = keymap.get(binding.id, binding.key)
+            rows.append(
+                KeyRow(
+                    where,
+                    binding.id,
+                    keys.replace(",", " / "),
+                    binding.description or binding.action,
+                )
+            )
+    return rows
+
+
+def check_keymap(keymap: dict[str, str], places: Iterable[tuple[str, type[DOMNode]]]) -> None:
+    """Refuse ids no binding has, and keys that are empty, in one line naming the entry."""
+    known = {row.id for row in key_rows(places, {})}
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            raise ConfigError(
+                f"ui.keys.{binding_id}: no such binding (the ? overlay lists every id, "
+                f"e.g. {', '.join(sorted(known)[:3])})"
+            )
+        if not [key for key in keys.split(",") if key.strip()]:
+            raise ConfigError(f'ui.keys.{binding_id}: give at least one key, e.g. "ctrl+r"')
