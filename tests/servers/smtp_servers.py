@@ -84,6 +84,22 @@ class _ReplyAfterData(_Recorder):
         return self.reply
 
 
+class _RefuseFirst(_Recorder):
+    """Refuses the first message after DATA (a permanent error), accepts every later one."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__()
+        self.reply = reply
+        self.refused = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if not self.refused:
+            self.refused += 1
+            return self.reply
+        self.record(envelope)
+        return "250 2.0.0 OK: queued"
+
+
 class _DropAfterData(_Recorder):
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         # The message is in (as a real MTA would have queued it); the connection then dies
@@ -247,6 +263,11 @@ def ok(
 def reply_after_data(code: int, text: str) -> AbstractContextManager[SmtpServer]:
     """Receives the whole message, then answers ``code text`` (e.g. 451 or 550)."""
     return _serve(_ReplyAfterData(f"{code} {text}"))
+
+
+def refuse_first(code: int, text: str) -> AbstractContextManager[SmtpServer]:
+    """Answers ``code text`` to the first message (e.g. 550 mailbox full), accepts later ones."""
+    return _serve(_RefuseFirst(f"{code} {text}"))
 
 
 def connect_421() -> AbstractContextManager[SmtpServer]:

@@ -14,6 +14,7 @@ from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
+from tests.servers.smtp_servers import refuse_first
 from tests.tui.conftest import REPO, store_url
 from tests.tui.test_inbox import ME, until
 
@@ -191,3 +192,34 @@ async def test_bulk_actions_on_marked_tickets_and_merge(
         await pilot.press("M", *str(first), "enter")
         await pilot.pause(0.5)  # different customers: refused with a message, nothing merged
         assert tickets.total == 8 and app.is_running
+
+
+async def test_failed_delivery_shows_the_reason_and_R_retries(
+    sample_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DESKTERM_SAMPLE_PASSWORD", "unused")
+    with refuse_first(550, "5.2.2 mailbox full") as smtp:
+        text = sample_config.read_text(encoding="utf-8")
+        sample_config.write_text(text.replace("port = 1025", f"port = {smtp.port}"))
+        app = make_app(sample_config)
+        async with app.run_test(size=(160, 48)) as pilot:
+            conversation = app.inbox.query_one(ConversationView)
+            await until(lambda: conversation.ticket is not None, pilot)
+            first = int(conversation.ticket["id"])  # type: ignore[index]
+            await pilot.press("j")  # the first sample's address is malformed on purpose
+            await until(lambda: conversation.ticket["id"] != first, pilot)  # type: ignore[index]
+            tid = int(conversation.ticket["id"])  # type: ignore[index]
+
+            def last_delivery() -> dict | None:  # type: ignore[type-arg]
+                shown = conversation.ticket
+                return None if shown is None else shown["messages"][-1].get("delivery")
+
+            await pilot.press("r", *"Your order ships today.", "ctrl+s")
+            await until(lambda: (last_delivery() or {}).get("state") == "failed", pilot)
+            assert "mailbox full" in (last_delivery() or {}).get("error", "")
+            await pilot.press("R")
+            await until(lambda: (last_delivery() or {}).get("state") == "sent", pilot)
+        assert len(smtp.messages) == 1
+    sent = show(sample_config, tid, capsys)["messages"][-1]
+    assert b"Your order ships today." in smtp.messages[0].content
+    assert sent["external_id"].encode() in smtp.messages[0].content  # the same Message-ID

@@ -47,6 +47,8 @@ def edit_text(text: str, *, context: str = "", name: str = "reply.txt") -> str:
         except OSError as exc:
             raise UsageError(f"cannot run editor {editor!r}: {exc.strerror or exc}") from exc
         if status != 0:
-            raise UsageError(f"editor {editor!r} exited with status {status}; nothing taken from it")
+            raise UsageError(
+                f"editor {editor!r} exited with status {status}; nothing taken from it"
+            )
         edited = path.read_text(encoding="utf-8").split(EDITOR_MARKER, 1)[0]
     return edited.strip("\n") + "\n" if edited.strip() else ""

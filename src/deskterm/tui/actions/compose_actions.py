@@ -27,6 +27,7 @@ class ComposeActions(DesktermBase):
         Binding("m", "macro", "Macro", id="macro"),
         Binding("n", "note", "Note", id="note"),
         Binding("e", "edit_reply", "Reply in $EDITOR", id="edit_reply"),
+        Binding("R", "retry", "Retry failed delivery", id="retry"),
     ]
 
     def action_note(self) -> None:
@@ -111,6 +112,38 @@ class ComposeActions(DesktermBase):
         for action in actions or []:
             macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
         self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
+        self._deliver(ticket_id)
+
+    def action_retry(self) -> None:
+        """Queue this ticket's failed replies again (after fixing the cause) and deliver them."""
+        ticket = self._with_ticket()
+        if ticket is None:
+            return
+        failed = [
+            m["delivery"]["outbox_id"]
+            for m in ticket.get("messages", [])
+            if m.get("delivery") and m["delivery"]["state"] == "failed"
+        ]
+        if not failed:
+            self.notify("No failed delivery on this ticket", severity="warning")
+            return
+        self.retry_deliveries(int(ticket["id"]), failed)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def retry_deliveries(self, ticket_id: int, outbox_ids: list[int]) -> None:
+        """Back to the queue, then delivered like a fresh reply (same Message-ID)."""
+        store, actor = self._write_store()
+        for outbox_id in outbox_ids:
+            replies.retry_failed(store, outbox_id, actor)
+        self.call_from_thread(
+            self.notify,
+            f"{len(outbox_ids)} failed repl{'y' if len(outbox_ids) == 1 else 'ies'} queued again",
+        )
+        self._deliver(ticket_id)
+
+    def _deliver(self, ticket_id: int) -> None:
+        """Deliver now (in this worker) unless a sync process is running and will."""
+        store, _actor = self._write_store()
         channel = self._email_channel(ticket_id)
         if channel is None:
             return

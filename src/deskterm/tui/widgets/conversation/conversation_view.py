@@ -28,6 +28,10 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
         head.append(
             f"  [{delivery['state']}]", "yellow" if delivery["state"] != "sent" else "green"
         )
+    if delivery and delivery["state"] == "failed":
+        head.append("  ")
+        head.append_text(safe_line(delivery["error"] or "refused", "red"))
+        head.append("  (R retries)", "dim")
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
     body, quoted = (message["body_text"], "") if expanded else split_reply(message["body_text"])
