@@ -197,3 +197,19 @@ async def test_semicolon_shortcut_expands_inline(sample_config: Path) -> None:
         assert composer.actions  # the macro's tags/status apply on send
         await pilot.press(*" ;nosuch ")  # not a shortcut: stays as typed
         assert composer.query_one(TextArea).text.endswith(";nosuch ")
+
+
+# --- status line -----------------------------------------------------------------------
+
+
+async def test_status_line_shows_each_channels_sync_state(sample_config: Path) -> None:
+    from deskterm.sync.status import write_status
+
+    data_dir = Path(store_url(sample_config).removeprefix("sqlite:///")).parent
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        status = app.inbox.query_one("#status")
+        await until(lambda: "Inbox: 10 tickets" in str(status.content), pilot)
+        write_status(data_dir, {"support": {"ok": False, "error": "login refused", "at": ""}})
+        await until(lambda: "support ✗ login refused" in str(status.content), pilot)
+        assert "Inbox: 10 tickets" in str(status.content)

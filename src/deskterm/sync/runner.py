@@ -6,6 +6,8 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from deskterm.automation.snooze import wake_snoozed
 from deskterm.channels.email.imap import ImapMailbox
@@ -17,6 +19,7 @@ from deskterm.store.engine import Store
 from deskterm.sync.channel_context import channel_context
 from deskterm.sync.email_sync import sync_email_channel
 from deskterm.sync.outbox import OutboxSender
+from deskterm.sync.status import write_status
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
@@ -141,6 +144,7 @@ class Daemon:
         self.channels = [config.channel(only)] if only else list(config.channels)
         self.stop = threading.Event()
         self.status: dict[str, str] = {}  # channel -> last plain-words state
+        self._shown: dict[str, dict[str, Any]] = {}  # what sync-status.json says per channel
 
     def run(self) -> None:
         """Run until ``stop`` is set (SIGTERM/SIGINT in the CLI)."""
@@ -154,17 +158,28 @@ class Daemon:
                     threading.Thread(target=self._outbox_loop, args=(channel,), daemon=True)
                 )
             else:
-                self.status[channel.name] = f"{channel.type} sync is not yet available"
+                self._report(
+                    channel.name,
+                    f"{channel.type} sync is not yet available",
+                    error=f"{channel.type} sync is not yet available",
+                )
         for thread in threads:
             thread.start()
         self.stop.wait()
         for thread in threads:
             thread.join(timeout=IDLE_SLICE + 5)
 
-    def _report(self, channel: str, state: str) -> None:
+    def _report(self, channel: str, state: str, *, error: str = "") -> None:
         if self.status.get(channel) != state:
             self.status[channel] = state
             log.info("%s: %s", channel, state)
+        # Every pass refreshes the time, so a TUI can show "synced 2m ago".
+        now = datetime.now(UTC).isoformat()
+        self._shown[channel] = {"ok": not error, "error": error, "at": now}
+        try:
+            write_status(self.store.data_dir, dict(self._shown))
+        except OSError as exc:  # a full disk must not stop the sync itself
+            log.warning("cannot write sync status: %s", exc)
 
     def _fetch_loop(self, channel: EmailChannel) -> None:
         failures = 0
@@ -177,17 +192,23 @@ class Daemon:
                     while not self.stop.is_set():
                         summary = ChannelSummary(channel=channel.name)
                         sync_email_channel(self.store, channel, context, mailbox, summary)
-                        self._report(channel.name, summary.line())
+                        self._report(
+                            channel.name, summary.line(), error="; ".join(summary.problems)
+                        )
                         if summary.problems:
                             raise ChannelError("; ".join(summary.problems))
                         self._wait_for_mail(channel, mailbox)
             except (ChannelError, SecretError) as exc:
                 failures += 1
-                self._report(channel.name, f"error: {exc}")
+                self._report(channel.name, f"error: {exc}", error=str(exc))
             except Exception as exc:  # no exception may end a sync loop
                 failures += 1
                 log.exception("%s: unexpected error in sync", channel.name)
-                self._report(channel.name, f"error: {exc.__class__.__name__}: {exc}")
+                self._report(
+                    channel.name,
+                    f"error: {exc.__class__.__name__}: {exc}",
+                    error=f"{exc.__class__.__name__}: {exc}",
+                )
             if failures:
                 self.stop.wait(_error_delay(failures))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -45,6 +46,10 @@ class DesktermBase(App[None]):
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
         self.view_names: list[str] = []
+        self._view_line = ""
+        self._sync_line = ""
+        # Where the syncing process reports its channels (sync/status.py).
+        self.data_dir: Path | None = config.store_path().parent if config is not None else None
         self.keymap: dict[str, str] = dict(config.ui.keys) if config is not None else {}
 
     def _db(self) -> ReadDb:
@@ -109,4 +114,10 @@ class DesktermBase(App[None]):
         self.push_screen(PromptScreen(question, hint, value), answered)
 
     def _status(self, text: str) -> None:
-        self.inbox.query_one("#status", Static).update(safe_line(text))
+        """The status line: the view on the left, every channel's sync state after it."""
+        self._view_line = text
+        line = safe_line(text)
+        if self._sync_line:
+            line.append("   │ sync: ", "dim")
+            line.append_text(safe_line(self._sync_line, "dim"))
+        self.inbox.query_one("#status", Static).update(line)

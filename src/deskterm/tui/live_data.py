@@ -12,11 +12,17 @@ from deskterm.services import macros as macros_svc
 from deskterm.store import reader
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.views import all_views, view_query
+from deskterm.sync.status import read_status, status_line
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
+
+PG_CHANGE_PROBE = (
+    "SELECT (SELECT max(id) FROM message), (SELECT max(id) FROM event),"
+    " (SELECT max(updated_at) FROM outbox)"
+)
 
 
 class LiveData(DesktermBase):
@@ -93,12 +99,23 @@ class LiveData(DesktermBase):
     def watch_store(self) -> None:
         """Another process wrote (sync, another terminal): refresh without moving the cursor."""
         db = self._db()
-        if db.dialect != "sqlite":
-            return
-        version = db.all("PRAGMA data_version")[0][0]
+        if db.dialect == "sqlite":
+            version: Any = db.all("PRAGMA data_version")[0][0]
+        else:
+            # PostgreSQL has no data_version: every change appends a message or an event,
+            # or moves an outbox row, and these three maxima are index lookups.
+            version = tuple(db.all(PG_CHANGE_PROBE)[0])
         if self._data_version is not None and version != self._data_version:
             self.call_from_thread(self._store_changed)
         self._data_version = version
+        if self.data_dir is not None:
+            line = status_line(read_status(self.data_dir))
+            if line != self._sync_line:
+                self.call_from_thread(self._sync_status, line)
+
+    def _sync_status(self, line: str) -> None:
+        self._sync_line = line
+        self._status(self._view_line)
 
     @work(thread=True, exclusive=True, group="macros", exit_on_error=False)
     def load_macros(self) -> None:

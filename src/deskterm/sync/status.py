@@ -1,0 +1,54 @@
+"""Per-channel sync state in a small JSON file beside the store, for every TUI to show."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+STATUS_FILE = "sync-status.json"
+
+
+def status_path(data_dir: Path) -> Path:
+    """Where the syncing process writes its channels' states."""
+    return data_dir / STATUS_FILE
+
+
+def write_status(data_dir: Path, channels: dict[str, dict[str, Any]]) -> None:
+    """Replace the file atomically (a reader never sees half of it)."""
+    data = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(), "channels": channels}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".sync-status-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, status_path(data_dir))
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_status(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """The channels' last states ({} when no sync ever ran or the file is unreadable)."""
+    try:
+        data = json.loads(status_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    channels = data.get("channels") if isinstance(data, dict) else None
+    return channels if isinstance(channels, dict) else {}
+
+
+def status_line(channels: dict[str, dict[str, Any]], now: datetime | None = None) -> str:
+    """One short line: ``support ✓ 2m ago · shopee ✗ access token rejected``."""
+    from deskterm.domain.timefmt import compact_age
+
+    parts = []
+    for name, state in sorted(channels.items()):
+        if state.get("ok"):
+            parts.append(f"{name} ✓ {compact_age(state.get('at'), now)}")
+        else:
+            parts.append(f"{name} ✗ {state.get('error') or 'not synced'}")
+    return " · ".join(parts)
