@@ -1,0 +1,1 @@
+"""Marketplace chat channels (TikTok Shop/Tokopedia, Shopee, Lazada) over HTTP."""
