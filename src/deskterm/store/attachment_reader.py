@@ -29,13 +29,9 @@ def list_attachments(
     """The attachments of one message or of a whole ticket, in conversation order."""
     if (ticket_id is None) == (message_id is None):
         raise ValueError("pass exactly one of ticket_id and message_id")
-    if message_id is not None:
-        where, params = "a.message_id = :id", {"id": message_id}
-    else:
-        where, params = "m.ticket_id = :id", {"id": ticket_id}
-    rows = db.all(
-        f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY m.sent_at, m.id, a.id", params
-    )
+    where = "a.message_id = :id" if message_id is not None else "m.ticket_id = :id"
+    params: dict[str, Any] = {"id": message_id if message_id is not None else ticket_id}
+    rows = db.all(f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY m.sent_at, m.id, a.id", params)
     return [_attachment_dict(row) for row in rows]
 
 

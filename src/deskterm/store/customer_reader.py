@@ -17,7 +17,9 @@ _NOT_SPENT = frozenset({"refunded", "voided"})
 _MAX_LIST = 100
 
 
-def customer_context_for_ticket(db: ReadDb, ticket_id: int, *, limit: int = 10) -> dict[str, Any] | None:
+def customer_context_for_ticket(
+    db: ReadDb, ticket_id: int, *, limit: int = 10
+) -> dict[str, Any] | None:
     """``customer_context`` for the customer of ``ticket_id``, that ticket left out.
 
     None when the ticket has no customer (e.g. a message whose sender could not be parsed).
@@ -198,13 +200,13 @@ def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict
         " o.id DESC LIMIT :_limit",
         params,
     )
-    fetched = [iso_utc(row[3]) for row in summary if row[3] is not None]
+    fetched = [moment for row in summary if (moment := iso_utc(row[3]))]
     return {
         "orders": [_order_dict(row) for row in rows],
         "order_count": len(summary),
         "total_spent": _total_spent(summary),
         # The latest refresh of this customer's cached orders, so the panel can show its age.
-        "orders_refreshed_at": max((f for f in fetched if f), default=None),
+        "orders_refreshed_at": max(fetched, default=None),
     }
 
 
@@ -287,7 +289,9 @@ def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "title": _text(item.get("title"), item.get("name")),
-            "variant": _text(item.get("variant"), item.get("variant_title"), item.get("variantTitle")),
+            "variant": _text(
+                item.get("variant"), item.get("variant_title"), item.get("variantTitle")
+            ),
             "sku": _text(item.get("sku")),
             "quantity": _quantity(item.get("quantity", item.get("currentQuantity"))),
         }
@@ -319,7 +323,11 @@ def _tracking(data: dict[str, Any]) -> list[dict[str, str]]:
             if number or url:
                 entries.append(
                     _track(
-                        {"number": number, "url": url, "company": fulfillment.get("tracking_company")},
+                        {
+                            "number": number,
+                            "url": url,
+                            "company": fulfillment.get("tracking_company"),
+                        },
                         status,
                     )
                 )

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError, DesktermError
 from deskterm.store.readdb import open_read
+from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
@@ -28,7 +29,7 @@ from deskterm.tui.widgets.tickets.ticket_list import TicketList
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 
 
-class DesktermApp(ManageActions, ComposeActions, TicketActions, LiveData):
+class DesktermApp(ManageActions, AttachmentActions, ComposeActions, TicketActions, LiveData):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
     TITLE = "deskterm"

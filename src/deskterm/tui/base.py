@@ -46,6 +46,7 @@ class DesktermBase(App[None]):
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
         self.view_names: list[str] = []
+        self.last_folder = "~/Downloads"  # where attachments were saved last
         self._view_line = ""
         self._sync_line = ""
         # Where the syncing process reports its channels (sync/status.py).
@@ -62,7 +63,7 @@ class DesktermBase(App[None]):
             if self._store is None:
                 from deskterm.store.engine import open_store
 
-                self._store = open_store(self.store_url)
+                self._store = open_store(self.store_url, data_dir=self.data_dir)
             if self._actor is None:
                 with self._store.write() as session:
                     self._actor = agent_actor(session, email=self.me_email, name=self.me_name)

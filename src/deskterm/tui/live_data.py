@@ -10,12 +10,14 @@ from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
 from deskterm.services import macros as macros_svc
 from deskterm.store import reader
+from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.views import all_views, view_query
 from deskterm.sync.status import read_status, status_line
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
 
@@ -66,8 +68,14 @@ class LiveData(DesktermBase):
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
     def load_ticket(self, ticket_id: int) -> None:
         """One ticket with its conversation."""
-        ticket = reader.get_ticket(self._db(), ticket_id)
-        self.call_from_thread(self.inbox.query_one(ConversationView).show_ticket, ticket)
+        db = self._db()
+        ticket = reader.get_ticket(db, ticket_id)
+        customer = customer_context_for_ticket(db, ticket_id)
+        self.call_from_thread(self._ticket_loaded, ticket, customer)
+
+    def _ticket_loaded(self, ticket: dict[str, Any], customer: dict[str, Any] | None) -> None:
+        self.inbox.query_one(ConversationView).show_ticket(ticket)
+        self.inbox.query_one(CustomerPanel).show_customer(customer)
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def load_counts(self) -> None:

@@ -31,9 +31,9 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.policy import Policy
 
-from deskterm.domain.filenames import safe_filename
 from deskterm.channels.email.html_text import html_to_text
 from deskterm.domain.enums import ParseStatus
+from deskterm.domain.filenames import safe_filename
 from deskterm.domain.messages import AttachmentData, InboundMessage, Party
 from deskterm.domain.text import clean_stored_text
 

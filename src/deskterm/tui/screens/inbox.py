@@ -12,10 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 NARROW_WIDTH = 100  # below this the sidebar hides and the panes stack
+CUSTOMER_WIDTH = 150  # from this width on the customer panel shows by default
 
 
 class InboxScreen(Screen[None]):
@@ -24,6 +26,7 @@ class InboxScreen(Screen[None]):
     CSS_PATH = "inbox.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Next pane", show=False, id="inbox.focus_next"),
+        Binding("i", "toggle_customer", "Customer panel", id="inbox.toggle_customer"),
         Binding(
             "shift+tab",
             "app.focus_previous",
@@ -38,7 +41,9 @@ class InboxScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield ViewsList(id="sidebar")
             yield TicketList(id="tickets")
-            yield ConversationView(id="conversation")
+            with Horizontal(id="conversation-area"):
+                yield ConversationView(id="conversation")
+                yield CustomerPanel(id="customer")
         yield Static(id="status")
         yield Footer()
 
@@ -46,6 +51,20 @@ class InboxScreen(Screen[None]):
         """Start in the ticket list."""
         self.query_one(TicketList).focus()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.customer_wanted: bool | None = None  # None: follow the terminal's width
+
     def on_resize(self, event: Resize) -> None:
-        """Collapse to stacked panes on narrow terminals."""
+        """Collapse to stacked panes on narrow terminals; show the customer where it fits."""
         self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self._show_customer(event.size.width)
+
+    def _show_customer(self, width: int) -> None:
+        wanted = self.customer_wanted
+        self.set_class(not (width >= CUSTOMER_WIDTH if wanted is None else wanted), "-no-customer")
+
+    def action_toggle_customer(self) -> None:
+        """Show or hide the customer panel (identities, other tickets, orders)."""
+        self.customer_wanted = self.has_class("-no-customer")
+        self._show_customer(self.size.width)

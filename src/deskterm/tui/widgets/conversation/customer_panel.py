@@ -1,0 +1,83 @@
+"""The customer panel beside the conversation: identities, other tickets, orders (with age)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from deskterm.domain.timefmt import compact_age
+from deskterm.tui.render import safe_line
+
+MAX_TICKETS = 5
+MAX_ORDERS = 5
+
+
+def panel_text(context: dict[str, Any] | None) -> Text:
+    """The panel's content as inert Text (every value came from a customer or a shop)."""
+    if context is None:
+        return Text("No customer", "dim")
+    customer = context["customer"]
+    out = Text()
+    out.append_text(safe_line(customer["name"] or customer["email"] or "-", "bold"))
+    for identity in context["identities"]:
+        channels = ", ".join(c["name"] for c in identity["channels"])
+        out.append("\n")
+        out.append(f"{identity['kind']} ", "dim")
+        out.append_text(safe_line(identity["value"]))
+        if channels:
+            out.append_text(safe_line(f" ({channels})", "dim"))
+    out.append("\n\nOther tickets", "bold underline")
+    tickets = context["tickets"]
+    if not tickets:
+        out.append("\nnone", "dim")
+    for ticket in tickets[:MAX_TICKETS]:
+        out.append(f"\n#{ticket['id']} ", "bold")
+        out.append(f"{ticket['status']:<6} {compact_age(ticket['last_message_at']):>4} ", "dim")
+        out.append_text(safe_line(ticket["subject"] or "(no subject)", limit=40))
+    more = context["ticket_count"] - min(len(tickets), MAX_TICKETS)
+    if more > 0:
+        out.append(f"\n… and {more} more (search customer:)", "dim")
+    out.append("\n\nOrders", "bold underline")
+    orders = context["orders"]
+    if not orders:
+        out.append("\nnone known", "dim")
+    for order in orders[:MAX_ORDERS]:
+        out.append("\n")
+        out.append_text(safe_line(order["name"] or order["external_id"] or "?", "bold"))
+        out.append(f" {compact_age(order['created_at'])} ago ", "dim")
+        out.append_text(safe_line(f"{order['total']} {order['currency']}"))
+        status = " · ".join(
+            s for s in (order["financial_status"], order["fulfillment_status"]) if s
+        )
+        if status:
+            out.append("\n  ")
+            out.append_text(safe_line(status.lower(), "italic"))
+        for item in order["items"][:3]:
+            out.append("\n  ")
+            out.append_text(safe_line(f"{item['quantity']}× {item['title']}", limit=36))
+        for tracking in order["tracking"]:
+            out.append("\n  📦 ")
+            out.append_text(safe_line(f"{tracking['company']} {tracking['number']}".strip()))
+    if context.get("orders_refreshed_at"):
+        out.append(f"\norders as of {compact_age(context['orders_refreshed_at'])} ago", "dim")
+    return out
+
+
+class CustomerPanel(Static):
+    """Who the customer is across channels; the app calls ``show_customer`` with loaded data."""
+
+    DEFAULT_CSS = """
+    CustomerPanel { width: 36; height: 1fr; padding: 0 1; border-left: solid $panel-lighten-2;
+                    overflow-y: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("No customer", "dim"), id=id)
+        self.context: dict[str, Any] | None = None
+
+    def show_customer(self, context: dict[str, Any] | None) -> None:
+        """Render ``context`` (None: the ticket has no customer)."""
+        self.context = context
+        self.update(panel_text(context))
