@@ -47,6 +47,21 @@ def test_no_dotfiles(name: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
+        ("-rf.pdf", "rf.pdf"),
+        ("--help", "help"),
+        ("-.-x.txt", "x.txt"),
+        ("-", "attachment"),
+        ("a-b.pdf", "a-b.pdf"),
+    ],
+)
+def test_no_leading_dashes(name: str, expected: str) -> None:
+    # A name like `-rf` is read as options when the user passes it to a shell command.
+    assert safe_filename(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
         ("inv\x00oice.pdf", "invoice.pdf"),
         ("report\x1b]52;c;eA==\x07.pdf", "report]52;c;eA==.pdf"),
         ("\x9bred\x85.txt", "red.txt"),
@@ -124,7 +139,7 @@ def test_any_name_gives_one_safe_component(name: str) -> None:
     result = safe_filename(name)
     assert result
     assert not UNSAFE.search(result)
-    assert not result.startswith(".")
+    assert not result.startswith((".", "-"))
     assert result not in (".", "..")
     assert len(result) <= MAX_CHARS
     assert len(result.encode("utf-8")) <= MAX_UTF8_BYTES
