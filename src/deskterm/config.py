@@ -9,7 +9,7 @@ import re
 import tomllib
 import typing
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -29,6 +30,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from deskterm import paths
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.sla import MAX_TARGET, MIN_TARGET, SlaTargets, parse_duration
 from deskterm.domain.text import one_line
 from deskterm.secrets import CommandSecret, EnvSecret, KeyringSecret, SecretRef
 
@@ -116,6 +118,24 @@ def _check_plaintext_host(security: str, info: ValidationInfo) -> str:
     return security
 
 
+def _check_sla_duration(value: Any) -> timedelta:
+    # Runs before type checking, so TOML's string becomes the timedelta the field holds.
+    if isinstance(value, timedelta):
+        span = value
+    elif isinstance(value, str):
+        try:
+            span = parse_duration(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "duration", 'expected a duration such as "30m", "4h", "2d" or "1w"'
+            ) from None
+    else:
+        raise PydanticCustomError("duration", 'expected a duration string such as "4h"')
+    if not MIN_TARGET <= span <= MAX_TARGET:
+        raise PydanticCustomError("duration", "must be from 1m to 14d")
+    return span
+
+
 Name = Annotated[str, AfterValidator(_check_name)]
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
 Host = Annotated[str, AfterValidator(_check_host)]
@@ -123,6 +143,7 @@ BaseUrl = Annotated[str, AfterValidator(_check_base_url)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 PollSeconds = Annotated[int, Field(ge=5)]
+SlaDuration = Annotated[timedelta, BeforeValidator(_check_sla_duration)]
 
 
 class _Model(BaseModel):
@@ -220,6 +241,20 @@ class SmtpConfig(_Model):
 # --- [[channels]] --------------------------------------------------------------------
 
 
+class SlaConfig(_Model):
+    """A channel's ``sla``: service targets, each from "1m" to "14d" (units m, h, d, w)."""
+
+    first_response: SlaDuration | None = None
+    """From the customer's first message to the first agent reply, e.g. "4h"; unset: none."""
+
+    resolution: SlaDuration | None = None
+    """From the customer's first message to the (last) close, e.g. "2d"; unset: none."""
+
+    def targets(self) -> SlaTargets:
+        """The targets as the pure SLA module takes them."""
+        return SlaTargets(first_response=self.first_response, resolution=self.resolution)
+
+
 class _ChannelBase(_Model):
     name: Name
     """Unique name; shown in the UI, in --json output and accepted by --channel."""
@@ -229,6 +264,9 @@ class _ChannelBase(_Model):
 
     poll_seconds: PollSeconds = 60
     """Seconds between polls for new messages (at least 5)."""
+
+    sla: SlaConfig | None = None
+    """Targets shown as time left / breached in the ticket list; unset: no SLA."""
 
 
 class EmailChannel(_ChannelBase):
@@ -459,6 +497,10 @@ class Config(_Model):
         """The email channel called ``name`` (None when absent or of another type)."""
         found = next((c for c in self.channels if c.name == name), None)
         return found if isinstance(found, EmailChannel) else None
+
+    def sla_targets(self) -> dict[str, SlaTargets]:
+        """Each channel's SLA targets by channel name (the ``channel`` of a reader row)."""
+        return {c.name: c.sla.targets() for c in self.channels if c.sla is not None}
 
     def shopify_store(self, name: str) -> ShopifyStore:
         """The ``[[stores]]`` entry called ``name``; ConfigError naming the known ones otherwise."""

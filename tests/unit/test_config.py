@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from deskterm.config import (
     load_config_text,
 )
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.sla import SlaTargets
 from deskterm.secrets import CommandSecret, EnvSecret, KeyringSecret
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,7 +291,7 @@ def test_unknown_key_with_path() -> None:
 
 
 def test_unknown_key_lists_known_keys_when_nothing_is_close() -> None:
-    assert error_of("[ui]\ncolour = 1\n") == "cfg.toml: ui.colour: unknown key (known keys: theme)"
+    assert error_of("[ui]\ncolour = 1\n") == "cfg.toml: ui.colour: unknown key (known keys: theme, keys)"
 
 
 def test_wrong_type() -> None:
@@ -373,6 +375,74 @@ def test_control_characters_never_reach_the_terminal() -> None:
     message = error_of('[ui]\n"the\\u001b[2Jme" = 1\n')
     assert "\x1b" not in message
     assert message.startswith('cfg.toml: ui."the␛[2Jme": unknown key')
+
+
+# --- SLA targets ----------------------------------------------------------------------
+
+
+def test_sla_targets_per_channel() -> None:
+    text = MINIMAL + 'sla = { first_response = "4h", resolution = "1d12h" }\n'
+    config = load_config_text(text, Path("cfg.toml"))
+    assert config.sla_targets() == {
+        "support": SlaTargets(first_response=timedelta(hours=4), resolution=timedelta(hours=36))
+    }
+
+
+def test_sla_is_optional_and_each_target_too() -> None:
+    assert load_config_text(MINIMAL, Path("cfg.toml")).sla_targets() == {}
+    config = load_config_text(MINIMAL + 'sla = { first_response = "30m" }\n', Path("c.toml"))
+    assert config.sla_targets()["support"] == SlaTargets(first_response=timedelta(minutes=30))
+
+
+def test_example_config_sla() -> None:
+    targets = load_config(EXAMPLE).sla_targets()
+    assert targets["support"] == SlaTargets(timedelta(hours=4), timedelta(days=2))
+    assert targets["shopee-id"] == SlaTargets(first_response=timedelta(minutes=30))
+    assert "tokopedia" not in targets
+
+
+@pytest.mark.parametrize(
+    ("sla", "message"),
+    [
+        (
+            '{ first_response = "15d" }',
+            'cfg.toml: channels[0] "support".sla.first_response: must be from 1m to 14d '
+            "(got '15d')",
+        ),
+        (
+            '{ resolution = "0m" }',
+            "cfg.toml: channels[0] \"support\".sla.resolution: must be from 1m to 14d (got '0m')",
+        ),
+        (
+            '{ first_response = "4 hours" }',
+            'cfg.toml: channels[0] "support".sla.first_response: expected a duration such as '
+            '"30m", "4h", "2d" or "1w" (got \'4 hours\')',
+        ),
+        (
+            "{ first_response = 4 }",
+            'cfg.toml: channels[0] "support".sla.first_response: expected a duration string '
+            'such as "4h" (got 4)',
+        ),
+        (
+            '{ first_reponse = "4h" }',
+            'cfg.toml: channels[0] "support".sla.first_reponse: unknown key '
+            "(did you mean first_response?)",
+        ),
+        (
+            '"4h"',
+            'cfg.toml: channels[0] "support".sla: Input should be a valid dictionary or '
+            "instance of SlaConfig (got '4h')",
+        ),
+    ],
+)
+def test_sla_errors_name_the_key(sla: str, message: str) -> None:
+    assert error_of(MINIMAL + f"sla = {sla}\n") == message
+
+
+def test_sla_bounds_are_inclusive() -> None:
+    text = MINIMAL + 'sla = { first_response = "1m", resolution = "2w" }\n'
+    targets = load_config_text(text, Path("cfg.toml")).sla_targets()["support"]
+    assert targets == SlaTargets(timedelta(minutes=1), timedelta(days=14))
 
 
 # --- Config methods -------------------------------------------------------------------

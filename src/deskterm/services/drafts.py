@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlmodel import Session, col, select
 
 from deskterm.domain.errors import NotFoundError, UsageError
@@ -18,6 +18,7 @@ DraftKind = Literal["reply", "note"]
 """What a draft will become: a reply to the customer or an internal note."""
 
 DRAFT_KINDS: tuple[DraftKind, ...] = ("reply", "note")
+"""Every draft kind, in the order a composer offers them."""
 
 # Drafts are private scratch text saved as often as the composer likes: they are
 # deliberately not written to the event log, which records what happened to tickets.
@@ -109,13 +110,12 @@ def discard_draft(store: Store, ticket_id: int, kind: str, actor: Actor) -> bool
 
 
 def _delete(session: Session, ticket_id: int, agent_id: int, kind: str) -> bool:
-    result = session.execute(
-        delete(Draft).where(
-            col(Draft.ticket_id) == ticket_id,
-            col(Draft.agent_id) == agent_id,
-            col(Draft.kind) == kind,
-        )
+    statement = delete(Draft).where(
+        col(Draft.ticket_id) == ticket_id,
+        col(Draft.agent_id) == agent_id,
+        col(Draft.kind) == kind,
     )
+    result = cast(CursorResult[Any], session.execute(statement))
     return bool(result.rowcount)
 
 
@@ -142,4 +142,3 @@ def move_drafts(session: Session, from_id: int, to_id: int) -> None:
         session.add(other)
         session.delete(draft)
     session.flush()
-

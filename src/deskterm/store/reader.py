@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from deskterm.domain.errors import NotFoundError
@@ -15,7 +16,8 @@ from deskterm.store.readdb import ReadDb, iso_utc
 _TICKET_COLUMNS = """
     t.id, t.subject, t.status, t.snoozed_until, t.spam, ch.name, ch.type,
     t.customer_id, cu.name, a.email, a.name, t.message_count, t.created_at,
-    t.last_message_at, t.priority, t.store, t.intent, t.sentiments, t.language
+    t.last_message_at, t.priority, t.store, t.intent, t.sentiments, t.language,
+    t.closed_at, t.last_inbound_at
 """
 _TICKET_FROM = """
     FROM ticket t
@@ -39,16 +41,26 @@ def compile_query(db: ReadDb, node: Node, *, me_agent_id: int | None) -> SqlFrag
 
 
 def list_tickets(
-    db: ReadDb, where: SqlFragment, *, limit: int = 50, offset: int = 0
+    db: ReadDb,
+    where: SqlFragment,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    agent_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Tickets matching ``where``, newest activity first, as ``tickets --json`` items."""
+    """Tickets matching ``where``, newest activity first, as ``tickets --json`` items.
+
+    With ``agent_id``, ``unread`` and ``drafts`` are that agent's; without, every ticket
+    is read and draft-free. Per-page facts (tags, first reply, unread, drafts) come from
+    one IN-query each over the page's ids, never from the whole view.
+    """
     params = dict(where.params, _limit=limit, _offset=offset)
     rows = db.all(
         f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE {where.sql}"
         " ORDER BY t.last_message_at DESC, t.id DESC LIMIT :_limit OFFSET :_offset",
         params,
     )
-    return _ticket_dicts(db, rows)
+    return _ticket_dicts(db, rows, agent_id)
 
 
 def count_tickets(db: ReadDb, where: SqlFragment) -> int:
@@ -57,12 +69,15 @@ def count_tickets(db: ReadDb, where: SqlFragment) -> int:
     return int(rows[0][0])
 
 
-def get_ticket(db: ReadDb, ticket_id: int) -> dict[str, Any]:
-    """One ticket with its messages oldest first, as ``show --json``."""
+def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> dict[str, Any]:
+    """One ticket with its messages oldest first, as ``show --json``.
+
+    ``unread`` and ``drafts`` are those of ``agent_id`` (as in :func:`list_tickets`).
+    """
     rows = db.all(f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE t.id = :id", {"id": ticket_id})
     if not rows:
         raise NotFoundError(f"no ticket with id {ticket_id}")
-    ticket = _ticket_dicts(db, rows)[0]
+    ticket = _ticket_dicts(db, rows, agent_id)[0]
     merged = db.all("SELECT merged_into_id FROM ticket WHERE id = :id", {"id": ticket_id})
     ticket["merged_into"] = merged[0][0]
     ticket["messages"] = ticket_messages(db, ticket_id)
@@ -113,14 +128,102 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _in_query(db: ReadDb, sql: str, ids: list[Any]) -> list[Any]:
+def _in_query(
+    db: ReadDb, sql: str, ids: list[Any], params: dict[str, Any] | None = None
+) -> list[Any]:
     if not ids:
         return []
     names = {f"i{n}": value for n, value in enumerate(ids)}
-    return db.all(sql.format(ids=", ".join(f":{name}" for name in names)), names)
+    return db.all(
+        sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
+    )
 
 
-def _ticket_dicts(db: ReadDb, rows: list[Any]) -> list[dict[str, Any]]:
+def _moment(value: Any) -> datetime | None:
+    """A stored datetime (SQLite text or driver datetime) as aware UTC, for comparing."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def first_replies(db: ReadDb, ticket_ids: list[int]) -> dict[int, Any]:
+    """When each ticket got its first agent reply (stored form), for SLA first response.
+
+    Public replies only (direction "out"): notes are not answers, and auto-submitted
+    mail (autoresponders, rule-generated) does not count, as in helpdesk.md's FRT.
+    """
+    return {
+        ticket_id: first
+        for ticket_id, first in _in_query(
+            db,
+            "SELECT ticket_id, min(sent_at) FROM message WHERE ticket_id IN ({ids})"
+            " AND direction = :_out AND auto_submitted = :_auto GROUP BY ticket_id",
+            ticket_ids,
+            {"_out": "out", "_auto": False},
+        )
+    }
+
+
+def unread_ids(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> set[int]:
+    """Which of these tickets ``agent_id`` has not read.
+
+    Unread: an inbound message that reached the store after the agent's read mark, or
+    no mark at all. Arrival (``received_at``, our clock) rather than the sender's date:
+    mail fetched late, or from a customer whose clock lags, is still news to the agent.
+    """
+    unread = set()
+    for ticket_id, arrived, read_at in _in_query(
+        db,
+        "SELECT m.ticket_id, max(m.received_at), r.read_at FROM message m"
+        " LEFT JOIN readmark r ON r.ticket_id = m.ticket_id AND r.agent_id = :_agent"
+        " WHERE m.ticket_id IN ({ids}) AND m.direction = :_in"
+        " GROUP BY m.ticket_id, r.read_at",
+        ticket_ids,
+        {"_agent": agent_id, "_in": "in"},
+    ):
+        mark, newest = _moment(read_at), _moment(arrived)
+        if mark is None or (newest is not None and newest > mark):
+            unread.add(ticket_id)
+    return unread
+
+
+def draft_kinds(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The kinds of draft (``reply``, ``note``) ``agent_id`` keeps on each of these tickets."""
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, kind in _in_query(
+        db,
+        "SELECT ticket_id, kind FROM draft WHERE agent_id = :_agent AND ticket_id IN ({ids})"
+        " ORDER BY kind",
+        ticket_ids,
+        {"_agent": agent_id},
+    ):
+        kinds[ticket_id].append(kind)
+    return dict(kinds)
+
+
+def my_drafts(db: ReadDb, agent_id: int) -> list[dict[str, Any]]:
+    """Every draft ``agent_id`` keeps, most recently edited first (a "Drafts" list)."""
+    rows = db.all(
+        "SELECT d.ticket_id, d.kind, d.updated_at, t.subject, length(d.body)"
+        " FROM draft d JOIN ticket t ON t.id = d.ticket_id"
+        " WHERE d.agent_id = :agent ORDER BY d.updated_at DESC, d.id DESC",
+        {"agent": agent_id},
+    )
+    return [
+        {
+            "ticket_id": row[0],
+            "kind": row[1],
+            "updated_at": iso_utc(row[2]),
+            "subject": row[3],
+            "length": row[4],
+        }
+        for row in rows
+    ]
+
+
+def _ticket_dicts(db: ReadDb, rows: list[Any], agent_id: int | None = None) -> list[dict[str, Any]]:
     ticket_ids = [row[0] for row in rows]
     customer_ids = sorted({row[7] for row in rows if row[7] is not None})
     tags: dict[int, list[str]] = defaultdict(list)
@@ -139,7 +242,21 @@ def _ticket_dicts(db: ReadDb, rows: list[Any]) -> list[dict[str, Any]]:
         customer_ids,
     ):
         identities[customer_id].append((kind, scope, value))
-    return [_ticket_dict(row, tags[row[0]], identities.get(row[7], [])) for row in rows]
+    replied = first_replies(db, ticket_ids)
+    unread: set[int] = set()
+    drafts: dict[int, list[str]] = {}
+    if agent_id is not None:
+        # Tickets with no inbound message at all can never be unread; skip them.
+        unread = unread_ids(db, agent_id, [row[0] for row in rows if row[20] is not None])
+        drafts = draft_kinds(db, agent_id, ticket_ids)
+    tickets = []
+    for row in rows:
+        ticket = _ticket_dict(row, tags[row[0]], identities.get(row[7], []))
+        ticket["first_reply_at"] = iso_utc(replied.get(row[0]))
+        ticket["unread"] = row[0] in unread
+        ticket["drafts"] = drafts.get(row[0], [])
+        tickets.append(ticket)
+    return tickets
 
 
 def _ticket_dict(
@@ -172,6 +289,8 @@ def _ticket_dict(
         "intent": row[16],
         "sentiments": (row[17] or "").split(),
         "language": row[18],
+        "closed_at": iso_utc(row[19]),
+        "last_inbound_at": iso_utc(row[20]),
     }
 
 

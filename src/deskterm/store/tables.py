@@ -281,7 +281,7 @@ class Event(SQLModel, table=True):
 
 
 class ReadMark(SQLModel, table=True):
-    """Per-agent read state: the ticket is unread when a message is newer than ``read_at``."""
+    """Per-agent read state: unread when an inbound message arrived (received_at) after it."""
 
     agent_id: int = Field(foreign_key="agent.id", primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)

@@ -11,7 +11,11 @@ from sqlalchemy.sql.dml import Insert
 
 
 def upsert(
-    dialect: str, table: Table, values: Mapping[str, Any], keys: Sequence[str], update: Sequence[str]
+    dialect: str,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str],
 ) -> Insert:
     """INSERT ``values``; when a row with the same ``keys`` exists, set its ``update`` columns.
 
