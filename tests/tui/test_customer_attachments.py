@@ -91,7 +91,7 @@ async def test_w_saves_attachments_without_overwriting(sample_config: Path, tmp_
         await pilot.press("w")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press("ctrl+u", *str(folder), "enter")
-        await until(lambda: (folder / "cracked-handle (1).jpg").exists(), pilot)
+        await until((folder / "cracked-handle (1).jpg").exists, pilot)
     assert (folder / "cracked-handle.jpg").read_bytes() == b"mine"
     assert (folder / "cracked-handle (1).jpg").stat().st_size == 320
 
@@ -107,4 +107,4 @@ async def test_w_offers_to_create_a_missing_folder(sample_config: Path, tmp_path
         await pilot.press("w", "ctrl+u", *str(folder), "enter")
         await until(lambda: isinstance(app.screen, PromptScreen), pilot)
         await pilot.press("enter")  # "y" is the default answer
-        await until(lambda: (folder / "cracked-handle.jpg").exists(), pilot)
+        await until((folder / "cracked-handle.jpg").exists, pilot)

@@ -58,3 +58,9 @@ def test_template_syntax_error_is_reported_not_raised() -> None:
 def test_actions_round_trip() -> None:
     actions = MacroActions.from_dict({"add_tags": ["refund"], "status": "closed"})
     assert actions.to_dict() == {"add_tags": ["refund"], "status": "closed"}
+
+
+def test_runtime_error_in_a_template_is_reported_not_raised() -> None:
+    rendered = render_macro("Total: {{ 1/0 }} and {{ ticket.id + 'x' }}", VARS)
+    assert rendered.error.startswith("template error:")
+    assert rendered.text == "Total: {{ 1/0 }} and {{ ticket.id + 'x' }}"

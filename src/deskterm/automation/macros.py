@@ -131,6 +131,8 @@ def render_macro(body: str, variables: dict[str, Any]) -> Rendered:
         text = _ENV.from_string(body).render(variables)
     except TemplateError as exc:
         return Rendered(body, [], error=f"template error: {exc}")
+    except Exception as exc:  # {{ 1/0 }}, {{ id + 'x' }}: the seller's template, not a crash
+        return Rendered(body, [], error=f"template error: {exc.__class__.__name__}: {exc}")
     empty = []
     for expression in _VARIABLE_RE.findall(body):
         try:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import col, select
 
 from deskterm.automation.macros import MacroActions
@@ -20,6 +22,7 @@ from deskterm.store.tables import Macro, utcnow
 
 _KEYS = {"name", "shortcut", "body", "actions"}
 _ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign"}
+_SYNTAX = SandboxedEnvironment()  # parses only; rendering is automation.macros' job
 
 
 def list_macros(store: Store) -> list[Macro]:
@@ -64,12 +67,19 @@ def check_macro(entry: Any, where: str = "") -> dict[str, Any]:
         raise UsageError(f"{_at(where, 'name')}: a macro needs a name")
     shortcut = entry.get("shortcut")
     if shortcut is not None and not isinstance(shortcut, str):
-        raise UsageError(f"{_at(where, 'shortcut')}: a shortcut is text, e.g. \"refund\"")
+        raise UsageError(f'{_at(where, "shortcut")}: a shortcut is text, e.g. "refund"')
     if shortcut and len((normalize_shortcut(shortcut) or "").split()) > 1:
         # The picker matches ";word": a space could never be typed as part of it.
         raise UsageError(f"{_at(where, 'shortcut')}: a shortcut is one word, got {shortcut!r}")
     if not isinstance(entry.get("body"), str):
         raise UsageError(f"{_at(where, 'body')}: a macro needs a body (text)")
+    try:
+        # Syntax only: a template that cannot parse would insert itself raw into a reply.
+        _SYNTAX.parse(entry["body"])
+    except TemplateSyntaxError as exc:
+        raise UsageError(
+            f"{_at(where, 'body')}: template error on line {exc.lineno}: {exc.message}"
+        ) from None
     _check_actions(entry.get("actions", {}), _at(where, "actions"))
     return entry
 

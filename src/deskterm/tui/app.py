@@ -9,18 +9,21 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError, DesktermError
+from deskterm.services import drafts
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
-from deskterm.tui.actions.compose_actions import ComposeActions
+from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands
 from deskterm.tui.keys import check_keymap, key_places
 from deskterm.tui.live_data import LiveData
+from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
@@ -63,13 +66,16 @@ class DesktermApp(ManageActions, AttachmentActions, ComposeActions, TicketAction
         """Open the store, show the inbox, start watching for changes."""
         self.db = open_read(self.store_url)
         await self.push_screen(self.inbox)  # mounted before any worker reports back
+        if self.config is not None:
+            self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
         self.load_view(self.view)
         self.load_counts()
         self.load_macros()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
 
     def on_unmount(self) -> None:
-        """Close the store connection."""
+        """Finish queued changes, close the store connection."""
+        self.finish_writes()
         if self.db is not None:
             self.db.close()
 
@@ -98,13 +104,19 @@ class DesktermApp(ManageActions, AttachmentActions, ComposeActions, TicketAction
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns worker failures into a visible, plain-words error."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            text = (
-                str(error)
-                if isinstance(error, DesktermError)
-                else f"{error.__class__.__name__}: {error}"
-            )
-            self.notify(text, title="error", severity="error", markup=False)
+            self.show_error(event.worker.error)
+
+    async def action_quit(self) -> None:
+        """Quit; a reply or note being written is kept as the ticket's draft first."""
+        screen = self.screen
+        if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
+            text = screen.query_one(TextArea).text
+            store, actor = self._write_store()
+            try:
+                drafts.save_draft(store, screen.ticket_id, draft_kind(screen.note), text, actor)
+            except DesktermError as exc:  # a draft that cannot be kept must not trap the user
+                self.log.warning(f"draft not saved: {exc}")
+        self.exit()
 
     def action_help(self) -> None:
         """Show every key binding."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from textual import work
 from textual.app import App
 from textual.widgets import Static
 
 from deskterm.config import Config
+from deskterm.domain.errors import DesktermError
 from deskterm.services.actor import Actor, agent_actor
 from deskterm.store.engine import Store
 from deskterm.store.query_sql import SqlFragment
@@ -38,6 +39,8 @@ class DesktermBase(App[None]):
         self._store: Store | None = None
         self._actor: Actor | None = None
         self._write_lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deskterm-write")
+        self._writes_closed = False
         self.db: ReadDb | None = None
         self.view = "Inbox"
         self.where: SqlFragment | None = None
@@ -46,6 +49,7 @@ class DesktermBase(App[None]):
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
         self.view_names: list[str] = []
+        self.me_agent_id: int | None = None  # this agent's row, for unread marks and drafts
         self.last_folder = "~/Downloads"  # where attachments were saved last
         self._view_line = ""
         self._sync_line = ""
@@ -69,12 +73,48 @@ class DesktermBase(App[None]):
                     self._actor = agent_actor(session, email=self.me_email, name=self.me_name)
             return self._store, self._actor
 
-    @work(thread=True, group="write", exit_on_error=False)
     def run_change(self, done: str, change: Callable[[Store, Actor], object]) -> None:
-        """Apply one change through the services layer and say what happened."""
-        store, actor = self._write_store()
-        change(store, actor)
-        self.call_from_thread(self.notify, done, markup=False)
+        """Apply one change through the services layer and say what happened.
+
+        Changes run on ONE writer thread in the order the agent made them, so a draft
+        saved a moment before "send" can never land after the send discarded it.
+        """
+
+        def apply() -> None:
+            store, actor = self._write_store()
+            change(store, actor)
+            if done:
+                self.call_from_thread(self.notify, done, markup=False)
+
+        if self._writes_closed:
+            return  # the app is closing; what was queued before still completes
+        self._writer.submit(self._reporting(apply))
+
+    def _reporting(self, job: Callable[[], None]) -> Callable[[], None]:
+        """``job`` with its failure shown as a notification (what worker errors get)."""
+
+        def run() -> None:
+            try:
+                job()
+            except Exception as exc:  # a failed change is reported, never lost silently
+                if self.is_running:
+                    self.call_from_thread(self.show_error, exc)
+
+        return run
+
+    def show_error(self, error: BaseException) -> None:
+        """One plain-words notification for a failure in a worker or the writer."""
+        text = (
+            str(error)
+            if isinstance(error, DesktermError)
+            else f"{error.__class__.__name__}: {error}"
+        )
+        self.notify(text, title="error", severity="error", markup=False)
+
+    def finish_writes(self) -> None:
+        """Wait for queued changes (drafts included) before the app goes away."""
+        self._writes_closed = True
+        self._writer.shutdown(wait=True)
 
     def _ticket(self) -> dict[str, Any] | None:
         """The ticket the agent is looking at."""

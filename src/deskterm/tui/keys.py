@@ -11,6 +11,10 @@ from textual.dom import DOMNode
 from deskterm.domain.errors import ConfigError
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.inbox import InboxScreen
+from deskterm.tui.screens.macro_editor import MacroEditor
+from deskterm.tui.screens.macro_manager import MacroManager
+from deskterm.tui.screens.view_editor import ViewEditor
+from deskterm.tui.screens.views_manager import ViewsManager
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -35,6 +39,10 @@ def key_places(app_class: type[DOMNode]) -> list[tuple[str, type[DOMNode]]]:
         ("conversation", ConversationView),
         ("views", ViewsList),
         ("composer", ComposerScreen),
+        ("macro manager", MacroManager),
+        ("macro editor", MacroEditor),
+        ("views manager", ViewsManager),
+        ("view editor", ViewEditor),
     ]
 
 

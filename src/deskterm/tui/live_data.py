@@ -9,6 +9,7 @@ from textual import work
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
 from deskterm.services import macros as macros_svc
+from deskterm.services import read_state
 from deskterm.store import reader
 from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
@@ -21,6 +22,7 @@ from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
 
+READ_AFTER_SECONDS = 1.0  # a ticket shown this long counts as read
 PG_CHANGE_PROBE = (
     "SELECT (SELECT max(id) FROM message), (SELECT max(id) FROM event),"
     " (SELECT max(updated_at) FROM outbox)"
@@ -38,9 +40,12 @@ class LiveData(DesktermBase):
             # The baseline is taken BEFORE reading, so a write in between is not missed.
             self._data_version = db.all("PRAGMA data_version")[0][0]
         text = query if query is not None else view_query(db, name)
-        where = reader.compile_query(
-            db, parse_query(text), me_agent_id=reader.agent_id_for(db, self.me_email)
-        )
+        self.me_agent_id = reader.agent_id_for(db, self.me_email)
+        if self.me_agent_id is None and self.me_email:
+            # A first start: the agent row makes unread marks and drafts this agent's own.
+            _store, actor = self._write_store()
+            self.me_agent_id = actor.agent_id
+        where = reader.compile_query(db, parse_query(text), me_agent_id=self.me_agent_id)
         total = reader.count_tickets(db, where)
         self.call_from_thread(self._view_loaded, name, where, total)
 
@@ -58,7 +63,9 @@ class LiveData(DesktermBase):
         where = self.where
         if where is None:
             return
-        rows = reader.list_tickets(self._db(), where, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        rows = reader.list_tickets(
+            self._db(), where, limit=PAGE_SIZE, offset=page * PAGE_SIZE, agent_id=self.me_agent_id
+        )
         self.call_from_thread(self._page_loaded, where, page, rows)
 
     def _page_loaded(self, where: SqlFragment, page: int, rows: list[dict[str, Any]]) -> None:
@@ -69,13 +76,21 @@ class LiveData(DesktermBase):
     def load_ticket(self, ticket_id: int) -> None:
         """One ticket with its conversation."""
         db = self._db()
-        ticket = reader.get_ticket(db, ticket_id)
+        ticket = reader.get_ticket(db, ticket_id, agent_id=self.me_agent_id)
         customer = customer_context_for_ticket(db, ticket_id)
         self.call_from_thread(self._ticket_loaded, ticket, customer)
 
     def _ticket_loaded(self, ticket: dict[str, Any], customer: dict[str, Any] | None) -> None:
         self.inbox.query_one(ConversationView).show_ticket(ticket)
         self.inbox.query_one(CustomerPanel).show_customer(customer)
+        if ticket.get("unread"):
+            # Read once it stayed on screen a moment: skimming with j/k marks nothing.
+            tid = int(ticket["id"])
+            self.set_timer(READ_AFTER_SECONDS, lambda: self._still_shown_read(tid))
+
+    def _still_shown_read(self, ticket_id: int) -> None:
+        if self._shown_ticket == ticket_id:
+            self.run_change("", lambda st, ac: read_state.mark_read(st, ticket_id, ac))
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def load_counts(self) -> None:

@@ -9,14 +9,21 @@ from textual.binding import Binding, BindingType
 
 from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.config import EmailChannel
+from deskterm.services import drafts, replies
 from deskterm.services import macros as macros_svc
-from deskterm.services import replies
 from deskterm.services import tickets as tickets_svc
+from deskterm.services.actor import Actor
 from deskterm.services.editor import quote_last_inbound
 from deskterm.store import reader
+from deskterm.store.engine import Store
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.composer import Composed, ComposerScreen
 from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro, pick
+
+
+def draft_kind(note: bool) -> str:
+    """The draft kind the composer writes."""
+    return "note" if note else "reply"
 
 
 class ComposeActions(DesktermBase):
@@ -46,8 +53,30 @@ class ComposeActions(DesktermBase):
         self, *, note: bool, picked: PickedMacro | None = None, open_editor: bool = False
     ) -> None:
         ticket = self._with_ticket()
-        if ticket is None:
-            return
+        if ticket is not None:
+            self.open_composer(ticket, note, picked, open_editor)
+
+    @work(thread=True, exclusive=True, group="composer", exit_on_error=False)
+    def open_composer(
+        self,
+        ticket: dict[str, Any],
+        note: bool,
+        picked: PickedMacro | None,
+        open_editor: bool,
+    ) -> None:
+        """Load this agent's draft for the ticket, then open the composer with it."""
+        store, actor = self._write_store()
+        draft = drafts.load_draft(store, int(ticket["id"]), draft_kind(note), actor)
+        self.call_from_thread(self._push_composer, ticket, note, picked, open_editor, draft)
+
+    def _push_composer(
+        self,
+        ticket: dict[str, Any],
+        note: bool,
+        picked: PickedMacro | None,
+        open_editor: bool,
+        draft: str,
+    ) -> None:
         tid = int(ticket["id"])
         customer = ticket["customer"]["email"] or ticket["customer"]["name"] or "?"
 
@@ -56,16 +85,22 @@ class ComposeActions(DesktermBase):
                 return
             text = composed.text
             if note:
-                self.run_change(
-                    f"#{tid} note added", lambda st, ac: tickets_svc.add_note(st, tid, text, ac)
-                )
+
+                def add(st: Store, ac: Actor) -> None:
+                    tickets_svc.add_note(st, tid, text, ac)
+                    drafts.discard_draft(st, tid, "note", ac)
+
+                self.run_change(f"#{tid} note added", add)
             else:
                 self.send_reply(tid, text, composed.actions)
 
+        if draft and picked is not None and not draft.endswith("\n"):
+            draft += "\n"
         screen = ComposerScreen(
             note=note,
             to=customer,
             subject=str(ticket["subject"]),
+            draft=draft,
             macros=self.macros,
             variables=self._variables(ticket),
             picked=picked,
@@ -75,6 +110,11 @@ class ComposeActions(DesktermBase):
             open_editor=open_editor,
         )
         self.push_screen(screen, send)
+
+    def on_composer_screen_draft_changed(self, message: ComposerScreen.DraftChanged) -> None:
+        """Keep the text as this agent's draft for the ticket (an empty text deletes it)."""
+        tid, kind, text = message.ticket_id, draft_kind(message.note), message.text
+        self.run_change("", lambda st, ac: drafts.save_draft(st, tid, kind, text, ac))
 
     def _variables(self, ticket: dict[str, Any]) -> dict[str, Any]:
         return ticket_variables(ticket, agent_name=self.me_name, agent_email=self.me_email)
@@ -102,16 +142,24 @@ class ComposeActions(DesktermBase):
             return
         self._compose(note=False, picked=pick(choice, self._variables(ticket)))
 
-    @work(thread=True, group="write", exit_on_error=False)
     def send_reply(
         self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
     ) -> None:
         """Queue the reply, apply its macros' actions, deliver now unless a sync process will."""
-        store, actor = self._write_store()
-        queued = replies.queue_reply(store, ticket_id, text, actor)
-        for action in actions or []:
-            macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
-        self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
+
+        def queue(store: Store, actor: Actor) -> None:
+            queued = replies.queue_reply(store, ticket_id, text, actor)
+            drafts.discard_draft(store, ticket_id, "reply", actor)
+            for action in actions or []:
+                macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
+            self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
+            self.call_from_thread(self.deliver_now, ticket_id)
+
+        self.run_change("", queue)
+
+    @work(thread=True, group="deliver", exit_on_error=False)
+    def deliver_now(self, ticket_id: int) -> None:
+        """Deliver off the writer thread: SMTP must not hold up the agent's next change."""
         self._deliver(ticket_id)
 
     def action_retry(self) -> None:

@@ -12,7 +12,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from deskterm.domain.timefmt import compact_age
+from deskterm.domain.sla import SlaTargets, sla_for_ticket, sla_label
+from deskterm.domain.timefmt import compact_age, utc_now
 from deskterm.tui.render import join, safe_line
 
 PAGE_SIZE = 100
@@ -73,6 +74,8 @@ class TicketList(ScrollView, can_focus=True):
         self._asked: set[int] = set()
         self._follow: int | None = None
         self.marked: set[int] = set()
+        self.sla_targets: dict[str, SlaTargets] = {}  # by channel name, from the config
+        self._announced: int | None = None  # the ticket last reported as highlighted
 
     # --- data in ------------------------------------------------------------------------
 
@@ -149,11 +152,25 @@ class TicketList(ScrollView, can_focus=True):
         mark = "*" if ticket["id"] in self.marked else " "
         status = "S" if ticket["spam"] else ("z" if ticket["snoozed_until"] else " ")
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
+        # Marks are letters too, not only colour: readable in 16 colours and with NO_COLOR.
+        head = Text(mark)
+        head.append("●" if ticket.get("unread") else " ", "bold")
+        head.append("✎" if ticket.get("drafts") else " ", "italic")
+        head.append(f"{status}{ticket['id']:>6} {compact_age(ticket['last_message_at']):>4} ")
+        state = sla_for_ticket(ticket, self.sla_targets.get(ticket["channel"]), utc_now())
+        label = sla_label(state)
+        if label:
+            style = (
+                "bold red"
+                if state and state.breached
+                else ("yellow" if state and state.due_soon else "dim")
+            )
+            head.append(f"⏱{label} ", style)
         return join(
-            Text(f"{mark}{status}{ticket['id']:>6} {compact_age(ticket['last_message_at']):>4} "),
+            head,
             safe_line(ticket["channel"], "bold", limit=10),
             safe_line(customer, limit=22),
-            safe_line(ticket["subject"] or "(no subject)", "bold"),
+            safe_line(ticket["subject"] or "(no subject)", "bold" if ticket.get("unread") else ""),
             safe_line(tags, "italic dim"),
             safe_line(ticket["assignee"] or "", "dim"),
         )
@@ -172,7 +189,10 @@ class TicketList(ScrollView, can_focus=True):
 
     def _announce(self) -> None:
         ticket = self.current
-        if ticket is not None:
+        # A repaint after a live update lands on the same ticket: say nothing, so a ticket
+        # opened another way (palette, search) stays in the conversation pane.
+        if ticket is not None and ticket["id"] != self._announced:
+            self._announced = ticket["id"]
             self.post_message(self.Highlighted(ticket["id"]))
 
     def _move(self, delta: int) -> None:
