@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -50,6 +50,7 @@ class HttpFake:
     """Subclasses implement ``handle``; this class serves them on 127.0.0.1."""
 
     send_paths: tuple[str, ...] = ()  # paths that send a message (for drop_after_send)
+    rate_limit_body: ClassVar[Any] = {"message": "Too Many Requests"}  # the platform's 429 body
 
     def __init__(self) -> None:
         self.faults = Faults()
@@ -61,6 +62,10 @@ class HttpFake:
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Answer one request (override)."""
         raise NotImplementedError
+
+    def is_send(self, request: FakeRequest) -> bool:
+        """Whether ``request`` sends a message (override when the path alone cannot tell)."""
+        return request.path in self.send_paths
 
     def inject_rate_limits(self, count: int, retry_after: str | None = "0") -> None:
         """The next ``count`` requests get HTTP 429 with this Retry-After (None: no header)."""
@@ -86,8 +91,8 @@ class HttpFake:
             if self.faults.rate_limits:
                 retry_after = self.faults.rate_limits.pop(0)
                 headers = {} if retry_after is None else {"retry-after": retry_after}
-                return FakeResponse(429, {"message": "Too Many Requests"}, headers)
-            drop = request.path in self.send_paths and self.faults.drop_after_send > 0
+                return FakeResponse(429, self.rate_limit_body, headers)
+            drop = self.faults.drop_after_send > 0 and self.is_send(request)
             if drop:
                 self.faults.drop_after_send -= 1
         with self.lock:
@@ -101,6 +106,7 @@ class HttpFake:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
             def _any(self) -> None:
                 split = urlsplit(self.path)
@@ -137,7 +143,10 @@ class HttpFake:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, name="fake-http", daemon=True)
+        # A short poll interval: shutdown() waits up to one interval, once per test.
+        thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="fake-http", daemon=True
+        )
         thread.start()
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         try:

@@ -1,0 +1,171 @@
+"""TikTok Shop conversations and messages (customer service 202309) made readable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from deskterm.channels.chat.types import ChatConversation, ChatMessage
+
+# Platform notices that arrive as {"content": "..."} and are nobody's words.
+SYSTEM_TYPES = frozenset({"ALLOCATED_SERVICE", "NOTIFICATION", "BUYER_ENTER_FROM_TRANSFER"})
+AUTOMATIC_ROLES = frozenset({"SYSTEM", "ROBOT"})  # the docs: these are sent as the shop
+MEDIA_KINDS = {"IMAGE": "image", "EMOTICONS": "sticker", "VIDEO": "video"}
+
+
+def as_utc(value: Any) -> datetime:
+    """A Unix time in seconds (int or digit string) as an aware UTC datetime."""
+    return datetime.fromtimestamp(_int(value), UTC)
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def decode_content(raw: Any) -> dict[str, Any]:
+    """``content`` is a JSON *string*; anything else (or broken JSON) is treated as text."""
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return {"content": raw}
+    return decoded if isinstance(decoded, dict) else {"content": _str(decoded)}
+
+
+def _plain(content: Mapping[str, Any]) -> str:
+    """Whatever words a message carries, for types we cannot otherwise describe."""
+    for key in ("content", "text", "title", "desc", "description"):
+        value = content.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _price(value: Any) -> str:
+    if isinstance(value, Mapping):  # {"amount": "79000", "currency": "IDR"} and the like
+        amount = value.get("amount") or value.get("sale_price") or value.get("price")
+        currency = value.get("currency") or ""
+        return f"{currency} {amount}".strip() if amount is not None else ""
+    return _str(value).strip()
+
+
+def _product(content: Mapping[str, Any]) -> str:
+    # The 202309 docs promise only {"product_id"}; richer cards are used when present.
+    product_id = _str(content.get("product_id"))
+    title = _str(content.get("title") or content.get("product_name") or content.get("name"))
+    link = _str(content.get("url") or content.get("link") or content.get("product_url"))
+    parts = [title.strip() or f"Product {product_id}".strip()]
+    if title.strip() and product_id:
+        parts[0] += f" (product {product_id})"
+    price = _price(content.get("price"))
+    parts += [p for p in (price, link.strip()) if p]
+    return " — ".join(parts)
+
+
+def _extras(content: Mapping[str, Any], skip: set[str]) -> str:
+    extras = [
+        f"{key}: {value}"
+        for key, value in content.items()
+        if key not in skip and isinstance(value, str | int | float) and _str(value).strip()
+    ]
+    return "".join(f" · {extra}" for extra in extras)
+
+
+def _order(content: Mapping[str, Any]) -> str:
+    # "what the card holds": the order number first, then any other plain fields.
+    return f"Order {_str(content.get('order_id'))}" + _extras(content, {"order_id"})
+
+
+def describe(kind_hint: str, content: Mapping[str, Any], tips: str = "") -> tuple[str, str]:
+    """(kind, readable text) for one message type and its decoded content."""
+    if kind_hint == "TEXT":
+        return "text", _str(content.get("content"))
+    if kind_hint in MEDIA_KINDS:
+        kind = MEDIA_KINDS[kind_hint]
+        where = _str(content.get("url")).strip() or _plain(content)
+        return kind, f"[{kind}] {where}".rstrip()
+    if kind_hint == "PRODUCT_CARD":
+        return "product", f"[product] {_product(content)}"
+    if kind_hint == "BUYER_ENTER_FROM_PRODUCT":
+        return "product", f"[buyer is viewing] {_product(content)}"
+    if kind_hint == "ORDER_CARD":
+        return "order", f"[order] {_order(content)}"
+    if kind_hint == "BUYER_ENTER_FROM_ORDER":
+        return "order", f"[buyer is viewing] {_order(content)}"
+    if kind_hint == "RETURN_REFUND_CARD":
+        sku = _str(content.get("sku_id"))
+        order = f"Order {_str(content.get('order_id'))}" + (f" · SKU {sku}" if sku else "")
+        return "order", f"[return/refund] {order}{_extras(content, {'order_id', 'sku_id'})}"
+    if kind_hint == "COUPON_CARD":
+        return "other", f"[coupon] Coupon {_str(content.get('coupon_id'))}"
+    if kind_hint in SYSTEM_TYPES:
+        return "system", _plain(content) or f"[{kind_hint} message]"
+    # OTHER ("not supported in this API") and types newer than this code.
+    words = _plain(content) or tips.strip()
+    return "other", f"[{kind_hint or 'UNKNOWN'} message] {words}".rstrip()
+
+
+def to_message(raw: Mapping[str, Any], conversation_id: str, tips: str = "") -> ChatMessage:
+    """One entry of ``data.messages`` (or a conversation's ``latest_message``)."""
+    sender = _mapping(raw.get("sender"))
+    role = _str(sender.get("role")).upper()
+    kind_hint = _str(raw.get("type")).upper()
+    kind, text = describe(kind_hint, decode_content(raw.get("content")), tips)
+    if role == "SYSTEM":
+        kind = "system"
+    return ChatMessage(
+        id=_str(raw.get("id")),
+        conversation_id=conversation_id,
+        from_buyer=role == "BUYER",
+        sender_id=_str(sender.get("im_user_id")),
+        sender_name=_str(sender.get("nickname")),
+        sent_at=as_utc(raw.get("create_time")),
+        kind=kind,
+        text=text,
+        raw=dict(raw),
+        auto_reply=role in AUTOMATIC_ROLES or kind_hint in SYSTEM_TYPES,
+    )
+
+
+def order_key(message: ChatMessage) -> tuple[datetime, int]:
+    """Oldest first; ``index`` (newer is larger) breaks ties within one second."""
+    index = _str(message.raw.get("index"))
+    return message.sent_at, int(index) if index.isdigit() else 0
+
+
+def to_conversation(raw: Mapping[str, Any]) -> ChatConversation:
+    """One entry of ``data.conversations``; activity is the latest message's time."""
+    participants = raw.get("participants")
+    if not isinstance(participants, list):
+        participants = []
+    buyer: Mapping[str, Any] = next(
+        (p for p in participants if isinstance(p, Mapping) and p.get("role") == "BUYER"), {}
+    )
+    latest = _mapping(raw.get("latest_message"))
+    when = latest.get("create_time") if latest else raw.get("create_time")
+    return ChatConversation(
+        id=_str(raw.get("id")),
+        # user_id is the buyer's account (it also finds their orders); im_user_id is chat-only.
+        buyer_id=_str(buyer.get("user_id") or buyer.get("im_user_id")),
+        buyer_name=_str(buyer.get("nickname")),
+        last_activity=as_utc(when if when is not None else raw.get("create_time")),
+        latest_message_id=_str(latest.get("id")) if latest else "",
+        unread_count=_int(raw.get("unread_count")),
+        raw=dict(raw),
+    )
