@@ -12,10 +12,12 @@ import pytest
 from rich.style import Style
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from deskterm.cli import main
 from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.macro_manager import MacroManager
+from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -60,6 +62,13 @@ def hostile_config(sample_config: Path, capsys: pytest.CaptureFixture[str]) -> P
     mbox.write_bytes(hostile_mbox())
     assert main(["--config", str(sample_config), "import", "mbox", str(mbox)]) == 0
     assert main(["--config", str(sample_config), "views", "save", "[b]x[/b]\x1b]0;t\x07", "*"]) == 0
+    macros = sample_config.parent / "hostile-macros.toml"
+    macros.write_text(
+        '[[macros]]\nname = "[@click=app.quit]x[/] \\u001b]52;c;SGVsbG8=\\u0007"\n'
+        'shortcut = "evil"\nbody = "[b]bold?[/b] \\u001b[31mred \\u202eevil"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(sample_config), "macros", "import", str(macros)]) == 0
     capsys.readouterr()
     return sample_config
 
@@ -84,6 +93,8 @@ async def test_every_widget_renders_hostile_text_inertly(hostile_config: Path) -
             )  # type: ignore[index]
             for static in conversation.query(Static):
                 assert_inert_content(static.render())
+            assert_inert_content(app.inbox.query_one(CustomerPanel).render())
+            assert_inert_content(app.inbox.query_one("#status", Static).render())
             await pilot.press("j")
         sidebar = app.inbox.query_one(ViewsList)
         prompts = [sidebar.get_option_at_index(i).prompt for i in range(sidebar.option_count)]
@@ -91,6 +102,18 @@ async def test_every_widget_renders_hostile_text_inertly(hostile_config: Path) -
         for prompt in prompts:
             assert isinstance(prompt, Text)
             assert_inert_text(prompt)
+        # The seller's own macros are shown inertly too (names, shortcuts, bodies).
+        await pilot.press("f2")
+        await until(lambda: isinstance(app.screen, MacroManager), pilot)
+        await pilot.pause(0.3)
+        for static in app.screen.query(Static):
+            assert_inert_content(static.render())
+        for options in app.screen.query(OptionList):
+            for index in range(options.option_count):
+                prompt = options.get_option_at_index(index).prompt
+                assert_inert_content(prompt if isinstance(prompt, Text) else Text(str(prompt)))
+        assert any("[@click=app.quit]" in str(s.render()) for s in app.screen.query(Static))
+        await pilot.press("escape")
         assert app.is_running
     for markup in MARKUP:
         assert markup  # every fixture was present in some subject/body above

@@ -22,3 +22,13 @@ def compact_age(iso: str | None, now: datetime | None = None) -> str:
         if abs(seconds) >= size:
             return f"{seconds // size}{unit}"
     return "now"
+
+
+def local_stamp(iso: str | None, now: datetime | None = None) -> str:
+    """A message time as a person reads it: ``Fri 20 Nov 14:05 (2d ago)``, in local time."""
+    if not iso:
+        return "-"
+    then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    age = compact_age(iso, now)
+    when = then.astimezone().strftime("%a %d %b %H:%M")
+    return f"{when} ({age})" if age == "now" else f"{when} ({age} ago)"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from deskterm.tui.keys import own_bindings
+from deskterm.tui.keys import own_bindings, shown_keys
 from deskterm.tui.render import safe_line
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class DesktermCommands(Provider):
         out: list[tuple[str, str, Callable[[], object]]] = []
         for binding in own_bindings(type(app)):
             assert binding.id is not None
-            keys = app.keymap.get(binding.id, binding.key).replace(",", " / ")
+            keys = shown_keys(app.keymap.get(binding.id, binding.key))
             out.append(
                 (
                     binding.description or binding.action,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.keys import format_key
 
 from deskterm.domain.errors import ConfigError
 from deskterm.tui.screens.composer import ComposerScreen
@@ -56,6 +57,11 @@ def own_bindings(cls: type[DOMNode]) -> list[Binding]:
     return seen
 
 
+def shown_keys(keys: str) -> str:
+    """``question_mark,ctrl+p`` as a person reads it: ``? / ctrl+p``."""
+    return " / ".join(format_key(key.strip()) for key in keys.split(",") if key.strip())
+
+
 def key_rows(places: Iterable[tuple[str, type[DOMNode]]], keymap: dict[str, str]) -> list[KeyRow]:
     """Every binding with an id, with the keys in effect after ``keymap``."""
     rows: list[KeyRow] = []
@@ -67,7 +73,7 @@ def key_rows(places: Iterable[tuple[str, type[DOMNode]]], keymap: dict[str, str]
                 KeyRow(
                     where,
                     binding.id,
-                    keys.replace(",", " / "),
+                    shown_keys(keys),
                     binding.description or binding.action,
                 )
             )

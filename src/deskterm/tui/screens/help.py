@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,9 +15,9 @@ from textual.widgets import Static
 from deskterm.tui.keys import key_places, key_rows
 
 GETTING_STARTED = (
-    "Getting started: j/k pick a ticket · enter opens it · m inserts a macro and opens the "
-    "reply · ctrl+s sends · q quits. Every key below can be rebound in config "
-    '([ui.keys] id = "key").'
+    "Getting started: j/k pick a ticket · m picks a macro (type to search, enter) and opens "
+    "the reply with it · check the text · ctrl+s sends · q quits · ctrl+p finds any command, "
+    'view, macro or ticket (#42). Rebind any key in config: [ui.keys] id = "key".'
 )
 
 
@@ -36,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """The table, built from the app's, the panes' and the composer's BINDINGS."""
-        table = Table(title="deskterm keys", caption=GETTING_STARTED, expand=True, box=None)
+        table = Table(expand=True, box=None)
         table.add_column("where", style="dim")
         table.add_column("key", style="bold")
         table.add_column("does")
@@ -44,6 +45,8 @@ class HelpScreen(ModalScreen[None]):
         for row in key_rows(key_places(type(self.app)), self.keymap):
             table.add_row(row.where, row.keys, row.description, row.id)
         with VerticalScroll(id="help-scroll"):
+            yield Static(Text("deskterm keys", "bold"), id="help-title")
+            yield Static(Text(GETTING_STARTED), id="help-start")
             yield Static(table, id="help")
 
     def action_scroll(self, lines: int) -> None:

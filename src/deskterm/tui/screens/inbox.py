@@ -17,7 +17,7 @@ from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 NARROW_WIDTH = 100  # below this the sidebar hides and the panes stack
-CUSTOMER_WIDTH = 150  # from this width on the customer panel shows by default
+CUSTOMER_WIDTH = 180  # from this width on the customer panel shows by default
 
 
 class InboxScreen(Screen[None]):

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from deskterm.channels.email.quoting import split_reply
+from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text
 
 DIRECTION_LABEL = {"in": "from", "out": "to customer, by", "note": "internal note by"}
@@ -19,7 +20,7 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     """A message as inert Text: header line, body (quotes collapsed), attachments."""
     author = message["author"] or message["author_handle"] or "?"
     head = join(
-        Text(message["sent_at"] or "", "dim"),
+        Text(local_stamp(message["sent_at"]), "dim"),
         Text(DIRECTION_LABEL.get(message["direction"], message["direction"]), "dim"),
         safe_line(author, "bold"),
     )
