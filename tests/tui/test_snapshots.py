@@ -110,3 +110,22 @@ def test_help_overlay(fixed_store: Path, snap_compare: Snap) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_no_color_renders_in_greys_only(
+    fixed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR (no-color.org) is respected: every colour on screen is a grey."""
+    import re
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(fixed_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(app)(pilot)
+        assert app.no_color
+        svg = app.export_screenshot()
+    # c5c8c6 is the SVG exporter's own default text colour, not something the app drew.
+    fills = set(re.findall(r"fill: #([0-9a-f]{6})", svg)) - {"c5c8c6"}
+    assert fills  # the picture has colours at all
+    greys = {f for f in fills if f[0:2] == f[2:4] == f[4:6]}
+    assert fills == greys, sorted(fills - greys)
