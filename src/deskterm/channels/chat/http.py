@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from tenacity import (
@@ -82,6 +83,7 @@ class _Request:
     sign: Signer
     classify: Classifier
     idempotent: bool
+    content_type: str = "application/json"
 
 
 def _wait(state: RetryCallState) -> float:
@@ -138,15 +140,22 @@ class JsonApi:
         sign: Signer,
         classify: Classifier,
         idempotent: bool = True,
+        form: Mapping[str, str] | None = None,
     ) -> Any:
         """One API call. Reads are retried on 429/busy/network errors; sends never blindly.
 
         A send (``idempotent=False``) that may have reached the server raises
         AmbiguousSendError; one refused before it was sent is a plain, retryable error.
+        ``form`` sends a form-encoded body instead of JSON (Lazada); the signer sees its bytes.
         """
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        content_type = "application/json"
+        if form is not None:
+            raw, content_type = urlencode(form).encode(), "application/x-www-form-urlencoded"
 
-        request = _Request(method, path, dict(params or {}), raw, sign, classify, idempotent)
+        request = _Request(
+            method, path, dict(params or {}), raw, sign, classify, idempotent, content_type
+        )
 
         def attempt() -> Any:
             return self._once(request)
@@ -168,7 +177,7 @@ class JsonApi:
         signed = request.sign(method, path, params, raw)
         headers = {**signed.headers}
         if raw:
-            headers.setdefault("content-type", "application/json")
+            headers.setdefault("content-type", request.content_type)
         self.requests += 1
         try:
             response = self._client.request(

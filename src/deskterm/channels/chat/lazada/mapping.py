@@ -1,0 +1,166 @@
+"""Lazada sessions and messages as ChatConversation/ChatMessage, with text a person can read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from deskterm.channels.chat.types import ChatConversation, ChatMessage
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BUYER = 1  # from_account_type / to_account_type
+SYSTEM_SEND = 2  # message "type": sent by the platform, not by a person
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """Lazada sends numbers as numbers or strings (next_start_time is documented both ways)."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def from_ms(value: Any) -> datetime:
+    """Milliseconds since the epoch as an aware UTC datetime (exact: no float rounding)."""
+    return EPOCH + timedelta(milliseconds=as_int(value))
+
+
+def to_ms(when: datetime) -> int:
+    """An aware datetime as Lazada's milliseconds (exact: integer arithmetic)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - EPOCH) // timedelta(milliseconds=1)
+
+
+def conversation(session: dict[str, Any]) -> ChatConversation:
+    """One item of ``session_list`` (or GetSessionDetail's data)."""
+    return ChatConversation(
+        id=str(session.get("session_id") or ""),
+        buyer_id=str(session.get("buyer_id") or ""),
+        buyer_name=str(session.get("title") or ""),
+        last_activity=from_ms(session.get("last_message_time")),
+        latest_message_id=str(session.get("last_message_id") or ""),
+        unread_count=as_int(session.get("unread_count")),
+        raw=session,
+    )
+
+
+def content_of(raw: Any) -> dict[str, Any]:
+    """``content`` is a JSON string (an object in some pushes); plain text when it is neither."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return {"txt": raw}
+        return decoded if isinstance(decoded, dict) else {"txt": raw}
+    return {} if raw is None else {"txt": str(raw)}
+
+
+def _join(*parts: Any, sep: str = " ") -> str:
+    return sep.join(
+        str(part).strip() for part in parts if part not in (None, "") and str(part).strip()
+    )
+
+
+def _text(content: dict[str, Any]) -> str:
+    txt = str(content.get("txt") or "")
+    # The docs spell the translation both "translateTxt" and "translatText".
+    translated = str(content.get("translateTxt") or content.get("translatText") or "")
+    if translated and translated != txt:
+        return f"{txt}\n(translation: {translated})" if txt else translated
+    return txt
+
+
+def _product(c: dict[str, Any]) -> str:
+    was = _join(c.get("oldPrice") and f"was {c['oldPrice']}", c.get("discount"), sep=", ")
+    price = _join(c.get("price"), was and f"({was})")
+    return _join("[product]", _join(c.get("title"), price, sep=" — "), c.get("actionUrl"))
+
+
+def _order(c: dict[str, Any]) -> str:
+    head = _join("Order", c.get("orderId"))
+    details = _join(c.get("title"), c.get("content"), c.get("status"), sep=" — ")
+    return _join(f"{head}:" if details else head, details, c.get("actionUrl"))
+
+
+def _refund(c: dict[str, Any]) -> str:
+    title = content_of(c.get("title"))  # documented as a JSON string {"<language>": "<title>"}
+    heading = next((str(v) for v in title.values() if v), "")
+    count = c.get("subOrderCount") and f"×{c['subOrderCount']}"
+    price = _join(c.get("subOrderPriceUnit"), c.get("subOrderPrice"), sep="")
+    reason = c.get("refundOrderReason") and f"reason: {c['refundOrderReason']}"
+    item = _join(c.get("subOrderTitle"), count, price)
+    details = _join(heading, item, reason, sep=" — ")
+    url = c.get("viewUrl4Seller") or c.get("viewUrl4Buyer")
+    return _join(f"Refund request {c.get('refundOrderId') or ''}".strip() + ":", details, url)
+
+
+def _voucher(c: dict[str, Any]) -> str:
+    minimum = c.get("minOrderAmount") and f"min. spend {c['minOrderAmount']}"
+    return _join(
+        "[voucher]", _join(c.get("title"), c.get("desc"), minimum, sep=" — "), c.get("actionUrl")
+    )
+
+
+def _auto_reply(c: dict[str, Any]) -> str:
+    options = [str(c.get(f"action{n}Txt")) for n in range(1, 11) if c.get(f"action{n}Txt")]
+    return _join(c.get("txt"), options and "Options: " + " / ".join(options), sep="\n")
+
+
+def render(template_id: int, c: dict[str, Any]) -> tuple[str, str]:
+    """(kind, text) for one message content, per the documented templates."""
+    if template_id == 1:
+        return "text", _text(c)
+    if template_id == 2:
+        return "system", _join(c.get("txt") or c.get("recallContent"))
+    if template_id == 3:
+        return "image", _join("[image]", c.get("imgUrl"))
+    if template_id == 4:
+        return "sticker", _join("[sticker]", c.get("txt"), c.get("imgUrl"))
+    if template_id == 6:
+        return "video", _join("[video]", c.get("txt"), c.get("videoUrl") or c.get("imgUrl"))
+    if template_id == 10006:
+        return "product", _product(c)
+    if template_id == 10007:
+        return "order", _order(c)
+    if template_id == 10008:
+        return "other", _voucher(c)
+    if template_id == 10010:
+        return "other", _join(
+            "[follow the store]", c.get("title"), c.get("desc"), c.get("actionUrl")
+        )
+    if template_id == 10011:
+        return "order", _refund(c)
+    if template_id == 10015:
+        return "text", _auto_reply(c)
+    return "other", _join(f"[template {template_id} message]", _text(c))
+
+
+def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatMessage:
+    """One item of ``message_list``; ``raw`` keeps it as Lazada sent it."""
+    template_id = as_int(raw.get("template_id"), -1)
+    kind, text = render(template_id, content_of(raw.get("content")))
+    system = as_int(raw.get("type"), 1) == SYSTEM_SEND
+    if system and kind == "text":
+        kind = "system"
+    if as_int(raw.get("status")) == 1:
+        text = _join("[recalled]", text)
+    if raw.get("process_msg"):
+        # Held back by Lazada's content check: only the seller sees it, with this notice.
+        text = _join(text, f"[{raw['process_msg']}]", sep="\n")
+    from_buyer = as_int(raw.get("from_account_type")) == BUYER and not system
+    return ChatMessage(
+        id=str(raw.get("message_id") or ""),
+        conversation_id=session_id,
+        from_buyer=from_buyer,
+        sender_id=str(raw.get("from_account_id") or ""),
+        sender_name=buyer_name if from_buyer else ("Lazada" if system else ""),
+        sent_at=from_ms(raw.get("send_time")),
+        kind=kind,
+        text=text,
+        raw=raw,
+        auto_reply=bool(raw.get("auto_reply")) or template_id == 10015,
+    )
