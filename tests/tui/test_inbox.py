@@ -19,10 +19,17 @@ ME = "dewi@kopi-nusantara.test"
 
 
 async def until(condition: Callable[[], bool], pilot: object, timeout: float = 30.0) -> None:
-    """Let the app work until ``condition`` holds."""
+    """Let the app work until ``condition`` holds (data still loading counts as "not yet")."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+
+    def holds() -> bool:
+        try:
+            return condition()
+        except (TypeError, KeyError):  # e.g. a pane whose ticket is not loaded yet
+            return False
+
+    while not holds():
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.05)  # type: ignore[attr-defined]

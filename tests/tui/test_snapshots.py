@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import mailbox
 import time
-from email.utils import parsedate_to_datetime
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 

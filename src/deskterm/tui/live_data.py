@@ -170,7 +170,7 @@ class LiveData(DesktermBase):
         if where is self.where:
             tickets = self.inbox.query_one(TicketList)
             current = tickets.current
-            tickets.reset(total, follow=current["id"] if current else None)
+            tickets.reset(total, follow=current["id"] if current else None, keep_rows=True)
             tickets.row(tickets.cursor)
             self._status(f"{self.view}: {total} tickets")
 

@@ -53,21 +53,21 @@ class ComposeActions(DesktermBase):
         self, *, note: bool, picked: PickedMacro | None = None, open_editor: bool = False
     ) -> None:
         ticket = self._with_ticket()
-        if ticket is not None:
-            self.open_composer(ticket, note, picked, open_editor)
+        if ticket is None:
+            return
+        # The composer opens at once so no keystroke is lost; a saved draft joins it a
+        # moment later (the read runs in a worker).
+        screen = self._push_composer(ticket, note, picked, open_editor)
+        if draft_kind(note) in ticket.get("drafts", ()):
+            self.load_draft_into(screen, int(ticket["id"]), note)
 
-    @work(thread=True, exclusive=True, group="composer", exit_on_error=False)
-    def open_composer(
-        self,
-        ticket: dict[str, Any],
-        note: bool,
-        picked: PickedMacro | None,
-        open_editor: bool,
-    ) -> None:
-        """Load this agent's draft for the ticket, then open the composer with it."""
+    @work(thread=True, group="composer", exit_on_error=False)
+    def load_draft_into(self, screen: ComposerScreen, ticket_id: int, note: bool) -> None:
+        """Read this agent's draft for the ticket and put it in the open composer."""
         store, actor = self._write_store()
-        draft = drafts.load_draft(store, int(ticket["id"]), draft_kind(note), actor)
-        self.call_from_thread(self._push_composer, ticket, note, picked, open_editor, draft)
+        draft = drafts.load_draft(store, ticket_id, draft_kind(note), actor)
+        if draft:
+            self.call_from_thread(screen.restore_draft, draft)
 
     def _push_composer(
         self,
@@ -75,8 +75,7 @@ class ComposeActions(DesktermBase):
         note: bool,
         picked: PickedMacro | None,
         open_editor: bool,
-        draft: str,
-    ) -> None:
+    ) -> ComposerScreen:
         tid = int(ticket["id"])
         customer = ticket["customer"]["email"] or ticket["customer"]["name"] or "?"
 
@@ -94,13 +93,10 @@ class ComposeActions(DesktermBase):
             else:
                 self.send_reply(tid, text, composed.actions)
 
-        if draft and picked is not None and not draft.endswith("\n"):
-            draft += "\n"
         screen = ComposerScreen(
             note=note,
             to=customer,
             subject=str(ticket["subject"]),
-            draft=draft,
             macros=self.macros,
             variables=self._variables(ticket),
             picked=picked,
@@ -110,6 +106,7 @@ class ComposeActions(DesktermBase):
             open_editor=open_editor,
         )
         self.push_screen(screen, send)
+        return screen
 
     def on_composer_screen_draft_changed(self, message: ComposerScreen.DraftChanged) -> None:
         """Keep the text as this agent's draft for the ticket (an empty text deletes it)."""

@@ -130,6 +130,18 @@ class ComposerScreen(ModalScreen[Composed | None]):
         """Expand a typed ``;shortcut`` (the draft is saved by the interval set on mount)."""
         self._expand_shortcut(event.text_area)
 
+    def restore_draft(self, draft: str) -> None:
+        """The saved draft arrived: it goes first, before anything typed meanwhile."""
+        area = self.query_one(TextArea)
+        typed = area.text
+        if typed == self.draft:  # nothing typed yet (a macro's text may be there)
+            joined = draft + ("\n" + typed if typed and not draft.endswith("\n") else typed)
+        else:
+            joined = draft.rstrip("\n") + "\n" + typed
+        self._saved_draft = draft
+        area.load_text(joined)
+        area.move_cursor(area.document.end)
+
     def _expand_shortcut(self, area: TextArea) -> None:
         row, column = area.cursor_location
         before = area.document.get_line(row)[:column]

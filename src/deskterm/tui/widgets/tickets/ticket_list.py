@@ -71,6 +71,7 @@ class TicketList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self.total = 0
         self._pages: dict[int, list[dict[str, Any]]] = {}
+        self._stale: dict[int, list[dict[str, Any]]] = {}  # the previous load's pages
         self._asked: set[int] = set()
         self._follow: int | None = None
         self.marked: set[int] = set()
@@ -79,7 +80,7 @@ class TicketList(ScrollView, can_focus=True):
 
     # --- data in ------------------------------------------------------------------------
 
-    def reset(self, total: int, *, follow: int | None = None) -> None:
+    def reset(self, total: int, *, follow: int | None = None, keep_rows: bool = False) -> None:
         """A new view or a changed count: forget pages, keep the cursor in range.
 
         With ``follow`` (a ticket id), the cursor moves with that ticket when its row
@@ -87,7 +88,11 @@ class TicketList(ScrollView, can_focus=True):
         """
         self._follow = follow
         self.total = total
-        self._pages.clear()
+        # With ``keep_rows`` (a live update of the same view) old rows stay visible and
+        # usable until their fresh page arrives: no flicker, and an `x` pressed mid-reload
+        # still lands on the ticket the agent sees.
+        self._stale = self._pages if keep_rows else {}
+        self._pages = {}
         self._asked.clear()
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(total - 1, 0))
@@ -97,6 +102,7 @@ class TicketList(ScrollView, can_focus=True):
         """Rows arrived for ``page``."""
         self._asked.discard(page)
         self._pages[page] = rows
+        self._stale.pop(page, None)
         if self._follow is not None:
             for offset, row in enumerate(rows):
                 if row["id"] == self._follow:
@@ -117,7 +123,9 @@ class TicketList(ScrollView, can_focus=True):
             if 0 <= index < self.total and index // PAGE_SIZE not in self._asked:
                 self._asked.add(index // PAGE_SIZE)
                 self.post_message(self.PageWanted(index // PAGE_SIZE))
-            return None
+            page = self._stale.get(index // PAGE_SIZE)
+            if page is None or index >= self.total:
+                return None
         offset = index % PAGE_SIZE
         return page[offset] if offset < len(page) else None
 
@@ -196,6 +204,7 @@ class TicketList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(ticket["id"]))
 
     def _move(self, delta: int) -> None:
+        self._follow = None  # the agent moved: a reload in flight must not pull the cursor back
         if self.total:
             self.cursor = max(0, min(self.total - 1, self.cursor + delta))
 
