@@ -305,7 +305,19 @@ class EmailChannel(_ChannelBase):
         return self.sent_copy == "server"
 
 
-class TikTokShopChannel(_ChannelBase):
+class _ChatChannel(_ChannelBase):
+    """What every marketplace chat channel shares."""
+
+    poll_seconds: PollSeconds = 60
+    """Seconds between polls; an idle poll costs one request (Lazada asks apps not to poll
+    often: keep it at 60 or more there)."""
+
+    mark_read: bool = False
+    """Mark a conversation read on the platform when deskterm syncs it. Off by default, so
+    the seller app's unread badges stay as they were."""
+
+
+class TikTokShopChannel(_ChatChannel):
     """``type = "tiktokshop"``: TikTok Shop Partner API chats (also serves Tokopedia shops)."""
 
     type: Literal["tiktokshop"] = "tiktokshop"
@@ -326,8 +338,14 @@ class TikTokShopChannel(_ChannelBase):
     shop_cipher: NonEmpty
     """The shop's cipher, identifying the shop in every request."""
 
+    refresh_token: SecretRef | None = None
+    """The shop's refresh token; unset: an expired access token needs a new one by hand."""
 
-class ShopeeChannel(_ChannelBase):
+    auth_url: BaseUrl = "https://auth.tiktok-shops.com"
+    """Where tokens are refreshed (TikTok Shop's auth host)."""
+
+
+class ShopeeChannel(_ChatChannel):
     """``type = "shopee"``: Shopee Open Platform seller chat."""
 
     type: Literal["shopee"] = "shopee"
@@ -352,7 +370,7 @@ class ShopeeChannel(_ChannelBase):
     """The shop's refresh token, used to renew the access token."""
 
 
-class LazadaChannel(_ChannelBase):
+class LazadaChannel(_ChatChannel):
     """``type = "lazada"``: Lazada Open Platform instant messaging."""
 
     type: Literal["lazada"] = "lazada"
@@ -372,6 +390,9 @@ class LazadaChannel(_ChannelBase):
 
     refresh_token: SecretRef | None = None
     """The seller's refresh token; unset: the access token is never renewed automatically."""
+
+    auth_url: BaseUrl = "https://auth.lazada.com/rest"
+    """Where tokens are refreshed (Lazada's auth gateway)."""
 
 
 ChannelConfig = Annotated[
@@ -495,8 +516,12 @@ class Config(_Model):
 
     def email_channel(self, name: str) -> EmailChannel | None:
         """The email channel called ``name`` (None when absent or of another type)."""
-        found = next((c for c in self.channels if c.name == name), None)
+        found = self.find_channel(name)
         return found if isinstance(found, EmailChannel) else None
+
+    def find_channel(self, name: str) -> ChannelConfig | None:
+        """The channel called ``name`` of any type (None when the config has none)."""
+        return next((c for c in self.channels if c.name == name), None)
 
     def sla_targets(self) -> dict[str, SlaTargets]:
         """Each channel's SLA targets by channel name (the ``channel`` of a reader row)."""

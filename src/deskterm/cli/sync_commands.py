@@ -14,7 +14,7 @@ from deskterm.domain.errors import UsageError
 from deskterm.domain.text import terminal_safe
 
 if TYPE_CHECKING:
-    from deskterm.config import EmailChannel
+    from deskterm.config import ChannelConfig
 
 
 def _progress(channel: str, done: int, total: int) -> None:
@@ -90,11 +90,11 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
         sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
         return 0
     channel_name = get_ticket(ctx.read, args.ticket_id)["channel"]
-    channel = ctx.config.email_channel(channel_name)
+    channel = ctx.config.find_channel(channel_name)
     if channel is None:
         raise UsageError(
-            f"ticket {args.ticket_id} is on channel {channel_name!r}, which has no email"
-            " settings in the config; replies need a configured [[channels]] entry"
+            f"ticket {args.ticket_id} is on channel {channel_name!r}, which is not in the"
+            " config; replies need a configured [[channels]] entry"
         )
     queued = replies.queue_reply(ctx.store, args.ticket_id, body, ctx.actor())
     sys.stdout.write(f"ticket {args.ticket_id}: reply to {queued.to} queued\n")
@@ -107,7 +107,7 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
     return _deliver_now(ctx, channel, queued.outbox_id)
 
 
-def _deliver_now(ctx: CliContext, channel: EmailChannel, outbox_id: int) -> int:
+def _deliver_now(ctx: CliContext, channel: ChannelConfig, outbox_id: int) -> int:
     from deskterm.store.tables import Outbox
     from deskterm.sync.runner import deliver_unless_synced
 

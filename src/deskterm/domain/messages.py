@@ -54,7 +54,11 @@ class InboundMessage:
     references: list[str] = field(default_factory=list)
     attachments: list[AttachmentData] = field(default_factory=list)
     raw: bytes = b""
+    raw_format: str = "rfc822"  # "json" for a marketplace message (the platform's own JSON)
     parse_status: ParseStatus = ParseStatus.OK
     parse_error: str = ""
     auto_submitted: bool = False  # Auto-Submitted / Precedence: bulk / list mail (RFC 3834)
     headers: dict[str, str] = field(default_factory=dict)  # a few useful ones, decoded
+    # The shop's own message (a chat reply typed in the platform's app): stored as "out",
+    # and the customer is ``recipients[0]``. Email decides this from the addresses instead.
+    outbound: bool = False

@@ -98,6 +98,8 @@ def _direction_and_customer(
     channel: ChannelContext, message: InboundMessage
 ) -> tuple[Direction, Party | None]:
     sender = message.sender
+    if message.outbound:
+        return Direction.OUT, (message.recipients[0] if message.recipients else None)
     if sender.kind is IdentityKind.EMAIL and channel.is_own(sender.handle):
         # A contact form / no-reply sender: the customer is whoever Reply-To names.
         if channel.is_noreply(sender.handle) and message.reply_to:
@@ -289,7 +291,11 @@ def _insert_message(
     if message.raw:
         conn.execute(
             insert(MESSAGE_RAW),
-            {"message_id": message_id, "format": "rfc822", "data": zlib.compress(message.raw)},
+            {
+                "message_id": message_id,
+                "format": message.raw_format,
+                "data": zlib.compress(message.raw),
+            },
         )
     if message.attachments:
         conn.execute(

@@ -62,6 +62,34 @@ def _recipient(session: Session, ticket: Ticket, last_in: Message | None) -> str
     return emails[0]
 
 
+def _buyer(session: Session, ticket: Ticket, channel_type: str) -> str:
+    """The customer's buyer id on this marketplace."""
+    buyer = session.exec(
+        select(CustomerIdentity.value).where(
+            CustomerIdentity.customer_id == ticket.customer_id,
+            CustomerIdentity.kind == "buyer",
+            CustomerIdentity.scope == channel_type,
+        )
+    ).first()
+    if buyer is None:
+        raise UsageError(f"ticket {ticket.id} has no {channel_type} buyer to reply to")
+    return buyer
+
+
+def _conversation_refs(session: Session, ticket_id: int) -> list[str]:
+    """The ``conv:ID`` reference of the chat this ticket holds (newest message first)."""
+    rows = session.exec(
+        select(Message.references)
+        .where(Message.ticket_id == ticket_id, Message.direction != Direction.NOTE.value)
+        .order_by(col(Message.sent_at).desc())
+    ).all()
+    for references in rows:
+        refs = [ref for ref in references.split() if ref.startswith("conv:")]
+        if refs:
+            return refs[:1]
+    raise UsageError(f"ticket {ticket_id} has no chat conversation to reply in")
+
+
 def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> QueuedReply:
     """Queue a reply to the customer; it shows in the conversation at once as queued."""
     text = clean_stored_text(body).strip("\n")
@@ -73,21 +101,28 @@ def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> Queued
             raise UsageError(f"ticket {ticket_id} was merged into {ticket.merged_into_id}")
         channel = session.get(Channel, ticket.channel_id)
         assert channel is not None
-        if channel.type != "email":
-            raise UsageError(f"replies on {channel.type} channels are not yet available")
         last_in = _last_inbound(session, ticket_id)
-        to = _recipient(session, ticket, last_in)
         agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
         now = utcnow()
-        external_id = mint_message_id(channel.address or "deskterm.invalid")
-        subject = reply_subject(last_in.subject if last_in and last_in.subject else ticket.subject)
-        references = [*last_in.references.split(), last_in.external_id] if last_in else []
+        if channel.type == "email":
+            to = _recipient(session, ticket, last_in)
+            external_id = mint_message_id(channel.address or "deskterm.invalid")
+            subject = reply_subject(
+                last_in.subject if last_in and last_in.subject else ticket.subject
+            )
+            references = [*last_in.references.split(), last_in.external_id] if last_in else []
+        else:
+            # A chat reply goes into the buyer's conversation; the platform names its id
+            # once sent, so none is minted here (sync/chat_outbox.py records it).
+            to = _buyer(session, ticket, channel.type)
+            external_id, subject = "", ticket.subject
+            references = _conversation_refs(session, ticket_id)
         message = Message(
             ticket_id=ticket_id,
             channel_id=channel.id,  # type: ignore[arg-type]
             direction=Direction.OUT.value,
             author=agent.name if agent else actor.label,
-            author_handle=channel.address,
+            author_handle=channel.address or channel.name,
             author_search=f"{agent.name if agent else ''} {channel.address}".strip(),
             recipients=to,
             subject=subject,

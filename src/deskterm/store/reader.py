@@ -89,7 +89,7 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
     rows = db.all(
         "SELECT m.id, m.direction, m.author, m.author_handle, m.body_text, m.body_html_text,"
         " m.sent_at, m.external_id, m.subject, m.parse_status, m.parse_error, m.auto_submitted,"
-        " o.id, o.state, o.last_error, o.attempts"
+        ' o.id, o.state, o.last_error, o.attempts, m."references"'
         " FROM message m LEFT JOIN outbox o ON o.message_id = m.id"
         " WHERE m.ticket_id = :id ORDER BY m.sent_at, m.id",
         {"id": ticket_id},
@@ -119,6 +119,8 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
             "parse_error": row[10],
             "auto_submitted": bool(row[11]),
             "attachments": attachments.get(row[0], []),
+            # Marketplace chats: the platform's conversation ("" for email).
+            "conversation_id": _conversation_id(row[16]),
             # Our replies: where delivery stands (queued, sending, sent, failed, unknown).
             "delivery": None
             if row[12] is None
@@ -126,6 +128,13 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def _conversation_id(references: str | None) -> str:
+    for ref in (references or "").split():
+        if ref.startswith("conv:"):
+            return ref.removeprefix("conv:")
+    return ""
 
 
 def _in_query(

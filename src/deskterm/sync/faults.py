@@ -19,6 +19,12 @@ POINTS = (
     "outbox.accepted",  # the SMTP server said 250, nothing recorded yet
     "outbox.filed",  # the copy is in the Sent folder, "sent" not yet recorded
     "outbox.sent",  # "sent" committed
+    "chat.listed",  # conversations listed, nothing stored yet
+    "chat.conversation_stored",  # one conversation's messages and cursor committed
+    "chat.listing_saved",  # the listing cursor committed (the pass is complete)
+    "chat_outbox.sending",  # state "sending" committed, nothing sent yet
+    "chat_outbox.accepted",  # the platform took the message, nothing recorded yet
+    "chat_outbox.sent",  # "sent" and the platform's id committed
 )
 
 

@@ -62,7 +62,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF[min(max(attempts - 1, 0), len(BACKOFF) - 1)])
 
 
-def _set_state(store: Store, outbox_id: int, state: OutboxState, **changes: object) -> None:
+def set_state(store: Store, outbox_id: int, state: OutboxState, **changes: object) -> None:
     with store.write() as session:
         row = session.get(Outbox, outbox_id)
         assert row is not None
@@ -139,7 +139,7 @@ def render(config: EmailChannel, pending: _Pending) -> bytes:
     )
 
 
-def _due(store: Store, channel_id: int, state: OutboxState, now: datetime) -> list[int]:
+def due_rows(store: Store, channel_id: int, state: OutboxState, now: datetime) -> list[int]:
     with store.read() as session:
         query = select(Outbox.id).where(
             Outbox.channel_id == channel_id, Outbox.state == state.value
@@ -202,9 +202,9 @@ class OutboxSender:
         now = now or utcnow()
         if recover:
             self.recover()
-        for outbox_id in _due(self.store, self.channel_id, OutboxState.UNKNOWN, now):
+        for outbox_id in due_rows(self.store, self.channel_id, OutboxState.UNKNOWN, now):
             self._resolve_unknown(outbox_id, summary)
-        for outbox_id in _due(self.store, self.channel_id, OutboxState.QUEUED, now):
+        for outbox_id in due_rows(self.store, self.channel_id, OutboxState.QUEUED, now):
             self._deliver(outbox_id, summary)
 
     def _resolve_unknown(self, outbox_id: int, summary: ChannelSummary) -> None:
@@ -215,10 +215,10 @@ class OutboxSender:
             summary.problems.append(f"cannot check the Sent folder for reply {outbox_id}: {exc}")
             return  # stays unknown: never resend blind
         if found:
-            _set_state(self.store, outbox_id, OutboxState.SENT, sent_at=utcnow(), last_error="")
+            set_state(self.store, outbox_id, OutboxState.SENT, sent_at=utcnow(), last_error="")
             summary.sent += 1
         else:
-            _set_state(
+            set_state(
                 self.store,
                 outbox_id,
                 OutboxState.QUEUED,
@@ -232,11 +232,11 @@ class OutboxSender:
         try:
             raw = render(self.config, pending)
         except ComposeError as exc:  # e.g. an address no SMTP server would take
-            _set_state(self.store, outbox_id, OutboxState.FAILED, last_error=str(exc))
+            set_state(self.store, outbox_id, OutboxState.FAILED, last_error=str(exc))
             summary.send_failed += 1
             summary.problems.append(f"reply {outbox_id} failed: {exc}")
             return
-        _set_state(self.store, outbox_id, OutboxState.SENDING, attempts=pending.attempts + 1)
+        set_state(self.store, outbox_id, OutboxState.SENDING, attempts=pending.attempts + 1)
         crash_point("outbox.sending")
         result = self._send(
             self.config.smtp,
@@ -253,7 +253,7 @@ class OutboxSender:
             crash_point("outbox.sent")
             summary.sent += 1
         elif result.outcome is SendOutcome.TEMPORARY and pending.attempts + 1 < MAX_ATTEMPTS:
-            _set_state(
+            set_state(
                 self.store,
                 outbox_id,
                 OutboxState.QUEUED,
@@ -261,13 +261,13 @@ class OutboxSender:
                 next_attempt_at=utcnow() + backoff(pending.attempts + 1),
             )
         elif result.outcome is SendOutcome.UNKNOWN:
-            _set_state(self.store, outbox_id, OutboxState.UNKNOWN, last_error=result.detail)
+            set_state(self.store, outbox_id, OutboxState.UNKNOWN, last_error=result.detail)
             summary.problems.append(
                 f"reply {outbox_id}: delivery unknown ({result.detail});"
                 " the Sent folder is checked before any resend"
             )
         else:
-            _set_state(self.store, outbox_id, OutboxState.FAILED, last_error=result.detail)
+            set_state(self.store, outbox_id, OutboxState.FAILED, last_error=result.detail)
             summary.send_failed += 1
             summary.problems.append(f"reply {outbox_id} failed: {result.detail}")
 
@@ -286,9 +286,7 @@ class OutboxSender:
         return ""
 
     def _record_sent(self, pending: _Pending, raw: bytes, copy_error: str) -> None:
-        _set_state(
-            self.store, pending.id, OutboxState.SENT, sent_at=utcnow(), last_error=copy_error
-        )
+        set_state(self.store, pending.id, OutboxState.SENT, sent_at=utcnow(), last_error=copy_error)
         if pending.message_id is not None:
             with self.store.write() as session:
                 if session.get(MessageRaw, pending.message_id) is None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from deskterm.automation.snooze import wake_snoozed
+from deskterm.channels.chat.types import ChatAdapter
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.config import ChannelConfig, Config, EmailChannel
 from deskterm.domain.errors import ChannelError, SecretError
@@ -17,6 +19,9 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
 from deskterm.sync.channel_context import channel_context
+from deskterm.sync.chat_channels import CHAT_TYPES, ChatChannelConfig, make_chat_adapter
+from deskterm.sync.chat_outbox import ChatOutboxSender
+from deskterm.sync.chat_sync import sync_chat_channel
 from deskterm.sync.email_sync import sync_email_channel
 from deskterm.sync.outbox import OutboxSender
 from deskterm.sync.status import write_status
@@ -62,6 +67,9 @@ def _sync_channel_once(
     store: Store, channel: ChannelConfig, *, progress: Progress | None = None
 ) -> ChannelSummary:
     summary = ChannelSummary(channel=channel.name)
+    if isinstance(channel, CHAT_TYPES):
+        _sync_chat_once(store, channel, summary)
+        return summary
     if not isinstance(channel, EmailChannel):
         summary.skipped = f"{channel.type} sync is not yet available"
         return summary
@@ -85,6 +93,51 @@ def _sync_channel_once(
     summary.sent += outbox.sent
     summary.send_failed += outbox.send_failed
     summary.problems += outbox.problems
+    return summary
+
+
+def _sync_chat_once(store: Store, channel: ChatChannelConfig, summary: ChannelSummary) -> None:
+    """One poll of a chat channel, then its due replies; failures become problems."""
+    context = _context(store, channel)
+    try:
+        adapter = make_chat_adapter(store, channel, context.id)
+    except SecretError as exc:
+        summary.problems.append(str(exc))
+        return
+    sender = ChatOutboxSender(store, context.id, adapter)
+    try:
+        try:
+            sender.settle(summary)  # before the poll: see ChatOutboxSender.settle
+            sync_chat_channel(store, context, adapter, summary, mark_read=channel.mark_read)
+        except ChannelError as exc:
+            summary.problems.append(str(exc))
+        try:
+            sender.run(summary, recover=False)
+        except ChannelError as exc:
+            summary.problems.append(str(exc))
+    finally:
+        adapter.close()
+
+
+def deliver_any(store: Store, channel: ChannelConfig) -> ChannelSummary:
+    """Deliver one channel's due replies now, whatever its kind."""
+    if isinstance(channel, EmailChannel):
+        return deliver_outbox(store, channel)
+    summary = ChannelSummary(channel=channel.name)
+    if not isinstance(channel, CHAT_TYPES):
+        return summary
+    context = _context(store, channel)
+    try:
+        adapter = make_chat_adapter(store, channel, context.id)
+    except SecretError as exc:
+        summary.problems.append(str(exc))
+        return summary
+    try:
+        ChatOutboxSender(store, context.id, adapter).run(summary)
+    except ChannelError as exc:
+        summary.problems.append(str(exc))
+    finally:
+        adapter.close()
     return summary
 
 
@@ -114,13 +167,13 @@ def deliver_outbox(
     return summary
 
 
-def deliver_unless_synced(store: Store, channel: EmailChannel) -> ChannelSummary | None:
+def deliver_unless_synced(store: Store, channel: ChannelConfig) -> ChannelSummary | None:
     """Deliver due replies now, or None when another process syncs this store (it will)."""
     from deskterm.sync.lock import SyncLock, SyncLockedError
 
     try:
         with SyncLock(store.data_dir):
-            return deliver_outbox(store, channel)
+            return deliver_any(store, channel)
     except SyncLockedError:
         return None
 
@@ -156,6 +209,10 @@ class Daemon:
                 )
                 threads.append(
                     threading.Thread(target=self._outbox_loop, args=(channel,), daemon=True)
+                )
+            elif isinstance(channel, CHAT_TYPES):
+                threads.append(
+                    threading.Thread(target=self._chat_loop, args=(channel,), daemon=True)
                 )
             else:
                 self._report(
@@ -209,6 +266,51 @@ class Daemon:
                     f"error: {exc.__class__.__name__}: {exc}",
                     error=f"{exc.__class__.__name__}: {exc}",
                 )
+            if failures:
+                self.stop.wait(_error_delay(failures))
+
+    def _chat_loop(self, channel: ChatChannelConfig) -> None:
+        """Poll every ``poll_seconds``; deliver replies every few seconds in between."""
+        failures = 0
+        while not self.stop.is_set():
+            adapter: ChatAdapter | None = None
+            try:
+                context = _context(self.store, channel)
+                adapter = make_chat_adapter(self.store, channel, context.id)
+                sender = ChatOutboxSender(self.store, context.id, adapter)
+                sender.recover()
+                next_poll = 0.0
+                while not self.stop.is_set():
+                    if time.monotonic() >= next_poll:
+                        summary = ChannelSummary(channel=channel.name)
+                        sender.settle(summary, recover=False)
+                        sync_chat_channel(
+                            self.store, context, adapter, summary, mark_read=channel.mark_read
+                        )
+                        self._report(
+                            channel.name, summary.line(), error="; ".join(summary.problems)
+                        )
+                        failures = 0
+                        next_poll = time.monotonic() + channel.poll_seconds
+                    outbox = ChannelSummary(channel=channel.name)
+                    sender.run(outbox, recover=False)
+                    for problem in outbox.problems:
+                        log.warning("%s: %s", channel.name, problem)
+                    self.stop.wait(OUTBOX_TICK)
+            except (ChannelError, SecretError) as exc:
+                failures += 1
+                self._report(channel.name, f"error: {exc}", error=str(exc))
+            except Exception as exc:  # no exception may end a sync loop
+                failures += 1
+                log.exception("%s: unexpected error in sync", channel.name)
+                self._report(
+                    channel.name,
+                    f"error: {exc.__class__.__name__}: {exc}",
+                    error=f"{exc.__class__.__name__}: {exc}",
+                )
+            finally:
+                if adapter is not None:
+                    adapter.close()
             if failures:
                 self.stop.wait(_error_delay(failures))
 

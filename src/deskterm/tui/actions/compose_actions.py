@@ -8,7 +8,7 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from deskterm.automation.macros import MacroActions, ticket_variables
-from deskterm.config import EmailChannel
+from deskterm.config import ChannelConfig
 from deskterm.services import drafts, replies
 from deskterm.services import macros as macros_svc
 from deskterm.services import tickets as tickets_svc
@@ -189,7 +189,7 @@ class ComposeActions(DesktermBase):
     def _deliver(self, ticket_id: int) -> None:
         """Deliver now (in this worker) unless a sync process is running and will."""
         store, _actor = self._write_store()
-        channel = self._email_channel(ticket_id)
+        channel = self._channel_of(ticket_id)
         if channel is None:
             return
         from deskterm.sync.runner import deliver_unless_synced
@@ -202,8 +202,8 @@ class ComposeActions(DesktermBase):
         if summary.sent:
             self.call_from_thread(self.notify, "reply sent", markup=False)
 
-    def _email_channel(self, ticket_id: int) -> EmailChannel | None:
+    def _channel_of(self, ticket_id: int) -> ChannelConfig | None:
         if self.config is None:
             return None
         name = reader.get_ticket(self._db(), ticket_id)["channel"]
-        return self.config.email_channel(name)
+        return self.config.find_channel(name)

@@ -1,0 +1,53 @@
+"""A marketplace chat message as a normalised inbound message (one ticket per conversation)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+
+from deskterm.channels.chat.types import ChatConversation, ChatMessage
+from deskterm.domain.enums import IdentityKind
+from deskterm.domain.messages import InboundMessage, Party
+from deskterm.domain.text import one_line
+
+SUBJECT_LENGTH = 70  # a chat has no subject: the conversation's first words stand in
+
+
+def conversation_ref(conversation_id: str) -> str:
+    """The thread reference every message of one conversation carries (-> one ticket)."""
+    return f"conv:{conversation_id}"
+
+
+def chat_content_hash(message_id: str) -> str:
+    """Platform message ids are unique per shop, so the id alone identifies the content.
+
+    Our own sent replies get the same hash once the platform names their id, so the
+    copy that comes back in the next poll is recognised as a duplicate.
+    """
+    return f"chat:{message_id}"
+
+
+def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> InboundMessage:
+    """One chat message ready for ingest; the buyer is the customer either way."""
+    buyer = Party(conversation.buyer_name, conversation.buyer_id, IdentityKind.BUYER)
+    if message.from_buyer:
+        sender, recipients = buyer, []
+    else:
+        shop = Party(message.sender_name or "shop", message.sender_id or "shop", IdentityKind.BUYER)
+        sender, recipients = shop, [buyer]
+    raw = json.dumps(message.raw, ensure_ascii=False, sort_keys=True).encode()
+    return InboundMessage(
+        external_id=message.id,
+        content_hash=chat_content_hash(message.id),
+        subject=one_line(message.text, SUBJECT_LENGTH) or f"Chat with {buyer.label()}",
+        sender=sender,
+        recipients=recipients,
+        sent_at=message.sent_at.astimezone(UTC).replace(tzinfo=None),
+        body_text=message.text,
+        references=[conversation_ref(conversation.id)],
+        raw=raw,
+        raw_format="json",
+        auto_submitted=message.auto_reply,
+        outbound=not message.from_buyer,
+        headers={"x-chat-kind": message.kind, "x-conversation-id": conversation.id},
+    )

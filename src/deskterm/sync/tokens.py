@@ -1,0 +1,79 @@
+"""Rotated access/refresh tokens, committed to the store before they are used."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from deskterm.channels.chat.types import Tokens
+from deskterm.secrets import KeyringSecret, SecretRef, set_keyring_secret
+from deskterm.store.engine import Store
+from deskterm.store.tables import utcnow
+from deskterm.sync.cursors import load_cursor, save_cursor
+
+log = logging.getLogger(__name__)
+
+TOKENS_SCOPE = "tokens"  # the SyncCursor row that holds a channel's rotated tokens
+
+
+class StoreTokenKeeper:
+    """Tokens for one channel: rotated ones from the store win over the config's initial ones.
+
+    A lost Shopee refresh token locks the shop out, so a rotation is committed before the
+    new token is used; a keyring secret is updated too, so both agree.
+
+    The config's values may come from a read-only ``env`` or ``command`` secret, so they
+    cannot be written back; the store can, inside a transaction that commits before
+    ``save`` returns.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        channel_id: int,
+        initial: Tokens,
+        *,
+        access_ref: SecretRef | None = None,
+        refresh_ref: SecretRef | None = None,
+    ) -> None:
+        self.store = store
+        self.channel_id = channel_id
+        self.initial = initial
+        self.access_ref = access_ref
+        self.refresh_ref = refresh_ref
+
+    def load(self) -> Tokens:
+        """The newest tokens: the store's rotation if any, else the config's."""
+        with self.store.read() as session:
+            value = load_cursor(session, self.channel_id, TOKENS_SCOPE)
+        if not value.get("access_token"):
+            return self.initial
+        expires = value.get("expires_at")
+        return Tokens(
+            access_token=str(value["access_token"]),
+            refresh_token=str(value.get("refresh_token") or self.initial.refresh_token),
+            expires_at=datetime.fromisoformat(expires) if expires else None,
+        )
+
+    def save(self, tokens: Tokens) -> None:
+        """Commit the new tokens (then mirror them into the keyring when they came from it)."""
+        value = {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None,
+            "rotated_at": utcnow().isoformat(),
+        }
+        with self.store.write() as session:
+            save_cursor(session, self.channel_id, TOKENS_SCOPE, value)
+        # The store copy is durable now; the keyring is a courtesy for other tools and
+        # for a fresh store, so its failure is logged, not raised.
+        mirrored = (
+            (self.access_ref, tokens.access_token),
+            (self.refresh_ref, tokens.refresh_token),
+        )
+        for ref, secret in mirrored:
+            if isinstance(ref, KeyringSecret) and secret:
+                try:
+                    set_keyring_secret(ref.keyring, secret)
+                except Exception as exc:  # any backend failure: the store copy suffices
+                    log.warning("could not update keyring entry %s: %s", ref.keyring, exc)
