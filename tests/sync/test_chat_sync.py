@@ -193,7 +193,7 @@ def test_ambiguous_send_is_found_not_resent(markets: tuple[Marketplaces, Path], 
     conversation = ticket_conversation(config, ticket["id"])
     fakes_of(fakes)[name].drop_after_next_send()  # type: ignore[attr-defined]
     text = "Baik kak, kami cek dulu ya."
-    code, out, err = dt("--config", str(config), "reply", str(ticket["id"]), "--body", text)
+    code, out, _err = dt("--config", str(config), "reply", str(ticket["id"]), "--body", text)
     assert code == 1 and "delivery: unknown" in out and "checking the conversation" in out
     sync(config)  # looks in the conversation, finds it, records it as sent
     sync(config)
@@ -208,7 +208,7 @@ def test_ambiguous_send_is_found_not_resent(markets: tuple[Marketplaces, Path], 
 def test_kill_at_each_chat_sync_step_then_resume(
     markets: tuple[Marketplaces, Path], tmp_path: Path, point: str
 ) -> None:
-    fakes, config = markets
+    _fakes, config = markets
     reference = tmp_path / "reference.toml"
     reference.write_text(
         config.read_text(encoding="utf-8").replace("store/deskterm.db", "ref/deskterm.db"),
@@ -242,8 +242,7 @@ def test_kill_at_each_reply_step_delivers_exactly_once(
     ticket = tickets_of(config, "shopee-id")[0]
     conversation = ticket_conversation(config, ticket["id"])
     text = "Pesanan kakak sudah kami kirim via JNE."
-    code, out, err = dt("--config", str(config), "reply", str(ticket["id"]), "--body", text)
-    del code, out, err  # delivered at once; queue another that dies mid-way instead
+    reply(config, ticket["id"], text)  # delivered at once; the next one dies mid-way
     text2 = "Nomor resi menyusul ya kak."
     killed = dt_process(
         "--config", str(config), "reply", str(ticket["id"]), "--body", text2, env={CRASH_ENV: point}
