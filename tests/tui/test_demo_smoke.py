@@ -48,6 +48,8 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         assert isinstance(shown, dict)
         outs = [m for m in shown["messages"] if m["direction"] == "out"]
         assert outs and outs[-1]["delivery"]["state"] == "sent"
+        # Typed and sent in one burst: every character made it (ctrl+s waits its turn).
+        assert outs[-1]["body_text"].strip() == "Halo kak, alamat sudah diganti."
         keys(session, "q")
         time.sleep(2)
         assert "Traceback" not in pane(session)

@@ -41,10 +41,12 @@ class ComposerScreen(ModalScreen[Composed | None]):
     """
 
     CSS_PATH = "composer.tcss"
+    # Not priority bindings: keys reach the text area first and in order, so text typed (or
+    # pasted) just before ctrl+s is in the message, not lost to a send that jumped the queue.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,ctrl+enter", "send", "Send", priority=True, id="composer.send"),
-        Binding("ctrl+t", "macro", "Insert macro", priority=True, id="composer.macro"),
-        Binding("ctrl+e", "editor", "Edit in $EDITOR", priority=True, id="composer.editor"),
+        Binding("ctrl+s,ctrl+enter", "send", "Send", id="composer.send"),
+        Binding("ctrl+t", "macro", "Insert macro", id="composer.macro"),
+        Binding("ctrl+e", "editor", "Edit in $EDITOR", id="composer.editor"),
         Binding("escape", "cancel", "Cancel", id="composer.cancel"),
     ]
 
