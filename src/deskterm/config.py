@@ -423,6 +423,10 @@ class ShopifyStore(_Model):
     access_token: SecretRef
     """Admin API access token of a custom app with read_orders and read_customers."""
 
+    refresh_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    """Cached orders older than this are refreshed: during sync for customers with open
+    tickets, and when a ticket is shown. Offline, the cache is shown with its age."""
+
 
 class UserConfig(_Model):
     """``[user]``: the agent working on this machine."""

@@ -495,7 +495,7 @@ def test_secrets_lists_every_reference_with_its_key() -> None:
     assert found['channels[2] "shopee-id".partner_key'] == EnvSecret(env="SHOPEE_PARTNER_KEY")
     assert isinstance(found['channels[3] "lazada-id".refresh_token'], CommandSecret)
     assert found['stores[0] "main".access_token'] == KeyringSecret(keyring="shopify-main")
-    assert len(found) == 10
+    assert len(found) == 11  # incl. the TikTok Shop refresh token
 
 
 def test_secret_field_names_are_known() -> None:

@@ -64,3 +64,38 @@ def test_runtime_error_in_a_template_is_reported_not_raised() -> None:
     rendered = render_macro("Total: {{ 1/0 }} and {{ ticket.id + 'x' }}", VARS)
     assert rendered.error.startswith("template error:")
     assert rendered.text == "Total: {{ 1/0 }} and {{ ticket.id + 'x' }}"
+
+
+def test_order_variables_use_gorgias_names() -> None:
+    ticket = {
+        "id": 7,
+        "customer": {"name": "Siti Rahma", "email": "siti@mail.test"},
+        "orders": [
+            {
+                "name": "#1042",
+                "created_at": "2026-11-10T00:00:00Z",
+                "status_url": "https://shop.test/s/1042",
+                "financial_status": "paid",
+                "fulfillment_status": "fulfilled",
+                "total": "185000",
+                "currency": "IDR",
+                "tracking": [
+                    {"number": "JNE123", "url": "https://jne.test/JNE123", "company": "JNE"}
+                ],
+                "items": [{"title": "Kopi Gayo 1kg", "quantity": 2}],
+                "shipping_address": {"city": "Denpasar", "address1": "Jl. Sudirman 10"},
+            }
+        ],
+    }
+    body = (
+        "{{ticket.customer.integrations.shopify.orders[0].name}} "
+        "{{ticket.customer.integrations.shopify.orders[0].fulfillments[0].tracking_number}} "
+        "{{ticket.customer.integrations.shopify.orders[0].fulfillments[0].tracking_url}} "
+        "{{ticket.customer.integrations.shopify.orders[0].order_status_url}} "
+        "{{ticket.customer.integrations.shopify.orders[0].shipping_address.city}}"
+    )
+    rendered = render_macro(body, ticket_variables(ticket, agent_name="Dewi", agent_email="d@x"))
+    assert rendered.text == (
+        "#1042 JNE123 https://jne.test/JNE123 https://shop.test/s/1042 Denpasar"
+    )
+    assert rendered.empty == []

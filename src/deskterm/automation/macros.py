@@ -93,6 +93,34 @@ def _split_name(name: str) -> tuple[str, str]:
     return first, last
 
 
+def gorgias_order(order: dict[str, Any]) -> dict[str, Any]:
+    """A cached order under the names Gorgias macros use (helpdesk.md), newest first."""
+    fulfillments = [
+        {
+            "tracking_number": t.get("number") or "",
+            "tracking_url": t.get("url") or "",
+            "tracking_company": t.get("company") or "",
+            "shipment_status": t.get("status") or "",
+        }
+        for t in order.get("tracking") or []
+    ]
+    return {
+        "name": order.get("name") or "",
+        "created_at": order.get("created_at") or "",
+        "order_status_url": order.get("status_url") or "",
+        "financial_status": order.get("financial_status") or "",
+        "fulfillment_status": order.get("fulfillment_status") or "",
+        "total_price": order.get("total") or "",
+        "currency": order.get("currency") or "",
+        "fulfillments": fulfillments,
+        "shipping_address": dict(order.get("shipping_address") or {}),
+        "line_items": [
+            {"title": i.get("title") or "", "quantity": i.get("quantity") or 0}
+            for i in order.get("items") or []
+        ],
+    }
+
+
 def ticket_variables(
     ticket: dict[str, Any], *, agent_name: str, agent_email: str
 ) -> dict[str, Any]:
@@ -100,7 +128,7 @@ def ticket_variables(
     customer = ticket.get("customer") or {}
     first, last = _split_name(customer.get("name") or "")
     agent_first, _ = _split_name(agent_name)
-    orders = ticket.get("orders") or []
+    orders = [gorgias_order(order) for order in ticket.get("orders") or []]
     return {
         "ticket": {
             "id": ticket.get("id"),

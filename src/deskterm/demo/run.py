@@ -6,10 +6,12 @@ import secrets
 import sys
 import tempfile
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 from deskterm.config import load_config
 from deskterm.demo.mailbox import SHOP, demo_messages, late_message
+from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.demo.servers import DemoImap, DemoSmtp
 from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
@@ -20,7 +22,7 @@ MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.t
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
 
 
-def write_config(data_dir: Path, imap: DemoImap, smtp: DemoSmtp) -> Path:
+def write_config(data_dir: Path, imap: DemoImap, smtp: DemoSmtp, markets: str = "") -> Path:
     """The demo's config.toml, usable by every other deskterm command while it runs."""
     secret = data_dir / "imap-password"
     secret.write_text(imap.password + "\n")
@@ -56,7 +58,7 @@ host = "127.0.0.1"
 port = {smtp.port}
 security = "none"
 username = "{SHOP}"
-"""
+{markets}"""
     )
     return config
 
@@ -68,31 +70,36 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     imap = DemoImap(SHOP, secrets.token_urlsafe(12), data_dir / "imap.log")
     smtp = DemoSmtp()
-    imap.start()
-    smtp.start()
-    try:
-        imap.seed("Sent", [])
-        imap.seed("INBOX", demo_messages())
-        config_path = write_config(data_dir, imap, smtp)
-        config = load_config(config_path)
-        sys.stderr.write(
-            f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n"
-        )
-        store = open_store(config.store_url(), data_dir=data_dir)
-        import_macros(store, MACROS)
-        with SyncLock(store.data_dir):
-            if not tui:
-                summaries = run_once(config, store)
-                for summary in summaries:
-                    sys.stdout.write(summary.line() + "\n")
-                return 0 if all(summary.ok for summary in summaries) else 1
-            return _with_tui(config, store, imap)
-    finally:
-        smtp.stop()
-        imap.stop()
+    with ExitStack() as stack:
+        imap.start()
+        stack.callback(imap.stop)
+        smtp.start()
+        stack.callback(smtp.stop)
+        # TikTok Shop (Tokopedia), Shopee, Lazada and a Shopify store: faithful local fakes.
+        markets = stack.enter_context(serve_marketplaces(data_dir / "secrets"))
+        return _run(data_dir, imap, smtp, markets, tui=tui)
 
 
-def _with_tui(config: object, store: object, imap: DemoImap) -> int:
+def _run(
+    data_dir: Path, imap: DemoImap, smtp: DemoSmtp, markets: Marketplaces, *, tui: bool
+) -> int:
+    imap.seed("Sent", [])
+    imap.seed("INBOX", demo_messages())
+    config_path = write_config(data_dir, imap, smtp, markets.config)
+    config = load_config(config_path)
+    sys.stderr.write(f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n")
+    store = open_store(config.store_url(), data_dir=data_dir)
+    import_macros(store, MACROS)
+    with SyncLock(store.data_dir):
+        if not tui:
+            summaries = run_once(config, store)
+            for summary in summaries:
+                sys.stdout.write(summary.line() + "\n")
+            return 0 if all(summary.ok for summary in summaries) else 1
+        return _with_tui(config, store, imap, markets)
+
+
+def _with_tui(config: object, store: object, imap: DemoImap, markets: Marketplaces) -> int:
     from deskterm.config import Config
     from deskterm.store.engine import Store
     from deskterm.tui.app import DesktermApp, log_to_file
@@ -102,7 +109,15 @@ def _with_tui(config: object, store: object, imap: DemoImap) -> int:
     daemon = Daemon(config, store)
     sync = threading.Thread(target=daemon.run, name="demo-sync", daemon=True)
     sync.start()
-    late = threading.Timer(LATE_MAIL_AFTER, lambda: imap.seed("INBOX", [late_message()]))
+
+    def customers_write() -> None:
+        imap.seed("INBOX", [late_message()])
+        if markets.seeded["shopee-id"]:
+            markets.shopee.add_buyer_message(
+                markets.seeded["shopee-id"][0], "Kak, paketnya sudah sampai di mana ya?"
+            )
+
+    late = threading.Timer(LATE_MAIL_AFTER, customers_write)
     late.daemon = True
     late.start()
     try:

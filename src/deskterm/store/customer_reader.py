@@ -66,6 +66,13 @@ def customer_context(
     }
 
 
+def customer_orders(db: ReadDb, customer_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The customer's cached orders, newest first (``show --json`` and macro variables)."""
+    emails = [i["value"] for i in _identities(db, customer_id) if i["kind"] == "email"]
+    orders: list[dict[str, Any]] = _orders(db, customer_id, emails, limit)["orders"]
+    return orders
+
+
 # --- identities ---------------------------------------------------------------------------
 
 
@@ -239,8 +246,17 @@ def _order_dict(row: Sequence[Any]) -> dict[str, Any]:
         "status_url": row[9],
         "items": _items(data),
         "tracking": _tracking(data),
+        "shipping_address": _shipping(data),
         "fetched_at": iso_utc(row[11]),
     }
+
+
+def _shipping(data: dict[str, Any]) -> dict[str, str]:
+    """The address an order ships to (the macro variables' ``shipping_address``)."""
+    raw = data.get("shipping_address") or data.get("shippingAddress")
+    if not isinstance(raw, dict):
+        return {}
+    return {key: _text(raw.get(key)) for key in ("address1", "city", "zip", "country")}
 
 
 def _json_object(value: Any) -> dict[str, Any]:

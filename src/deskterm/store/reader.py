@@ -10,6 +10,7 @@ from typing import Any
 
 from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
+from deskterm.store.customer_reader import customer_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, iso_utc
 
@@ -81,6 +82,9 @@ def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> di
     merged = db.all("SELECT merged_into_id FROM ticket WHERE id = :id", {"id": ticket_id})
     ticket["merged_into"] = merged[0][0]
     ticket["messages"] = ticket_messages(db, ticket_id)
+    customer_id = ticket["customer"].get("id")
+    # The customer's cached shop orders, newest first ([] when no shop is connected).
+    ticket["orders"] = customer_orders(db, customer_id) if customer_id else []
     return ticket
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from deskterm.automation.snooze import wake_snoozed
 from deskterm.channels.chat.types import ChatAdapter
 from deskterm.channels.email.imap import ImapMailbox
-from deskterm.config import ChannelConfig, Config, EmailChannel
+from deskterm.config import ChannelConfig, Config, EmailChannel, ShopifyStore
 from deskterm.domain.errors import ChannelError, SecretError
 from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
@@ -25,6 +25,7 @@ from deskterm.sync.chat_sync import sync_chat_channel
 from deskterm.sync.email_sync import sync_email_channel
 from deskterm.sync.outbox import OutboxSender
 from deskterm.sync.status import write_status
+from deskterm.sync.store_orders import refresh_store_orders
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (channel/folder, done, total)
 IDLE_SLICE = 25.0  # seconds per IDLE wait: short enough for a prompt shutdown
 OUTBOX_TICK = 2.0  # seconds between outbox checks in the daemon
+ORDERS_TICK = 60.0  # seconds between order-cache passes (each refreshes only stale caches)
 MAX_ERROR_DELAY = 900.0
 
 
@@ -184,6 +186,9 @@ def run_once(
     """One full pass over the configured channels (or just ``only``)."""
     channels: Sequence[ChannelConfig] = [config.channel(only)] if only else config.channels
     summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
+    if only is None:
+        # Orders after messages: the customers with open tickets are known by now.
+        summaries += [refresh_store_orders(store, shop, {}) for shop in config.stores]
     wake_snoozed(store, actor="sync:snooze")
     return summaries
 
@@ -194,6 +199,7 @@ class Daemon:
     def __init__(self, config: Config, store: Store, *, only: str | None = None) -> None:
         self.config = config
         self.store = store
+        self.only = only
         self.channels = [config.channel(only)] if only else list(config.channels)
         self.stop = threading.Event()
         self.status: dict[str, str] = {}  # channel -> last plain-words state
@@ -202,6 +208,11 @@ class Daemon:
     def run(self) -> None:
         """Run until ``stop`` is set (SIGTERM/SIGINT in the CLI)."""
         threads = [threading.Thread(target=self._snoozes, name="snoozes", daemon=True)]
+        if self.only is None:
+            threads += [
+                threading.Thread(target=self._orders_loop, args=(shop,), daemon=True)
+                for shop in self.config.stores
+            ]
         for channel in self.channels:
             if isinstance(channel, EmailChannel):
                 threads.append(
@@ -354,6 +365,18 @@ class Daemon:
         return OutboxSender(
             self.store, channel, context.id, password, lambda: _connect(channel, password)
         )
+
+    def _orders_loop(self, shop: ShopifyStore) -> None:
+        """Keep the order caches of customers with open tickets fresh (one pass a minute)."""
+        checked: dict[int, datetime] = {}
+        while not self.stop.is_set():
+            try:
+                summary = refresh_store_orders(self.store, shop, checked)
+                self._report(shop.name, summary.line(), error="; ".join(summary.problems))
+            except Exception as exc:  # no exception may end a sync loop
+                log.exception("%s: unexpected error refreshing orders", shop.name)
+                self._report(shop.name, f"error: {exc}", error=f"{exc.__class__.__name__}: {exc}")
+            self.stop.wait(ORDERS_TICK)
 
     def _snoozes(self) -> None:
         while not self.stop.wait(30):

@@ -15,6 +15,7 @@ class ChannelSummary(BatchTotals):
     sent: int = 0
     send_failed: int = 0
     skipped: str = ""  # why this channel was not synced at all (not a failure)
+    note: str = ""  # what a non-message source did (a shop's order refresh), one line
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -26,6 +27,8 @@ class ChannelSummary(BatchTotals):
         """One human line for the summary."""
         if self.skipped:
             return f"{self.channel}: skipped — {self.skipped}"
+        if self.note:
+            return "\n  error: ".join([f"{self.channel}: {self.note}", *self.problems])
         text = (
             f"{self.channel}: {self.imported} new messages, {self.tickets_created} tickets created,"
             f" {self.tickets_updated} updated, {self.sent} replies sent"

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual import work
 
+from deskterm.config import ShopifyStore
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
 from deskterm.services import macros as macros_svc
@@ -15,6 +16,7 @@ from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.views import all_views, view_query
 from deskterm.sync.status import read_status, status_line
+from deskterm.sync.store_orders import refresh_if_stale
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -83,10 +85,35 @@ class LiveData(DesktermBase):
     def _ticket_loaded(self, ticket: dict[str, Any], customer: dict[str, Any] | None) -> None:
         self.inbox.query_one(ConversationView).show_ticket(ticket)
         self.inbox.query_one(CustomerPanel).show_customer(customer)
+        shop = self._shop_for(str(ticket["channel"]))
+        if shop is not None and ticket["customer"].get("id"):
+            self.refresh_orders(shop, int(ticket["customer"]["id"]))
         if ticket.get("unread"):
             # Read once it stayed on screen a moment: skimming with j/k marks nothing.
             tid = int(ticket["id"])
             self.set_timer(READ_AFTER_SECONDS, lambda: self._still_shown_read(tid))
+
+    def _shop_for(self, channel_name: str) -> ShopifyStore | None:
+        """The shop whose orders belong to this channel's customers (the only one if unnamed)."""
+        if self.config is None or not self.config.stores:
+            return None
+        channel = self.config.find_channel(channel_name)
+        wanted = channel.store if channel is not None else None
+        if wanted is None:
+            return self.config.stores[0] if len(self.config.stores) == 1 else None
+        return next((s for s in self.config.stores if s.name == wanted), None)
+
+    @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
+    def refresh_orders(self, shop: ShopifyStore, customer_id: int) -> None:
+        """Fetch this customer's orders when the cache is missing or old; offline, keep it.
+
+        A refresh writes the store, and the watcher then repaints the panel with it.
+        """
+        store, _actor = self._write_store()
+        try:
+            refresh_if_stale(store, shop, customer_id)
+        except DesktermError as exc:  # offline or refused: the cached orders stay, aged
+            self.log.warning(f"orders not refreshed: {exc}")
 
     def _still_shown_read(self, ticket_id: int) -> None:
         if self._shown_ticket == ticket_id:

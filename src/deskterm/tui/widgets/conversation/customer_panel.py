@@ -46,7 +46,8 @@ def panel_text(context: dict[str, Any] | None) -> Text:
     for order in orders[:MAX_ORDERS]:
         out.append("\n")
         out.append_text(safe_line(order["name"] or order["external_id"] or "?", "bold"))
-        out.append(f" {compact_age(order['created_at'])} ago ", "dim")
+        placed = compact_age(order["created_at"])
+        out.append(f" {'today' if placed == 'now' else placed + ' ago'} ", "dim")
         out.append_text(safe_line(f"{order['total']} {order['currency']}"))
         status = " · ".join(
             s for s in (order["financial_status"], order["fulfillment_status"]) if s
@@ -61,7 +62,8 @@ def panel_text(context: dict[str, Any] | None) -> Text:
             out.append("\n  📦 ")
             out.append_text(safe_line(f"{tracking['company']} {tracking['number']}".strip()))
     if context.get("orders_refreshed_at"):
-        out.append(f"\norders as of {compact_age(context['orders_refreshed_at'])} ago", "dim")
+        age = compact_age(context["orders_refreshed_at"])
+        out.append(f"\norders as of {'now' if age == 'now' else age + ' ago'}", "dim")
     return out
 
 
