@@ -253,3 +253,46 @@ def test_kill_at_each_reply_step_delivers_exactly_once(
         assert finished.returncode == 0, finished.stdout + finished.stderr
     assert seller_texts(fakes, "shopee-id", conversation).count(text2) == 1
     assert seller_texts(fakes, "shopee-id", conversation).count(text) == 1
+
+
+SITI = b"""From siti.rahma@mail.test Mon Nov 16 10:00:00 2026
+From: Siti Rahma <siti.rahma@mail.test>
+To: support@toko.test
+Subject: Pesanan belum sampai
+Message-ID: <siti-orders@mail.test>
+Date: Mon, 16 Nov 2026 10:00:00 +0000
+
+Halo, pesanan saya belum sampai.
+"""
+
+
+def test_sync_refreshes_shop_orders_shown_in_show_json_and_macros(
+    markets: tuple[Marketplaces, Path], tmp_path: Path
+) -> None:
+    _fakes, config = markets
+    mbox = tmp_path / "siti.mbox"
+    mbox.write_bytes(SITI)
+    code, out, err = dt("--config", str(config), "import", "mbox", str(mbox))
+    assert code == 0, out + err
+    out = sync(config)
+    assert "main: orders of 1 customer(s) refreshed (2 orders)" in out
+    every = dt_json("--config", str(config), "tickets", "--view", "All", "--limit", "999", "--json")
+    ticket = next(t for t in every if t["subject"] == "Pesanan belum sampai")
+    shown = dt_json("--config", str(config), "show", str(ticket["id"]), "--json")
+    orders = shown["orders"]
+    assert len(orders) == 2 and orders[0]["created_at"] >= orders[1]["created_at"]
+    first = orders[0]
+    assert {
+        "name",
+        "created_at",
+        "financial_status",
+        "fulfillment_status",
+        "total",
+        "currency",
+        "status_url",
+        "tracking",
+        "items",
+    } <= set(first)
+    assert first["currency"] == "IDR" and first["items"] and first["name"].startswith("#")
+    # Fresh caches are not fetched again on the next pass.
+    assert "main: orders of 0 customer(s) refreshed" in sync(config)
