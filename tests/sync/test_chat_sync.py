@@ -296,3 +296,21 @@ def test_sync_refreshes_shop_orders_shown_in_show_json_and_macros(
     assert first["currency"] == "IDR" and first["items"] and first["name"].startswith("#")
     # Fresh caches are not fetched again on the next pass.
     assert "main: orders of 0 customer(s) refreshed" in sync(config)
+
+
+def test_doctor_signs_a_real_request_per_channel_and_asks_the_shop(
+    markets: tuple[Marketplaces, Path],
+) -> None:
+    _fakes, config = markets
+    code, out, _err = dt("--config", str(config), "doctor")
+    for name in CHANNELS:
+        assert f"ok    {name}: api: signed request accepted" in out
+    assert "ok    main: shopify: shop " in out
+    broken = config.read_text(encoding="utf-8").replace(
+        f'app_key = "{_fakes.lazada.app_key}"', 'app_key = "000000"'
+    )
+    config.write_text(broken, encoding="utf-8")
+    code, out, _err = dt("--config", str(config), "doctor")
+    assert code == 1
+    line = next(row for row in out.splitlines() if "lazada-id: api" in row)
+    assert line.startswith("FAIL") and "Traceback" not in out

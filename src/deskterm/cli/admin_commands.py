@@ -6,11 +6,14 @@ import argparse
 import getpass
 import socket
 import sys
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import safe_url
 from deskterm.domain.errors import DesktermError, UsageError
+
+if TYPE_CHECKING:
+    from deskterm.config import ChannelConfig, ShopifyStore
 
 
 def cmd_config_check(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -45,6 +48,35 @@ def _tcp_check(host: str, port: int, timeout: float = 5.0) -> str | None:
             return None
     except OSError as exc:
         return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+
+
+def _chat_check(ctx: CliContext, channel: ChannelConfig) -> str | None:
+    """One authenticated listing call (refreshing an expired token the normal way)."""
+    from datetime import UTC, datetime
+
+    from deskterm.sync.chat_channels import CHAT_TYPES, make_chat_adapter
+    from deskterm.sync.runner import channel_id_for
+
+    assert isinstance(channel, CHAT_TYPES)
+    try:
+        adapter = make_chat_adapter(ctx.store, channel, channel_id_for(ctx.store, channel))
+        try:
+            adapter.conversations_since(datetime.now(UTC))
+        finally:
+            adapter.close()
+    except DesktermError as exc:
+        return str(exc)
+    return None
+
+
+def _shop_check(shop: ShopifyStore) -> tuple[str | None, str]:
+    from deskterm.sync.store_orders import shopify_client
+
+    try:
+        with shopify_client(shop) as client:
+            return None, client.shop_name()
+    except DesktermError as exc:
+        return str(exc), ""
 
 
 def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -89,11 +121,10 @@ def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
                     error or f"{server.host}:{server.port} reachable",
                 )
         else:
-            url = urlsplit(channel.base_url)
-            port = url.port or (443 if url.scheme == "https" else 80)
-            error = _tcp_check(url.hostname or "", port)
-            report(
-                error is None, f"{channel.name}: api", error or f"{url.hostname}:{port} reachable"
-            )
+            error = _chat_check(ctx, channel)
+            report(error is None, f"{channel.name}: api", error or "signed request accepted")
+    for shop in config.stores:
+        error, name = _shop_check(shop)
+        report(error is None, f"{shop.name}: shopify", error or f"shop {name!r} answers")
     sys.stdout.write("all checks passed\n" if not problems else f"{problems} problem(s) found\n")
     return 1 if problems else 0

@@ -46,6 +46,11 @@ def _context(store: Store, channel: ChannelConfig) -> ChannelContext:
         return channel_context(session, channel)
 
 
+def channel_id_for(store: Store, channel: ChannelConfig) -> int:
+    """The store's row id for a configured channel (created on first use)."""
+    return _context(store, channel).id
+
+
 def _connect(channel: EmailChannel, password: str) -> ImapMailbox:
     mailbox = ImapMailbox(channel.imap, password)
     mailbox.connect()
