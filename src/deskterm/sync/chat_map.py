@@ -27,6 +27,17 @@ def chat_content_hash(message_id: str) -> str:
     return f"chat:{message_id}"
 
 
+def _subject(conversation: ChatConversation, message: ChatMessage) -> str:
+    """What the buyer wrote, when this is the buyer's own text; else who the chat is with.
+
+    The first message of a conversation names the ticket, and chats often open with a
+    system notice ("buyer is viewing…") or a card that says nothing about the question.
+    """
+    if message.from_buyer and message.kind == "text" and message.text.strip():
+        return one_line(message.text, SUBJECT_LENGTH)
+    return f"Chat with {conversation.buyer_name or conversation.buyer_id}"
+
+
 def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> InboundMessage:
     """One chat message ready for ingest; the buyer is the customer either way."""
     buyer = Party(conversation.buyer_name, conversation.buyer_id, IdentityKind.BUYER)
@@ -39,7 +50,7 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
     return InboundMessage(
         external_id=message.id,
         content_hash=chat_content_hash(message.id),
-        subject=one_line(message.text, SUBJECT_LENGTH) or f"Chat with {buyer.label()}",
+        subject=_subject(conversation, message),
         sender=sender,
         recipients=recipients,
         sent_at=message.sent_at.astimezone(UTC).replace(tzinfo=None),
