@@ -32,19 +32,30 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         pytest.skip("tmux not installed")
     data = tmp_path / "demo"
     with deskterm_in_tmux("deskterm-demo", f"demo --data-dir {data}") as session:
-        screen = wait_for_screen(session, "Dewa Putra")
+        wait_for_screen(session, "Dewa Putra")
+        screen = wait_for_screen(session, "Siti Rahma")  # the list fills as sync stores mail
         assert "Inbox" in screen and "Unassigned" in screen  # sidebar
-        assert "Siti Rahma" in screen  # ticket list
-        assert "#11" in screen  # conversation of the newest ticket
         config = data / "config.toml"
-        tickets = deskterm_json(config, "tickets")  # other commands work while it runs
+        wait_for_screen(session, "lazada-id")  # the marketplace chats arrive too
+        tickets = deskterm_json(config, "tickets", "--limit", "200")  # works while it runs
         assert isinstance(tickets, list) and len(tickets) >= 11
+        channels = {t["channel"] for t in tickets}
+        assert {"support", "tokopedia", "shopee-id", "lazada-id"} <= channels  # every channel
+        wait_for_screen(session, " open  ")  # a conversation's header in the third pane
+        # Live data keeps arriving; open the ticket to answer by id through the palette.
+        dewa = next(t for t in tickets if t["customer"]["name"] == "Dewa Putra")
+        keys(session, "C-p")
+        wait_for_screen(session, "Search for commands")
+        keys(session, f"#{dewa['id']}", literal=True)
+        wait_for_screen(session, f"Open ticket #{dewa['id']}")
+        keys(session, "Enter")
+        wait_for_screen(session, f"#{dewa['id']} Ganti alamat")
         keys(session, "r")
         wait_for_screen(session, "ctrl+s send")
         keys(session, "Halo kak, alamat sudah diganti.", literal=True)
         keys(session, "C-s")
         wait_for_screen(session, "[sent]")
-        shown = deskterm_json(config, "show", "11")
+        shown = deskterm_json(config, "show", str(dewa["id"]))
         assert isinstance(shown, dict)
         outs = [m for m in shown["messages"] if m["direction"] == "out"]
         assert outs and outs[-1]["delivery"]["state"] == "sent"

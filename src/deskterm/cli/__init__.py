@@ -17,6 +17,7 @@ Command = Callable[[CliContext, argparse.Namespace], int]
 def _commands() -> dict[str, Command]:
     from deskterm.cli import action_commands as act
     from deskterm.cli import admin_commands as admin
+    from deskterm.cli import customer_commands as customer
     from deskterm.cli import demo_command, macro_commands, tui_command
     from deskterm.cli import import_commands as imp
     from deskterm.cli import read_commands as read
@@ -45,6 +46,7 @@ def _commands() -> dict[str, Command]:
         "snooze": act.cmd_snooze,
         "spam": act.cmd_spam,
         "merge": act.cmd_merge,
+        "customer": customer.cmd_customer,
     }
 
 

@@ -25,6 +25,19 @@ def _ticket_id(text: str) -> int:
         raise argparse.ArgumentTypeError(f"ticket ids are numbers, got {text!r}") from None
 
 
+def _customer_id(text: str) -> int:
+    try:
+        return int(text.lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"customer ids are numbers, got {text!r}") from None
+
+
+HANDLES_HELP = (
+    "A HANDLE is email:ADDRESS, phone:NUMBER (+country code), a marketplace buyer as"
+    " shopee:ID, tiktokshop:ID (Tokopedia too) or lazada:ID, or a customer id as #ID."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full ``deskterm`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -110,7 +123,35 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser("check", help="validate the config file and say where it is")
 
     _add_ticket_actions(sub)
+    _add_customer_commands(sub)
     return parser
+
+
+def _add_customer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    customer = sub.add_parser(
+        "customer", help="a customer across channels: show, link, unlink", epilog=HANDLES_HELP
+    )
+    actions = customer.add_subparsers(dest="customer_action", metavar="ACTION", required=True)
+    link = actions.add_parser(
+        "link",
+        help="one person: merge the customers of two handles (the first survives)",
+        epilog=HANDLES_HELP + " An identity nobody has yet is added to the first customer.",
+    )
+    link.add_argument("handle", metavar="HANDLE")
+    link.add_argument("other", metavar="HANDLE")
+    show = actions.add_parser(
+        "show", help="identities, tickets and orders of a customer", epilog=HANDLES_HELP
+    )
+    show.add_argument("handle", metavar="HANDLE")
+    show.add_argument("--limit", type=_positive, default=50, metavar="N", help="tickets listed")
+    show.add_argument("--json", action="store_true")
+    unlink = actions.add_parser(
+        "unlink",
+        help="move one identity (and the tickets that came through it) to a new customer",
+        epilog=HANDLES_HELP,
+    )
+    unlink.add_argument("customer_id", type=_customer_id, metavar="CUSTOMER_ID")
+    unlink.add_argument("handle", metavar="HANDLE")
 
 
 def _add_ticket_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

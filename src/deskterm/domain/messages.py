@@ -15,6 +15,10 @@ class Party:
     name: str
     handle: str
     kind: IdentityKind = IdentityKind.EMAIL
+    # Contact details a platform exposes about this person (a marketplace buyer's email or
+    # phone, as given): ingest links the party to the customer who already owns one of them.
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
 
     def label(self) -> str:
         """``Name <handle>`` or just the handle when there is no name."""

@@ -18,6 +18,7 @@ from deskterm.services import drafts
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
+from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands
@@ -32,7 +33,9 @@ from deskterm.tui.widgets.tickets.ticket_list import TicketList
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 
 
-class DesktermApp(ManageActions, AttachmentActions, ComposeActions, TicketActions, LiveData):
+class DesktermApp(
+    CustomerActions, ManageActions, AttachmentActions, ComposeActions, TicketActions, LiveData
+):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
     TITLE = "deskterm"

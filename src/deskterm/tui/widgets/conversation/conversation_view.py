@@ -69,7 +69,17 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.expanded = False
 
     def show_ticket(self, ticket: dict[str, Any] | None) -> None:
-        """Render ``ticket`` (None: nothing selected)."""
+        """Render ``ticket`` (None: nothing selected).
+
+        A live update of the ticket on screen keeps the reader's place: nothing is redrawn
+        when nothing changed, and the view follows new messages only when it was at the end.
+        """
+        previous = self.ticket
+        same = previous is not None and ticket is not None and previous["id"] == ticket["id"]
+        if same and previous == ticket:
+            return
+        at_end = self.scroll_y >= self.max_scroll_y - 1
+        keep = self.scroll_y if same and not at_end else None
         self.ticket = ticket
         self.remove_children()
         if ticket is None:
@@ -97,9 +107,17 @@ class ConversationView(VerticalScroll, can_focus=True):
                 )
             )
         self.mount_all(widgets)
-        self.scroll_end(animate=False)
+        # After layout: scrolling now would stop short of messages not yet measured.
+        self.call_after_refresh(self._settle, keep)
+
+    def _settle(self, keep: float | None) -> None:
+        if keep is None:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=keep, animate=False, immediate=True)
 
     def action_toggle_quotes(self) -> None:
         """Show or collapse quoted history."""
         self.expanded = not self.expanded
-        self.show_ticket(self.ticket)
+        ticket, self.ticket = self.ticket, None  # redraw even though the data is the same
+        self.show_ticket(ticket)
