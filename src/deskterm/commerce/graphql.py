@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -14,38 +11,12 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from deskterm.commerce.throttle import MAX_WAIT, CostBudget, throttled_wait
 from deskterm.commerce.types import Clock, Sleep, ThrottledError
+from deskterm.domain.backoff import full_jitter, parse_retry_after
 from deskterm.domain.errors import ChannelAuthError, ChannelError
 from deskterm.domain.text import one_line
 
 ATTEMPTS = 4  # per call; the next sync pass (or the next ticket shown) tries again anyway
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
 TIMEOUT = 20.0
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date), capped; None if unusable.
-
-    The chat adapters have the same rule in channels/chat/http.py; commerce may not import
-    channels (sibling layers), so it is repeated here.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_WAIT)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(delta, 0.0), MAX_WAIT)
-
-
-def _full_jitter(attempt: int) -> float:
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))  # noqa: S311  (jitter)
 
 
 class _BudgetThrottled(ThrottledError):
@@ -59,7 +30,7 @@ def _wait(state: RetryCallState) -> float:
         return 0.0
     if isinstance(error, ThrottledError) and error.wait is not None:
         return error.wait
-    return _full_jitter(state.attempt_number)
+    return full_jitter(state.attempt_number)
 
 
 def _retryable(error: BaseException) -> bool:
@@ -161,7 +132,7 @@ class GraphqlHttp:
         if status == 429:
             raise ThrottledError(
                 f"{self.label}: Shopify rate limit (HTTP 429)",
-                parse_retry_after(response.headers.get("retry-after")),
+                parse_retry_after(response.headers.get("retry-after"), cap=MAX_WAIT),
             )
         try:
             payload = response.json() if response.content else None

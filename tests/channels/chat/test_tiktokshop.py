@@ -12,7 +12,6 @@ from email.utils import format_datetime
 
 import pytest
 
-from deskterm.channels.chat.http import BACKOFF_BASE, BACKOFF_CAP, MAX_RETRY_AFTER
 from deskterm.channels.chat.tiktokshop import adapter as adapter_module
 from deskterm.channels.chat.tiktokshop import sign as sign_module
 from deskterm.channels.chat.tiktokshop.adapter import TikTokShopAdapter
@@ -25,6 +24,7 @@ from deskterm.channels.chat.types import (
 )
 from deskterm.demo.fakes.tiktokshop import TikTokShopFake
 from deskterm.demo.fakes.tiktokshop.gateway import expected_sign
+from deskterm.domain.backoff import BACKOFF_BASE, BACKOFF_CAP, MAX_RETRY_AFTER
 from deskterm.domain.errors import ChannelAuthError, ChannelError
 
 LABEL = "tokopedia"

@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
-from deskterm.channels.chat.http import Classifier, parse_retry_after
+from deskterm.channels.chat.http import Classifier
 from deskterm.channels.chat.types import RateLimitedError, TokenExpiredError
+from deskterm.domain.backoff import parse_retry_after
 from deskterm.domain.errors import ChannelAuthError, ChannelError
 
 # "invalid_acceess_token" (sic) is what Shopee's gateway really sends for an expired or
