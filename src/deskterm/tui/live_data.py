@@ -83,6 +83,8 @@ class LiveData(DesktermBase):
         self.call_from_thread(self._ticket_loaded, ticket, customer)
 
     def _ticket_loaded(self, ticket: dict[str, Any], customer: dict[str, Any] | None) -> None:
+        if ticket["id"] != self._shown_ticket:
+            return  # a slower load of a ticket the agent already moved past
         self.inbox.query_one(ConversationView).show_ticket(ticket)
         self.inbox.query_one(CustomerPanel).show_customer(customer)
         shop = self._shop_for(str(ticket["channel"]))

@@ -16,6 +16,22 @@ from deskterm.tui.render import join, safe_line, safe_text
 DIRECTION_LABEL = {"in": "from", "out": "to customer, by", "note": "internal note by"}
 
 
+SHOWN_AT_FIRST = 20  # newest messages drawn when a ticket opens; `o` draws the rest
+_SPLITS: dict[tuple[int, str], tuple[str, str]] = {}  # (message id, body) -> split_reply(body)
+_SPLITS_KEPT = 2000
+
+
+def _split(message: dict[str, Any]) -> tuple[str, str]:
+    """Quoted history split off once per message (it is the slow part of drawing one)."""
+    key = (int(message["id"]), message["body_text"])
+    found = _SPLITS.get(key)
+    if found is None:
+        if len(_SPLITS) >= _SPLITS_KEPT:
+            _SPLITS.clear()
+        found = _SPLITS[key] = split_reply(message["body_text"])
+    return found
+
+
 def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     """A message as inert Text: header line, body (quotes collapsed), attachments."""
     author = message["author"] or message["author_handle"] or "?"
@@ -35,7 +51,7 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
         head.append("  (R retries)", "dim")
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
-    body, quoted = (message["body_text"], "") if expanded else split_reply(message["body_text"])
+    body, quoted = (message["body_text"], "") if expanded else _split(message)
     out = join(head, safe_text(body.rstrip()), separator="\n")
     if quoted:
         out.append(f"\n… {len(quoted.splitlines())} quoted lines (z to expand)", "dim italic")
@@ -61,12 +77,15 @@ class ConversationView(VerticalScroll, can_focus=True):
         Binding("j,down", "scroll_down", "Down", show=False, id="conversation.scroll_down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="conversation.scroll_up"),
         Binding("z", "toggle_quotes", "Quotes", id="conversation.toggle_quotes"),
+        Binding("o", "show_all", "Earlier messages", id="conversation.show_all"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ticket: dict[str, Any] | None = None
         self.expanded = False
+        self.show_all = False  # every message of a long thread, not only the newest
+        self._drawn_id: int | None = None
 
     def show_ticket(self, ticket: dict[str, Any] | None) -> None:
         """Render ``ticket`` (None: nothing selected).
@@ -80,6 +99,9 @@ class ConversationView(VerticalScroll, can_focus=True):
             return
         at_end = self.scroll_y >= self.max_scroll_y - 1
         keep = self.scroll_y if same and not at_end else None
+        if ticket is None or ticket["id"] != self._drawn_id:
+            self.show_all = False  # another ticket opens at its newest messages again
+        self._drawn_id = None if ticket is None else ticket["id"]
         self.ticket = ticket
         self.remove_children()
         if ticket is None:
@@ -99,7 +121,17 @@ class ConversationView(VerticalScroll, can_focus=True):
             separator="\n",
         )
         widgets = [Static(header, classes="header")]
-        for message in ticket["messages"]:
+        messages = ticket["messages"]
+        hidden = 0 if self.show_all else max(len(messages) - SHOWN_AT_FIRST, 0)
+        if hidden:
+            # Long threads open at their end, fast; the history is one key away.
+            widgets.append(
+                Static(
+                    Text(f"… {hidden} earlier messages (o shows them all)", "dim italic"),
+                    classes="earlier",
+                )
+            )
+        for message in messages[hidden:]:
             widgets.append(
                 Static(
                     message_text(message, expanded=self.expanded),
@@ -115,6 +147,14 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.scroll_end(animate=False, immediate=True)
         else:
             self.scroll_to(y=keep, animate=False, immediate=True)
+
+    def action_show_all(self) -> None:
+        """Draw every message of a long conversation (it opens with the newest only)."""
+        if not self.show_all:
+            self.show_all = True
+            ticket, self.ticket = self.ticket, None
+            self.show_ticket(ticket)
+            self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
 
     def action_toggle_quotes(self) -> None:
         """Show or collapse quoted history."""

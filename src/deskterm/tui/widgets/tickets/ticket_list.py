@@ -28,7 +28,7 @@ class TicketList(ScrollView, can_focus=True):
     """
 
     DEFAULT_CSS = """
-    TicketList { background: $surface; }
+    TicketList { background: $surface; overflow-x: hidden; }
     TicketList > .ticket-list--cursor { background: $accent 40%; text-style: bold; }
     TicketList > .ticket-list--marked { color: $warning; }
     """
@@ -191,8 +191,8 @@ class TicketList(ScrollView, can_focus=True):
         self.refresh_line(new - self.scroll_offset.y)
         if new < self.scroll_offset.y:
             self.scroll_to(y=new, animate=False)
-        elif new >= self.scroll_offset.y + self.size.height:
-            self.scroll_to(y=new - self.size.height + 1, animate=False)
+        elif new >= self.scroll_offset.y + self.scrollable_content_region.height:
+            self.scroll_to(y=new - self.scrollable_content_region.height + 1, animate=False)
         self._announce()
 
     def _announce(self) -> None:
