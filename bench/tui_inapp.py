@@ -31,7 +31,10 @@ from textual.worker import WorkerState
 
 from deskterm.config import load_config
 from deskterm.tui.app import DesktermApp
-from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.conversation.conversation_view import (
+    SHOWN_AT_FIRST,
+    ConversationView,
+)
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
 
@@ -112,12 +115,12 @@ class Probe:
         return self.app.view == view and self.row_painted(0, view)
 
     def conversation_painted(self, ticket_id: int) -> bool:
-        """This frame laid out every message of ``ticket_id`` in the pane (and painted it)."""
+        """This frame laid out the drawn messages of ``ticket_id`` (and painted them)."""
         ticket = self.conversation.ticket
         if ticket is None or ticket["id"] != ticket_id:
             return False
         children = self.conversation.children
-        if len(children) != len(ticket["messages"]) + 1:  # header + one Static per message
+        if len(children) != self.expected_widgets(ticket):
             return False
         # Read the compositor's maps as they are: a property that rebuilds them would add
         # work the app itself does not do.
@@ -131,9 +134,17 @@ class Probe:
         ticket = self.conversation.ticket
         if ticket is None or ticket["id"] != ticket_id or not self.conversation.children:
             return False
-        if len(self.conversation.children) != len(ticket["messages"]) + 1:
+        if len(self.conversation.children) != self.expected_widgets(ticket):
             return False
         return self.conversation.children[-1] in self.app.screen._compositor.visible_widgets
+
+    def expected_widgets(self, ticket: dict[str, Any]) -> int:
+        """Header + one Static per drawn message (+ the "earlier messages" line of a long
+        thread, which opens at its newest SHOWN_AT_FIRST messages)."""
+        count = len(ticket["messages"])
+        if self.conversation.show_all or count <= SHOWN_AT_FIRST:
+            return 1 + count
+        return 2 + SHOWN_AT_FIRST
 
     def describe(self) -> str:
         """What the app shows now, for an error message."""

@@ -77,6 +77,12 @@ async def test_views_sidebar_counts_and_switching(sample_config: Path) -> None:
         await until(lambda: app.view == "Closed" and tickets.total == 0, pilot)
         status = app.screen.query_one("#status", Static)
         assert "Closed: 0 tickets" in str(status.render())
+        await until(lambda: tickets.has_focus, pilot)  # an empty view still hands over
+        sidebar.focus()
+        sidebar.highlighted = 6  # All
+        await pilot.press("enter")
+        await until(lambda: app.view == "All" and tickets.current is not None, pilot)
+        await until(lambda: tickets.has_focus, pilot)  # the list, once its rows show
 
 
 async def test_help_overlay_lists_the_keys(sample_config: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.widgets import TextArea
@@ -14,7 +16,6 @@ from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError, DesktermError
-from deskterm.services import drafts
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
@@ -23,6 +24,7 @@ from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands
 from deskterm.tui.keys import check_keymap, key_places
+from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
@@ -30,7 +32,21 @@ from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
+if TYPE_CHECKING:
+    from deskterm.services import drafts
+else:
+    drafts = lazy_module("deskterm.services.drafts")
+
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
+WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
+    "deskterm.services.tickets",
+    "deskterm.services.drafts",
+    "deskterm.services.replies",
+    "deskterm.services.macros",
+    "deskterm.services.views",
+    "deskterm.services.customers",
+    "deskterm.services.read_state",
+)
 
 
 class DesktermApp(
@@ -73,8 +89,22 @@ class DesktermApp(
             self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
         self.load_view(self.view)
         self.load_counts()
-        self.load_macros()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
+
+    def first_paint_done(self) -> None:
+        """The list is on screen: now load what only later keys need, and start sync."""
+        self.warm_up()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """One thread imports the lazily loaded services (LazyLoader is not thread-safe on
+        3.11), then the macros load and sync starts."""
+        for name in WARM_UP:
+            importlib.import_module(name)
+        self._write_store()
+        self.call_from_thread(self.load_macros)
+        for start in self.after_first_paint:
+            start()
 
     def on_unmount(self) -> None:
         """Finish queued changes, close the store connection."""
@@ -100,9 +130,9 @@ class DesktermApp(
         self.inbox.query_one(ConversationView).focus()
 
     def on_views_list_view_chosen(self, message: ViewsList.ViewChosen) -> None:
-        """A view was chosen in the sidebar."""
+        """A view was chosen in the sidebar; the list takes the focus once its rows show."""
+        self.focus_list_when_loaded = True
         self.load_view(message.name)
-        self.inbox.query_one(TicketList).focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns worker failures into a visible, plain-words error."""
@@ -138,36 +168,62 @@ def log_to_file(path: Path) -> None:
     root.setLevel(logging.INFO)
 
 
+class SyncStarter:
+    """Starts the sync daemon inside the TUI after the first paint (unless another process
+    syncs this store), and stops it when the TUI quits."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._guard = threading.Lock()
+        self._stopped = False
+        self._daemon: Any = None
+        self._thread: threading.Thread | None = None
+        self._lock: Any = None
+
+    def start(self) -> None:
+        """Take the sync lock and run the daemon in threads (called from a worker)."""
+        if not self.config.channels:
+            return
+        from deskterm.store.engine import open_store
+        from deskterm.sync.lock import SyncLock, SyncLockedError
+        from deskterm.sync.runner import Daemon
+
+        with self._guard:
+            if self._stopped:
+                return
+            store = open_store(self.config.store_url(), data_dir=self.config.store_path().parent)
+            lock = SyncLock(store.data_dir)
+            try:
+                lock.acquire()
+            except SyncLockedError:
+                return  # a `deskterm sync` (or another TUI) already keeps the store fresh
+            self._lock, self._daemon = lock, Daemon(self.config, store)
+            self._thread = threading.Thread(target=self._daemon.run, name="sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the daemon (if it ever started) and release the lock."""
+        with self._guard:
+            self._stopped = True
+            if self._daemon is not None and self._thread is not None:
+                self._daemon.stop.set()
+                self._thread.join(timeout=30)
+            if self._lock is not None:
+                self._lock.release()
+
+
 def run_app(config: Config, me_email: str, me_name: str = "") -> None:
     """Run the inbox until the user quits; sync runs inside unless another process syncs."""
     from deskterm.paths import log_dir
 
     log_to_file(log_dir() / "deskterm.log")
-    from deskterm.store.engine import open_store
-    from deskterm.sync.lock import SyncLock, SyncLockedError
-    from deskterm.sync.runner import Daemon
-
-    daemon: Daemon | None = None
-    lock: SyncLock | None = None
-    sync: threading.Thread | None = None
-    if config.channels:
-        store = open_store(config.store_url(), data_dir=config.store_path().parent)
-        lock = SyncLock(store.data_dir)
-        try:
-            lock.acquire()
-        except SyncLockedError:
-            lock = None  # a `deskterm sync` (or another TUI) already keeps the store fresh
-        else:
-            daemon = Daemon(config, store)
-            sync = threading.Thread(target=daemon.run, name="sync", daemon=True)
-            sync.start()
+    starter = SyncStarter(config)
+    app = DesktermApp(
+        store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
+    )
+    # After the first paint: importing and starting sync first would slow the cold start.
+    app.after_first_paint.append(starter.start)
     try:
-        DesktermApp(
-            store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
-        ).run()
+        app.run()
     finally:
-        if daemon is not None and sync is not None:
-            daemon.stop.set()
-            sync.join(timeout=30)
-        if lock is not None:
-            lock.release()
+        starter.stop()

@@ -6,15 +6,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.widgets import Static
 
 from deskterm.config import Config
 from deskterm.domain.errors import DesktermError
-from deskterm.services.actor import Actor, agent_actor
-from deskterm.store.engine import Store
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.readdb import ReadDb
 from deskterm.tui.render import safe_line
@@ -23,6 +21,10 @@ from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
+
+if TYPE_CHECKING:
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
 
 
 class DesktermBase(App[None]):
@@ -49,6 +51,9 @@ class DesktermBase(App[None]):
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
         self.view_names: list[str] = []
+        self.after_first_paint: list[Callable[[], None]] = []  # run once the list shows
+        self._painted = False
+        self.focus_list_when_loaded = False  # a sidebar choice moves to the list after paint
         self.me_agent_id: int | None = None  # this agent's row, for unread marks and drafts
         self.last_folder = "~/Downloads"  # where attachments were saved last
         self._view_line = ""
@@ -65,10 +70,12 @@ class DesktermBase(App[None]):
         """The read/write store and the local agent, opened on first use (in a worker)."""
         with self._write_lock:
             if self._store is None:
-                from deskterm.store.engine import open_store
+                from deskterm.store.engine import open_store  # on first write: see tui/lazy.py
 
                 self._store = open_store(self.store_url, data_dir=self.data_dir)
             if self._actor is None:
+                from deskterm.services.actor import agent_actor
+
                 with self._store.write() as session:
                     self._actor = agent_actor(session, email=self.me_email, name=self.me_name)
             return self._store, self._actor

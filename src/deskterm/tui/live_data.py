@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
 from deskterm.config import ShopifyStore
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
-from deskterm.services import macros as macros_svc
-from deskterm.services import read_state
 from deskterm.store import reader
 from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.views import all_views, view_query
 from deskterm.sync.status import read_status, status_line
-from deskterm.sync.store_orders import refresh_if_stale
 from deskterm.tui.base import DesktermBase
+from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
+
+if TYPE_CHECKING:
+    from deskterm.services import macros as macros_svc
+    from deskterm.services import read_state
+else:
+    macros_svc = lazy_module("deskterm.services.macros")
+    read_state = lazy_module("deskterm.services.read_state")
 
 READ_AFTER_SECONDS = 1.0  # a ticket shown this long counts as read
 PG_CHANGE_PROBE = (
@@ -51,12 +56,21 @@ class LiveData(DesktermBase):
         total = reader.count_tickets(db, where)
         self.call_from_thread(self._view_loaded, name, where, total)
 
+    def first_paint_done(self) -> None:
+        """Called once the first rows are on screen (the app starts its later work here)."""
+
     def _view_loaded(self, name: str, where: SqlFragment, total: int) -> None:
         self.view, self.where = name, where
         tickets = self.inbox.query_one(TicketList)
         tickets.cursor = 0
         tickets.reset(total)
         tickets.row(0)  # ask for the first page
+        if total == 0 and not self._painted:
+            self._painted = True  # an empty inbox is painted as soon as it is counted
+            self.call_after_refresh(self.first_paint_done)
+        if total == 0 and self.focus_list_when_loaded:
+            self.focus_list_when_loaded = False  # no page will come to wait for
+            tickets.focus()
         self._status(f"{name}: {total} tickets")
 
     @work(thread=True, group="pages", exit_on_error=False)
@@ -72,7 +86,16 @@ class LiveData(DesktermBase):
 
     def _page_loaded(self, where: SqlFragment, page: int, rows: list[dict[str, Any]]) -> None:
         if where is self.where:  # a page of a view we already left is dropped
-            self.inbox.query_one(TicketList).set_page(page, rows)
+            tickets = self.inbox.query_one(TicketList)
+            tickets.set_page(page, rows)
+            if not self._painted:
+                self._painted = True
+                self.call_after_refresh(self.first_paint_done)
+            if self.focus_list_when_loaded:
+                # Moving the focus restyles the panes and rebuilds the footer: after the
+                # rows are painted, so a view switch shows its tickets first.
+                self.focus_list_when_loaded = False
+                self.call_after_refresh(tickets.focus)
 
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
     def load_ticket(self, ticket_id: int) -> None:
@@ -111,6 +134,8 @@ class LiveData(DesktermBase):
 
         A refresh writes the store, and the watcher then repaints the panel with it.
         """
+        from deskterm.sync.store_orders import refresh_if_stale  # httpx: not before the paint
+
         store, _actor = self._write_store()
         try:
             refresh_if_stale(store, shop, customer_id)

@@ -8,7 +8,6 @@ from typing import ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from deskterm.services.attachments import FolderMissingError, save_all
 from deskterm.tui.base import DesktermBase
 
 
@@ -43,6 +42,8 @@ class AttachmentActions(DesktermBase):
     @work(thread=True, group="write", exit_on_error=False)
     def save_attachments(self, ticket_id: int, folder: str, *, create: bool = False) -> None:
         """Write the files in a worker; a missing folder is offered for creation, not guessed."""
+        from deskterm.services.attachments import FolderMissingError, save_all
+
         store, _actor = self._write_store()
         try:
             paths = save_all(

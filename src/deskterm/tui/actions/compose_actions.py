@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 
 from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.config import ChannelConfig
-from deskterm.services import drafts, replies
-from deskterm.services import macros as macros_svc
-from deskterm.services import tickets as tickets_svc
-from deskterm.services.actor import Actor
 from deskterm.services.editor import quote_last_inbound
 from deskterm.store import reader
-from deskterm.store.engine import Store
 from deskterm.tui.base import DesktermBase
+from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.composer import Composed, ComposerScreen
 from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro, pick
+
+if TYPE_CHECKING:
+    from deskterm.services import drafts, replies
+    from deskterm.services import macros as macros_svc
+    from deskterm.services import tickets as tickets_svc
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
+else:
+    macros_svc = lazy_module("deskterm.services.macros")
+    tickets_svc = lazy_module("deskterm.services.tickets")
+    drafts = lazy_module("deskterm.services.drafts")
+    replies = lazy_module("deskterm.services.replies")
 
 
 def draft_kind(note: bool) -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
 from deskterm.domain.errors import DesktermError
-from deskterm.services import customers as customers_svc
-from deskterm.services.actor import Actor
-from deskterm.store.engine import Store
 from deskterm.tui.base import DesktermBase
+from deskterm.tui.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from deskterm.services import customers as customers_svc
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
+else:
+    customers_svc = lazy_module("deskterm.services.customers")
 
 
 class CustomerActions(DesktermBase):

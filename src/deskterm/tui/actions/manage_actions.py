@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import work
@@ -12,11 +12,8 @@ from textual.screen import Screen
 from deskterm.automation.macros import ticket_variables
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.text import one_line
-from deskterm.services import macros as macros_svc
-from deskterm.services import views as views_svc
-from deskterm.services.actor import Actor
-from deskterm.store.engine import Store
 from deskterm.store.views import all_views
+from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.macro_editor import MacroEditor
@@ -25,6 +22,15 @@ from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.screens.view_editor import ViewEditor
 from deskterm.tui.screens.views_manager import ViewsManager
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
+
+if TYPE_CHECKING:
+    from deskterm.services import macros as macros_svc
+    from deskterm.services import views as views_svc
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
+else:
+    macros_svc = lazy_module("deskterm.services.macros")
+    views_svc = lazy_module("deskterm.services.views")
 
 # LiveData.action_search names the list it shows "Search: <the query as typed>".
 SEARCH_PREFIX = "Search: "

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import subprocess
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.when import FORMS, parse_when
-from deskterm.services import tickets as tickets_svc
-from deskterm.services.actor import Actor
-from deskterm.store.engine import Store
 from deskterm.tui.base import DesktermBase
+from deskterm.tui.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from deskterm.services import tickets as tickets_svc
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
+else:
+    tickets_svc = lazy_module("deskterm.services.tickets")
 
 
 class TicketActions(DesktermBase):

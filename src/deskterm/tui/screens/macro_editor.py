@@ -15,7 +15,6 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from deskterm.automation.macros import Rendered, render_macro
 from deskterm.domain.errors import DesktermError
-from deskterm.services.macros import check_macro, check_unique
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.macro_picker import MacroChoice
 
@@ -242,6 +241,11 @@ class MacroEditor(ModalScreen[None]):
             return  # one save at a time: a second ctrl+s would race the first
         entry = self.entry()
         try:
+            from deskterm.services.macros import (  # SQLAlchemy on first use
+                check_macro,
+                check_unique,
+            )
+
             check_macro(entry)
             check_unique(entry, [(m.name, m.shortcut or None) for m in self.others])
         except DesktermError as exc:

@@ -14,7 +14,6 @@ from textual.widgets import Input, Static
 
 from deskterm.domain.errors import DesktermError, QueryError, UsageError
 from deskterm.domain.query import parse_query
-from deskterm.services.views import check_view
 from deskterm.tui.render import safe_line, safe_text
 
 QUERY_HINT = 'words, "phrases", from: subject: tag: status: assignee:me date:2d.. AND OR NOT -x'
@@ -115,6 +114,8 @@ class ViewEditor(ModalScreen[None]):
         try:
             if not query:
                 raise UsageError("a view needs a query (* shows everything)")
+            from deskterm.services.views import check_view  # SQLAlchemy on first use
+
             name = check_view(self.query_one("#view-name", Input).value, query)
             clash = next((t for t in self.taken if t.casefold() == name.casefold()), None)
             if clash is not None:
