@@ -145,3 +145,17 @@ async def test_new_mail_above_keeps_the_same_ticket_selected(sample_config: Path
         await until(lambda: tickets.cursor == 3, pilot)  # moved down with its ticket
         assert tickets.current["id"] == selected  # type: ignore[index]
         assert shown_subject(app) != "Just now"
+
+
+async def test_mouse_click_picks_a_ticket_and_double_click_opens_it(sample_config: Path) -> None:
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.screen.query_one(TicketList)
+        conversation = app.screen.query_one(ConversationView)
+        await until(lambda: tickets.total == 10 and tickets.current is not None, pilot)
+        await pilot.click(TicketList, offset=(10, 3))
+        assert tickets.cursor == 3
+        await until(lambda: conversation.ticket["id"] == tickets.current["id"], pilot)  # type: ignore[index]
+        await pilot.click(TicketList, offset=(10, 4), times=2)
+        assert tickets.cursor == 4
+        await until(lambda: conversation.has_focus, pilot)  # opened: the conversation has focus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -237,6 +238,15 @@ class TicketList(ScrollView, can_focus=True):
         ticket = self.current
         if ticket is not None:
             self.post_message(self.Opened(ticket["id"]))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click picks the row under the pointer; a double click opens it."""
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < self.total:
+            self._follow = None
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_open()
 
     def action_mark(self) -> None:
         """Mark/unmark the ticket under the cursor for a bulk action, then move on."""
