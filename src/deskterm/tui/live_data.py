@@ -147,11 +147,14 @@ class LiveData(DesktermBase):
             self.run_change("", lambda st, ac: read_state.mark_read(st, ticket_id, ac))
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def load_counts(self) -> None:
-        """Live counts for every view in the sidebar."""
+    def load_counts(self, *, reload: bool = False) -> None:
+        """Live counts for every view in the sidebar; with ``reload`` the list of the
+        current view is reloaded in place too (its count is one of those just taken)."""
+        where, current = self.where, self.view
         db = self._db()
         me = reader.agent_id_for(db, self.me_email)
         views: list[tuple[str, int | None]] = []
+        current_count: int | None = None
         for name, query, _system in all_views(db):
             try:
                 count: int | None = reader.count_tickets(
@@ -160,7 +163,13 @@ class LiveData(DesktermBase):
             except DesktermError:
                 count = None
             views.append((name, count))
+            if name == current:
+                current_count = count
         self.call_from_thread(self._counts_loaded, views)
+        if reload and where is not None:
+            # A search is no sidebar view: only then is the current list counted apart.
+            total = current_count if current_count is not None else reader.count_tickets(db, where)
+            self.call_from_thread(self._view_reloaded, where, total)
 
     def _counts_loaded(self, views: list[tuple[str, int | None]]) -> None:
         self.view_names = [name for name, _count in views]
@@ -205,20 +214,10 @@ class LiveData(DesktermBase):
         self.call_from_thread(setattr, self, "macros", choices)
 
     def _store_changed(self) -> None:
-        self.load_counts()
+        self.load_counts(reload=True)
         self.load_macros()
-        self.reload_current_view()
         if self._shown_ticket is not None:
             self.load_ticket(self._shown_ticket)
-
-    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
-    def reload_current_view(self) -> None:
-        """Recount the current view and reload its pages in place."""
-        where = self.where
-        if where is None:
-            return
-        total = reader.count_tickets(self._db(), where)
-        self.call_from_thread(self._view_reloaded, where, total)
 
     def _view_reloaded(self, where: SqlFragment, total: int) -> None:
         if where is self.where:
