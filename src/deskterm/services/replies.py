@@ -114,7 +114,10 @@ def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> Queued
         else:
             # A chat reply goes into the buyer's conversation; the platform names its id
             # once sent, so none is minted here (sync/chat_outbox.py records it).
-            to = _buyer(session, ticket, channel.type)
+            # The buyer of THIS conversation: a customer linked from two accounts of one
+            # marketplace must not get a reply meant for the other chat.
+            to = last_in.author_handle if last_in and last_in.author_handle else ""
+            to = to or _buyer(session, ticket, channel.type)
             external_id, subject = "", ticket.subject
             references = _conversation_refs(session, ticket_id)
         message = Message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC
 
@@ -38,8 +39,23 @@ def _subject(conversation: ChatConversation, message: ChatMessage) -> str:
     return f"Chat with {conversation.buyer_name or conversation.buyer_id}"
 
 
+def stable_id(conversation: ChatConversation, message: ChatMessage) -> str:
+    """The platform's message id, or one made from what the message is when it has none.
+
+    An empty id would dedupe against our own queued replies (which have none until sent)
+    and two id-less messages would collapse into one.
+    """
+    if message.id:
+        return message.id
+    digest = hashlib.sha256(
+        f"{conversation.id}|{message.sent_at.isoformat()}|{message.sender_id}|{message.text}".encode()
+    ).hexdigest()[:24]
+    return f"noid-{digest}"
+
+
 def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> InboundMessage:
     """One chat message ready for ingest; the buyer is the customer either way."""
+    message_id = stable_id(conversation, message)
     buyer = Party(conversation.buyer_name, conversation.buyer_id, IdentityKind.BUYER)
     if message.from_buyer:
         sender, recipients = buyer, []
@@ -48,8 +64,8 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
         sender, recipients = shop, [buyer]
     raw = json.dumps(message.raw, ensure_ascii=False, sort_keys=True).encode()
     return InboundMessage(
-        external_id=message.id,
-        content_hash=chat_content_hash(message.id),
+        external_id=message_id,
+        content_hash=chat_content_hash(message_id),
         subject=_subject(conversation, message),
         sender=sender,
         recipients=recipients,

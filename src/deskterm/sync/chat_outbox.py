@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from deskterm.channels.chat.types import AmbiguousSendError, ChatAdapter, ChatMessage
+from deskterm.channels.chat.types import (
+    AmbiguousSendError,
+    ChatAdapter,
+    ChatMessage,
+    NotSentError,
+    RateLimitedError,
+    TokenExpiredError,
+)
 from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
 from deskterm.store.engine import Store
@@ -27,7 +34,8 @@ from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
 
-CLOCK_SLACK = timedelta(minutes=2)  # platform clocks vs ours when matching our own message
+CLOCK_SLACK = timedelta(minutes=10)  # platform clocks vs ours (Shopee allows 5 min of skew)
+UNKNOWN_GRACE = timedelta(seconds=30)  # a platform may list a just-sent message late
 
 
 @dataclass
@@ -39,6 +47,7 @@ class _ChatPending:
     body: str
     created_at: datetime
     attempts: int
+    resend_after: datetime  # an unknown send is not repeated before this
 
 
 def conversation_of(references: str) -> str:
@@ -62,6 +71,7 @@ def _load(store: Store, outbox_id: int) -> _ChatPending:
             body=row.body_text,
             created_at=as_utc(row.created_at),
             attempts=row.attempts,
+            resend_after=as_utc(row.next_attempt_at) if row.next_attempt_at else utcnow(),
         )
 
 
@@ -135,6 +145,18 @@ class ChatOutboxSender:
             self._record_sent(pending, found.id)
             summary.sent += 1
             return
+        if utcnow() < pending.resend_after:
+            return  # not listed yet: a platform may show a just-sent message late; look again
+        if pending.attempts >= MAX_ATTEMPTS:
+            set_state(
+                self.store,
+                outbox_id,
+                OutboxState.FAILED,
+                last_error="sent several times without confirmation; it may have been"
+                " delivered: check the conversation before retrying",
+            )
+            summary.send_failed += 1
+            return
         set_state(
             self.store,
             outbox_id,
@@ -162,13 +184,34 @@ class ChatOutboxSender:
                 pending.conversation_id, pending.buyer_id, pending.body
             )
         except AmbiguousSendError as exc:
-            set_state(self.store, outbox_id, OutboxState.UNKNOWN, last_error=str(exc))
+            set_state(
+                self.store,
+                outbox_id,
+                OutboxState.UNKNOWN,
+                last_error=str(exc),
+                # Looked up at once and on every tick, but resent only after this: a
+                # platform may list a message it took a moment ago only a little later.
+                next_attempt_at=utcnow() + UNKNOWN_GRACE,
+            )
             summary.problems.append(
                 f"reply {outbox_id}: delivery unknown; the conversation is checked before any"
                 " resend"
             )
             return
         except ChannelError as exc:
+            if exc.transient and not isinstance(
+                exc, RateLimitedError | NotSentError | TokenExpiredError
+            ):
+                # A server-side failure ("busy", internal error) may come after the message
+                # was stored: treat it as unknown, so the conversation is looked at first.
+                set_state(
+                    self.store,
+                    outbox_id,
+                    OutboxState.UNKNOWN,
+                    last_error=str(exc),
+                    next_attempt_at=utcnow() + UNKNOWN_GRACE,
+                )
+                return
             if exc.transient and pending.attempts + 1 < MAX_ATTEMPTS:
                 set_state(
                     self.store,

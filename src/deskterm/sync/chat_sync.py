@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from deskterm.channels.chat.types import ChatAdapter, ChatConversation, ChatMessage
+from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
 from deskterm.ingest.context import ChannelContext
 from deskterm.store.engine import Store
+from deskterm.store.tables import Message, Outbox
 from deskterm.sync.batch import ingest_batch
 from deskterm.sync.chat_map import chat_to_inbound
+from deskterm.sync.chat_outbox import conversation_of
 from deskterm.sync.cursors import load_cursor, save_cursor
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
@@ -25,6 +28,31 @@ LISTING_SCOPE = "conversations"  # {"since": ISO of the newest conversation acti
 def conversation_scope(conversation_id: str) -> str:
     """The cursor row of one conversation: {"after": ISO of its newest stored message}."""
     return f"conv:{conversation_id}"
+
+
+def unsettled_conversations(store: Store, channel_id: int) -> set[str]:
+    """Conversations holding a reply whose delivery is not settled (sending or unknown)."""
+    with store.read() as session:
+        rows = session.exec(
+            select(Message.references)
+            .join(Outbox, col(Outbox.message_id) == col(Message.id))
+            .where(
+                Outbox.channel_id == channel_id,
+                col(Outbox.state).in_([OutboxState.SENDING.value, OutboxState.UNKNOWN.value]),
+            )
+        ).all()
+    return {conversation_of(references) for references in rows} - {""}
+
+
+# Platform times are whole seconds (TikTok) or milliseconds: asking from one second
+# before the cursor also returns what shares the cursor's own second, which a strict
+# "after" would skip for good. The repeats are duplicates to ingest, and the listing's
+# repeats are filtered by their newest message id, so an idle poll stays one request.
+OVERLAP = timedelta(seconds=1)
+
+
+def _overlap(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment - OVERLAP
 
 
 def _when(value: object) -> datetime | None:
@@ -46,10 +74,31 @@ def sync_chat_channel(
     any point (network, crash) is picked up again by the next poll — never skipped.
     """
     with store.read() as session:
-        since = _when(load_cursor(session, channel.id, LISTING_SCOPE).get("since"))
-    conversations = adapter.conversations_since(since)
+        listing = load_cursor(session, channel.id, LISTING_SCOPE)
+    since = _when(listing.get("since"))
+    # Conversations whose newest message was stored at the cursor's own instant: listed
+    # again (the adapters are inclusive of it, since platform times are coarse) but only
+    # fetched when their newest message changed — an idle poll stays one request.
+    boundary: dict[str, str] = dict(listing.get("boundary") or {})
+    conversations = [
+        c
+        for c in adapter.conversations_since(_overlap(since))
+        if not (
+            since is not None
+            and since - OVERLAP < c.last_activity <= since
+            and c.latest_message_id
+            and boundary.get(c.id) == c.latest_message_id
+        )
+    ]
     crash_point("chat.listed")
+    unsettled = unsettled_conversations(store, channel.id)
+    complete = True
     for conversation in sorted(conversations, key=lambda c: c.last_activity):
+        if conversation.id in unsettled:
+            # A reply there may or may not have arrived: ingesting the platform's copy now
+            # would hide it from the lookup and the reply would go out twice. Next poll.
+            complete = False
+            continue
         if not _sync_conversation(store, channel, adapter, conversation, summary):
             return  # stored up to a failure: the listing cursor stays where it was
         if mark_read:
@@ -57,11 +106,18 @@ def sync_chat_channel(
                 adapter.mark_read(conversation.id)
             except ChannelError as exc:
                 summary.problems.append(f"could not mark {conversation.id} read: {exc}")
-    if conversations:
+    if conversations and complete:
         newest = max(c.last_activity for c in conversations)
-        if since is None or newest > since:
+        # Everything inside the overlap window is listed again next time: remember it all.
+        at_newest = {
+            c.id: c.latest_message_id for c in conversations if c.last_activity > newest - OVERLAP
+        }
+        if since is not None and newest - since < OVERLAP:
+            at_newest = {**boundary, **at_newest}
+        if since is None or newest >= since:
+            value = {"since": newest.isoformat(), "boundary": at_newest}
             with store.write() as session:
-                save_cursor(session, channel.id, LISTING_SCOPE, {"since": newest.isoformat()})
+                save_cursor(session, channel.id, LISTING_SCOPE, value)
         crash_point("chat.listing_saved")
 
 
@@ -77,7 +133,7 @@ def _sync_conversation(
     with store.read() as session:
         after = _when(load_cursor(session, channel.id, scope).get("after"))
     messages: list[ChatMessage] = sorted(
-        adapter.messages(conversation, after), key=lambda m: (m.sent_at, m.id)
+        adapter.messages(conversation, _overlap(after)), key=lambda m: (m.sent_at, m.id)
     )
     if not messages:
         return True

@@ -193,9 +193,28 @@ def run_once(
     summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
     if only is None:
         # Orders after messages: the customers with open tickets are known by now.
-        summaries += [refresh_store_orders(store, shop, {}) for shop in config.stores]
-    wake_snoozed(store, actor="sync:snooze")
+        summaries += [
+            _guarded(shop.name, refresh_store_orders, store, shop, {}) for shop in config.stores
+        ]
+    try:
+        wake_snoozed(store, actor="sync:snooze")
+    except Exception as exc:  # the channels' results must still be printed
+        log.exception("snoozes: unexpected error")
+        summary = ChannelSummary(channel="snoozes", note="not woken")
+        summary.problems.append(f"{exc.__class__.__name__}: {exc}")
+        summaries.append(summary)
     return summaries
+
+
+def _guarded(name: str, step: Callable[..., ChannelSummary], *args: Any) -> ChannelSummary:
+    """Run one non-channel step of a pass; a failure becomes its summary's problem."""
+    try:
+        return step(*args)
+    except Exception as exc:  # one line in the summary, never a traceback
+        log.exception("%s: unexpected error", name)
+        summary = ChannelSummary(channel=name, note="failed")
+        summary.problems.append(f"{exc.__class__.__name__}: {exc}")
+        return summary
 
 
 class Daemon:
@@ -286,17 +305,23 @@ class Daemon:
                 self.stop.wait(_error_delay(failures))
 
     def _chat_loop(self, channel: ChatChannelConfig) -> None:
-        """Poll every ``poll_seconds``; deliver replies every few seconds in between."""
+        """Poll every ``poll_seconds``; deliver replies every few seconds in between.
+
+        One adapter lives as long as the loop: it holds what must survive a failed pass
+        (e.g. a rotated token whose save failed, retried on its next call).
+        """
         failures = 0
-        while not self.stop.is_set():
-            adapter: ChatAdapter | None = None
-            try:
-                context = _context(self.store, channel)
-                adapter = make_chat_adapter(self.store, channel, context.id)
-                sender = ChatOutboxSender(self.store, context.id, adapter)
-                sender.recover()
-                next_poll = 0.0
-                while not self.stop.is_set():
+        adapter: ChatAdapter | None = None
+        sender: ChatOutboxSender | None = None
+        next_poll = 0.0
+        try:
+            while not self.stop.is_set():
+                try:
+                    context = _context(self.store, channel)
+                    if adapter is None or sender is None:
+                        adapter = make_chat_adapter(self.store, channel, context.id)
+                        sender = ChatOutboxSender(self.store, context.id, adapter)
+                        sender.recover()
                     if time.monotonic() >= next_poll:
                         summary = ChannelSummary(channel=channel.name)
                         sender.settle(summary, recover=False)
@@ -313,22 +338,23 @@ class Daemon:
                     for problem in outbox.problems:
                         log.warning("%s: %s", channel.name, problem)
                     self.stop.wait(OUTBOX_TICK)
-            except (ChannelError, SecretError) as exc:
-                failures += 1
-                self._report(channel.name, f"error: {exc}", error=str(exc))
-            except Exception as exc:  # no exception may end a sync loop
-                failures += 1
-                log.exception("%s: unexpected error in sync", channel.name)
-                self._report(
-                    channel.name,
-                    f"error: {exc.__class__.__name__}: {exc}",
-                    error=f"{exc.__class__.__name__}: {exc}",
-                )
-            finally:
-                if adapter is not None:
-                    adapter.close()
-            if failures:
+                    continue
+                except (ChannelError, SecretError) as exc:
+                    failures += 1
+                    self._report(channel.name, f"error: {exc}", error=str(exc))
+                except Exception as exc:  # no exception may end a sync loop
+                    failures += 1
+                    log.exception("%s: unexpected error in sync", channel.name)
+                    self._report(
+                        channel.name,
+                        f"error: {exc.__class__.__name__}: {exc}",
+                        error=f"{exc.__class__.__name__}: {exc}",
+                    )
+                next_poll = 0.0  # after the pause, poll again at once
                 self.stop.wait(_error_delay(failures))
+        finally:
+            if adapter is not None:
+                adapter.close()
 
     def _wait_for_mail(self, channel: EmailChannel, mailbox: ImapMailbox) -> None:
         """Block until new mail may be there: IDLE slices, or the poll interval."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 
@@ -48,12 +49,21 @@ class StoreTokenKeeper:
             value = load_cursor(session, self.channel_id, TOKENS_SCOPE)
         if not value.get("access_token"):
             return self.initial
+        if value.get("config") not in (None, self._config_fingerprint()):
+            # The config's tokens changed since this rotation (the shop was authorised
+            # again after a lock-out): the new ones win.
+            return self.initial
         expires = value.get("expires_at")
         return Tokens(
             access_token=str(value["access_token"]),
             refresh_token=str(value.get("refresh_token") or self.initial.refresh_token),
             expires_at=datetime.fromisoformat(expires) if expires else None,
         )
+
+    def _config_fingerprint(self) -> str:
+        """Which config tokens a rotation descends from (a hash: the store holds no copy)."""
+        both = f"{self.initial.access_token}\0{self.initial.refresh_token}".encode()
+        return hashlib.sha256(both).hexdigest()[:32]
 
     def save(self, tokens: Tokens) -> None:
         """Commit the new tokens (then mirror them into the keyring when they came from it)."""
@@ -62,6 +72,7 @@ class StoreTokenKeeper:
             "refresh_token": tokens.refresh_token,
             "expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None,
             "rotated_at": utcnow().isoformat(),
+            "config": self._config_fingerprint(),
         }
         with self.store.write() as session:
             save_cursor(session, self.channel_id, TOKENS_SCOPE, value)

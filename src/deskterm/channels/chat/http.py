@@ -19,6 +19,7 @@ from tenacity import (
 
 from deskterm.channels.chat.types import (
     AmbiguousSendError,
+    NotSentError,
     RateLimitedError,
     Sleep,
     TokenExpiredError,
@@ -159,7 +160,7 @@ class JsonApi:
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached the server: safe to retry, even a send.
-            raise ChannelError(f"{self.label}: cannot connect ({exc.__class__.__name__})") from exc
+            raise NotSentError(f"{self.label}: cannot connect ({exc.__class__.__name__})") from exc
         except httpx.HTTPError as exc:
             if not idempotent:
                 raise AmbiguousSendError(

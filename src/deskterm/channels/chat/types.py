@@ -54,6 +54,10 @@ class TokenExpiredError(ChannelError):
         super().__init__(message, transient=True)
 
 
+class NotSentError(ChannelError):
+    """The request never reached the platform (connection refused, DNS, connect timeout)."""
+
+
 class AmbiguousSendError(ChannelError):
     """A send whose outcome is unknown (timeout, connection lost after the request went out).
 
