@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -15,7 +16,7 @@ from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
-from deskterm.domain.errors import ConfigError, DesktermError
+from deskterm.domain.errors import ConfigError
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
@@ -34,6 +35,8 @@ from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 if TYPE_CHECKING:
     from deskterm.services import drafts
+    from deskterm.services.actor import Actor
+    from deskterm.store.engine import Store
 else:
     drafts = lazy_module("deskterm.services.drafts")
 
@@ -97,14 +100,15 @@ class DesktermApp(
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
-        """One thread imports the lazily loaded services (LazyLoader is not thread-safe on
-        3.11), then the macros load and sync starts."""
-        for name in WARM_UP:
-            importlib.import_module(name)
-        self._write_store()
-        self.call_from_thread(self.load_macros)
-        for start in self.after_first_paint:
-            start()
+        """Import the lazily loaded services, then load the macros and start sync."""
+        try:
+            for name in WARM_UP:
+                importlib.import_module(name)
+            self._write_store()
+            self.post_to_ui(self.load_macros)
+        finally:
+            for start in self.after_first_paint:  # sync starts even if a step above failed
+                start()
 
     def on_unmount(self) -> None:
         """Finish queued changes, close the store connection."""
@@ -141,14 +145,14 @@ class DesktermApp(
 
     async def action_quit(self) -> None:
         """Quit; a reply or note being written is kept as the ticket's draft first."""
-        screen = self.screen
-        if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
-            text = screen.query_one(TextArea).text
-            store, actor = self._write_store()
-            try:
-                drafts.save_draft(store, screen.ticket_id, draft_kind(screen.note), text, actor)
-            except DesktermError as exc:  # a draft that cannot be kept must not trap the user
-                self.log.warning(f"draft not saved: {exc}")
+        for screen in self.screen_stack:
+            # The composer may sit under a picker, a prompt or the palette.
+            if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
+                tid, kind = screen.ticket_id, draft_kind(screen.note)
+                text = screen.query_one(TextArea).text
+                screen.closing = True
+                # Queued after any autosave still waiting, and flushed by finish_writes.
+                self.run_change("", partial(_keep_draft, tid, kind, text))
         self.exit()
 
     def action_help(self) -> None:
@@ -166,6 +170,10 @@ def log_to_file(path: Path) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+
+
+def _keep_draft(ticket_id: int, kind: str, text: str, store: Store, actor: Actor) -> None:
+    drafts.save_draft(store, ticket_id, kind, text, actor)
 
 
 class SyncStarter:

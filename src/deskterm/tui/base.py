@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,8 @@ from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from deskterm.services.actor import Actor
@@ -91,11 +95,26 @@ class DesktermBase(App[None]):
             store, actor = self._write_store()
             change(store, actor)
             if done:
-                self.call_from_thread(self.notify, done, markup=False)
+                self.post_to_ui(self.notify, done, markup=False)
 
         if self._writes_closed:
             return  # the app is closing; what was queued before still completes
         self._writer.submit(self._reporting(apply))
+
+    def post_to_ui(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """Run ``callback`` on the UI thread soon, WITHOUT waiting for it.
+
+        The writer thread must never block on the UI thread: at quit the UI thread waits
+        for the writer to finish (``finish_writes``), and a blocking ``call_from_thread``
+        from the writer would then deadlock.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(partial(callback, *args, **kwargs))
+        except RuntimeError:  # the loop closed meanwhile: the app is gone
+            log.info("ui gone; dropped %s", getattr(callback, "__name__", callback))
 
     def _reporting(self, job: Callable[[], None]) -> Callable[[], None]:
         """``job`` with its failure shown as a notification (what worker errors get)."""
@@ -104,8 +123,8 @@ class DesktermBase(App[None]):
             try:
                 job()
             except Exception as exc:  # a failed change is reported, never lost silently
-                if self.is_running:
-                    self.call_from_thread(self.show_error, exc)
+                log.warning("change failed: %s: %s", exc.__class__.__name__, exc)
+                self.post_to_ui(self.show_error, exc)
 
         return run
 
@@ -124,11 +143,12 @@ class DesktermBase(App[None]):
         self._writer.shutdown(wait=True)
 
     def _ticket(self) -> dict[str, Any] | None:
-        """The ticket the agent is looking at."""
+        """The ticket the agent is looking at (the list's row while its conversation loads)."""
         shown = self.inbox.query_one(ConversationView).ticket
-        if shown is not None:
+        if shown is not None and shown["id"] == self._shown_ticket:
             return shown
-        return self.inbox.query_one(TicketList).current
+        current = self.inbox.query_one(TicketList).current
+        return current if current is not None else shown
 
     def _with_ticket(self) -> dict[str, Any] | None:
         ticket = self._ticket()

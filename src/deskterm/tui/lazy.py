@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
+import threading
 from types import ModuleType
+from typing import Any
 
 
-def lazy_module(name: str) -> ModuleType:
-    """``name`` as a module object that imports itself when first touched.
+class _LazyModule:
+    """Stands in for a module until an attribute is first read, then imports it.
 
-    The standard library's LazyLoader recipe (importlib docs). Writes, sync and shop calls
-    need the services and SQLAlchemy; painting the list does not, and at 100k tickets the
-    ~300 ms they take to import is most of a cold start.
+    Not importlib's LazyLoader: on Python 3.11 a second thread touching a LazyLoader module
+    while the first is still executing it sees a half-built module (CPython gh-114763).
+    Here the import is a plain ``import_module`` (thread-safe, per-module locks) behind a
+    lock, and nothing is put in ``sys.modules`` before it is complete.
     """
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no module named {name!r}")
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = self._module
+        if module is None:
+            with self._lock:
+                if self._module is None:
+                    self._module = importlib.import_module(self._name)
+                module = self._module
+        return getattr(module, attribute)
+
+
+def lazy_module(name: str) -> Any:
+    """``name`` as an object that imports the module when one of its names is first used.
+
+    Writes, sync and shop calls need the services and SQLAlchemy; painting the list does
+    not, and at 100k tickets the ~300 ms they take to import is most of a cold start.
+    """
+    return _LazyModule(name)

@@ -62,8 +62,12 @@ class LiveData(DesktermBase):
     def _view_loaded(self, name: str, where: SqlFragment, total: int) -> None:
         self.view, self.where = name, where
         tickets = self.inbox.query_one(TicketList)
+        tickets.marked.clear()  # marks of a view left behind must not take over `c`
+        tickets.reset(total)  # first: with its rows gone, moving the cursor announces nothing
         tickets.cursor = 0
-        tickets.reset(total)
+        if total == 0:
+            self._shown_ticket = None  # nothing to act on: the pane must not keep a stale one
+            self.inbox.query_one(ConversationView).show_ticket(None)
         tickets.row(0)  # ask for the first page
         if total == 0 and not self._painted:
             self._painted = True  # an empty inbox is painted as soon as it is counted
@@ -150,11 +154,10 @@ class LiveData(DesktermBase):
     def load_counts(self, *, reload: bool = False) -> None:
         """Live counts for every view in the sidebar; with ``reload`` the list of the
         current view is reloaded in place too (its count is one of those just taken)."""
-        where, current = self.where, self.view
+        where = self.where
         db = self._db()
         me = reader.agent_id_for(db, self.me_email)
         views: list[tuple[str, int | None]] = []
-        current_count: int | None = None
         for name, query, _system in all_views(db):
             try:
                 count: int | None = reader.count_tickets(
@@ -163,12 +166,11 @@ class LiveData(DesktermBase):
             except DesktermError:
                 count = None
             views.append((name, count))
-            if name == current:
-                current_count = count
         self.call_from_thread(self._counts_loaded, views)
         if reload and where is not None:
-            # A search is no sidebar view: only then is the current list counted apart.
-            total = current_count if current_count is not None else reader.count_tickets(db, where)
+            # Counted with the list's own compiled query: the sidebar's count of the same
+            # name may come from an edited query or a later "now" for relative dates.
+            total = reader.count_tickets(db, where)
             self.call_from_thread(self._view_reloaded, where, total)
 
     def _counts_loaded(self, views: list[tuple[str, int | None]]) -> None:

@@ -58,24 +58,28 @@ class ComposeActions(DesktermBase):
         self._compose(note=False, open_editor=True)
 
     def _compose(
-        self, *, note: bool, picked: PickedMacro | None = None, open_editor: bool = False
+        self,
+        *,
+        note: bool,
+        picked: PickedMacro | None = None,
+        open_editor: bool = False,
+        ticket: dict[str, Any] | None = None,
     ) -> None:
-        ticket = self._with_ticket()
+        ticket = ticket if ticket is not None else self._with_ticket()
         if ticket is None:
             return
         # The composer opens at once so no keystroke is lost; a saved draft joins it a
-        # moment later (the read runs in a worker).
+        # moment later. The read is queued on the writer, after any save still waiting
+        # (the list's draft marks may be a moment old, so it is always asked).
         screen = self._push_composer(ticket, note, picked, open_editor)
-        if draft_kind(note) in ticket.get("drafts", ()):
-            self.load_draft_into(screen, int(ticket["id"]), note)
+        tid, kind = int(ticket["id"]), draft_kind(note)
 
-    @work(thread=True, group="composer", exit_on_error=False)
-    def load_draft_into(self, screen: ComposerScreen, ticket_id: int, note: bool) -> None:
-        """Read this agent's draft for the ticket and put it in the open composer."""
-        store, actor = self._write_store()
-        draft = drafts.load_draft(store, ticket_id, draft_kind(note), actor)
-        if draft:
-            self.call_from_thread(screen.restore_draft, draft)
+        def load(store: Store, actor: Actor) -> None:
+            draft = drafts.load_draft(store, tid, kind, actor)
+            if draft:
+                self.post_to_ui(screen.restore_draft, draft)
+
+        self.run_change("", load)
 
     def _push_composer(
         self,
@@ -134,8 +138,8 @@ class ComposeActions(DesktermBase):
             return
 
         def picked(choice: PickedMacro | None) -> None:
-            if choice is not None:
-                self._compose(note=False, picked=choice)
+            if choice is not None:  # rendered for THIS ticket: reply to it, whatever moved
+                self._compose(note=False, picked=choice, ticket=ticket)
 
         self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
 
@@ -157,8 +161,8 @@ class ComposeActions(DesktermBase):
             drafts.discard_draft(store, ticket_id, "reply", actor)
             for action in actions or []:
                 macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
-            self.call_from_thread(self.notify, f"reply to {queued.to} queued", markup=False)
-            self.call_from_thread(self.deliver_now, ticket_id)
+            self.post_to_ui(self.notify, f"reply to {queued.to} queued", markup=False)
+            self.post_to_ui(self.deliver_now, ticket_id)
 
         self.run_change("", queue)
 

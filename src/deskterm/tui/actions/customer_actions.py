@@ -42,7 +42,7 @@ class CustomerActions(DesktermBase):
             def change(store: Store, actor: Actor) -> None:
                 result = customers_svc.link_ticket_customer(store, tid, text, actor)
                 # The panel refreshes when the store watcher sees the write.
-                self.call_from_thread(self.notify, result.describe(), markup=False)
+                self.post_to_ui(self.notify, result.describe(), markup=False)
 
             self.run_change("", change)
 

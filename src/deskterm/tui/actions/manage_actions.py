@@ -93,10 +93,10 @@ class ManageActions(LiveData):
                 macros_svc.save_macro(store, entry, original=original, new=original is None)
             except DesktermError as exc:
                 # Someone else took the name meanwhile: the editor keeps the text.
-                self.call_from_thread(editor.show_error, str(exc))
+                self.post_to_ui(editor.show_error, str(exc))
                 raise
-            self.call_from_thread(self._macros_changed, self._macro_choices(store), name)
-            self.call_from_thread(editor.saved)
+            self.post_to_ui(self._macros_changed, self._macro_choices(store), name)
+            self.post_to_ui(editor.saved)
 
         self.run_change(f"macro {one_line(name)!r} saved", change)
 
@@ -106,7 +106,7 @@ class ManageActions(LiveData):
 
         def change(store: Store, _actor: Actor) -> None:
             macros_svc.delete_macro(store, name)
-            self.call_from_thread(self._macros_changed, self._macro_choices(store))
+            self.post_to_ui(self._macros_changed, self._macro_choices(store))
 
         self.run_change(f"macro {one_line(name)!r} deleted", change)
 
@@ -121,7 +121,7 @@ class ManageActions(LiveData):
     def list_views(self, select: str | None = None) -> None:
         """Every view with its query, for the views manager."""
         views = all_views(self._db())
-        self.call_from_thread(self._views_listed, views, select)
+        self.post_to_ui(self._views_listed, views, select)
 
     def _views_listed(self, views: list[tuple[str, str, bool]], select: str | None) -> None:
         manager = self._open_screen(ViewsManager)
@@ -144,10 +144,10 @@ class ManageActions(LiveData):
                 else:
                     views_svc.update_view(store, original, name, query, actor)
             except DesktermError as exc:
-                self.call_from_thread(editor.show_error, exc)
+                self.post_to_ui(editor.show_error, exc)
                 raise
-            self.call_from_thread(self._view_saved, original, name)
-            self.call_from_thread(editor.saved)
+            self.post_to_ui(self._view_saved, original, name)
+            self.post_to_ui(editor.saved)
 
         self.run_change(f"view {one_line(name)!r} saved", change)
 
@@ -163,7 +163,7 @@ class ManageActions(LiveData):
 
         def change(store: Store, actor: Actor) -> None:
             views_svc.delete_view(store, name, actor)
-            self.call_from_thread(self._view_deleted, name)
+            self.post_to_ui(self._view_deleted, name)
 
         self.run_change(f"view {one_line(name)!r} deleted", change)
 
@@ -187,7 +187,7 @@ class ManageActions(LiveData):
             def change(store: Store, actor: Actor) -> None:
                 stored = views_svc.check_view(name, query)
                 views_svc.save_view(store, stored, query, actor, new=True)
-                self.call_from_thread(self._search_saved, label, stored)
+                self.post_to_ui(self._search_saved, label, stored)
 
             self.run_change(f"view {one_line(name)!r} saved", change)
 

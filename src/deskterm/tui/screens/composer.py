@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
@@ -80,6 +81,8 @@ class ComposerScreen(ModalScreen[Composed | None]):
         self.actions: list[MacroActions] = [picked.actions] if picked else []
         self.empty: list[str] = list(picked.rendered.empty) if picked else []
         self.confirmed = False
+        self.closing = False  # sent or closed: no autosave may follow (it would resurrect it)
+        self._pending_draft = ""
 
     class DraftChanged(Message):
         """The text changed: the app stores it as the ticket's draft."""
@@ -125,6 +128,8 @@ class ComposerScreen(ModalScreen[Composed | None]):
         area.move_cursor(area.document.end)
         if self.ticket_id is not None:
             self.set_interval(DRAFT_SAVE_SECONDS, self._save_draft)
+        if self._pending_draft:
+            self.restore_draft(self._pending_draft)
         if self.open_editor:
             self.call_after_refresh(self.action_editor)
 
@@ -134,7 +139,13 @@ class ComposerScreen(ModalScreen[Composed | None]):
 
     def restore_draft(self, draft: str) -> None:
         """The saved draft arrived: it goes first, before anything typed meanwhile."""
-        area = self.query_one(TextArea)
+        if self.closing:
+            return
+        try:
+            area = self.query_one(TextArea)
+        except NoMatches:  # arrived before the composer drew itself: on_mount applies it
+            self._pending_draft = draft
+            return
         typed = area.text
         if typed == self.draft:  # nothing typed yet (a macro's text may be there)
             joined = draft + ("\n" + typed if typed and not draft.endswith("\n") else typed)
@@ -166,6 +177,8 @@ class ComposerScreen(ModalScreen[Composed | None]):
         self.query_one("#composer-hint", Static).update(self._hint())
 
     def _save_draft(self) -> None:
+        if self.closing:
+            return
         text = self.query_one(TextArea).text
         if self.ticket_id is not None and text != self._saved_draft:
             self._saved_draft = text
@@ -204,6 +217,7 @@ class ComposerScreen(ModalScreen[Composed | None]):
                 markup=False,
             )
             return
+        self.closing = True
         self.dismiss(Composed(text, self.actions))
 
     def action_macro(self) -> None:
@@ -225,4 +239,5 @@ class ComposerScreen(ModalScreen[Composed | None]):
     def action_cancel(self) -> None:
         """Leave without sending; the text stays as this ticket's draft."""
         self._save_draft()
+        self.closing = True
         self.dismiss(None)

@@ -205,9 +205,16 @@ class TicketList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(ticket["id"]))
 
     def _move(self, delta: int) -> None:
-        self._follow = None  # the agent moved: a reload in flight must not pull the cursor back
-        if self.total:
-            self.cursor = max(0, min(self.total - 1, self.cursor + delta))
+        if not self.total:
+            return
+        target = max(0, min(self.total - 1, self.cursor + delta))
+        # The agent moved: follow the ticket they moved TO when its row is a stale one
+        # (a reload is in flight and may shift it), else nothing — an older follow must
+        # not pull the cursor back.
+        stale = target // PAGE_SIZE not in self._pages
+        row = self.row(target) if stale else None
+        self._follow = int(row["id"]) if row is not None else None
+        self.cursor = target
 
     def action_cursor_down(self) -> None:
         """Next ticket."""
