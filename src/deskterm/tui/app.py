@@ -178,41 +178,64 @@ def _keep_draft(ticket_id: int, kind: str, text: str, store: Store, actor: Actor
 
 class SyncStarter:
     """Starts the sync daemon inside the TUI after the first paint (unless another process
-    syncs this store), and stops it when the TUI quits."""
+    syncs this store), and stops it when the TUI quits.
 
-    def __init__(self, config: Config) -> None:
+    While another process holds the store's sync lock, the lock is tried again every
+    ``retry_seconds``: a `deskterm reply` delivering for a moment, or a `deskterm sync`
+    that stops, must not leave this TUI without sync for the rest of the session.
+    """
+
+    def __init__(self, config: Config, *, retry_seconds: float = 30.0) -> None:
         self.config = config
+        self.retry_seconds = retry_seconds
         self._guard = threading.Lock()
-        self._stopped = False
+        self._stopped = threading.Event()
         self._daemon: Any = None
         self._thread: threading.Thread | None = None
+        self._waiter: threading.Thread | None = None
         self._lock: Any = None
 
+    @property
+    def running(self) -> bool:
+        """Whether this TUI's own sync daemon runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
-        """Take the sync lock and run the daemon in threads (called from a worker)."""
-        if not self.config.channels:
+        """Take the sync lock and run the daemon, or keep trying in the background."""
+        if not self.config.channels or self._try_start():
             return
+        self._waiter = threading.Thread(target=self._wait_for_lock, name="sync-wait", daemon=True)
+        self._waiter.start()
+
+    def _wait_for_lock(self) -> None:
+        while not self._stopped.wait(self.retry_seconds):
+            if self._try_start():
+                return
+
+    def _try_start(self) -> bool:
+        """True when sync now runs here (or the TUI is closing: nothing more to do)."""
         from deskterm.store.engine import open_store
         from deskterm.sync.lock import SyncLock, SyncLockedError
         from deskterm.sync.runner import Daemon
 
         with self._guard:
-            if self._stopped:
-                return
+            if self._stopped.is_set():
+                return True
             store = open_store(self.config.store_url(), data_dir=self.config.store_path().parent)
             lock = SyncLock(store.data_dir)
             try:
                 lock.acquire()
             except SyncLockedError:
-                return  # a `deskterm sync` (or another TUI) already keeps the store fresh
+                return False  # another process keeps the store fresh for now
             self._lock, self._daemon = lock, Daemon(self.config, store)
             self._thread = threading.Thread(target=self._daemon.run, name="sync", daemon=True)
             self._thread.start()
+            return True
 
     def stop(self) -> None:
         """Stop the daemon (if it ever started) and release the lock."""
+        self._stopped.set()
         with self._guard:
-            self._stopped = True
             if self._daemon is not None and self._thread is not None:
                 self._daemon.stop.set()
                 self._thread.join(timeout=30)
