@@ -71,7 +71,7 @@ KNOWN_LIMIT = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LIMIT)
+@pytest.mark.xfail(strict=False, reason=KNOWN_LIMIT)  # timing-dependent
 async def test_ctrl_q_in_the_composer_while_sync_writes(sample_config: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """action_quit saves the draft ON THE UI THREAD. While another writer holds SQLite's
     write lock (the in-TUI sync daemon storing a batch, `deskterm sync`, the app's own
