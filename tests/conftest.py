@@ -40,6 +40,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def channel(store: Store) -> ChannelContext:
     """An email channel whose own address is SHOP, with a no-reply form sender."""
+    return support_channel(store)
+
+
+def support_channel(store: Store) -> ChannelContext:
+    """The "support" email channel (own address SHOP, a no-reply form sender) in ``store``."""
     with store.write() as session:
         row = ensure_channel(session, name="support", type="email", address=SHOP)
         assert row.id is not None

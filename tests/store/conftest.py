@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from deskterm.ingest.context import ChannelContext
-from deskterm.store.channels import ensure_channel
 from deskterm.store.engine import Store, open_store
 from deskterm.store.readdb import ReadDb, open_read
-from tests.conftest import SHOP
+from tests.conftest import support_channel
 from tests.pgserver import postgres_bin, running_postgres
 
 
@@ -55,13 +54,4 @@ def db(any_store: Store) -> Iterator[ReadDb]:
 @pytest.fixture
 def any_channel(any_store: Store) -> ChannelContext:
     """The email channel of tests.conftest, on ``any_store``."""
-    with any_store.write() as session:
-        row = ensure_channel(session, name="support", type="email", address=SHOP)
-        assert row.id is not None
-        return ChannelContext(
-            id=row.id,
-            name="support",
-            type="email",
-            own_addresses=frozenset({SHOP}),
-            noreply_addresses=frozenset({"no-reply@shop.test"}),
-        )
+    return support_channel(any_store)

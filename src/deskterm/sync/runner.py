@@ -261,6 +261,16 @@ class Daemon:
         for thread in threads:
             thread.join(timeout=IDLE_SLICE + 5)
 
+    def _report_failure(self, channel: str, exc: Exception) -> None:
+        """A failed pass: the channel's own error in its words, anything else with its type
+        (and a traceback in the log, since it is a bug)."""
+        if isinstance(exc, ChannelError | SecretError):
+            self._report(channel, f"error: {exc}", error=str(exc))
+            return
+        log.exception("%s: unexpected error in sync", channel)
+        detail = f"{exc.__class__.__name__}: {exc}"
+        self._report(channel, f"error: {detail}", error=detail)
+
     def _report(self, channel: str, state: str, *, error: str = "") -> None:
         if self.status.get(channel) != state:
             self.status[channel] = state
@@ -290,17 +300,9 @@ class Daemon:
                         if summary.problems:
                             raise ChannelError("; ".join(summary.problems))
                         self._wait_for_mail(channel, mailbox)
-            except (ChannelError, SecretError) as exc:
-                failures += 1
-                self._report(channel.name, f"error: {exc}", error=str(exc))
             except Exception as exc:  # no exception may end a sync loop
                 failures += 1
-                log.exception("%s: unexpected error in sync", channel.name)
-                self._report(
-                    channel.name,
-                    f"error: {exc.__class__.__name__}: {exc}",
-                    error=f"{exc.__class__.__name__}: {exc}",
-                )
+                self._report_failure(channel.name, exc)
             if failures:
                 self.stop.wait(_error_delay(failures))
 
@@ -339,17 +341,9 @@ class Daemon:
                         log.warning("%s: %s", channel.name, problem)
                     self.stop.wait(OUTBOX_TICK)
                     continue
-                except (ChannelError, SecretError) as exc:
-                    failures += 1
-                    self._report(channel.name, f"error: {exc}", error=str(exc))
                 except Exception as exc:  # no exception may end a sync loop
                     failures += 1
-                    log.exception("%s: unexpected error in sync", channel.name)
-                    self._report(
-                        channel.name,
-                        f"error: {exc.__class__.__name__}: {exc}",
-                        error=f"{exc.__class__.__name__}: {exc}",
-                    )
+                    self._report_failure(channel.name, exc)
                 next_poll = 0.0  # after the pause, poll again at once
                 self.stop.wait(_error_delay(failures))
         finally:
