@@ -28,3 +28,9 @@ def sample_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 def store_url(config: Path) -> str:
     """The SQLite URL of a sample config's store."""
     return f"sqlite:///{config.parent / '.sample-store' / 'deskterm.db'}"
+
+
+def import_macros(config: Path) -> None:
+    """The sample macros into a config's store."""
+    args = ["--config", str(config), "macros", "import", str(REPO / "samples" / "macros.toml")]
+    assert main(args) == 0

@@ -15,7 +15,7 @@ from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.servers.smtp_servers import refuse_first
-from tests.tui.conftest import REPO, store_url
+from tests.tui.conftest import import_macros, store_url
 from tests.tui.test_inbox import ME, until
 
 
@@ -99,18 +99,7 @@ async def test_macro_fills_the_reply_and_applies_its_actions(
 ) -> None:
     from deskterm.tui.screens.macro_picker import MacroPicker
 
-    assert (
-        main(
-            [
-                "--config",
-                str(sample_config),
-                "macros",
-                "import",
-                str(REPO / "samples" / "macros.toml"),
-            ]
-        )
-        == 0
-    )
+    import_macros(sample_config)
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         tickets = app.inbox.query_one(TicketList)
@@ -135,18 +124,7 @@ async def test_macro_fills_the_reply_and_applies_its_actions(
 async def test_empty_variable_blocks_send_until_confirmed(
     sample_config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "--config",
-                str(sample_config),
-                "macros",
-                "import",
-                str(REPO / "samples" / "macros.toml"),
-            ]
-        )
-        == 0
-    )
+    import_macros(sample_config)
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         conversation = app.inbox.query_one(ConversationView)

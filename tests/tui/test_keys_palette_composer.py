@@ -19,7 +19,7 @@ from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
-from tests.tui.conftest import REPO, store_url
+from tests.tui.conftest import import_macros, store_url
 from tests.tui.test_inbox import ME, until
 
 
@@ -34,11 +34,6 @@ def make_app(config: Path) -> DesktermApp:
     return DesktermApp(
         store_url=store_url(config), me_email=ME, me_name="Dewi", config=load_config(config)
     )
-
-
-def import_macros(config: Path) -> None:
-    args = ["--config", str(config), "macros", "import", str(REPO / "samples" / "macros.toml")]
-    assert main(args) == 0
 
 
 # --- rebindable keys ------------------------------------------------------------------

@@ -163,7 +163,7 @@ async def test_a_macro_picked_goes_to_the_ticket_it_was_rendered_for(sample_conf
     B with A's text ("ticket #A ..."), and the macro's actions (close, tag) go to B."""
     from deskterm.tui.screens.composer import ComposerScreen
     from deskterm.tui.screens.macro_picker import MacroPicker
-    from tests.tui.test_keys_palette_composer import import_macros
+    from tests.tui.conftest import import_macros
 
     import_macros(sample_config)
     app = make_app(sample_config)
