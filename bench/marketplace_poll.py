@@ -480,7 +480,7 @@ def warm_imports() -> None:
     import deskterm.channels.mbox
     import deskterm.cli.import_commands
     import deskterm.cli.sync_commands
-    import deskterm.sync.importer
+    import deskterm.sync.email.mbox_import
     import deskterm.sync.runner  # noqa: F401
 
 

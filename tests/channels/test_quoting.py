@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskterm.channels.email.quoting import split_reply
+from deskterm.domain.quoting import split_reply
 
 
 @pytest.mark.parametrize(

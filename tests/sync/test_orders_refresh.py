@@ -18,7 +18,7 @@ from deskterm.store.customer_reader import customer_context
 from deskterm.store.engine import Store
 from deskterm.store.readdb import open_read
 from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc
-from deskterm.sync.orders import (
+from deskterm.sync.orders.refresh import (
     OrderSource,
     last_refreshed,
     refresh_orders,

@@ -39,10 +39,10 @@ from deskterm.store.engine import Store
 from deskterm.store.tables import Message, Outbox, Ticket
 from deskterm.sync import batch as batch_module
 from deskterm.sync import runner
-from deskterm.sync.chat_outbox import ChatOutboxSender
-from deskterm.sync.chat_sync import sync_chat_channel
+from deskterm.sync.chat.fetch import sync_chat_channel
+from deskterm.sync.chat.outbox import ChatOutboxSender
+from deskterm.sync.chat.tokens import StoreTokenKeeper
 from deskterm.sync.summary import ChannelSummary
-from deskterm.sync.tokens import StoreTokenKeeper
 
 # --- helpers ---------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from deskterm.channels.chat.types import ChatConversation, ChatMessage
 from deskterm.domain.enums import IdentityKind
-from deskterm.sync.chat_map import chat_content_hash, chat_to_inbound, conversation_ref
+from deskterm.sync.chat.mapping import chat_content_hash, chat_to_inbound, conversation_ref
 
 CONV = ChatConversation(
     id="7710825292691931183",

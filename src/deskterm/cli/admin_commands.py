@@ -54,7 +54,7 @@ def _chat_check(ctx: CliContext, channel: ChannelConfig) -> str | None:
     """One authenticated listing call (refreshing an expired token the normal way)."""
     from datetime import UTC, datetime
 
-    from deskterm.sync.chat_channels import CHAT_TYPES, make_chat_adapter
+    from deskterm.sync.chat.adapters import CHAT_TYPES, make_chat_adapter
     from deskterm.sync.runner import channel_id_for
 
     assert isinstance(channel, CHAT_TYPES)
@@ -70,7 +70,7 @@ def _chat_check(ctx: CliContext, channel: ChannelConfig) -> str | None:
 
 
 def _shop_check(shop: ShopifyStore) -> tuple[str | None, str]:
-    from deskterm.sync.store_orders import shopify_client
+    from deskterm.sync.orders.shopify import shopify_client
 
     try:
         with shopify_client(shop) as client:

@@ -16,7 +16,7 @@ def cmd_import_mbox(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.channels.mbox import count_mbox
     from deskterm.config import EmailChannel
     from deskterm.sync.channel_context import adhoc_email_context, channel_context
-    from deskterm.sync.importer import import_mbox
+    from deskterm.sync.email.mbox_import import import_mbox
 
     total = count_mbox(args.path)  # also fails early, with one line, on a bad path
     config = ctx.config

@@ -46,7 +46,7 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
 
 def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
     """A ticket and its conversation as readable text; quoted history collapsed unless ``full``."""
-    from deskterm.channels.email.quoting import split_reply
+    from deskterm.domain.quoting import split_reply
 
     out = sys.stdout
     customer = ticket["customer"]

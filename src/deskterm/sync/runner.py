@@ -19,13 +19,13 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
 from deskterm.sync.channel_context import channel_context
-from deskterm.sync.chat_channels import CHAT_TYPES, ChatChannelConfig, make_chat_adapter
-from deskterm.sync.chat_outbox import ChatOutboxSender
-from deskterm.sync.chat_sync import sync_chat_channel
-from deskterm.sync.email_sync import sync_email_channel
-from deskterm.sync.outbox import OutboxSender
+from deskterm.sync.chat.adapters import CHAT_TYPES, ChatChannelConfig, make_chat_adapter
+from deskterm.sync.chat.fetch import sync_chat_channel
+from deskterm.sync.chat.outbox import ChatOutboxSender
+from deskterm.sync.email.fetch import sync_email_channel
+from deskterm.sync.email.outbox import OutboxSender
+from deskterm.sync.orders.shopify import refresh_store_orders
 from deskterm.sync.status import write_status
-from deskterm.sync.store_orders import refresh_store_orders
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)

@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from deskterm.tui.keys import own_bindings, shown_keys
 from deskterm.tui.render import safe_line
-
-if TYPE_CHECKING:
-    from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.macro_picker import MacroChoice
 
 TICKET_ID = re.compile(r"^#?\s*(\d{1,12})$")
+
+
+class PaletteHost(Protocol):
+    """What the palette needs of the app; a protocol so this module never imports tui.app."""
+
+    keymap: Mapping[str, str]
+    view_names: list[str]
+    macros: Sequence[MacroChoice]
+
+    def run_action(self, action: str) -> Any: ...
+    def load_view(self, name: str) -> Any: ...
+    def reply_with_macro(self, name: str) -> Any: ...
+    def open_ticket(self, ticket_id: int) -> Any: ...
 
 
 class DesktermCommands(Provider):
     """Fuzzy-matched commands built from the app's live state (views, macros, bindings)."""
 
     @property
-    def _app(self) -> DesktermApp:
-        return cast("DesktermApp", self.app)
+    def _app(self) -> PaletteHost:
+        return cast(PaletteHost, self.app)
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(title, help, callback) for every command the palette offers."""
         app = self._app
         out: list[tuple[str, str, Callable[[], object]]] = []
-        for binding in own_bindings(type(app)):
+        for binding in own_bindings(type(self.app)):
             assert binding.id is not None
             keys = shown_keys(app.keymap.get(binding.id, binding.key))
             out.append(

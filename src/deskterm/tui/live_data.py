@@ -138,7 +138,7 @@ class LiveData(DesktermBase):
 
         A refresh writes the store, and the watcher then repaints the panel with it.
         """
-        from deskterm.sync.store_orders import refresh_if_stale  # httpx: not before the paint
+        from deskterm.sync.orders.shopify import refresh_if_stale  # httpx: not before the paint
 
         store, _actor = self._write_store()
         try:

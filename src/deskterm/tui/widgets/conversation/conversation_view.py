@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from deskterm.channels.email.quoting import split_reply
+from deskterm.domain.quoting import split_reply
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text
 

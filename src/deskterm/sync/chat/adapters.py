@@ -9,7 +9,7 @@ from deskterm.channels.chat.types import ChatAdapter, Tokens
 from deskterm.config import LazadaChannel, ShopeeChannel, TikTokShopChannel
 from deskterm.secrets import SecretRef, resolve_secret
 from deskterm.store.engine import Store
-from deskterm.sync.tokens import StoreTokenKeeper
+from deskterm.sync.chat.tokens import StoreTokenKeeper
 
 ChatChannelConfig = TikTokShopChannel | ShopeeChannel | LazadaChannel
 CHAT_TYPES = (TikTokShopChannel, ShopeeChannel, LazadaChannel)

@@ -27,9 +27,15 @@ from deskterm.domain.errors import ChannelError
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
 from deskterm.store.tables import Message, Outbox, as_utc, utcnow
-from deskterm.sync.chat_map import chat_content_hash
+from deskterm.sync.chat.mapping import chat_content_hash
 from deskterm.sync.faults import crash_point
-from deskterm.sync.outbox import MAX_ATTEMPTS, backoff, due_rows, recover_interrupted, set_state
+from deskterm.sync.outbox_state import (
+    MAX_ATTEMPTS,
+    backoff,
+    due_rows,
+    recover_interrupted,
+    set_state,
+)
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)

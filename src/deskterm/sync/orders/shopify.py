@@ -11,7 +11,7 @@ from deskterm.domain.errors import SecretError
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
 from deskterm.store.tables import as_utc, utcnow
-from deskterm.sync.orders import last_refreshed, refresh_orders, refresh_stale
+from deskterm.sync.orders.refresh import last_refreshed, refresh_orders, refresh_stale
 from deskterm.sync.summary import ChannelSummary
 
 

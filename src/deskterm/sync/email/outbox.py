@@ -13,9 +13,7 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlmodel import col, select
+from datetime import datetime
 
 from deskterm.channels.email.compose import ComposeError, build_reply
 from deskterm.channels.email.imap import ImapMailbox
@@ -26,15 +24,18 @@ from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.messages import Party
 from deskterm.store.engine import Store
-from deskterm.store.events import append_event
 from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, as_utc, utcnow
 from deskterm.sync.faults import crash_point
+from deskterm.sync.outbox_state import (
+    MAX_ATTEMPTS,
+    backoff,
+    due_rows,
+    recover_interrupted,
+    set_state,
+)
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8  # temporary failures before a reply is marked failed for the agent
-BACKOFF = (60, 300, 900, 1800, 3600, 7200, 14400)  # seconds between temporary failures
 
 MailboxFactory = Callable[[], ImapMailbox]
 
@@ -55,52 +56,6 @@ class _Pending:
     agent_name: str
     in_reply_to: str
     references: list[str]
-
-
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next try after ``attempts`` temporary failures."""
-    return timedelta(seconds=BACKOFF[min(max(attempts - 1, 0), len(BACKOFF) - 1)])
-
-
-def set_state(store: Store, outbox_id: int, state: OutboxState, **changes: object) -> None:
-    with store.write() as session:
-        row = session.get(Outbox, outbox_id)
-        assert row is not None
-        row.state = state.value
-        row.updated_at = utcnow()
-        for key, value in changes.items():
-            setattr(row, key, value)
-        session.add(row)
-        kind = {
-            OutboxState.SENT: "reply.sent",
-            OutboxState.FAILED: "reply.failed",
-            OutboxState.UNKNOWN: "reply.unknown",
-        }.get(state)
-        if kind:
-            append_event(
-                session,
-                row.ticket_id,
-                kind,
-                actor="sync:outbox",
-                outbox_id=outbox_id,
-                error=row.last_error,
-            )
-
-
-def recover_interrupted(store: Store, channel_id: int) -> int:
-    """Rows left in ``sending`` by a process that died: their delivery is unknown."""
-    with store.write() as session:
-        rows = session.exec(
-            select(Outbox).where(
-                Outbox.channel_id == channel_id, Outbox.state == OutboxState.SENDING.value
-            )
-        ).all()
-        for row in rows:
-            row.state = OutboxState.UNKNOWN.value
-            row.last_error = "interrupted while sending; checking the Sent folder before resending"
-            row.updated_at = utcnow()
-            session.add(row)
-        return len(rows)
 
 
 def _load(store: Store, outbox_id: int) -> _Pending:
@@ -137,16 +92,6 @@ def render(config: EmailChannel, pending: _Pending) -> bytes:
         references=pending.references,
         date=pending.created_at,
     )
-
-
-def due_rows(store: Store, channel_id: int, state: OutboxState, now: datetime) -> list[int]:
-    with store.read() as session:
-        query = select(Outbox.id).where(
-            Outbox.channel_id == channel_id, Outbox.state == state.value
-        )
-        if state is OutboxState.QUEUED:
-            query = query.where(col(Outbox.next_attempt_at) <= now)
-        return [row_id for row_id in session.exec(query.order_by(col(Outbox.id))) if row_id]
 
 
 class OutboxSender:

@@ -14,8 +14,8 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.store.engine import Store
 from deskterm.store.tables import Message, Outbox
 from deskterm.sync.batch import ingest_batch
-from deskterm.sync.chat_map import chat_to_inbound
-from deskterm.sync.chat_outbox import conversation_of
+from deskterm.sync.chat.mapping import chat_to_inbound
+from deskterm.sync.chat.outbox import conversation_of
 from deskterm.sync.cursors import load_cursor, save_cursor
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary

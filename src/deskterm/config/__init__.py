@@ -1,0 +1,46 @@
+"""The TOML configuration: section models, lookup order, and one-line error messages.
+
+Split by seam: ``checks`` (field checks), ``sections`` (one model per table), ``model``
+(the whole file), ``loading`` (finding and reading it), ``errors`` (wording).
+"""
+
+from deskterm.config.checks import CHANNEL_TYPES, CONFIG_ENV, LOCAL_HOSTS, Security
+from deskterm.config.loading import find_config_path, load_config, load_config_text
+from deskterm.config.model import Config
+from deskterm.config.sections import (
+    ChannelConfig,
+    EmailChannel,
+    ImapConfig,
+    LazadaChannel,
+    ShopeeChannel,
+    ShopifyStore,
+    SlaConfig,
+    SmtpConfig,
+    StoreConfig,
+    TikTokShopChannel,
+    UiConfig,
+    UserConfig,
+)
+
+__all__ = [
+    "CHANNEL_TYPES",
+    "CONFIG_ENV",
+    "LOCAL_HOSTS",
+    "ChannelConfig",
+    "Config",
+    "EmailChannel",
+    "ImapConfig",
+    "LazadaChannel",
+    "Security",
+    "ShopeeChannel",
+    "ShopifyStore",
+    "SlaConfig",
+    "SmtpConfig",
+    "StoreConfig",
+    "TikTokShopChannel",
+    "UiConfig",
+    "UserConfig",
+    "find_config_path",
+    "load_config",
+    "load_config_text",
+]

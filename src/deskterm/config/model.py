@@ -1,0 +1,147 @@
+"""The whole config file (``Config``): its sections, cross-references and lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, PrivateAttr, model_validator
+from pydantic_core import PydanticCustomError
+
+from deskterm import paths
+from deskterm.config.checks import ConfigModel
+from deskterm.config.naming import entry as entry_name
+from deskterm.config.naming import quote
+from deskterm.config.sections import (
+    ChannelConfig,
+    EmailChannel,
+    ShopifyStore,
+    StoreConfig,
+    UiConfig,
+    UserConfig,
+)
+from deskterm.domain.errors import ConfigError
+from deskterm.domain.sla import SlaTargets
+from deskterm.secrets import CommandSecret, EnvSecret, KeyringSecret
+
+# --- the whole file ------------------------------------------------------------------
+
+
+class Config(ConfigModel):
+    """A whole config file. ``Config()`` is the valid empty configuration."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    """Where tickets live."""
+
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    """Conversation sources: email and marketplace chats."""
+
+    stores: list[ShopifyStore] = Field(default_factory=list)
+    """Shops whose orders are shown beside conversations."""
+
+    user: UserConfig = Field(default_factory=UserConfig)
+    """The agent working on this machine."""
+
+    ui: UiConfig = Field(default_factory=UiConfig)
+    """Appearance of the terminal interface."""
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        problems: list[str] = []
+        _find_duplicates("channels", [c.name for c in self.channels], problems)
+        _find_duplicates("stores", [s.name for s in self.stores], problems)
+        store_names = {s.name for s in self.stores}
+        for index, channel in enumerate(self.channels):
+            if channel.store is not None and channel.store not in store_names:
+                known = ", ".join(sorted(store_names)) or "none"
+                problems.append(
+                    f"{entry_name('channels', index, channel.name)}.store: no [[stores]] entry "
+                    f"named {quote(channel.store)} (configured stores: {known})"
+                )
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise PydanticCustomError("config", problems[0] + more)
+        return self
+
+    @property
+    def source(self) -> Path | None:
+        """The file this config was loaded from (absolute), or None for defaults."""
+        return self._source
+
+    def store_path(self) -> Path:
+        """The SQLite store file: ``[store] path`` (relative to the config file) or the default."""
+        if self.store.path is None:
+            return paths.default_store_path()
+        path = self.store.path.expanduser()
+        if not path.is_absolute():
+            base = self._source.parent if self._source is not None else Path.cwd()
+            path = base / path
+        return path
+
+    def store_url(self) -> str:
+        """SQLAlchemy URL of the store: ``[store] url`` or ``sqlite:///<store_path()>``."""
+        if self.store.url is not None:
+            return self.store.url
+        return f"sqlite:///{self.store_path()}"
+
+    def channel(self, name: str) -> ChannelConfig:
+        """The channel called ``name``; ConfigError naming the known channels otherwise."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise ConfigError(self._unknown("channel", name, [c.name for c in self.channels]))
+
+    def email_channel(self, name: str) -> EmailChannel | None:
+        """The email channel called ``name`` (None when absent or of another type)."""
+        found = self.find_channel(name)
+        return found if isinstance(found, EmailChannel) else None
+
+    def find_channel(self, name: str) -> ChannelConfig | None:
+        """The channel called ``name`` of any type (None when the config has none)."""
+        return next((c for c in self.channels if c.name == name), None)
+
+    def sla_targets(self) -> dict[str, SlaTargets]:
+        """Each channel's SLA targets by channel name (the ``channel`` of a reader row)."""
+        return {c.name: c.sla.targets() for c in self.channels if c.sla is not None}
+
+    def shopify_store(self, name: str) -> ShopifyStore:
+        """The ``[[stores]]`` entry called ``name``; ConfigError naming the known ones otherwise."""
+        for store in self.stores:
+            if store.name == name:
+                return store
+        raise ConfigError(self._unknown("store", name, [s.name for s in self.stores]))
+
+    def secrets(self) -> Iterator[tuple[str, KeyringSecret | CommandSecret | EnvSecret]]:
+        """Every secret reference with the key that names it (``channels[0] "x".password``).
+
+        The key is the ``what`` to pass to :func:`deskterm.secrets.resolve_secret`.
+        """
+        for section, entries in (("channels", self.channels), ("stores", self.stores)):
+            for index, entry in enumerate(entries):
+                for field in type(entry).model_fields:
+                    value = getattr(entry, field)
+                    if isinstance(value, KeyringSecret | CommandSecret | EnvSecret):
+                        yield f"{entry_name(section, index, entry.name)}.{field}", value
+
+    def _unknown(self, kind: str, name: str, known: list[str]) -> str:
+        where = f" in {self._source}" if self._source is not None else ""
+        listed = ", ".join(known) if known else "none"
+        return f"no {kind} named {quote(name)}{where} (configured: {listed})"
+
+
+def _find_duplicates(section: str, names: list[str], problems: list[str]) -> None:
+    # Case-insensitive: "Support" and "support" would be indistinguishable to a user
+    # typing --channel, and ambiguous in --json consumers that normalise case.
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = name.casefold()
+        if key in first:
+            problems.append(
+                f"{entry_name(section, index, name)}.name: duplicate {section[:-1]} name "
+                f"(already used by {section}[{first[key]}])"
+            )
+        else:
+            first[key] = index

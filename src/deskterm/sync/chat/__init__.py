@@ -1,0 +1,1 @@
+"""Marketplace chat sync: adapters from config, message mapping, fetch, outbox and tokens."""

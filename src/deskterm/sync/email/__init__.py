@@ -1,0 +1,1 @@
+"""Email sync: IMAP fetch, the SMTP outbox and mbox import."""

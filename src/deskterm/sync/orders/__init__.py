@@ -1,0 +1,1 @@
+"""Order caches: refreshing Shopify orders for customers with open tickets."""
