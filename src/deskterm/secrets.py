@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from deskterm.domain.errors import SecretError
+from deskterm.domain.redact import remember_secret
 from deskterm.domain.text import one_line
 
 KEYRING_SERVICE = "deskterm"
@@ -133,10 +134,14 @@ def resolve_secret(
     ever contains the secret.
     """
     if isinstance(ref, KeyringSecret):
-        return _keyring_get(ref.keyring, what=what, timeout=timeout).reveal()
-    if isinstance(ref, CommandSecret):
-        return _run_command(ref.command, what=what, timeout=timeout).reveal()
-    return _env_get(ref.env, what=what).reveal()
+        held = _keyring_get(ref.keyring, what=what, timeout=timeout)
+    elif isinstance(ref, CommandSecret):
+        held = _run_command(ref.command, what=what, timeout=timeout)
+    else:
+        held = _env_get(ref.env, what=what)
+    # From now on a log line or error quoting this value verbatim shows it masked.
+    remember_secret(held.reveal())
+    return held.reveal()
 
 
 def set_keyring_secret(name: str, value: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from deskterm.cli.context import CliContext
 from deskterm.cli.parser import build_parser
 from deskterm.domain.errors import DesktermError
+from deskterm.domain.logsetup import setup_logging
 
 Command = Callable[[CliContext, argparse.Namespace], int]
 
@@ -53,6 +55,8 @@ def _commands() -> dict[str, Command]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run deskterm; returns the exit code (0 ok, 1 runtime failure, 2 usage/config error)."""
     args = build_parser().parse_args(argv)
+    # Warnings reach stderr through the redacting handler, never Python's bare last resort.
+    setup_logging(stderr_level=logging.WARNING)
     ctx = CliContext(config_path=args.config)
     command = _commands()[args.command or "tui"]
     try:

@@ -8,6 +8,7 @@ import socket
 import sys
 from typing import TYPE_CHECKING
 
+from deskterm import paths
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import safe_url
 from deskterm.domain.errors import DesktermError, UsageError
@@ -105,6 +106,8 @@ def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
         )
     except DesktermError as exc:
         report(False, "store", str(exc))
+    for loose in paths.loose_permissions(config.store_path(), paths.log_dir()):
+        sys.stdout.write(f"warn  {loose}\n")  # a warning, not a failure: it may be on purpose
     for key, ref in config.secrets():
         try:
             resolve_secret(ref, what=key)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
+from deskterm.domain.logsetup import setup_logging
 from deskterm.domain.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
             for summary in summaries:
                 sys.stdout.write(terminal_safe(summary.line()) + "\n")
             return 0 if all(summary.ok for summary in summaries) else 1
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        # The daemon's journal: one line per state change, secrets masked, no request lines.
+        setup_logging(stderr_level=logging.INFO)
         daemon = Daemon(config, store, only=args.channel)
 
         def stop(signum: int, frame: FrameType | None) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import shutil
 import sys
 import tempfile
 import threading
@@ -13,6 +15,8 @@ from deskterm.config import load_config
 from deskterm.demo.mailbox import SHOP, demo_messages, late_message
 from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.demo.servers import DemoImap, DemoSmtp
+from deskterm.domain.logsetup import setup_logging
+from deskterm.paths import LOG_FILE_NAME, create_private_file, ensure_dir, write_private_text
 from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
@@ -22,13 +26,19 @@ MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.t
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
 
 
-def write_config(data_dir: Path, imap: DemoImap, smtp: DemoSmtp, markets: str = "") -> Path:
-    """The demo's config.toml, usable by every other deskterm command while it runs."""
-    secret = data_dir / "imap-password"
-    secret.write_text(imap.password + "\n")
-    secret.chmod(0o600)
+def write_config(
+    data_dir: Path, secrets_dir: Path, imap: DemoImap, smtp: DemoSmtp, markets: str = ""
+) -> Path:
+    """The demo's config.toml, usable by every other deskterm command while it runs.
+
+    It names its secrets, never holds them: they are files in ``secrets_dir``, outside
+    the data folder, which the demo removes when it ends (the servers they open go too).
+    """
+    secret = secrets_dir / "imap-password"
+    write_private_text(secret, imap.password + "\n")
     config = data_dir / "config.toml"
-    config.write_text(
+    write_private_text(
+        config,
         f"""# Written by `deskterm demo`: local servers on loopback, store in this folder.
 [store]
 path = "deskterm.db"
@@ -58,7 +68,7 @@ host = "127.0.0.1"
 port = {smtp.port}
 security = "none"
 username = "{SHOP}"
-{markets}"""
+{markets}""",
     )
     return config
 
@@ -67,25 +77,35 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
     """Run the demo; returns the exit code."""
     if data_dir is None:
         data_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(data_dir)
+    # A full-screen inbox must have no log line on its terminal; the summary run shows
+    # warnings. Either way the log is the data folder's, rotated, secrets masked.
+    setup_logging(
+        data_dir / LOG_FILE_NAME, stderr_level=None if tui else logging.WARNING, exclusive=tui
+    )
+    create_private_file(data_dir / "imap.log")  # pymap appends to it
     imap = DemoImap(SHOP, secrets.token_urlsafe(12), data_dir / "imap.log")
     smtp = DemoSmtp()
     with ExitStack() as stack:
+        # The fakes' keys and tokens and the IMAP password: private files outside the data
+        # folder (which is there to be looked at, copied, shared), gone with the demo.
+        secrets_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-secrets-"))
+        stack.callback(shutil.rmtree, secrets_dir, ignore_errors=True)
         imap.start()
         stack.callback(imap.stop)
         smtp.start()
         stack.callback(smtp.stop)
         # TikTok Shop (Tokopedia), Shopee, Lazada and a Shopify store: faithful local fakes.
-        markets = stack.enter_context(serve_marketplaces(data_dir / "secrets"))
-        return _run(data_dir, imap, smtp, markets, tui=tui)
+        markets = stack.enter_context(serve_marketplaces(secrets_dir))
+        config_path = write_config(data_dir, secrets_dir, imap, smtp, markets.config)
+        return _run(data_dir, config_path, imap, markets, tui=tui)
 
 
 def _run(
-    data_dir: Path, imap: DemoImap, smtp: DemoSmtp, markets: Marketplaces, *, tui: bool
+    data_dir: Path, config_path: Path, imap: DemoImap, markets: Marketplaces, *, tui: bool
 ) -> int:
     imap.seed("Sent", [])
     imap.seed("INBOX", demo_messages())
-    config_path = write_config(data_dir, imap, smtp, markets.config)
     config = load_config(config_path)
     sys.stderr.write(f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n")
     store = open_store(config.store_url(), data_dir=data_dir)
@@ -102,10 +122,9 @@ def _run(
 def _with_tui(config: object, store: object, imap: DemoImap, markets: Marketplaces) -> int:
     from deskterm.config import Config
     from deskterm.store.engine import Store
-    from deskterm.tui.app import DesktermApp, log_to_file
+    from deskterm.tui.app import DesktermApp
 
     assert isinstance(config, Config) and isinstance(store, Store)
-    log_to_file(store.data_dir / "deskterm.log")
     daemon = Daemon(config, store)
     sync = threading.Thread(target=daemon.run, name="demo-sync", daemon=True)
     sync.start()

@@ -1,5 +1,7 @@
 """Errors that carry a one-line message for the user and a process exit code."""
 
+from deskterm.domain.redact import redact
+
 
 class DesktermError(Exception):
     """Base for every error meant to be shown to the user as one line."""
@@ -7,6 +9,10 @@ class DesktermError(Exception):
     exit_code: int = 1
 
     def __init__(self, message: str) -> None:
+        # Messages are often built from a library's error, which may quote a request URL
+        # with its token or signature: whatever this error is shown in (a terminal, the
+        # status line, a log, --json), the secret is masked here once for all of them.
+        message = redact(message)
         super().__init__(message)
         self.message = message
 

@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from deskterm.paths import ensure_dir
+
 
 def blob_path(root: Path, digest: str) -> Path:
     """Where the blob with sha256 ``digest`` lives (two levels of fan-out)."""
@@ -19,8 +21,11 @@ def put_blob(root: Path, data: bytes) -> str:
     path = blob_path(root, digest)
     if path.exists():
         return digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write-then-rename so a crash never leaves a truncated blob under a valid name.
+    # Every level private (0700 whatever the umask): attachments are customer data.
+    for folder in (root, path.parent.parent, path.parent):
+        ensure_dir(folder)
+    # mkstemp creates the file 0600. Write-then-rename so a crash never leaves a truncated
+    # blob under a valid name.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from deskterm.domain.errors import StoreError
+from deskterm.paths import create_private_file, ensure_dir
 from deskterm.store.schema_version import HEAD_REVISION
 
 BUSY_TIMEOUT_MS = 10_000
@@ -105,6 +106,22 @@ class Store:
         self.write_engine.dispose()
 
 
+def _create_private_database(path: Path) -> None:
+    """A new, empty WAL database at ``path`` that only its owner can read, whatever the umask.
+
+    SQLite would create the file with the umask's mode (0644 under the usual 022) and
+    its -wal and -shm files copy the database's mode; so the file is made 0600 first and
+    given its header at once (an empty file must never be taken for a truncated store).
+    """
+    if not create_private_file(path):
+        return  # another process created it meanwhile
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
 def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) -> Store:
     """Open (creating and migrating when needed) the store at ``url``.
 
@@ -113,9 +130,14 @@ def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) 
     db_path = sqlite_path(url)
     if db_path is not None:
         try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_dir(db_path.parent)
         except OSError as exc:
             raise StoreError(f"{db_path.parent}: cannot create store directory: {exc}") from exc
+        if not db_path.exists():
+            try:
+                _create_private_database(db_path)
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"{db_path}: cannot create the store: {exc}") from exc
     if data_dir is None:
         data_dir = db_path.parent if db_path is not None else Path.cwd()
     try:

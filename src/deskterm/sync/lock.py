@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from deskterm.domain.errors import DesktermError
+from deskterm.paths import SYNC_LOCK_FILE_NAME, ensure_dir
 
 
 class SyncLockedError(DesktermError):
@@ -20,12 +21,12 @@ class SyncLock:
     """An advisory file lock beside the store (released by the OS if the holder dies)."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "sync.lock"
+        self.path = data_dir / SYNC_LOCK_FILE_NAME
         self._fd: int | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise SyncLockedError naming the holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-STATUS_FILE = "sync-status.json"
+from deskterm.domain.redact import redact
+from deskterm.paths import SYNC_STATUS_FILE_NAME, ensure_dir
+
+STATUS_FILE = SYNC_STATUS_FILE_NAME
 
 
 def status_path(data_dir: Path) -> Path:
@@ -18,9 +21,15 @@ def status_path(data_dir: Path) -> Path:
 
 
 def write_status(data_dir: Path, channels: dict[str, dict[str, Any]]) -> None:
-    """Replace the file atomically (a reader never sees half of it)."""
-    data = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(), "channels": channels}
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Replace the file atomically (a reader never sees half of it); 0600 like the store.
+
+    Error texts are masked once more: the file is read by every TUI and outlives the
+    process that knew which values were secret.
+    """
+    safe = {name: _masked(state) for name, state in channels.items()}
+    data = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(), "channels": safe}
+    ensure_dir(data_dir)
+    # mkstemp creates the file 0600 whatever the umask; os.replace keeps that mode.
     fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".sync-status-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -29,6 +38,10 @@ def write_status(data_dir: Path, channels: dict[str, dict[str, Any]]) -> None:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _masked(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: redact(value) if isinstance(value, str) else value for key, value in state.items()}
 
 
 def read_status(data_dir: Path) -> dict[str, dict[str, Any]]:

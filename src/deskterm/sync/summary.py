@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from deskterm.domain.redact import redact
 from deskterm.sync.batch import BatchTotals
 
 
@@ -24,7 +25,10 @@ class ChannelSummary(BatchTotals):
         return not self.problems and not self.failed
 
     def line(self) -> str:
-        """One human line for the summary."""
+        """One human line for the summary (secrets masked: it is printed and logged)."""
+        return redact(self._line())
+
+    def _line(self) -> str:
         if self.skipped:
             return f"{self.channel}: skipped — {self.skipped}"
         if self.note:

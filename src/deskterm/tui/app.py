@@ -161,15 +161,11 @@ class DesktermApp(
 
 
 def log_to_file(path: Path) -> None:
-    """Send log records to ``path``: a stray stderr line would tear the full-screen display."""
-    import logging
+    """Send log records to ``path`` only (rotated, private, secrets masked): a stray stderr
+    line would tear the full-screen display."""
+    from deskterm.domain.logsetup import setup_logging
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    setup_logging(path, exclusive=True)
 
 
 def _keep_draft(ticket_id: int, kind: str, text: str, store: Store, actor: Actor) -> None:
@@ -245,9 +241,9 @@ class SyncStarter:
 
 def run_app(config: Config, me_email: str, me_name: str = "") -> None:
     """Run the inbox until the user quits; sync runs inside unless another process syncs."""
-    from deskterm.paths import log_dir
+    from deskterm.paths import LOG_FILE_NAME, log_dir
 
-    log_to_file(log_dir() / "deskterm.log")
+    log_to_file(log_dir() / LOG_FILE_NAME)
     starter = SyncStarter(config)
     app = DesktermApp(
         store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config

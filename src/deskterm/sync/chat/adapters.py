@@ -32,6 +32,7 @@ def _keeper(store: Store, channel: ChatChannelConfig, channel_id: int) -> StoreT
         initial,
         access_ref=channel.access_token,
         refresh_ref=channel.refresh_token,
+        label=channel.name,
     )
 
 
