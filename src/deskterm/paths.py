@@ -24,6 +24,7 @@ ATTACHMENTS_DIR_NAME = "attachments"
 LOG_FILE_NAME = "deskterm.log"
 SYNC_STATUS_FILE_NAME = "sync-status.json"
 SYNC_LOCK_FILE_NAME = "sync.lock"
+TOKEN_KEY_FILE_NAME = "tokens.key"  # in the config dir: seals rotated tokens in the store
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -126,14 +127,15 @@ def loose_permissions(store_file: Path, logs: Path) -> list[str]:
     """One line per deskterm file or directory that other local users may read or change.
 
     Looks at the store's directory (the data directory) and deskterm's own entries in it
-    (the store with its WAL/SHM/journal, attachments, sync status and lock, a log) and at
-    every file of the log directory. Files the user keeps beside the store are not ours
-    to judge. Each line names the path, its mode and the command that fixes it.
+    (the store with its WAL/SHM/journal, attachments, sync status and lock, a log), at
+    every file of the log directory and at the token key. Files the user keeps beside
+    the store are not ours to judge. Each line names the path, its mode and the command
+    that fixes it.
     """
     data = store_file.parent
     found: list[tuple[Path, int, bool]] = []
     own = {ATTACHMENTS_DIR_NAME, SYNC_STATUS_FILE_NAME, SYNC_LOCK_FILE_NAME}
-    roots: list[Path] = [logs]
+    roots: list[Path] = [logs, config_dir() / TOKEN_KEY_FILE_NAME]
     if data.is_dir():
         _check(data, found, recurse=False)
         for entry in sorted(data.iterdir()):

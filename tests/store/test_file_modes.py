@@ -49,7 +49,8 @@ def test_a_new_store_its_wal_and_its_directory_are_private(tmp_path: Path) -> No
 
 
 def test_attachments_and_sync_status_are_private(tmp_path: Path) -> None:
-    """Attachments (directory, fan-out folders, files) and the sync status file."""
+    """issue 9 finding 2: attachments (directory, fan-out folders, files) and the sync
+    status file are private under umask 022 (the fan-out folders were 0755)."""
     data = tmp_path / "data"
     store = open_store(f"sqlite:///{data / 'deskterm.db'}")
     store.close()
@@ -66,6 +67,7 @@ def test_attachments_and_sync_status_are_private(tmp_path: Path) -> None:
 
 
 def test_ensure_dir_gives_the_mode_whatever_the_umask(tmp_path: Path) -> None:
+    """issue 9 finding 2: the promise every private directory relies on."""
     made = paths.ensure_dir(tmp_path / "a" / "b")
     assert mode(made) == "0o700"
 
@@ -78,8 +80,9 @@ def doctor(config: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
 def test_doctor_warns_about_store_files_others_can_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`doctor` lists the data directory, store and log files that other users can read
-    (an older deskterm, a copy, a chmod), with the command that fixes them."""
+    """issue 9 finding 2: `doctor` lists the data directory, store, log and token key files
+    that other users can read (an older deskterm, a copy, a chmod), with the command that
+    fixes them, and leaves the user's own files beside the store alone."""
     config = tmp_path / "config.toml"
     config.write_text('[store]\npath = "data/deskterm.db"\n', encoding="utf-8")
     assert doctor(config, capsys) == []  # everything deskterm made itself is private
@@ -90,6 +93,10 @@ def test_doctor_warns_about_store_files_others_can_read(
     paths.log_dir().mkdir(parents=True, exist_ok=True)  # 0755 under this umask
     (paths.log_dir() / "deskterm.log").write_text("x", encoding="utf-8")
     (paths.log_dir() / "deskterm.log").chmod(0o640)
+    key = paths.config_dir() / paths.TOKEN_KEY_FILE_NAME  # copied over from another machine
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text("k", encoding="utf-8")
+    key.chmod(0o644)
     unrelated = data / "notes.txt"  # not deskterm's: left alone
     unrelated.write_text("mine", encoding="utf-8")
     warnings = doctor(config, capsys)
@@ -98,10 +105,12 @@ def test_doctor_warns_about_store_files_others_can_read(
     assert str(data / "deskterm.db") in text and "0644" in text and "chmod 600" in text
     assert str(paths.log_dir() / "deskterm.log") in text and "0640" in text
     assert f"{paths.log_dir()} is open to other users (mode 0755)" in text
+    assert f"{key} is open to other users (mode 0644); run: chmod 600 {key}" in text
     assert "notes.txt" not in text
 
     data.chmod(0o700)
     (data / "deskterm.db").chmod(0o600)
     (paths.log_dir() / "deskterm.log").chmod(0o600)
     paths.log_dir().chmod(0o700)
+    key.chmod(0o600)
     assert doctor(config, capsys) == []

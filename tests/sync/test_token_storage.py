@@ -65,7 +65,8 @@ def test_rotated_tokens_are_sealed_in_the_store_and_survive_a_restart(tmp_path: 
 
 
 def test_tokens_a_store_holds_in_clear_text_are_sealed_on_first_use(tmp_path: Path) -> None:
-    """A store written by an earlier deskterm keeps working, and its clear tokens go."""
+    """issue 9 "done when": a store written by an earlier deskterm keeps working, and the
+    tokens it holds in clear text are sealed the first time they are read."""
     data = tmp_path / "data"
     store = open_at(data)
     cid = channel_id(store)
@@ -94,8 +95,8 @@ def test_tokens_a_store_holds_in_clear_text_are_sealed_on_first_use(tmp_path: Pa
 def test_a_store_without_its_key_falls_back_to_the_config_tokens(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A store copied to another account (or a lost key) cannot be unsealed: the config's
-    tokens are used, with a warning that says why, instead of a crash."""
+    """issue 9 "done when": a store copied to another account (or a lost key) cannot be
+    unsealed; the config's tokens are used, with a warning that says why, not a crash."""
     data = tmp_path / "data"
     store = open_at(data)
     cid = channel_id(store)

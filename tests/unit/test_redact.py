@@ -48,17 +48,20 @@ def test_channel_error_built_from_an_httpx_error_carries_no_token() -> None:
     ],
 )
 def test_named_secrets_are_masked(text: str, kept: str) -> None:
+    """issue 9 finding 1: query, form, JSON, dict, header and URL-password secrets."""
     masked = redact(text)
     assert TOKEN not in masked and MASK in masked
     assert kept in masked
 
 
 def test_error_codes_and_plain_words_are_kept() -> None:
+    """issue 9 finding 1: masking must not eat the words that explain an error."""
     text = 'lazada-id: {"code": "IllegalAccessToken", "message": "token expired"}; exit code 2'
     assert redact(text) == text
 
 
 def test_a_known_secret_value_is_masked_anywhere() -> None:
+    """issue 9 finding 1: a resolved secret's value is masked whatever surrounds it."""
     value = "s3cr3t-password-value"
     remember_secret(value)
     assert redact(f"login failed for {value} and {value.upper()}") == (
@@ -66,7 +69,8 @@ def test_a_known_secret_value_is_masked_anywhere() -> None:
     )
 
 
-def test_log_records_are_masked_by_the_filter(caplog: pytest.LogCaptureFixture) -> None:
+def test_log_records_are_masked_by_the_filter() -> None:
+    """issue 9 finding 1: the filter every log handler carries masks the formatted record."""
     from deskterm.domain.logsetup import RedactingFilter
 
     record = logging.LogRecord(

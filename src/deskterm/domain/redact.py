@@ -13,7 +13,7 @@ import re
 import threading
 from urllib.parse import quote
 
-MASK = "***"
+MASK = "********"  # as secrets.Redacted shows one
 """What a masked secret reads as."""
 
 MIN_KNOWN_LENGTH = 6

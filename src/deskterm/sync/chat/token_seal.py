@@ -22,9 +22,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from deskterm.paths import PRIVATE_FILE_MODE, config_dir, ensure_dir
-
-KEY_FILE_NAME = "tokens.key"
+from deskterm.paths import PRIVATE_FILE_MODE, TOKEN_KEY_FILE_NAME, config_dir, ensure_dir
 
 
 class TokenSealError(Exception):
@@ -33,7 +31,7 @@ class TokenSealError(Exception):
 
 def key_path() -> Path:
     """Where this user's token key lives: ``<config dir>/tokens.key``."""
-    return config_dir() / KEY_FILE_NAME
+    return config_dir() / TOKEN_KEY_FILE_NAME
 
 
 def seal(values: dict[str, Any]) -> str:
