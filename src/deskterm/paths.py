@@ -24,7 +24,7 @@ ATTACHMENTS_DIR_NAME = "attachments"
 LOG_FILE_NAME = "deskterm.log"
 SYNC_STATUS_FILE_NAME = "sync-status.json"
 SYNC_LOCK_FILE_NAME = "sync.lock"
-TOKEN_KEY_FILE_NAME = "tokens.key"  # in the config dir: seals rotated tokens in the store
+TOKEN_KEY_FILE_NAME = "tokens.key"  # noqa: S105  (a file name; the key seals rotated tokens)
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
