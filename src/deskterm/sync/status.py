@@ -23,8 +23,8 @@ def status_path(data_dir: Path) -> Path:
 def write_status(data_dir: Path, channels: dict[str, dict[str, Any]]) -> None:
     """Replace the file atomically (a reader never sees half of it); 0600 like the store.
 
-    Error texts are masked once more: the file is read by every TUI and outlives the
-    process that knew which values were secret.
+    Error texts are masked once more: they may quote any exception, and every TUI on the
+    store shows them.
     """
     safe = {name: _masked(state) for name, state in channels.items()}
     data = {"pid": os.getpid(), "updated_at": datetime.now(UTC).isoformat(), "channels": safe}
