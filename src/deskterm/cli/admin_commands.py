@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
 
 def cmd_config_check(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Validate the config and say where it came from."""
-    config = ctx.config
+    """Validate the config as every program would, list each problem, say where it came from."""
+    from deskterm.config import check_config
+
+    report = check_config(ctx.config_path)
+    if report.problems:
+        for line in report.problems:
+            sys.stderr.write(f"deskterm: {line}\n")
+        return 2
+    config = report.config
+    assert config is not None  # no problems: the config loaded
     where = str(config.source) if config.source else "no config file (built-in defaults)"
     sys.stdout.write(
         f"{where}: ok — {len(config.channels)} channel(s), {len(config.stores)} store(s),"
