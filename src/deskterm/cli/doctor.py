@@ -12,16 +12,17 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from types import ModuleType
-from typing import TYPE_CHECKING
 
+from deskterm import paths
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import safe_url
+from deskterm.config import Config, EmailChannel
+from deskterm.config import check_config as check_config_file
+from deskterm.config.naming import entry
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.health import CheckResult, Status, fail, ok, skip, warn
-
-if TYPE_CHECKING:
-    from deskterm.config import Config, EmailChannel
+from deskterm.secrets import describe, resolve_secret
+from deskterm.sync import health
 
 NETWORK_WORKERS = 8  # channels are checked side by side: one dead host costs one timeout
 
@@ -40,11 +41,8 @@ Check = Callable[[Doctor], Iterable[CheckResult]]
 
 def check_config(doctor: Doctor) -> Iterator[CheckResult]:
     """The config file exists and passes ``config check`` (every problem listed)."""
-    from deskterm import paths
-    from deskterm.config import check_config as check_file
-
     try:
-        report = check_file(doctor.ctx.config_path)
+        report = check_config_file(doctor.ctx.config_path)
     except DesktermError as exc:  # missing, unreadable, or not TOML
         yield fail("config", str(exc))
         return
@@ -82,8 +80,6 @@ def check_store(doctor: Doctor) -> Iterator[CheckResult]:
 
 def check_secrets(doctor: Doctor) -> Iterator[CheckResult]:
     """Every secret resolves (its value is kept for the logins below, never shown)."""
-    from deskterm.secrets import describe, resolve_secret
-
     assert doctor.config is not None
     for key, ref in doctor.config.secrets():
         try:
@@ -97,9 +93,6 @@ def check_secrets(doctor: Doctor) -> Iterator[CheckResult]:
 
 def check_channels(doctor: Doctor) -> Iterator[CheckResult]:
     """Each channel logs in (IMAP + SMTP) or answers one signed request; each shop too."""
-    from deskterm.config import EmailChannel
-    from deskterm.sync import health
-
     config = doctor.config
     assert config is not None
     jobs: list[Callable[[], list[CheckResult]]] = []
@@ -108,7 +101,7 @@ def check_channels(doctor: Doctor) -> Iterator[CheckResult]:
         if isinstance(channel, EmailChannel):
             labels: tuple[str, ...] = ("imap", "smtp")
             password = secrets.get("password")
-            job = partial(_email_checks, health, channel, password or "")
+            job = partial(_email_checks, channel, password or "")
         else:
             labels = ("api",)
             store = doctor.ctx.store  # opened here: the lazy property is not thread-safe
@@ -126,8 +119,6 @@ def check_channels(doctor: Doctor) -> Iterator[CheckResult]:
 
 def _secrets_of(doctor: Doctor, section: str, index: int, name: str) -> dict[str, str | None]:
     """The entry's resolved secrets by field (``password``), None for those that failed."""
-    from deskterm.config.naming import entry
-
     prefix = entry(section, index, name) + "."
     return {
         key.removeprefix(prefix): value
@@ -147,7 +138,7 @@ def _unless_missing(
     return lambda: lines
 
 
-def _email_checks(health: ModuleType, channel: EmailChannel, password: str) -> list[CheckResult]:
+def _email_checks(channel: EmailChannel, password: str) -> list[CheckResult]:
     return [*health.check_imap(channel, password), health.check_smtp(channel, password)]
 
 
