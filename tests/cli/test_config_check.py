@@ -39,7 +39,9 @@ def test_every_problem_is_listed_one_per_line_in_file_order(tmp_path: Path) -> N
         '[store]\npath = "a-directory"\n'
         + EMAIL_CHANNEL.replace("port = 993", "port = 99999")
         + 'password_file = "x"\n'
-        + EMAIL_CHANNEL.replace('{ env = "SUPPORT_PASSWORD" }', '{ command = "pass \'open" }')
+        + EMAIL_CHANNEL.replace(
+            '{ env = "SUPPORT_PASSWORD" }', '{ command = "pass \'do-not-echo" }'
+        )
         + '\n[ui]\ntheme = "no-such-theme"\n'
         + '\n[ui.keys]\nrepyl = "R"\nquit = ""\n'
     )
@@ -61,7 +63,7 @@ def test_every_problem_is_listed_one_per_line_in_file_order(tmp_path: Path) -> N
     for line, start in zip(lines, expected, strict=True):
         assert line.startswith(f"deskterm: {config}: {start}"), (line, start)
     assert "is a directory" in lines[0]
-    assert "open" not in lines[4]  # the command line may carry a secret: never echoed
+    assert "do-not-echo" not in lines[4]  # the command line may carry a secret: never echoed
     assert "Traceback" not in proc.stderr
 
 
