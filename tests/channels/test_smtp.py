@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from deskterm.channels.email.compose import build_reply, recipients_of
-from deskterm.channels.email.smtp import send_message
+from deskterm.channels.email.smtp import check_login, send_message
 from deskterm.channels.email.types import SendOutcome, SendResult
 from deskterm.config import SmtpConfig
 from deskterm.domain.messages import Party
@@ -356,3 +356,47 @@ def test_servers_use_distinct_ports_and_stop_cleanly(
         assert first.port != second.port
         assert threading.active_count() == threads + 2  # one server thread each
     assert threading.active_count() == threads
+
+
+# --- check_login: doctor's login without sending ----------------------------------------
+
+
+def test_check_login_logs_in_and_sends_nothing() -> None:
+    """issue 9 finding 15: doctor logs in to SMTP (AUTH) the way delivery does."""
+    with smtp_servers.auth_required(USER, PASSWORD) as server:
+        result = check_login(config(server), PASSWORD, timeout=TIMEOUT)
+        assert server.logins and server.messages == []
+    assert result.ok, result.detail
+    assert f"accepted the login for {USER}" in result.detail
+
+
+def test_check_login_with_a_wrong_password_fails_without_the_password() -> None:
+    """issue 9 finding 15: a wrong password failed only at the first reply, never in doctor."""
+    with smtp_servers.auth_required(USER, "the-right-one") as server:
+        result = check_login(config(server), PASSWORD, timeout=TIMEOUT)
+        assert server.messages == []
+    assert not result.ok
+    assert "login rejected" in result.detail and "535" in result.detail
+    assert PASSWORD not in result.detail and "\n" not in result.detail
+
+
+def test_check_login_over_starttls(tmp_path: Path) -> None:
+    cert = smtp_servers.make_certificate(tmp_path)
+    with smtp_servers.ok(starttls=cert.server_context()) as server:
+        result = check_login(
+            config(server, "starttls"),
+            PASSWORD,
+            timeout=TIMEOUT,
+            ssl_context=cert.client_context(),
+        )
+        assert server.logins == [("PLAIN", USER)] and server.messages == []
+    assert result.ok, result.detail
+
+
+def test_check_login_to_a_closed_port_fails_at_once() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    smtp = SmtpConfig(host="127.0.0.1", port=port, security="none", username=USER)
+    result = check_login(smtp, PASSWORD, timeout=TIMEOUT)
+    assert not result.ok and "connection refused" in result.detail.lower()

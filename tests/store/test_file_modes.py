@@ -74,7 +74,8 @@ def test_ensure_dir_gives_the_mode_whatever_the_umask(tmp_path: Path) -> None:
 
 def doctor(config: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     main(["--config", str(config), "doctor"])
-    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("warn")]
+    out = capsys.readouterr().out.splitlines()
+    return [line for line in out if line.startswith("warn  files")]
 
 
 def test_doctor_warns_about_store_files_others_can_read(

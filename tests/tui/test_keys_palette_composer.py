@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from textual.theme import BUILTIN_THEMES
 from textual.widgets import Input, TextArea
 
 from deskterm.cli import main
 from deskterm.config import load_config
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.keymap import BINDING_IDS
+from deskterm.domain.themes import THEME_NAMES
 from deskterm.tui.app import DesktermApp
 from deskterm.tui.keys import key_places, key_rows
 from deskterm.tui.screens.composer import ComposerScreen
@@ -84,6 +87,25 @@ def test_unknown_theme_is_a_config_error(sample_config: Path) -> None:
     sample_config.write_text(text + '\n[ui]\ntheme = "no-such-theme"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"ui\.theme"):
         make_app(sample_config)
+
+
+def test_config_knows_every_binding_id_of_the_tui() -> None:
+    """issue 9 finding 15: config check validates [ui.keys] against a base-layer list of ids;
+    it must be exactly the TUI's ids (a new or renamed binding updates domain/keymap.py)."""
+    assert {row.id for row in key_rows(key_places(DesktermApp), {})} == BINDING_IDS
+
+
+def test_config_knows_every_theme_of_textual() -> None:
+    """issue 9 finding 15: config check validates [ui] theme against a base-layer list;
+    it must be exactly the themes the app offers (a Textual upgrade updates domain/themes.py)."""
+    assert set(BUILTIN_THEMES) == THEME_NAMES
+    assert set(DesktermApp(store_url="sqlite://", me_email=ME).available_themes) == THEME_NAMES
+
+
+def test_tui_and_config_check_word_a_bad_key_alike(sample_config: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_app(with_keys(sample_config, 'repyl = "R"\nquit = ""'))
+    assert str(info.value) == "ui.keys.repyl: no such binding (did you mean reply?) (and 1 more)"
 
 
 # --- command palette ------------------------------------------------------------------

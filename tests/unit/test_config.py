@@ -20,6 +20,7 @@ from deskterm.config import (
     ShopeeChannel,
     ShopifyStore,
     TikTokShopChannel,
+    check_config,
     find_config_path,
     load_config,
     load_config_text,
@@ -505,7 +506,7 @@ def test_secrets_lists_every_reference_with_its_key() -> None:
 
 
 def test_secret_field_names_are_known() -> None:
-    assert config_errors._secret_field_names() == {
+    assert config_errors.secret_field_names() == {
         "password",
         "app_secret",
         "access_token",
@@ -528,3 +529,58 @@ def test_importing_config_does_not_import_keyring() -> None:
     code = "import sys, deskterm.config; assert 'keyring' not in sys.modules, 'keyring imported'"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+# --- config check: every problem at once ----------------------------------------------
+
+
+def test_check_config_lists_every_error_in_file_order() -> None:
+    """issue 9 finding 15: config check showed only the first of several errors."""
+    path = DATA / "bad" / "several-errors.toml"
+    report = check_config(path)
+    assert report.config is None
+    assert report.problems == [
+        f'{path}: channels[0] "shopee-id".partner_id: '
+        "Input should be a valid integer (got 'abc')",
+        f"{path}: channels[0] \"shopee-id\".shop_id: Input should be a valid integer (got 'def')",
+        f'{path}: channels[0] "shopee-id".poll_seconds: '
+        "Input should be greater than or equal to 5 (got 0)",
+    ]
+
+
+def test_check_config_lists_references_beside_field_errors(tmp_path: Path) -> None:
+    """issue 9 finding 15: a duplicate name hid behind a type error (or the reverse)."""
+    text = MINIMAL + 'store = "main"\n' + MINIMAL.replace('name = "support"', 'name = "Support"')
+    text += 'poll_seconds = "60"\n'
+    path = write(tmp_path / "c.toml", text)
+    assert [line.removeprefix(f"{path}: ") for line in check_config(path).problems] == [
+        'channels[0] "support".store: no [[stores]] entry named "main" (configured stores: none)',
+        'channels[1] "Support".name: duplicate channel name (already used by channels[0])',
+        "channels[1] \"Support\".poll_seconds: Input should be a valid integer (got '60')",
+    ]
+    with pytest.raises(ConfigError) as info:
+        load_config(path)  # every other command: the first problem and a count
+    assert str(info.value).endswith("(configured stores: none) (and 2 more)")
+
+
+def test_check_config_of_a_good_file_gives_the_config(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", MINIMAL + '[store]\npath = "db/desk.db"\n')
+    report = check_config(path)
+    assert report.problems == [] and report.source == path.absolute()
+    assert report.config is not None and report.config.source == path.absolute()
+
+
+def test_check_config_without_a_file(config_home: Path) -> None:
+    report = check_config()
+    assert (report.source, report.config, report.problems) == (None, Config(), [])
+
+
+def test_check_config_finds_a_store_that_is_a_pipe(tmp_path: Path) -> None:
+    """issue 9 finding 15: a store path naming a FIFO (or device) passed config check."""
+    os.mkfifo(tmp_path / "fifo")
+    path = write(tmp_path / "c.toml", '[store]\npath = "fifo"\n')
+    assert check_config(path).problems == [
+        f"{path}: store.path: {tmp_path / 'fifo'} is not a regular file "
+        "(a device, pipe or socket); name a database file"
+    ]
+    load_config(path)  # other commands load it; opening the store is what fails there

@@ -12,7 +12,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from deskterm.commerce.throttle import MAX_WAIT, CostBudget, throttled_wait
 from deskterm.commerce.types import Clock, Sleep, ThrottledError
 from deskterm.domain.backoff import full_jitter, parse_retry_after
-from deskterm.domain.errors import ChannelAuthError, ChannelError
+from deskterm.domain.errors import ChannelAuthError, ChannelError, network_reason
 from deskterm.domain.text import one_line
 
 ATTEMPTS = 4  # per call; the next sync pass (or the next ticket shown) tries again anyway
@@ -126,7 +126,7 @@ class GraphqlHttp:
             response = self._client.post(self.path, json=body)
         except httpx.HTTPError as exc:
             raise ChannelError(
-                f"{self.label}: cannot reach Shopify at {self.shop_url} ({exc.__class__.__name__})"
+                f"{self.label}: cannot reach Shopify at {self.shop_url} ({network_reason(exc)})"
             ) from exc
         status = response.status_code
         if status == 429:

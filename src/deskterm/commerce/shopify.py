@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from deskterm.commerce.graphql import GraphqlHttp
+from deskterm.commerce.graphql import ATTEMPTS, GraphqlHttp
 from deskterm.commerce.types import Clock, LineItem, ShopOrder, Sleep, Tracking
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.text import clean_stored_text
@@ -72,6 +72,7 @@ class ShopifyClient:
         clock: Clock = time.monotonic,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 20.0,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.label = label
         self.http = GraphqlHttp(
@@ -83,6 +84,7 @@ class ShopifyClient:
             clock=clock,
             transport=transport,
             timeout=timeout,
+            attempts=attempts,
         )
 
     def close(self) -> None:

@@ -1,11 +1,18 @@
 """The TOML configuration: section models, lookup order, and one-line error messages.
 
 Split by seam: ``checks`` (field checks), ``sections`` (one model per table), ``model``
-(the whole file), ``loading`` (finding and reading it), ``errors`` (wording).
+(the whole file), ``loading`` (finding and reading it), ``errors`` (wording),
+``program_checks`` (what the programs refuse at start, for ``config check``).
 """
 
 from deskterm.config.checks import CHANNEL_TYPES, CONFIG_ENV, LOCAL_HOSTS, Security
-from deskterm.config.loading import find_config_path, load_config, load_config_text
+from deskterm.config.loading import (
+    ConfigCheck,
+    check_config,
+    find_config_path,
+    load_config,
+    load_config_text,
+)
 from deskterm.config.model import Config
 from deskterm.config.sections import (
     ChannelConfig,
@@ -28,6 +35,7 @@ __all__ = [
     "LOCAL_HOSTS",
     "ChannelConfig",
     "Config",
+    "ConfigCheck",
     "EmailChannel",
     "ImapConfig",
     "LazadaChannel",
@@ -40,6 +48,7 @@ __all__ = [
     "TikTokShopChannel",
     "UiConfig",
     "UserConfig",
+    "check_config",
     "find_config_path",
     "load_config",
     "load_config_text",

@@ -7,6 +7,7 @@ import functools
 import re
 import tomllib
 import typing
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from deskterm.config.checks import CHANNEL_TYPES
 from deskterm.config.model import Config
-from deskterm.config.naming import key, quote
+from deskterm.config.naming import Loc, Problem, key, quote
 from deskterm.config.sections import (
     EmailChannel,
     LazadaChannel,
@@ -49,25 +50,32 @@ def syntax_message(exc: tomllib.TOMLDecodeError, text: str, source: Path) -> str
 # Our own errors whose message already shows (or must not show) the input.
 _SELF_EXPLAINING = frozenset({"security", "secret_ref", "config", "store"})
 
-Loc = tuple[str | int, ...]
+
+def validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Problem]:
+    """Every error of ``exc`` at the location the user wrote, worded for the user."""
+    return [
+        _describe_error(_user_loc(tuple(error["loc"]), raw), error, raw)
+        for error in exc.errors(include_url=False)
+    ]
 
 
-def validation_message(exc: ValidationError, raw: dict[str, Any], source: Path) -> str:
-    errors = exc.errors(include_url=False)
-    # pydantic reports in model-field order; the user reads the file top down,
-    # so the first error shown is the one that comes first in the file.
-    located = sorted(
-        ((_user_loc(tuple(error["loc"]), raw), error) for error in errors),
-        key=lambda pair: _file_order(pair[0], raw),
-    )
-    loc, error = located[0]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{source}: {_describe_error(loc, error, raw)}{more}"
+def problem_lines(
+    problems: Iterable[Problem], raw: dict[str, Any], source: Path | str
+) -> list[str]:
+    """One line per problem (``FILE: key path: problem``), in the order of the file.
+
+    pydantic reports in model-field order; the user reads the file top down.
+    """
+    ordered = sorted(problems, key=lambda problem: _file_order(problem[0], raw))
+    lines = []
+    for loc, message in ordered:
+        key_path = _render_loc(loc, raw)
+        lines.append(f"{source}: {key_path}: {message}" if key_path else f"{source}: {message}")
+    return lines
 
 
-def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> str:
+def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> Problem:
     kind = error["type"]
-    key_path = _render_loc(loc, raw)
     message = error["msg"]
     echo = True
     if kind == "extra_forbidden":
@@ -79,7 +87,6 @@ def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> str:
         message = "missing required key"
     elif kind in ("union_tag_not_found", "union_tag_invalid"):
         echo = False
-        key_path += ".type"
         expected = ", ".join(CHANNEL_TYPES)
         tag = error.get("ctx", {}).get("tag")
         if kind == "union_tag_invalid" and tag is not None:
@@ -88,6 +95,7 @@ def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> str:
             )
         else:
             message = f"missing required key (a channel needs type = one of: {expected})"
+        loc += ("type",)
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
     elif kind == "list_type" and loc in (("channels",), ("stores",)):
@@ -97,7 +105,7 @@ def _describe_error(loc: Loc, error: ErrorDetails, raw: dict[str, Any]) -> str:
         echo = False
     if echo and not _is_secret_loc(loc) and (shown := _show_input(error.get("input"))):
         message += f" (got {shown})"
-    return f"{key_path}: {message}" if key_path else message
+    return loc, message
 
 
 def _show_input(value: Any) -> str | None:
@@ -224,11 +232,11 @@ def _suggest(key: str, model: type[BaseModel] | None) -> str:
 def _is_secret_loc(loc: Loc) -> bool:
     if loc[:2] == ("store", "url"):
         return True  # a database URL may carry a password
-    return any(isinstance(item, str) and item in _secret_field_names() for item in loc)
+    return any(isinstance(item, str) and item in secret_field_names() for item in loc)
 
 
 @functools.cache
-def _secret_field_names() -> frozenset[str]:
+def secret_field_names() -> frozenset[str]:
     """Names of every field holding a secret reference; computed on the first error only."""
     names = set()
     for model in (EmailChannel, TikTokShopChannel, ShopeeChannel, LazadaChannel, ShopifyStore):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Self
+from typing import Any
 
-from pydantic import Field, PrivateAttr, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, PrivateAttr
 
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
+from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
-from deskterm.config.naming import quote
 from deskterm.config.sections import (
     ChannelConfig,
     EmailChannel,
@@ -23,6 +22,7 @@ from deskterm.config.sections import (
 )
 from deskterm.domain.errors import ConfigError
 from deskterm.domain.sla import SlaTargets
+from deskterm.domain.text import one_line
 from deskterm.secrets import CommandSecret, EnvSecret, KeyringSecret
 
 # --- the whole file ------------------------------------------------------------------
@@ -48,24 +48,6 @@ class Config(ConfigModel):
 
     _source: Path | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _check_references(self) -> Self:
-        problems: list[str] = []
-        _find_duplicates("channels", [c.name for c in self.channels], problems)
-        _find_duplicates("stores", [s.name for s in self.stores], problems)
-        store_names = {s.name for s in self.stores}
-        for index, channel in enumerate(self.channels):
-            if channel.store is not None and channel.store not in store_names:
-                known = ", ".join(sorted(store_names)) or "none"
-                problems.append(
-                    f"{entry_name('channels', index, channel.name)}.store: no [[stores]] entry "
-                    f"named {quote(channel.store)} (configured stores: {known})"
-                )
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise PydanticCustomError("config", problems[0] + more)
-        return self
-
     @property
     def source(self) -> Path | None:
         """The file this config was loaded from (absolute), or None for defaults."""
@@ -73,13 +55,7 @@ class Config(ConfigModel):
 
     def store_path(self) -> Path:
         """The SQLite store file: ``[store] path`` (relative to the config file) or the default."""
-        if self.store.path is None:
-            return paths.default_store_path()
-        path = self.store.path.expanduser()
-        if not path.is_absolute():
-            base = self._source.parent if self._source is not None else Path.cwd()
-            path = base / path
-        return path
+        return resolve_store_path(self.store.path, self._source)
 
     def store_url(self) -> str:
         """SQLAlchemy URL of the store: ``[store] url`` or ``sqlite:///<store_path()>``."""
@@ -132,16 +108,72 @@ class Config(ConfigModel):
         return f"no {kind} named {quote(name)}{where} (configured: {listed})"
 
 
-def _find_duplicates(section: str, names: list[str], problems: list[str]) -> None:
+def resolve_store_path(path: Path | None, source: Path | None) -> Path:
+    """``[store] path`` as opened: ``~`` expanded, relative to the config file; or the default."""
+    if path is None:
+        return paths.default_store_path()
+    path = path.expanduser()
+    if not path.is_absolute():
+        base = source.parent if source is not None else Path.cwd()
+        path = base / path
+    return path
+
+
+# --- cross-references ----------------------------------------------------------------
+# Checked on the parsed TOML rather than in a model validator: a validator only runs once
+# every field is valid, and ``config check`` lists these beside the other errors.
+
+
+def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Duplicate channel or store names, and channels naming a store that does not exist."""
+    problems: list[Problem] = []
+    channels = _entries(raw.get("channels"))
+    stores = _entries(raw.get("stores"))
+    _find_duplicates("channels", channels, problems)
+    _find_duplicates("stores", stores, problems)
+    if stores is None or channels is None:
+        return problems  # not a list of tables: reported as such, nothing to refer to
+    store_names = {name for _, entry in stores if isinstance(name := entry.get("name"), str)}
+    known = ", ".join(one_line(name, 80) for name in sorted(store_names)) or "none"
+    for index, entry in channels:
+        wanted = entry.get("store")
+        if isinstance(wanted, str) and wanted not in store_names:
+            problems.append(
+                (
+                    ("channels", index, "store"),
+                    f"no [[stores]] entry named {quote(wanted)} (configured stores: {known})",
+                )
+            )
+    return problems
+
+
+def _entries(value: Any) -> list[tuple[int, Mapping[str, Any]]] | None:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return None
+    return [(index, entry) for index, entry in enumerate(value) if isinstance(entry, dict)]
+
+
+def _find_duplicates(
+    section: str,
+    entries: list[tuple[int, Mapping[str, Any]]] | None,
+    problems: list[Problem],
+) -> None:
     # Case-insensitive: "Support" and "support" would be indistinguishable to a user
     # typing --channel, and ambiguous in --json consumers that normalise case.
     first: dict[str, int] = {}
-    for index, name in enumerate(names):
+    for index, entry in entries or []:
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            continue  # a missing or empty name is reported on its own
         key = name.casefold()
         if key in first:
             problems.append(
-                f"{entry_name(section, index, name)}.name: duplicate {section[:-1]} name "
-                f"(already used by {section}[{first[key]}])"
+                (
+                    (section, index, "name"),
+                    f"duplicate {section[:-1]} name (already used by {section}[{first[key]}])",
+                )
             )
         else:
             first[key] = index

@@ -6,6 +6,12 @@ import re
 
 from deskterm.domain.text import one_line
 
+Loc = tuple[str | int, ...]
+"""Where a problem is, as the file nests it: ``("channels", 1, "partner_id")``."""
+
+Problem = tuple[Loc, str]
+"""A location and what is wrong there (the location itself is not in the text)."""
+
 
 def entry(section: str, index: int, name: str) -> str:
     return f"{section}[{index}] {quote(name)}"

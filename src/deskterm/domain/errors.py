@@ -1,6 +1,7 @@
 """Errors that carry a one-line message for the user and a process exit code."""
 
 from deskterm.domain.redact import redact
+from deskterm.domain.text import one_line
 
 
 class DesktermError(Exception):
@@ -78,3 +79,16 @@ class ChannelAuthError(ChannelError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, transient=False)
+
+
+def network_reason(exc: BaseException) -> str:
+    """The system's words for a failed connection ("Connection refused"), found anywhere in
+    the chain of ``exc`` (HTTP clients wrap the socket error twice), else its own text."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        current = current.__cause__ or current.__context__
+    return one_line(str(exc), 200) or type(exc).__name__

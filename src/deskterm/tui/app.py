@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.themes import theme_problem
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
@@ -77,11 +78,9 @@ class DesktermApp(
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
         if config is not None and config.ui.theme:
-            if config.ui.theme not in self.available_themes:
-                raise ConfigError(
-                    f"ui.theme: no theme {config.ui.theme!r} "
-                    f"(one of: {', '.join(sorted(self.available_themes))})"
-                )
+            problem = theme_problem(config.ui.theme, self.available_themes)
+            if problem is not None:
+                raise ConfigError(f"ui.theme: {problem}")
             self.theme = config.ui.theme
 
     async def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.dom import DOMNode
 from textual.keys import format_key
 
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.keymap import keymap_problems
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.inbox import InboxScreen
 from deskterm.tui.screens.macro_editor import MacroEditor
@@ -81,13 +82,13 @@ def key_rows(places: Iterable[tuple[str, type[DOMNode]]], keymap: dict[str, str]
 
 
 def check_keymap(keymap: dict[str, str], places: Iterable[tuple[str, type[DOMNode]]]) -> None:
-    """Refuse ids no binding has, and keys that are empty, in one line naming the entry."""
+    """Refuse ids no binding has, and keys that are empty, in one line naming the entry.
+
+    The wording is ``config check``'s (domain.keymap), so both say the same thing.
+    """
     known = {row.id for row in key_rows(places, {})}
-    for binding_id, keys in keymap.items():
-        if binding_id not in known:
-            raise ConfigError(
-                f"ui.keys.{binding_id}: no such binding (the ? overlay lists every id, "
-                f"e.g. {', '.join(sorted(known)[:3])})"
-            )
-        if not [key for key in keys.split(",") if key.strip()]:
-            raise ConfigError(f'ui.keys.{binding_id}: give at least one key, e.g. "ctrl+r"')
+    problems = keymap_problems(keymap, known)
+    if problems:
+        binding_id, problem = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"ui.keys.{binding_id}: {problem}{more}")

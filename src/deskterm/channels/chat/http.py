@@ -25,7 +25,7 @@ from deskterm.channels.chat.types import (
     TokenExpiredError,
 )
 from deskterm.domain.backoff import full_jitter, parse_retry_after
-from deskterm.domain.errors import ChannelError
+from deskterm.domain.errors import ChannelError, network_reason
 
 ATTEMPTS = 4  # per call; the next poll tries again anyway
 
@@ -160,7 +160,11 @@ class JsonApi:
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached the server: safe to retry, even a send.
-            raise NotSentError(f"{self.label}: cannot connect ({exc.__class__.__name__})") from exc
+            url = self._client.base_url
+            where = url.host if url.port is None else f"{url.host}:{url.port}"
+            raise NotSentError(
+                f"{self.label}: cannot connect to {where} ({network_reason(exc)})"
+            ) from exc
         except httpx.HTTPError as exc:
             if not idempotent:
                 raise AmbiguousSendError(

@@ -1,4 +1,4 @@
-"""One SMTP delivery attempt, classified as sent, temporary, permanent or unknown; never raises."""
+"""One SMTP delivery attempt (sent, temporary, permanent, unknown) or login check; never raises."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import smtplib
 import socket
 import ssl
+from dataclasses import dataclass
 
 from deskterm.channels.email.types import SendOutcome, SendResult
 from deskterm.config import SmtpConfig
@@ -232,6 +233,8 @@ def _scrub(detail: str, username: str, password: str) -> str:
 
 
 def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, ssl.SSLError):
+        return exc.strerror  # "Connection refused", not "[Errno 111] Connection refused"
     return _reply_text(str(exc)) or type(exc).__name__
 
 
@@ -288,6 +291,53 @@ def send_message(
         )
     except Exception:
         return SendResult(result.outcome, f"{where}: delivery attempt ended", result.code)
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """How a login attempt (``check_login``) went: ``ok`` and one line saying so."""
+
+    ok: bool
+    detail: str
+
+
+def check_login(
+    config: SmtpConfig,
+    password: str,
+    *,
+    timeout: float = 30.0,
+    ssl_context: ssl.SSLContext | None = None,
+) -> LoginCheck:
+    """Connect, EHLO, secure the connection as configured and log in, as ``send_message``
+    does, then QUIT without sending anything; never raises (``deskterm doctor``).
+
+    A server that offers no AUTH (a local relay) passes: delivery would not log in either.
+    """
+    where = _where(config)
+    attempt = _Attempt(where)
+    conn: smtplib.SMTP | None = None
+    try:
+        context = ssl_context or ssl.create_default_context()
+        conn = _connect(config, attempt, timeout, context)
+        _hello(conn, config, attempt, context)
+        if conn.has_extn("auth"):
+            _login(conn, attempt, config.username, password)
+            result = LoginCheck(True, f"{where} accepted the login for {config.username}")
+        else:
+            result = LoginCheck(True, f"{where} asks for no login (a relay); mail is accepted")
+        _quit(conn)
+    except _Outcome as outcome:
+        result = LoginCheck(False, outcome.result.detail)
+        if conn is not None:
+            _quit(conn)
+    except Exception as exc:
+        result = LoginCheck(False, _unexpected(attempt, exc).detail)
+        if conn is not None:
+            _close(conn)
+    try:
+        return LoginCheck(result.ok, _scrub(result.detail, config.username, password))
+    except Exception:
+        return LoginCheck(result.ok, f"{where}: login check ended")
 
 
 def _close(conn: smtplib.SMTP) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deskterm.channels.chat.http import ATTEMPTS
 from deskterm.channels.chat.lazada import LazadaAdapter
 from deskterm.channels.chat.shopee import ShopeeAdapter
 from deskterm.channels.chat.tiktokshop import TikTokShopAdapter
@@ -36,8 +37,18 @@ def _keeper(store: Store, channel: ChatChannelConfig, channel_id: int) -> StoreT
     )
 
 
-def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int) -> ChatAdapter:
-    """The adapter for ``channel``; SecretError (one line) when a secret cannot be read."""
+def make_chat_adapter(
+    store: Store,
+    channel: ChatChannelConfig,
+    channel_id: int,
+    *,
+    timeout: float = 20.0,
+    attempts: int = ATTEMPTS,
+) -> ChatAdapter:
+    """The adapter for ``channel``; SecretError (one line) when a secret cannot be read.
+
+    ``doctor`` asks for one attempt and a short timeout: it reports, the next poll retries.
+    """
     tokens = _keeper(store, channel, channel_id)
     if isinstance(channel, TikTokShopChannel):
         return TikTokShopAdapter(
@@ -48,6 +59,8 @@ def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int)
             tokens=tokens,
             label=channel.name,
             auth_url=channel.auth_url,
+            timeout=timeout,
+            attempts=attempts,
         )
     if isinstance(channel, ShopeeChannel):
         return ShopeeAdapter(
@@ -57,6 +70,8 @@ def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int)
             shop_id=channel.shop_id,
             tokens=tokens,
             label=channel.name,
+            timeout=timeout,
+            attempts=attempts,
         )
     return LazadaAdapter(
         channel.base_url,
@@ -65,4 +80,6 @@ def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int)
         tokens,
         label=channel.name,
         auth_base_url=channel.auth_url,
+        timeout=timeout,
+        attempts=attempts,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 
+from deskterm.commerce.graphql import ATTEMPTS
 from deskterm.commerce.shopify import ShopifyClient
 from deskterm.config import ShopifyStore
 from deskterm.domain.errors import SecretError
@@ -15,10 +16,17 @@ from deskterm.sync.orders.refresh import last_refreshed, refresh_orders, refresh
 from deskterm.sync.summary import ChannelSummary
 
 
-def shopify_client(shop: ShopifyStore) -> ShopifyClient:
-    """A client for ``shop``; SecretError (one line) when its token cannot be read."""
+def shopify_client(
+    shop: ShopifyStore, *, timeout: float = 20.0, attempts: int = ATTEMPTS
+) -> ShopifyClient:
+    """A client for ``shop``; SecretError (one line) when its token cannot be read.
+
+    ``doctor`` asks for one attempt and a short timeout: it reports, the next pass retries.
+    """
     token = resolve_secret(shop.access_token, what=f'stores "{shop.name}".access_token')
-    return ShopifyClient(shop.shop_url, shop.api_version, token, label=shop.name)
+    return ShopifyClient(
+        shop.shop_url, shop.api_version, token, label=shop.name, timeout=timeout, attempts=attempts
+    )
 
 
 def refresh_store_orders(

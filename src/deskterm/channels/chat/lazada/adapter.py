@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from deskterm.channels.chat.http import JsonApi, Signed, Signer
+from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed, Signer
 from deskterm.channels.chat.lazada import sign as signing
 from deskterm.channels.chat.lazada.errors import (
     DOCTOR,
@@ -68,6 +68,7 @@ class LazadaAdapter:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 20.0,
         clock: Callable[[], float] = time.time,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.label = label
         self._app_key = app_key
@@ -76,11 +77,16 @@ class LazadaAdapter:
         self._tokens: Tokens | None = None
         self._clock = clock
         self._token_lock = threading.Lock()  # one refresh at a time (sync and outbox threads)
-        self._api = JsonApi(
-            base_url, label=label, timeout=timeout, sleep=sleep, transport=transport
-        )
-        self._auth = JsonApi(
-            auth_base_url, label=label, timeout=timeout, sleep=sleep, transport=transport
+        self._api, self._auth = (
+            JsonApi(
+                url,
+                label=label,
+                timeout=timeout,
+                sleep=sleep,
+                transport=transport,
+                attempts=attempts,
+            )
+            for url in (base_url, auth_base_url)
         )
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from deskterm.channels.chat.http import JsonApi, Signed, Signer
+from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed, Signer
 from deskterm.channels.chat.shopee import mapping
 from deskterm.channels.chat.shopee.envelope import DOCTOR, refresh_classifier, shop_classifier
 from deskterm.channels.chat.shopee.sign import public_signature, shop_signature
@@ -57,6 +57,7 @@ class ShopeeAdapter:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         timeout: float = 20.0,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.label = label
         self._partner_id = partner_id
@@ -70,7 +71,12 @@ class ShopeeAdapter:
         self._lock = threading.RLock()  # one refresh at a time: each one burns a refresh token
         self._latest: dict[str, str] = {}  # conversation id -> latest message id seen
         self._api = JsonApi(
-            base_url, label=label, sleep=sleep, transport=transport, timeout=timeout
+            base_url,
+            label=label,
+            sleep=sleep,
+            transport=transport,
+            timeout=timeout,
+            attempts=attempts,
         )
         self._classify = shop_classifier(label)
 

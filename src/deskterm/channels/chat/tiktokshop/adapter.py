@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from deskterm.channels.chat.http import JsonApi, Signed
+from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed
 from deskterm.channels.chat.tiktokshop.errors import DOCTOR, classifier
 from deskterm.channels.chat.tiktokshop.parse import order_key, to_conversation, to_message
 from deskterm.channels.chat.tiktokshop.refresh import (
@@ -77,6 +77,8 @@ class TikTokShopAdapter:
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        timeout: float = 20.0,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.label = label
         self._app_key = app_key
@@ -88,8 +90,17 @@ class TikTokShopAdapter:
         self._clock = clock
         # The signature covers the URL's whole path, including any prefix in base_url.
         self._prefix = urlsplit(base_url).path.rstrip("/")
-        self._api = JsonApi(base_url, label=label, sleep=sleep, transport=transport)
-        self._auth = JsonApi(auth_url, label=label, sleep=sleep, transport=transport)
+        self._api, self._auth = (
+            JsonApi(
+                url,
+                label=label,
+                timeout=timeout,
+                sleep=sleep,
+                transport=transport,
+                attempts=attempts,
+            )
+            for url in (base_url, auth_url)
+        )
 
     @property
     def requests(self) -> int:
