@@ -16,7 +16,12 @@ from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.text import clean_stored_text, one_line
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.identity import resolve_customer
-from deskterm.ingest.threading import TICKET, find_ticket_by_grouping, find_ticket_by_refs
+from deskterm.ingest.threading import (
+    TICKET,
+    capped_references,
+    find_ticket_by_grouping,
+    find_ticket_by_refs,
+)
 from deskterm.store.blobs import put_blob
 from deskterm.store.search_index import reindex_ticket
 from deskterm.store.tables import (
@@ -76,6 +81,10 @@ UPDATE_TICKET = (
 EXISTING_REFS = select(_r.msgid, _r.is_self).where(
     _r.ticket_id == bindparam("ticket_id"), _r.msgid.in_(bindparam("ids", expanding=True))
 )
+
+
+# What a reply of ours needs (compose keeps ~20) with room to spare; the raw copy keeps all.
+MAX_STORED_REFERENCES = 100
 
 
 @dataclass(frozen=True)
@@ -277,7 +286,7 @@ def _insert_message(
             "external_id": message.external_id,
             "content_hash": message.content_hash,
             "in_reply_to": message.in_reply_to,
-            "references": " ".join(message.references),
+            "references": " ".join(capped_references(message.references, MAX_STORED_REFERENCES)),
             "sent_at": sent_at,
             "received_at": utcnow(),
             "parse_status": message.parse_status.value,
@@ -322,7 +331,8 @@ def _add_thread_refs(
     wanted: list[tuple[str, bool]] = []
     if message.external_id:
         wanted.append((message.external_id, True))
-    wanted += [(ref, False) for ref in dict.fromkeys([message.in_reply_to, *message.references])]
+    referenced = [message.in_reply_to, *capped_references(message.references)]
+    wanted += [(ref, False) for ref in dict.fromkeys(referenced)]
     wanted = [(msgid, is_self) for msgid, is_self in wanted if msgid]
     if not wanted:
         return

@@ -141,15 +141,22 @@ def _conversation_id(references: str | None) -> str:
     return ""
 
 
+# Ids per IN (...): far below SQLite's and PostgreSQL's parameter limits, whatever a ticket
+# holds (a hostile sender can put any number of messages into one ticket). Every caller
+# groups by the listed id, so concatenating the chunks' results keeps each group whole.
+IN_CHUNK = 500
+
+
 def _in_query(
     db: ReadDb, sql: str, ids: list[Any], params: dict[str, Any] | None = None
 ) -> list[Any]:
-    if not ids:
-        return []
-    names = {f"i{n}": value for n, value in enumerate(ids)}
-    return db.all(
-        sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
-    )
+    rows: list[Any] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        names = {f"i{n}": value for n, value in enumerate(ids[start : start + IN_CHUNK])}
+        rows += db.all(
+            sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
+        )
+    return rows
 
 
 def _moment(value: Any) -> datetime | None:
