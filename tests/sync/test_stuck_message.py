@@ -119,6 +119,7 @@ def test_message_failing_twice_is_stored_raw_and_the_folder_moves_on(
     assert len(_rows(config)) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["sync.failure_recorded", "sync.stored", "sync.fetched"])
 def test_kills_around_a_failing_message_converge(
     pymap: ImapServer, tmp_path: Path, point: str

@@ -103,19 +103,36 @@ def _sent_at_or_now(moment: datetime | None) -> datetime:
     return utcnow() if moment is None else as_utc(moment)
 
 
-def _direction_and_customer(
-    channel: ChannelContext, message: InboundMessage
-) -> tuple[Direction, Party | None]:
+@dataclass(frozen=True)
+class _Sides:
+    """Who a message is from and for, as the ticket sees it."""
+
+    direction: Direction
+    customer: Party | None
+    author: Party  # shown as the writer; its handle is where a reply goes
+    groupable: bool = True  # may join the customer's recent ticket by subject
+
+
+def _sides(channel: ChannelContext, message: InboundMessage) -> _Sides:
     sender = message.sender
     if message.outbound:
-        return Direction.OUT, (message.recipients[0] if message.recipients else None)
-    if sender.kind is IdentityKind.EMAIL and channel.is_own(sender.handle):
-        # A contact form / no-reply sender: the customer is whoever Reply-To names.
-        if channel.is_noreply(sender.handle) and message.reply_to:
-            return Direction.IN, message.reply_to[0]
-        others = [p for p in message.recipients + message.cc if not channel.is_own(p.handle)]
-        return Direction.OUT, (others[0] if others else None)
-    return Direction.IN, sender if sender.handle else None
+        return _Sides(Direction.OUT, message.recipients[0] if message.recipients else None, sender)
+    if sender.kind is not IdentityKind.EMAIL or not channel.is_shop_side(sender.handle):
+        return _Sides(Direction.IN, sender if sender.handle else None, sender)
+    outside = [p for p in message.recipients + message.cc if not channel.is_shop_side(p.handle)]
+    writer = next(
+        (p for p in message.reply_to if p.handle and not channel.is_shop_side(p.handle)), None
+    )
+    if writer is not None and all(p.handle == writer.handle for p in outside):
+        # A contact form (the shop's form / no-reply sender, or a hosted form's mailer)
+        # writing to the shop: the person in Reply-To wrote it, and replies go to them.
+        via = f"{writer.name or writer.handle} via {sender.name or sender.handle}"
+        return _Sides(Direction.IN, writer, Party(via, writer.handle))
+    if channel.is_own(sender.handle) or (channel.on_own_domain(sender.handle) and outside):
+        return _Sides(Direction.OUT, outside[0] if outside else None, sender)
+    # A form without a Reply-To: who wrote it is unknown, so two of them with the same
+    # subject are never one conversation (channels.md: participants are part of the key).
+    return _Sides(Direction.IN, sender, sender, groupable=False)
 
 
 def find_duplicate(
@@ -147,13 +164,14 @@ def ingest_message(
     if existing is not None:
         return IngestResult(existing[0], existing[1], duplicate=True)
 
-    direction, party = _direction_and_customer(channel, message)
+    sides = _sides(channel, message)
+    direction, party = sides.direction, sides.customer
     customer_id = resolve_customer(conn, party, scope=channel.type) if party else None
     sent_at = _sent_at_or_now(message.sent_at)
     subject = one_line(clean_stored_text(message.subject))
 
     ticket_id = find_ticket_by_refs(conn, channel.id, message)
-    if ticket_id is None and channel.gmail_grouping and customer_id is not None:
+    if ticket_id is None and channel.gmail_grouping and customer_id is not None and sides.groupable:
         ticket_id = find_ticket_by_grouping(conn, channel.id, customer_id, subject, sent_at)
 
     created = reopened = False
@@ -177,6 +195,7 @@ def ingest_message(
         message,
         ticket_id=ticket_id,
         direction=direction,
+        author=sides.author,
         subject=subject,
         sent_at=sent_at,
         blob_root=blob_root,
@@ -265,20 +284,21 @@ def _insert_message(
     *,
     ticket_id: int,
     direction: Direction,
+    author: Party,
     subject: str,
     sent_at: datetime,
     blob_root: Path,
 ) -> int:
-    sender = message.sender
+    via = message.sender.handle if message.sender.handle != author.handle else ""
     result = conn.execute(
         insert(MESSAGE),
         {
             "ticket_id": ticket_id,
             "channel_id": channel.id,
             "direction": direction.value,
-            "author": clean_stored_text(sender.name),
-            "author_handle": sender.handle,
-            "author_search": f"{sender.name} {sender.handle}".strip(),
+            "author": clean_stored_text(author.name),
+            "author_handle": author.handle,
+            "author_search": f"{author.name} {author.handle} {via}".strip(),
             "recipients": ", ".join(p.label() for p in message.recipients + message.cc),
             "subject": subject,
             "body_text": clean_stored_text(message.body_text),
