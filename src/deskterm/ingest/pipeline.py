@@ -78,6 +78,11 @@ UPDATE_TICKET = (
     .where(_t.id == bindparam("ticket_pk"))
     .values({name: bindparam(f"v_{name}") for name in _UPDATED_COLUMNS})
 )
+PEOPLES_MESSAGE = (
+    select(_m.id)
+    .where(_m.ticket_id == bindparam("ticket_id"), _m.direction != Direction.SYSTEM.value)
+    .limit(1)
+)
 EXISTING_REFS = select(_r.msgid, _r.is_self).where(
     _r.ticket_id == bindparam("ticket_id"), _r.msgid.in_(bindparam("ids", expanding=True))
 )
@@ -115,6 +120,10 @@ class _Sides:
 
 def _sides(channel: ChannelContext, message: InboundMessage) -> _Sides:
     sender = message.sender
+    if message.platform_notice:
+        # The marketplace's own notice: filed with the buyer's conversation, said by nobody.
+        customer = message.recipients[0] if message.recipients else None
+        return _Sides(Direction.SYSTEM, customer, sender)
     if message.outbound:
         return _Sides(Direction.OUT, message.recipients[0] if message.recipients else None, sender)
     if sender.kind is not IdentityKind.EMAIL or not channel.is_shop_side(sender.handle):
@@ -226,7 +235,10 @@ def _create_ticket(
             "channel_id": channel.id,
             "customer_id": customer_id,
             "subject": subject,
-            "status": TicketStatus.OPEN.value,
+            # A conversation only a platform notice has spoken in needs nobody's answer yet.
+            "status": (
+                TicketStatus.CLOSED if direction is Direction.SYSTEM else TicketStatus.OPEN
+            ).value,
             "spam": False,
             "priority": "normal",
             "store": channel.store,
@@ -257,6 +269,21 @@ def _update_ticket(
         "status": status,
         "snoozed_until": None if snoozed is None else as_utc(snoozed),
     }
+    if direction is Direction.SYSTEM:
+        # A platform notice is counted, nothing more: it moves no clock (the list's order
+        # and the SLA are the people's), and it never reopens or answers the ticket.
+        values["last_message_at"] = as_utc(last_at)
+        conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
+        return False, False
+    if last_in is None and _only_notices(conn, ticket_id):
+        # The first words in a conversation a notice opened: as if they had opened it.
+        values.update(created_at=sent_at, last_message_at=sent_at, subject=subject or old_subject)
+        if direction is Direction.IN:
+            values["last_inbound_at"] = sent_at
+        if not spam:
+            values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
+        conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
+        return False, True
     reindex = False
     if sent_at < values["created_at"]:
         # The conversation's real start arrived late (replies can precede their parent).
@@ -272,9 +299,17 @@ def _update_ticket(
         if status == TicketStatus.CLOSED.value and not spam and after_close:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
-    params = {f"v_{name}": value for name, value in values.items()}
-    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **params})
+    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
     return reopened, reindex
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in values.items()}
+
+
+def _only_notices(conn: Connection, ticket_id: int) -> bool:
+    """True when every message of the ticket so far is a platform notice."""
+    return conn.execute(PEOPLES_MESSAGE, {"ticket_id": ticket_id}).first() is None
 
 
 def _insert_message(

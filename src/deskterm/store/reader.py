@@ -339,8 +339,11 @@ def add_snippets(db: ReadDb, tickets: list[dict[str, Any]], terms: Iterable[str]
     for ticket_id, body in _in_query(
         db,
         "SELECT ticket_id, body_text FROM message WHERE ticket_id IN ({ids})"
-        " ORDER BY ticket_id, sent_at DESC, id DESC",
+        # People's words first: a platform notice ("please rate…") is nobody's last word.
+        " ORDER BY ticket_id, CASE WHEN direction = :_system THEN 1 ELSE 0 END,"
+        " sent_at DESC, id DESC",
         [ticket["id"] for ticket in tickets],
+        {"_system": "system"},
     ):
         bodies[ticket_id].append(" ".join(str(body or "")[:_SNIPPET_SCAN].split()))
     for ticket in tickets:

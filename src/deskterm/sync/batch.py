@@ -118,13 +118,7 @@ class _OneByOne:
         return self._ingest(session, message)
 
     def _ingest(self, session: Session, message: InboundMessage) -> IngestResult:
-        return ingest_message(
-            session,
-            self.channel,
-            message,
-            blob_root=self.store.attachments_dir(),
-            actor=self.actor,
-        )
+        return _ingest(session, self.store, self.channel, message, self.actor)
 
     def _commit(self, index: int, message: InboundMessage, *, fallback: bool) -> IngestResult:
         with self.store.write() as session:
@@ -187,3 +181,9 @@ class _OneByOne:
         self.totals.failed += 1
         self.totals.errors.append(f"{message.external_id}: {reason}")
         return False
+
+
+def _ingest(
+    session: Session, store: Store, channel: ChannelContext, message: InboundMessage, actor: str
+) -> IngestResult:
+    return ingest_message(session, channel, message, blob_root=store.attachments_dir(), actor=actor)

@@ -136,6 +136,7 @@ class ChatOutboxSender:
             m
             for m in recent
             if not m.from_buyer
+            and not m.from_platform
             and m.text.strip() == pending.body.strip()
             and m.sent_at >= pending.created_at - CLOCK_SLACK
         ]
