@@ -169,7 +169,7 @@ def _sync_conversation(
     if stored < len(messages):
         summary.problems.append(
             f"conversation {conversation.id}: {len(messages) - stored} message(s) could not be"
-            " stored; the next poll tries again"
+            " stored; the next poll tries again (and stores it raw if it fails again)"
         )
         return False
     return True

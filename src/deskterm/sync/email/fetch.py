@@ -115,7 +115,7 @@ def sync_folder(
         if stored < len(fetched):
             raise ChannelError(
                 f"message uid {fetched[stored].uid} could not be stored;"
-                " it will be retried on the next pass"
+                " it will be retried on the next pass (and stored raw if it fails again)"
             )
     if not moved and (remapped or not cursor):
         # Nothing fetched, but the folder's UIDVALIDITY must still be remembered.
