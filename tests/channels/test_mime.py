@@ -250,6 +250,17 @@ def test_references_tolerate_garbage(header: str, expected: list[str]) -> None:
     assert message.in_reply_to == (expected[0] if expected else "")
 
 
+def test_a_huge_references_header_keeps_its_root_and_newest_ids() -> None:
+    """issue 9 finding 5: 260k ids are read as mail clients keep them: root + newest."""
+    ids = " ".join(f"<r{n}@x>" for n in range(260_000))
+    message = parse_message(simple(f"References: {ids}\nIn-Reply-To: <r259999@x>"))
+    assert message.parse_status is ParseStatus.OK, message.parse_error
+    assert len(message.references) == 100
+    assert message.references[0] == "r0@x" and message.references[-1] == "r259999@x"
+    assert message.references[1] == "r259901@x"
+    assert message.in_reply_to == "r259999@x"
+
+
 def test_auto_submitted_detection() -> None:
     assert not parse_message(simple("")).auto_submitted
     assert not parse_message(simple("Auto-Submitted: no")).auto_submitted

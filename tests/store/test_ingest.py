@@ -170,3 +170,108 @@ def test_own_outbound_message_makes_recipient_the_customer(
     with store.read() as session:
         identity = session.exec(select(CustomerIdentity)).one()
     assert identity.value == "carol@example.com"
+
+
+def _customer_email(store: Store, ticket_id: int) -> set[str]:
+    with store.read() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return {
+            i.value
+            for i in session.exec(
+                select(CustomerIdentity).where(CustomerIdentity.customer_id == ticket.customer_id)
+            )
+        }
+
+
+def test_unlisted_form_sender_on_the_shop_domain_belongs_to_reply_to(
+    store: Store, channel: ChannelContext
+) -> None:
+    """issue 9 finding 6: forms@/noreply@ on the shop's domain (not configured) with a
+    Reply-To: each submission is the Reply-To person's, never one "Shop Forms" ticket."""
+    grouped = dataclasses.replace(channel, gmail_grouping=True)
+    tickets = []
+    for n, (sender, customer) in enumerate(
+        [
+            ("forms@shop.test", "rina@cafe.test"),
+            ("forms@shop.test", "tom@bean.test"),
+            ("noreply@shop.test", "ayu@teh.test"),
+            ("do-not-reply@shop.test", "budi@kopi.test"),
+        ]
+    ):
+        result = ingest(
+            store,
+            grouped,
+            msg(
+                f"f{n}@x",
+                sender=sender,
+                name="Shop Forms",
+                subject="Contact form",
+                reply_to=customer,
+            ),
+        )
+        assert _customer_email(store, result.ticket_id) == {customer}
+        tickets.append(result.ticket_id)
+    assert len(set(tickets)) == 4
+    with store.read() as session:
+        messages = session.exec(select(Message).order_by(Message.id)).all()
+    assert [m.direction for m in messages] == ["in"] * 4
+    # The reply goes to the person who wrote; the form is named as the way it came.
+    assert messages[0].author_handle == "rina@cafe.test"
+    assert "Shop Forms" in messages[0].author
+
+
+def test_platform_contact_form_mailer_belongs_to_reply_to(
+    store: Store, channel: ChannelContext
+) -> None:
+    """issue 9 finding 6: Shopify's contact form mails from mailer@shopify.com."""
+    grouped = dataclasses.replace(channel, gmail_grouping=True)
+    one = ingest(
+        store,
+        grouped,
+        msg(
+            "s1@x",
+            sender="mailer@shopify.com",
+            name="Shopify",
+            subject="New customer message",
+            reply_to="rina@cafe.test",
+        ),
+    )
+    two = ingest(
+        store,
+        grouped,
+        msg(
+            "s2@x",
+            sender="mailer@shopify.com",
+            name="Shopify",
+            subject="New customer message",
+            reply_to="tom@bean.test",
+        ),
+    )
+    assert one.ticket_id != two.ticket_id
+    assert _customer_email(store, one.ticket_id) == {"rina@cafe.test"}
+    assert _customer_email(store, two.ticket_id) == {"tom@bean.test"}
+
+
+def test_form_mail_without_reply_to_is_never_grouped(store: Store, channel: ChannelContext) -> None:
+    """issue 9 finding 6: with no Reply-To the person is unknown: never merge two of them."""
+    grouped = dataclasses.replace(channel, gmail_grouping=True)
+    one = ingest(store, grouped, msg("n1@x", sender="forms@shop.test", subject="Contact form"))
+    two = ingest(store, grouped, msg("n2@x", sender="forms@shop.test", subject="Contact form"))
+    assert one.ticket_id != two.ticket_id
+    with store.read() as session:
+        assert {m.direction for m in session.exec(select(Message))} == {"in"}
+
+
+def test_own_mail_to_a_customer_with_a_reply_to_stays_ours(
+    store: Store, channel: ChannelContext
+) -> None:
+    """issue 9 finding 6: an agent's mail TO a customer is outbound whatever its Reply-To."""
+    sent = ingest(
+        store,
+        channel,
+        msg("o1@x", sender=SHOP, to="carol@example.com", reply_to="dewi@home.test"),
+    )
+    assert _customer_email(store, sent.ticket_id) == {"carol@example.com"}
+    with store.read() as session:
+        assert session.exec(select(Message)).one().direction == "out"

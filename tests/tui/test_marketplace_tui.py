@@ -81,3 +81,39 @@ async def test_opening_a_ticket_fetches_the_customers_orders(
         app.open_ticket(1)  # Siti Rahma: the Shopify fake has orders for her address
         await until(lambda: "Siti" in str(panel.content) and "IDR" in str(panel.content), pilot)
         assert "orders as of now" in str(panel.content)
+
+
+async def test_a_platform_notice_is_drawn_as_the_platforms_not_as_a_reply(
+    markets: tuple[Marketplaces, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 9 finding 7: Lazada's rating request is set apart as a platform notice."""
+    import json
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from textual.widgets import Static
+
+    fakes, config = markets
+    monkeypatch.setenv("DESKTERM_SAMPLE_PASSWORD", "unused")
+    session = fakes.lazada.add_session("Budi Notice", "Kak, pesanan saya kapan dikirim?")
+    text = {"txt": "Please rate your experience with this shop"}
+    fakes.lazada.add_message(session, 1, text, from_buyer=False, system=True)
+    assert main(["--config", str(config), "sync", "--once", "--channel", "lazada-id"]) == 0
+    out = StringIO()
+    with redirect_stdout(out):
+        assert main(["--config", str(config), "tickets", "--view", "All", "--json"]) == 0
+    tid = next(
+        t["id"] for t in json.loads(out.getvalue()) if t["customer"]["name"] == "Budi Notice"
+    )
+    app = make_app(config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        app.open_ticket(tid)
+        await until(lambda: conversation.ticket["id"] == tid, pilot)  # type: ignore[index]
+        await pilot.pause()
+        notices = [w for w in conversation.query(Static) if w.has_class("system")]
+        assert len(notices) == 1
+        drawn = str(notices[0].render())
+        assert "platform notice from Lazada" in drawn and "Please rate" in drawn
+        assert not any(w.has_class("out") for w in conversation.query(Static))

@@ -46,3 +46,22 @@ def test_shop_message_is_outbound_to_the_buyer_and_cards_do_not_name_the_ticket(
     assert shop.outbound and shop.recipients[0].handle == "9001"
     card = chat_to_inbound(CONV, message(kind="order", text="[order] Order 5793…"))
     assert card.subject == "Chat with Siti Rahayu"
+
+
+def test_platform_notice_is_nobodys_and_filed_with_the_buyer() -> None:
+    """issue 9 finding 7: a marketplace notice is neither inbound nor the shop's outbound."""
+    notice = chat_to_inbound(
+        CONV,
+        message(
+            from_buyer=False,
+            from_platform=True,
+            sender_id="231135951",
+            sender_name="Lazada",
+            kind="system",
+            text="Please rate your experience with this shop",
+        ),
+    )
+    assert notice.platform_notice and not notice.outbound
+    assert notice.sender.handle == "" and notice.sender.name == "Lazada"
+    assert notice.recipients[0].handle == "9001"
+    assert notice.subject == "Chat with Siti Rahayu"

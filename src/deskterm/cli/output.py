@@ -11,6 +11,14 @@ from typing import Any
 from deskterm.domain.text import one_line, terminal_safe
 from deskterm.domain.timefmt import compact_age
 
+# How `show` introduces each message, by direction ("system": the marketplace's notice).
+MESSAGE_LABELS = {
+    "in": "from",
+    "out": "to customer, by",
+    "note": "NOTE by",
+    "system": "platform notice from",
+}
+
 
 def safe_url(url: str) -> str:
     """A database URL with any password replaced by ``***`` (never print secrets)."""
@@ -65,7 +73,7 @@ def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
     if ticket["assignee"]:
         out.write(f"Assignee: {one_line(ticket['assignee'])}\n")
     for message in ticket["messages"]:
-        label = {"in": "from", "out": "to customer, by", "note": "NOTE by"}[message["direction"]]
+        label = MESSAGE_LABELS.get(message["direction"], message["direction"])
         author = one_line(message["author"] or message["author_handle"])
         out.write(f"\n--- {message['sent_at']}  {label} {author}")
         if message["parse_status"] != "ok":

@@ -4,11 +4,16 @@ from enum import StrEnum
 
 
 class Direction(StrEnum):
-    """Who a message goes to: from the customer, to the customer, or nobody (note)."""
+    """Who a message goes to: from the customer, to the customer, or nobody (note).
+
+    ``system``: a notice from the marketplace itself ("please rate this shop", an agent
+    joined, a message was recalled): nobody's words, never an agent's reply.
+    """
 
     IN = "in"
     OUT = "out"
     NOTE = "note"
+    SYSTEM = "system"
 
 
 class TicketStatus(StrEnum):

@@ -66,3 +66,6 @@ class InboundMessage:
     # The shop's own message (a chat reply typed in the platform's app): stored as "out",
     # and the customer is ``recipients[0]``. Email decides this from the addresses instead.
     outbound: bool = False
+    # A notice from the marketplace itself (rating request, agent assigned, recall notice):
+    # stored as direction "system"; it never answers, opens or reopens a ticket.
+    platform_notice: bool = False

@@ -42,6 +42,9 @@ NAME_NAMELESS = (
 # would leave a different, real-looking handle that could fuse two strangers.
 _MASKS = frozenset("*•●…")
 _MIN_PHONE_DIGITS = 6
+# Contact hints used per party: a person has a few addresses; a platform payload listing
+# thousands is junk, and each hint is a parameter of FIND_HINTS's IN (...).
+MAX_HINTS = 20
 
 
 def normalize_phone(raw: str) -> str:
@@ -86,8 +89,8 @@ def _hints(party: Party, own: tuple[str, str]) -> list[tuple[str, str]]:
     """(kind, value) of the party's usable email/phone hints, emails first, without its own."""
     found = [(IdentityKind.EMAIL, raw) for raw in party.emails]
     found += [(IdentityKind.PHONE, raw) for raw in party.phones]
-    hints = [(kind.value, usable_hint(kind, raw)) for kind, raw in found]
-    return [hint for hint in dict.fromkeys(hints) if hint[1] and hint != own]
+    hints = [(kind.value, usable_hint(kind, raw)) for kind, raw in found[: MAX_HINTS * 4]]
+    return [hint for hint in dict.fromkeys(hints) if hint[1] and hint != own][:MAX_HINTS]
 
 
 def resolve_customer(conn: Connection, party: Party, *, scope: str = "") -> int:

@@ -16,7 +16,12 @@ from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.text import clean_stored_text, one_line
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.identity import resolve_customer
-from deskterm.ingest.threading import TICKET, find_ticket_by_grouping, find_ticket_by_refs
+from deskterm.ingest.threading import (
+    TICKET,
+    capped_references,
+    find_ticket_by_grouping,
+    find_ticket_by_refs,
+)
 from deskterm.store.blobs import put_blob
 from deskterm.store.search_index import reindex_ticket
 from deskterm.store.tables import (
@@ -73,9 +78,18 @@ UPDATE_TICKET = (
     .where(_t.id == bindparam("ticket_pk"))
     .values({name: bindparam(f"v_{name}") for name in _UPDATED_COLUMNS})
 )
+PEOPLES_MESSAGE = (
+    select(_m.id)
+    .where(_m.ticket_id == bindparam("ticket_id"), _m.direction != Direction.SYSTEM.value)
+    .limit(1)
+)
 EXISTING_REFS = select(_r.msgid, _r.is_self).where(
     _r.ticket_id == bindparam("ticket_id"), _r.msgid.in_(bindparam("ids", expanding=True))
 )
+
+
+# What a reply of ours needs (compose keeps ~20) with room to spare; the raw copy keeps all.
+MAX_STORED_REFERENCES = 100
 
 
 @dataclass(frozen=True)
@@ -94,19 +108,40 @@ def _sent_at_or_now(moment: datetime | None) -> datetime:
     return utcnow() if moment is None else as_utc(moment)
 
 
-def _direction_and_customer(
-    channel: ChannelContext, message: InboundMessage
-) -> tuple[Direction, Party | None]:
+@dataclass(frozen=True)
+class _Sides:
+    """Who a message is from and for, as the ticket sees it."""
+
+    direction: Direction
+    customer: Party | None
+    author: Party  # shown as the writer; its handle is where a reply goes
+    groupable: bool = True  # may join the customer's recent ticket by subject
+
+
+def _sides(channel: ChannelContext, message: InboundMessage) -> _Sides:
     sender = message.sender
+    if message.platform_notice:
+        # The marketplace's own notice: filed with the buyer's conversation, said by nobody.
+        customer = message.recipients[0] if message.recipients else None
+        return _Sides(Direction.SYSTEM, customer, sender)
     if message.outbound:
-        return Direction.OUT, (message.recipients[0] if message.recipients else None)
-    if sender.kind is IdentityKind.EMAIL and channel.is_own(sender.handle):
-        # A contact form / no-reply sender: the customer is whoever Reply-To names.
-        if channel.is_noreply(sender.handle) and message.reply_to:
-            return Direction.IN, message.reply_to[0]
-        others = [p for p in message.recipients + message.cc if not channel.is_own(p.handle)]
-        return Direction.OUT, (others[0] if others else None)
-    return Direction.IN, sender if sender.handle else None
+        return _Sides(Direction.OUT, message.recipients[0] if message.recipients else None, sender)
+    if sender.kind is not IdentityKind.EMAIL or not channel.is_shop_side(sender.handle):
+        return _Sides(Direction.IN, sender if sender.handle else None, sender)
+    outside = [p for p in message.recipients + message.cc if not channel.is_shop_side(p.handle)]
+    writer = next(
+        (p for p in message.reply_to if p.handle and not channel.is_shop_side(p.handle)), None
+    )
+    if writer is not None and all(p.handle == writer.handle for p in outside):
+        # A contact form (the shop's form / no-reply sender, or a hosted form's mailer)
+        # writing to the shop: the person in Reply-To wrote it, and replies go to them.
+        via = f"{writer.name or writer.handle} via {sender.name or sender.handle}"
+        return _Sides(Direction.IN, writer, Party(via, writer.handle))
+    if channel.is_own(sender.handle) or (channel.on_own_domain(sender.handle) and outside):
+        return _Sides(Direction.OUT, outside[0] if outside else None, sender)
+    # A form without a Reply-To: who wrote it is unknown, so two of them with the same
+    # subject are never one conversation (channels.md: participants are part of the key).
+    return _Sides(Direction.IN, sender, sender, groupable=False)
 
 
 def find_duplicate(
@@ -138,13 +173,14 @@ def ingest_message(
     if existing is not None:
         return IngestResult(existing[0], existing[1], duplicate=True)
 
-    direction, party = _direction_and_customer(channel, message)
+    sides = _sides(channel, message)
+    direction, party = sides.direction, sides.customer
     customer_id = resolve_customer(conn, party, scope=channel.type) if party else None
     sent_at = _sent_at_or_now(message.sent_at)
     subject = one_line(clean_stored_text(message.subject))
 
     ticket_id = find_ticket_by_refs(conn, channel.id, message)
-    if ticket_id is None and channel.gmail_grouping and customer_id is not None:
+    if ticket_id is None and channel.gmail_grouping and customer_id is not None and sides.groupable:
         ticket_id = find_ticket_by_grouping(conn, channel.id, customer_id, subject, sent_at)
 
     created = reopened = False
@@ -168,6 +204,7 @@ def ingest_message(
         message,
         ticket_id=ticket_id,
         direction=direction,
+        author=sides.author,
         subject=subject,
         sent_at=sent_at,
         blob_root=blob_root,
@@ -198,7 +235,10 @@ def _create_ticket(
             "channel_id": channel.id,
             "customer_id": customer_id,
             "subject": subject,
-            "status": TicketStatus.OPEN.value,
+            # A conversation only a platform notice has spoken in needs nobody's answer yet.
+            "status": (
+                TicketStatus.CLOSED if direction is Direction.SYSTEM else TicketStatus.OPEN
+            ).value,
             "spam": False,
             "priority": "normal",
             "store": channel.store,
@@ -229,6 +269,21 @@ def _update_ticket(
         "status": status,
         "snoozed_until": None if snoozed is None else as_utc(snoozed),
     }
+    if direction is Direction.SYSTEM:
+        # A platform notice is counted, nothing more: it moves no clock (the list's order
+        # and the SLA are the people's), and it never reopens or answers the ticket.
+        values["last_message_at"] = as_utc(last_at)
+        conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
+        return False, False
+    if last_in is None and _only_notices(conn, ticket_id):
+        # The first words in a conversation a notice opened: as if they had opened it.
+        values.update(created_at=sent_at, last_message_at=sent_at, subject=subject or old_subject)
+        if direction is Direction.IN:
+            values["last_inbound_at"] = sent_at
+        if not spam:
+            values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
+        conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
+        return False, True
     reindex = False
     if sent_at < values["created_at"]:
         # The conversation's real start arrived late (replies can precede their parent).
@@ -244,9 +299,17 @@ def _update_ticket(
         if status == TicketStatus.CLOSED.value and not spam and after_close:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
-    params = {f"v_{name}": value for name, value in values.items()}
-    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **params})
+    conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
     return reopened, reindex
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in values.items()}
+
+
+def _only_notices(conn: Connection, ticket_id: int) -> bool:
+    """True when every message of the ticket so far is a platform notice."""
+    return conn.execute(PEOPLES_MESSAGE, {"ticket_id": ticket_id}).first() is None
 
 
 def _insert_message(
@@ -256,20 +319,21 @@ def _insert_message(
     *,
     ticket_id: int,
     direction: Direction,
+    author: Party,
     subject: str,
     sent_at: datetime,
     blob_root: Path,
 ) -> int:
-    sender = message.sender
+    via = message.sender.handle if message.sender.handle != author.handle else ""
     result = conn.execute(
         insert(MESSAGE),
         {
             "ticket_id": ticket_id,
             "channel_id": channel.id,
             "direction": direction.value,
-            "author": clean_stored_text(sender.name),
-            "author_handle": sender.handle,
-            "author_search": f"{sender.name} {sender.handle}".strip(),
+            "author": clean_stored_text(author.name),
+            "author_handle": author.handle,
+            "author_search": f"{author.name} {author.handle} {via}".strip(),
             "recipients": ", ".join(p.label() for p in message.recipients + message.cc),
             "subject": subject,
             "body_text": clean_stored_text(message.body_text),
@@ -277,7 +341,7 @@ def _insert_message(
             "external_id": message.external_id,
             "content_hash": message.content_hash,
             "in_reply_to": message.in_reply_to,
-            "references": " ".join(message.references),
+            "references": " ".join(capped_references(message.references, MAX_STORED_REFERENCES)),
             "sent_at": sent_at,
             "received_at": utcnow(),
             "parse_status": message.parse_status.value,
@@ -322,7 +386,8 @@ def _add_thread_refs(
     wanted: list[tuple[str, bool]] = []
     if message.external_id:
         wanted.append((message.external_id, True))
-    wanted += [(ref, False) for ref in dict.fromkeys([message.in_reply_to, *message.references])]
+    referenced = [message.in_reply_to, *capped_references(message.references)]
+    wanted += [(ref, False) for ref in dict.fromkeys(referenced)]
     wanted = [(msgid, is_self) for msgid, is_self in wanted if msgid]
     if not wanted:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, select
@@ -26,11 +27,30 @@ FIND_CHILD = select(_r.ticket_id).where(
 MERGED_INTO = select(_t.merged_into_id).where(_t.id == bindparam("id"))
 
 
+# A References header can name any number of ids; mail clients thread on the root and the
+# newest few dozen, and so does ingest, so a hostile header costs no more than a normal one
+# (and every IN (...) over these ids stays far below the databases' parameter limits).
+MAX_THREAD_IDS = 50
+
+
+def capped_references(references: Sequence[str], limit: int = MAX_THREAD_IDS) -> list[str]:
+    """The thread's root and the newest ids, in header order, at most ``limit`` of them."""
+    if len(references) <= limit:
+        return list(references)
+    return [references[0], *references[len(references) - (limit - 1) :]]
+
+
 def candidate_ids(message: InboundMessage) -> list[str]:
-    """Ids the message points at, most specific first: In-Reply-To, last reference, others."""
+    """Ids the message points at, most specific first: In-Reply-To, last reference, others.
+
+    At most MAX_THREAD_IDS + 1; linear in the size of the header.
+    """
+    references = capped_references(message.references)
     ordered: list[str] = []
-    for msgid in [message.in_reply_to, *reversed(message.references)]:
-        if msgid and msgid != message.external_id and msgid not in ordered:
+    seen = {message.external_id}
+    for msgid in [message.in_reply_to, *reversed(references)]:
+        if msgid and msgid not in seen:
+            seen.add(msgid)
             ordered.append(msgid)
     return ordered
 

@@ -308,10 +308,10 @@ def unlink_identity(  # noqa: PLR0917  (kind, scope, value: the identity's own u
         new_id = _new_customer(session, name=identity.display_name or "")
         identity.customer_id = new_id
         session.add(identity)
-        if moving:
+        for start in range(0, len(moving), 500):  # ids per IN (...), under every limit
             session.execute(
                 update(Ticket)
-                .where(col(Ticket.id).in_(moving))
+                .where(col(Ticket.id).in_(moving[start : start + 500]))
                 .values(customer_id=new_id, updated_at=utcnow())
             )
         orders = 0

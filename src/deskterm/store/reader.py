@@ -141,15 +141,22 @@ def _conversation_id(references: str | None) -> str:
     return ""
 
 
+# Ids per IN (...): far below SQLite's and PostgreSQL's parameter limits, whatever a ticket
+# holds (a hostile sender can put any number of messages into one ticket). Every caller
+# groups by the listed id, so concatenating the chunks' results keeps each group whole.
+IN_CHUNK = 500
+
+
 def _in_query(
     db: ReadDb, sql: str, ids: list[Any], params: dict[str, Any] | None = None
 ) -> list[Any]:
-    if not ids:
-        return []
-    names = {f"i{n}": value for n, value in enumerate(ids)}
-    return db.all(
-        sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
-    )
+    rows: list[Any] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        names = {f"i{n}": value for n, value in enumerate(ids[start : start + IN_CHUNK])}
+        rows += db.all(
+            sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
+        )
+    return rows
 
 
 def _moment(value: Any) -> datetime | None:
@@ -332,8 +339,11 @@ def add_snippets(db: ReadDb, tickets: list[dict[str, Any]], terms: Iterable[str]
     for ticket_id, body in _in_query(
         db,
         "SELECT ticket_id, body_text FROM message WHERE ticket_id IN ({ids})"
-        " ORDER BY ticket_id, sent_at DESC, id DESC",
+        # People's words first: a platform notice ("please rate…") is nobody's last word.
+        " ORDER BY ticket_id, CASE WHEN direction = :_system THEN 1 ELSE 0 END,"
+        " sent_at DESC, id DESC",
         [ticket["id"] for ticket in tickets],
+        {"_system": "system"},
     ):
         bodies[ticket_id].append(" ".join(str(body or "")[:_SNIPPET_SCAN].split()))
     for ticket in tickets:

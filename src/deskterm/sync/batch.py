@@ -11,8 +11,17 @@ from sqlmodel import Session
 from deskterm.domain.enums import ParseStatus
 from deskterm.domain.messages import InboundMessage
 from deskterm.ingest.context import ChannelContext
+from deskterm.ingest.fallback import fallback_forms
 from deskterm.ingest.pipeline import IngestResult, ingest_message
 from deskterm.store.engine import Store
+from deskterm.sync.failures import (
+    FALLBACK_AFTER,
+    FailureLedger,
+    MemoryLedger,
+    describe_failure,
+    is_store_fault,
+)
+from deskterm.sync.faults import injected_failure
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,7 @@ class BatchTotals:
     tickets_updated: int = 0
     tickets_reopened: int = 0
     unparsed: int = 0  # stored raw with a failed/partial parse status
+    stored_raw: int = 0  # of those: stored raw because storing them normally failed twice
     failed: int = 0  # could not be stored at all (see errors)
     errors: list[str] = field(default_factory=list)
 
@@ -56,39 +66,121 @@ def ingest_batch(
     actor: str,
     checkpoint: Checkpoint | None = None,
     stop_on_failure: bool = False,
+    ledger: FailureLedger | None = None,
 ) -> int:
     """Store ``messages``; returns how many leading messages are safely stored.
 
     One transaction for the whole batch; if it fails, each message gets its own so a
-    single bad row cannot cost the others. With ``stop_on_failure`` (sync), the first
-    message that cannot be stored ends the batch so no cursor moves past it.
+    single bad row cannot cost the others. A message that fails twice (counted by
+    ``ledger``; across passes for sync) is stored raw instead (ingest.fallback). With
+    ``stop_on_failure`` (sync), a message that cannot be stored ends the batch so no
+    cursor moves past it; without it (import), a failing message is tried again at once.
     """
     totals.seen += len(messages)
-    try:
-        outcomes: list[IngestResult] = []
-        with store.write() as session:
-            for message in messages:
-                outcomes.append(_ingest(session, store, channel, message, actor))
-            if checkpoint is not None:
-                checkpoint(session, len(messages))
-        for result, message in zip(outcomes, messages, strict=True):
-            totals.count(result, message)
-        return len(messages)
-    except Exception as exc:
-        log.warning("batch failed (%s); retrying its messages one at a time", exc)
-    for done, message in enumerate(messages):
+    single = _OneByOne(store, channel, totals, actor, checkpoint, ledger or MemoryLedger())
+    # A message already known to fail is not retried inside the whole batch's transaction:
+    # it would only roll back (and hold the write lock for) everything before it again.
+    if not any(single.ledger.failures(index) for index in range(len(messages))):
         try:
+            outcomes: list[IngestResult] = []
             with store.write() as session:
-                result = _ingest(session, store, channel, message, actor)
+                for message in messages:
+                    outcomes.append(single.ingest(session, message))
                 if checkpoint is not None:
-                    checkpoint(session, done + 1)
-            totals.count(result, message)
+                    checkpoint(session, len(messages))
+            for result, message in zip(outcomes, messages, strict=True):
+                totals.count(result, message)
+            return len(messages)
         except Exception as exc:
-            totals.failed += 1
-            totals.errors.append(f"{message.external_id}: {exc.__class__.__name__}: {exc}")
-            if stop_on_failure:
-                return done
+            log.warning(
+                "batch failed (%s); retrying its messages one at a time", describe_failure(exc)
+            )
+    for done, message in enumerate(messages):
+        if not single.store_one(done, message, stop_on_failure=stop_on_failure) and stop_on_failure:
+            return done
     return len(messages)
+
+
+@dataclass
+class _OneByOne:
+    """Storing one message in its own transaction, with the raw fallback after two failures."""
+
+    store: Store
+    channel: ChannelContext
+    totals: BatchTotals
+    actor: str
+    checkpoint: Checkpoint | None
+    ledger: FailureLedger
+
+    def ingest(self, session: Session, message: InboundMessage) -> IngestResult:
+        """The normal ingest path (where a test may inject a failure)."""
+        injected_failure(message.external_id)
+        return self._ingest(session, message)
+
+    def _ingest(self, session: Session, message: InboundMessage) -> IngestResult:
+        return _ingest(session, self.store, self.channel, message, self.actor)
+
+    def _commit(self, index: int, message: InboundMessage, *, fallback: bool) -> IngestResult:
+        with self.store.write() as session:
+            result = self._ingest(session, message) if fallback else self.ingest(session, message)
+            if self.checkpoint is not None:
+                self.checkpoint(session, index + 1)
+        return result
+
+    def store_one(self, index: int, message: InboundMessage, *, stop_on_failure: bool) -> bool:
+        """True when the message (or its raw fallback) is stored."""
+        while self.ledger.failures(index) < FALLBACK_AFTER:
+            try:
+                result = self._commit(index, message, fallback=False)
+            except Exception as exc:
+                reason = describe_failure(exc)
+                if is_store_fault(exc):
+                    # The store's fault, not the message's: never counted against it.
+                    return self._failed(message, reason)
+                try:
+                    count = self.ledger.record(index, reason)
+                except Exception as record_exc:
+                    return self._failed(message, describe_failure(record_exc))
+                log.warning(
+                    "%s: message %s could not be stored (failure %d of %d): %s",
+                    self.channel.name,
+                    message.external_id,
+                    count,
+                    FALLBACK_AFTER,
+                    reason,
+                )
+                if count < FALLBACK_AFTER and stop_on_failure:
+                    return self._failed(message, reason)
+                continue
+            self.totals.count(result, message)
+            return True
+        return self._fallback(index, message)
+
+    def _fallback(self, index: int, message: InboundMessage) -> bool:
+        failure = ""
+        for form in fallback_forms(message, self.ledger.reason(index) or "it failed twice"):
+            try:
+                result = self._commit(index, form, fallback=True)
+            except Exception as exc:
+                failure = describe_failure(exc)
+                if is_store_fault(exc):
+                    break
+                continue
+            log.warning(
+                "%s: message %s failed twice; stored raw (parse status %s)",
+                self.channel.name,
+                message.external_id,
+                form.parse_status.value,
+            )
+            self.totals.count(result, form)
+            self.totals.stored_raw += not result.duplicate
+            return True
+        return self._failed(message, failure)
+
+    def _failed(self, message: InboundMessage, reason: str) -> bool:
+        self.totals.failed += 1
+        self.totals.errors.append(f"{message.external_id}: {reason}")
+        return False
 
 
 def _ingest(

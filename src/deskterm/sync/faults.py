@@ -10,11 +10,15 @@ import os
 import signal
 
 CRASH_ENV = "DESKTERM_CRASH_AT"
+# A comma-separated list of message ids whose normal ingest raises, as an unknown bug would:
+# the tests of the "store it raw after two failures" fallback (issue 9 finding 5) use it.
+FAIL_INGEST_ENV = "DESKTERM_FAIL_INGEST"
 
 POINTS = (
     "sync.fetched",  # a batch is fetched, nothing stored yet
     "sync.stored",  # a batch and its cursor are written, not yet committed
     "sync.committed",  # a batch and its cursor are committed
+    "sync.failure_recorded",  # a message failed; its failure count is committed
     "outbox.sending",  # state "sending" committed, nothing handed to SMTP yet
     "outbox.accepted",  # the SMTP server said 250, nothing recorded yet
     "outbox.filed",  # the copy is in the Sent folder, "sent" not yet recorded
@@ -32,3 +36,14 @@ def crash_point(name: str) -> None:
     """Die here, without any cleanup, when the environment asks for it."""
     if os.environ.get(CRASH_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+class InjectedFailure(RuntimeError):
+    """The failure ``DESKTERM_FAIL_INGEST`` asked for."""
+
+
+def injected_failure(message_id: str) -> None:
+    """Raise when the environment names ``message_id`` as one whose ingest must fail."""
+    wanted = os.environ.get(FAIL_INGEST_ENV)
+    if wanted and message_id in wanted.split(","):
+        raise InjectedFailure(f"injected failure for {message_id}")

@@ -39,6 +39,8 @@ class ChannelSummary(BatchTotals):
         )
         if self.unparsed:
             text += f", {self.unparsed} stored raw with parse problems"
+        if self.stored_raw:
+            text += f" ({self.stored_raw} stored raw after failing twice)"
         if self.send_failed:
             text += f", {self.send_failed} replies failed"
         if self.failed:

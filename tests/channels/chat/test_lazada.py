@@ -488,6 +488,14 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         False,
     ),
     (
+        1,
+        {"txt": "Please rate your experience with this shop"},
+        {"from_buyer": False, "system": True},
+        "system",
+        "Please rate your experience with this shop",
+        False,
+    ),
+    (
         10099,
         {"txt": "Flash sale 12.12"},
         {},
@@ -525,6 +533,8 @@ def test_every_message_type_reads_well_and_keeps_its_raw_json(fake: LazadaFake, 
         assert message.sent_at.tzinfo is UTC
         assert to_ms(message.sent_at) == message.raw["send_time"]
         assert message.auto_reply == bool(flags.get("auto_reply"))
+        # issue 9 finding 7: Lazada's type-2 notices are the platform's, not the shop's.
+        assert message.from_platform == bool(flags.get("system"))
         if from_buyer:
             assert message.sender_id == str(conversation.buyer_id)
             assert message.sender_name == "Siti Rahmawati"
@@ -542,7 +552,7 @@ def test_a_recalled_message_is_marked_and_followed_by_the_notice(
     conversation = adapter.conversations_since(None)[0]
     first, notice = adapter.messages(conversation, None)
     assert first.text == "[recalled] Salah kirim, maaf"
-    assert notice.kind == "system" and not notice.from_buyer
+    assert notice.kind == "system" and not notice.from_buyer and notice.from_platform
 
 
 # --- limits and back-off --------------------------------------------------------------

@@ -390,6 +390,9 @@ def test_platform_notices_are_flagged_as_system(shop: Shop) -> None:
         False,
         True,
     )
+    # issue 9 finding 7: Shopee's own notification, not the shop's reply.
+    assert got[-1].from_platform and got[-1].sender_name == "Shopee"
+    assert not any(m.from_platform for m in got[:-1])
 
 
 def test_ids_above_two_to_the_53_survive_exactly(shop: Shop) -> None:

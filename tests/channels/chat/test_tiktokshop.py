@@ -276,6 +276,9 @@ def test_every_message_type_reads_as_text_and_keeps_its_raw_json(rig: Rig) -> No
         ("other", "[HOLOGRAM_CARD message] beam me up", True, False),
         ("system", "Please rate this conversation.", False, True),
     ]  # the invisible rating request is left out, as the docs ask
+    # issue 9 finding 7: SYSTEM notices are TikTok Shop's, the ROBOT's reply the shop's.
+    assert [m.from_platform for m in got] == [m.kind == "system" for m in got]
+    assert {m.sender_name for m in got if m.from_platform} == {"TikTok Shop"}
     first = got[0]
     assert json.loads(first.raw["content"]) == {"content": "Halo kak"}
     assert first.raw["type"] == "TEXT" and first.sender_name == "Kevin Tan"

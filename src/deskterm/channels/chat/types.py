@@ -37,6 +37,9 @@ class ChatMessage:
     text: str  # what a person reads: the text, or a placeholder/summary for cards and media
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     auto_reply: bool = False  # the platform's or the shop's automatic message
+    # A notice by the marketplace itself (not the buyer's, not the shop's words): a rating
+    # request, "an agent joined", a recall notice. ``from_buyer`` is False for these.
+    from_platform: bool = False
 
 
 class RateLimitedError(ChannelError):

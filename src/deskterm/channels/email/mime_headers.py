@@ -20,6 +20,7 @@ from deskterm.domain.messages import Party
 MAX_HEADER_CHARS = 64 * 1024  # policy.default's header parser is slow on huge values
 MAX_ADDRESSES = 1000
 MAX_ID_CHARS = 500
+MAX_REFERENCES = 100  # ids kept from a References header (ingest threads on fewer)
 KEPT_HEADERS = ("Message-ID", "Date", "Reply-To", "Auto-Submitted", "X-Mailer", "List-Id")
 
 _BRACKETED_ID_RE = re.compile(r"<([^<>]*)>")
@@ -212,12 +213,19 @@ def _normalise_id(value: str) -> str:
     return candidate[:MAX_ID_CHARS]
 
 
-def _parse_ids(value: str) -> list[str]:
-    """Ids from In-Reply-To/References, in order, tolerating commas, garbage and no brackets."""
+def _parse_ids(value: str, limit: int = MAX_REFERENCES) -> list[str]:
+    """Ids from In-Reply-To/References, in order, tolerating commas, garbage and no brackets.
+
+    Past ``limit`` ids only the first (the thread's root) and the newest are kept, as mail
+    clients keep them: a header naming 250,000 ids costs no more than a normal one.
+    """
     value = _COMMENT_RE.sub(" ", _fix_surrogates(value))
     if not value.strip():
         return []
-    found = [_normalise_id(m.group()) for m in _ID_TOKEN_RE.finditer(value)]
+    tokens = [m.group() for m in _ID_TOKEN_RE.finditer(value)]
+    if len(tokens) > limit:
+        tokens = [tokens[0], *tokens[len(tokens) - (limit - 1) :]]
+    found = [_normalise_id(token) for token in tokens]
     if not any(found):
         tokens = [t.strip("<>\"'") for t in value.split()]
         if len(tokens) == 1:  # a lone bare id without '@', e.g. `In-Reply-To: 1234.abc`

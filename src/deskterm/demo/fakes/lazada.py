@@ -804,6 +804,8 @@ def _scenarios(index: int) -> list[list[Line]]:
             (True, 10006, product_card(index + 2), {}),
             _text("Is this original? Does it come with official warranty?"),
             _text("Yes, 100% original with a 1-year official warranty.", buyer=False),
+            # Lazada's own rating request: type 2 (systemSend), filed on the seller's side.
+            (False, 1, {"txt": "Please rate your experience with this shop"}, {"system": True}),
         ],
         [
             _text("Kak, saya salah input alamat. Bisa diganti ke Jl. Melati No. 12, Bandung?"),

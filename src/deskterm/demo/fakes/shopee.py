@@ -152,8 +152,12 @@ class ShopeeFake(HttpFake):
         message_option: int = 0,
         at_nano: int | None = None,
         source: str = "",
+        notice: bool = False,
     ) -> str:
-        """Append a message (new activity moves the conversation to the top); returns its id."""
+        """Append a message (new activity moves the conversation to the top); returns its id.
+
+        ``notice``: Shopee's own notification to the shop (sender and shop ids 0).
+        """
         with self.lock:
             conversation = self.conversations[int(conversation_id)]
             nano = at_nano if at_nano is not None else self._tick()
@@ -163,8 +167,8 @@ class ShopeeFake(HttpFake):
             message = {
                 "message_id": message_id,
                 "message_type": message_type,
-                "from_id": buyer if from_buyer else self.seller_user_id,
-                "from_shop_id": 0 if from_buyer else shop,
+                "from_id": 0 if notice else (buyer if from_buyer else self.seller_user_id),
+                "from_shop_id": 0 if from_buyer or notice else shop,
                 "to_id": self.seller_user_id if from_buyer else buyer,
                 "to_shop_id": shop if from_buyer else 0,
                 "conversation_id": str(conversation.id),
@@ -180,7 +184,7 @@ class ShopeeFake(HttpFake):
             conversation.nanos[message_id] = nano
             conversation.messages.sort(key=lambda m: conversation.nanos[m["message_id"]])
             conversation.last_nano = max(nano, conversation.last_nano)
-            if from_buyer:
+            if from_buyer and not notice:
                 conversation.unread_count += 1
             return message_id
 
@@ -231,6 +235,7 @@ class ShopeeFake(HttpFake):
                         line.content,
                         from_buyer=line.from_buyer,
                         message_option=line.message_option,
+                        notice=line.notice,
                         at_nano=last - (len(script) - 1 - position) * step,
                     )
                 trailing = 0
@@ -581,6 +586,7 @@ class _Line:
     message_type: str
     content: dict[str, Any]
     message_option: int = 0
+    notice: bool = False  # Shopee's own notification
 
 
 def _text(text: str, *, buyer: bool = True, auto: bool = False) -> _Line:
@@ -643,13 +649,18 @@ def _script(rng: random.Random, index: int, count: int, shop_id: int, now: int) 
             [
                 _text("Hi, my package arrived today but the glass bottle is cracked."),
                 image,
-                order,
                 _text(
                     "So sorry about that! Please request a return in the app and we will "
                     "refund you in full.",
                     buyer=False,
                 ),
                 _text("Done, I've submitted the return request."),
+                _Line(
+                    False,
+                    "notification",
+                    {"text": "A return request has been submitted for this order."},
+                    notice=True,
+                ),
                 _text(
                     "Thank you, approved. The refund reaches your ShopeePay in 1-3 days.",
                     buyer=False,

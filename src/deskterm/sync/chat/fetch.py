@@ -17,6 +17,7 @@ from deskterm.sync.batch import ingest_batch
 from deskterm.sync.chat.mapping import chat_to_inbound
 from deskterm.sync.chat.outbox import conversation_of
 from deskterm.sync.cursors import load_cursor, save_cursor
+from deskterm.sync.failures import CursorLedger, failing_entry
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
 
@@ -131,7 +132,8 @@ def _sync_conversation(
     """Store the conversation's new messages; False when one could not be stored."""
     scope = conversation_scope(conversation.id)
     with store.read() as session:
-        after = _when(load_cursor(session, channel.id, scope).get("after"))
+        cursor = load_cursor(session, channel.id, scope)
+    after = _when(cursor.get("after"))
     messages: list[ChatMessage] = sorted(
         adapter.messages(conversation, _overlap(after)), key=lambda m: (m.sent_at, m.id)
     )
@@ -143,6 +145,16 @@ def _sync_conversation(
         newest = messages[stored - 1].sent_at
         save_cursor(session, channel.id, scope, {"after": newest.isoformat()})
 
+    # A message that failed on an earlier poll is stored raw when it fails again (its count
+    # is kept in the conversation's cursor row), so it cannot hold the conversation forever.
+    ledger = CursorLedger(
+        store,
+        channel.id,
+        scope,
+        [message.external_id for message in inbound],
+        start=dict,
+        failing=failing_entry(cursor),
+    )
     stored = ingest_batch(
         store,
         channel,
@@ -151,12 +163,13 @@ def _sync_conversation(
         actor=f"sync:{channel.name}",
         checkpoint=checkpoint,
         stop_on_failure=True,
+        ledger=ledger,
     )
     crash_point("chat.conversation_stored")
     if stored < len(messages):
         summary.problems.append(
             f"conversation {conversation.id}: {len(messages) - stored} message(s) could not be"
-            " stored; the next poll tries again"
+            " stored; the next poll tries again (and stores it raw if it fails again)"
         )
         return False
     return True

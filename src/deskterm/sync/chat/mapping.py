@@ -57,7 +57,13 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
     """One chat message ready for ingest; the buyer is the customer either way."""
     message_id = stable_id(conversation, message)
     buyer = Party(conversation.buyer_name, conversation.buyer_id, IdentityKind.BUYER)
-    if message.from_buyer:
+    if message.from_platform:
+        # The marketplace's own notice: no handle, so it is nobody's identity.
+        sender, recipients = (
+            Party(message.sender_name or "platform", "", IdentityKind.BUYER),
+            [buyer],
+        )
+    elif message.from_buyer:
         sender, recipients = buyer, []
     else:
         shop = Party(message.sender_name or "shop", message.sender_id or "shop", IdentityKind.BUYER)
@@ -75,6 +81,7 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
         raw=raw,
         raw_format="json",
         auto_submitted=message.auto_reply,
-        outbound=not message.from_buyer,
+        outbound=not message.from_buyer and not message.from_platform,
+        platform_notice=message.from_platform,
         headers={"x-chat-kind": message.kind, "x-conversation-id": conversation.id},
     )

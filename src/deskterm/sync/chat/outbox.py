@@ -83,16 +83,18 @@ def _load(store: Store, outbox_id: int) -> _ChatPending:
 
 def _claimed_ids(store: Store, channel_id: int, ids: list[str]) -> set[str]:
     """Platform message ids already stored on this channel (our earlier replies included)."""
-    if not ids:
-        return set()
+    found: set[str] = set()
     with store.read() as session:
-        rows = session.exec(
-            select(Message.external_id).where(
-                Message.channel_id == channel_id,
-                Message.external_id.in_(ids),  # type: ignore[attr-defined]
+        for start in range(0, len(ids), 500):  # ids per IN (...), under every parameter limit
+            found.update(
+                session.exec(
+                    select(Message.external_id).where(
+                        Message.channel_id == channel_id,
+                        Message.external_id.in_(ids[start : start + 500]),  # type: ignore[attr-defined]
+                    )
+                ).all()
             )
-        ).all()
-    return set(rows)
+    return found
 
 
 class ChatOutboxSender:
@@ -134,6 +136,7 @@ class ChatOutboxSender:
             m
             for m in recent
             if not m.from_buyer
+            and not m.from_platform
             and m.text.strip() == pending.body.strip()
             and m.sent_at >= pending.created_at - CLOCK_SLACK
         ]

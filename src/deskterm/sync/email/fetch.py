@@ -17,6 +17,7 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.store.engine import Store
 from deskterm.sync.batch import ingest_batch
 from deskterm.sync.cursors import load_cursor, save_cursor
+from deskterm.sync.failures import CursorLedger, failing_entry
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary
 
@@ -71,6 +72,11 @@ def sync_folder(
             "highestmodseq": status.highestmodseq,
         }
 
+    # A message that failed on an earlier pass (the one right after the cursor): its count
+    # lives in the cursor row, so a restart does not give it endless first chances.
+    failing = None if remapped else failing_entry(cursor)
+    start_value = position(last_uid)
+
     # uidvalidity= makes the adapter stop if the numbering changes mid-pass, so no cursor
     # ever records new-numbering UIDs under the old UIDVALIDITY.
     for fetched in mailbox.fetch_new(
@@ -83,6 +89,14 @@ def sync_folder(
             save_cursor(session, channel.id, scope, position(batch[stored - 1].uid))
             crash_point("sync.stored")
 
+        ledger = CursorLedger(
+            store,
+            channel.id,
+            scope,
+            [f"{status.uidvalidity}:{mail.uid}" for mail in fetched],
+            start=lambda: start_value,
+            failing=failing,
+        )
         stored = ingest_batch(
             store,
             channel,
@@ -91,6 +105,7 @@ def sync_folder(
             actor=actor,
             checkpoint=checkpoint,
             stop_on_failure=True,
+            ledger=ledger,
         )
         crash_point("sync.committed")
         moved = moved or stored > 0
@@ -100,7 +115,7 @@ def sync_folder(
         if stored < len(fetched):
             raise ChannelError(
                 f"message uid {fetched[stored].uid} could not be stored;"
-                " it will be retried on the next pass"
+                " it will be retried on the next pass (and stored raw if it fails again)"
             )
     if not moved and (remapped or not cursor):
         # Nothing fetched, but the folder's UIDVALIDITY must still be remembered.

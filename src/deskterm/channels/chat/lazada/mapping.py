@@ -11,6 +11,7 @@ from deskterm.channels.chat.types import ChatConversation, ChatMessage
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BUYER = 1  # from_account_type / to_account_type
 SYSTEM_SEND = 2  # message "type": sent by the platform, not by a person
+SYSTEM_TEMPLATE = 2  # template_id of "SystemTxt" notices
 
 
 def as_int(value: Any, default: int = 0) -> int:
@@ -143,7 +144,9 @@ def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatM
     """One item of ``message_list``; ``raw`` keeps it as Lazada sent it."""
     template_id = as_int(raw.get("template_id"), -1)
     kind, text = render(template_id, content_of(raw.get("content")))
-    system = as_int(raw.get("type"), 1) == SYSTEM_SEND
+    # type 2 ("systemSend") or the SystemTxt template: Lazada's own notice, whichever side
+    # of the conversation it is filed under (a rating request comes as the seller's).
+    system = as_int(raw.get("type"), 1) == SYSTEM_SEND or template_id == SYSTEM_TEMPLATE
     if system and kind == "text":
         kind = "system"
     if as_int(raw.get("status")) == 1:
@@ -163,4 +166,5 @@ def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatM
         text=text,
         raw=raw,
         auto_reply=bool(raw.get("auto_reply")) or template_id == 10015,
+        from_platform=system,
     )

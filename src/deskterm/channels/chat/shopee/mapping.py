@@ -149,4 +149,5 @@ def message(
         text=text,
         raw=raw,
         auto_reply=system or as_int(raw.get("message_option")) == AUTO_REPLY_OPTION,
+        from_platform=system,
     )

@@ -127,19 +127,24 @@ def to_message(raw: Mapping[str, Any], conversation_id: str, tips: str = "") -> 
     role = _str(sender.get("role")).upper()
     kind_hint = _str(raw.get("type")).upper()
     kind, text = describe(kind_hint, decode_content(raw.get("content")), tips)
-    if role == "SYSTEM":
+    # Role SYSTEM, or a notice type whoever it is filed under: TikTok Shop's own words.
+    # ROBOT stays the shop's (its chatbot), an automatic reply.
+    platform = role == "SYSTEM" or kind_hint in SYSTEM_TYPES
+    if platform:
         kind = "system"
     return ChatMessage(
         id=_str(raw.get("id")),
         conversation_id=conversation_id,
-        from_buyer=role == "BUYER",
+        from_buyer=role == "BUYER" and not platform,
         sender_id=_str(sender.get("im_user_id")),
-        sender_name=_str(sender.get("nickname")),
+        # The docs: SYSTEM carries the shop's nickname; the notice is not the shop's.
+        sender_name="TikTok Shop" if platform else _str(sender.get("nickname")),
         sent_at=as_utc(raw.get("create_time")),
         kind=kind,
         text=text,
         raw=dict(raw),
         auto_reply=role in AUTOMATIC_ROLES or kind_hint in SYSTEM_TYPES,
+        from_platform=platform,
     )
 
 

@@ -13,7 +13,12 @@ from deskterm.domain.quoting import split_reply
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text
 
-DIRECTION_LABEL = {"in": "from", "out": "to customer, by", "note": "internal note by"}
+DIRECTION_LABEL = {
+    "in": "from",
+    "out": "to customer, by",
+    "note": "internal note by",
+    "system": "platform notice from",  # the marketplace's own words, not the shop's
+}
 
 
 SHOWN_AT_FIRST = 20  # newest messages drawn when a ticket opens; `o` draws the rest
@@ -52,7 +57,9 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
     body, quoted = (message["body_text"], "") if expanded else _split(message)
-    out = join(head, safe_text(body.rstrip()), separator="\n")
+    # A platform notice is set apart in its words too: dim, so it never reads as a reply.
+    style = "dim italic" if message["direction"] == "system" else ""
+    out = join(head, safe_text(body.rstrip(), style), separator="\n")
     if quoted:
         out.append(f"\n… {len(quoted.splitlines())} quoted lines (z to expand)", "dim italic")
     for attachment in message["attachments"]:
@@ -72,6 +79,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     ConversationView > .message.note { background: $warning 15%; border-left: thick $warning; }
     ConversationView > .message.out { border-left: thick $success; }
     ConversationView > .message.in { border-left: thick $primary; }
+    ConversationView > .message.system { border-left: dashed $secondary; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "scroll_down", "Down", show=False, id="conversation.scroll_down"),
