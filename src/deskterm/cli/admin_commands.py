@@ -93,18 +93,11 @@ def cmd_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
 
     config = ctx.config
     report(True, "config", str(config.source or "no config file (built-in defaults)"))
-    try:
-        db = ctx.read
-        integrity = db.all("PRAGMA quick_check")[0][0] if db.dialect == "sqlite" else "ok"
-        counts = db.all("SELECT (SELECT count(*) FROM ticket), (SELECT count(*) FROM message)")[0]
-        report(
-            integrity == "ok",
-            "store",
-            f"{safe_url(config.store_url())} — {counts[0]} tickets, {counts[1]} messages,"
-            f" integrity {integrity}",
-        )
-    except DesktermError as exc:
-        report(False, "store", str(exc))
+    from deskterm.store.health import store_health
+
+    url, data_dir = config.store_url(), config.store_path().parent
+    for check in store_health(lambda: ctx.read, url, safe_url(url), data_dir):
+        report(check.ok, check.what, check.detail)
     for key, ref in config.secrets():
         try:
             resolve_secret(ref, what=key)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+from deskterm.domain.errors import StoreFullError
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT}
 
 
 def blob_path(root: Path, digest: str) -> Path:
@@ -19,6 +24,16 @@ def put_blob(root: Path, data: bytes) -> str:
     path = blob_path(root, digest)
     if path.exists():
         return digest
+    try:
+        _write_atomically(path, data)
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise StoreFullError(str(root), exc.strerror or "no space left") from exc
+        raise
+    return digest
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write-then-rename so a crash never leaves a truncated blob under a valid name.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -31,7 +46,6 @@ def put_blob(root: Path, data: bytes) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return digest
 
 
 def get_blob(root: Path, digest: str) -> bytes:
