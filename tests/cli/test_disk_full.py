@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,50 +15,14 @@ from deskterm.store.blobs import put_blob
 from deskterm.store.engine import open_store
 from deskterm.sync.email import mbox_import
 from tests.cli.store_faults_helpers import assert_one_line, checkpoint, run, seed, write_config
-
-
-def _mount(path: Path, size: str) -> None:
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {proc.stderr.strip()}")
+from tests.small_disk import fill, grow, small_disk
 
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MB filesystem of its own."""
-    path = tmp_path / "disk"
-    path.mkdir()
-    _mount(path, "4m")
-    yield path
-    subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-def fill(disk: Path) -> None:
-    """Take every free byte of ``disk``."""
-    chunk = b"\0" * 4096
-    with (disk / "filler").open("ab", buffering=0) as handle:
-        try:
-            while True:
-                handle.write(chunk)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    # Smaller writes may still fit in the last partial page.
-    with (disk / "filler2").open("ab", buffering=0) as handle:
-        try:
-            while True:
-                handle.write(b"\0")
-        except OSError:
-            pass
-
-
-def grow(disk: Path, size: str) -> None:
-    """Give ``disk`` more room (the user freed space)."""
-    subprocess.run(["mount", "-o", f"remount,size={size}", str(disk)], check=True)
+    with small_disk(tmp_path / "disk", "4m") as path:
+        yield path
 
 
 def write_mbox(path: Path, count: int) -> None:

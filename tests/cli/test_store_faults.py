@@ -221,7 +221,7 @@ def test_sync_once_on_a_damaged_store_one_line(
     """issue 9 finding 9/12: `sync --once` on a store known to be damaged: every channel
     reports the damage in one line, no traceback, exit 1, nothing written."""
     config, db, _ = damaged
-    code, _, err = run(capsys, config, "show", "1")  # meets the damage
+    code, _, _ = run(capsys, config, "show", "1")  # meets the damage
     assert code == 1
     checkpoint(db)
     before = digest(db)
