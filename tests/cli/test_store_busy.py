@@ -155,3 +155,21 @@ def test_cli_writes_get_in_while_a_long_import_runs(
             importer.kill()
     assert importer.returncode == 0, err
     assert "1200 new" in out
+
+
+def test_busy_note_names_the_running_import(
+    store_config: tuple[Path, Path], holder: subprocess.Popen[str]
+) -> None:
+    """issue 9 finding 11: while an import runs, the waiting note names it and its pid."""
+    from deskterm.store.writers import announce
+
+    config, db = store_config
+    env = dict(os.environ, DESKTERM_STORE_BUSY_TIMEOUT="2.5")
+    with announce(db, "an import"):
+        # A pid other than the CLI's own: this test process stands in for the importer.
+        proc = deskterm(config, "close", "1", env=env)
+    assert proc.returncode == 1
+    note, verdict = proc.stderr.strip().splitlines()
+    assert f"store busy: an import (pid {os.getpid()}) is writing; waiting" in note
+    assert f"an import (pid {os.getpid()}) held the write lock" in verdict
+    assert not (db.parent / f"{db.name}.writers" / str(os.getpid())).exists()

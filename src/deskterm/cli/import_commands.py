@@ -19,6 +19,7 @@ def cmd_import_mbox(ctx: CliContext, args: argparse.Namespace) -> int:
     """Import every message of an mbox; re-running imports nothing twice."""
     from deskterm.channels.mbox import count_mbox
     from deskterm.config import EmailChannel
+    from deskterm.store.writers import announce
     from deskterm.sync.channel_context import adhoc_email_context, channel_context
     from deskterm.sync.email.mbox_import import ImportStoppedError, import_mbox
 
@@ -43,7 +44,8 @@ def cmd_import_mbox(ctx: CliContext, args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     try:
-        summary = import_mbox(ctx.store, context, args.path, progress=progress)
+        with announce(ctx.store.db_path, "an import"):  # named to writes that must wait
+            summary = import_mbox(ctx.store, context, args.path, progress=progress)
     except ImportStoppedError as stop:
         if show_progress:
             sys.stderr.write("\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from deskterm.domain.errors import StoreBusyError
 from deskterm.store.faults import SQLITE_BUSY, SQLITE_LOCKED, sqlite_code, store_fault
+from deskterm.store.writers import active
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,22 @@ def begin_immediate(
             waited = time.monotonic() - started
             if waited >= limit:
                 raise StoreBusyError(
-                    f"{path}: store busy: another deskterm process (an import or sync?) held"
-                    f" the write lock for {waited:.0f} s; try again when it has finished"
-                    f" (${LIMIT_ENV} sets how long to wait)"
+                    f"{path}: store busy: {_who(path)} held the write lock for {waited:.0f} s;"
+                    f" try again when it has finished (${LIMIT_ENV} sets how long to wait)"
                 ) from None
             if not noticed and waited >= NOTICE_AFTER_SECONDS:
                 noticed = True
+                who = _who(path)
+                verb = "are" if " and " in who else "is"
                 (notice or _log_notice)(
-                    "store busy: another deskterm process (an import or sync?) is writing;"
-                    f" waiting up to {limit:.0f} s…"
+                    f"store busy: {who} {verb} writing; waiting up to {limit:.0f} s…"
                 )
     finally:
         # A failing connection has raised its own error already.
         with contextlib.suppress(sqlite3.Error):
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+
+
+def _who(path: Path) -> str:
+    writers = active(path)
+    return " and ".join(writers) if writers else "another deskterm process (an import or sync?)"

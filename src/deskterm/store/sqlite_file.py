@@ -194,7 +194,9 @@ def record_damage(path: Path, detail: str) -> None:
                 return  # not a SQLite file at all: the header check speaks for it
         mark = _mark(path)
         tmp = mark.with_name(mark.name + ".tmp")
-        tmp.write_text(json.dumps({"dev": info.st_dev, "ino": info.st_ino, "detail": detail}))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"dev": info.st_dev, "ino": info.st_ino, "detail": detail}, handle)
         os.replace(tmp, mark)
     except OSError:
         pass
