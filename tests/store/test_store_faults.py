@@ -124,3 +124,36 @@ def test_write_error_names_the_file_once(store: Store) -> None:
         pass
     assert str(caught.value).count(str(store.db_path)) >= 1
     assert "\n" not in str(caught.value)
+
+
+def test_checking_an_open_store_keeps_this_process_locks(tmp_path: Path) -> None:
+    """issue 9 finding 9: the header check must not close a descriptor of a store this
+    process has open (that drops SQLite's POSIX locks: another process then deletes the
+    WAL under us and every later write fails with "disk I/O error")."""
+    from deskterm.store.readdb import open_read
+
+    url = f"sqlite:///{tmp_path / 'deskterm.db'}"
+    store = open_store(url)
+    try:
+        support_channel(store)
+        with store.read() as session:  # this process now uses the WAL
+            session.execute(text("SELECT count(*) FROM channel")).scalar_one()
+            open_read(url).close()  # checks the file again, in the same process
+            open_store(url).close()
+            # Another process reads and closes: it must not see itself as the last user.
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+                    " c.execute('SELECT count(*) FROM channel').fetchall(); c.close()",
+                    str(tmp_path / "deskterm.db"),
+                ],
+                check=True,
+                timeout=60,
+            )
+        assert (tmp_path / "deskterm.db-wal").exists()
+        with store.write() as session:
+            session.execute(text("UPDATE channel SET name = name"))
+    finally:
+        store.close()

@@ -18,7 +18,13 @@ from deskterm.domain.errors import StoreError
 from deskterm.store.busy import Notice, begin_immediate
 from deskterm.store.faults import store_fault
 from deskterm.store.schema_version import HEAD_REVISION
-from deskterm.store.sqlite_file import check_deskterm_schema, check_store_file, check_writable
+from deskterm.store.sqlite_file import (
+    check_deskterm_schema,
+    check_store_file,
+    check_writable,
+    connection_closed,
+    connection_opened,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -41,8 +47,9 @@ def _make_engine(url: str, *, immediate: bool, notice: Notice | None = None) -> 
     engine = create_engine(url, connect_args=_connect_args(url), hide_parameters=True)
     translate_faults(engine, url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
         path = sqlite_path(url) or Path(":memory:")
+        _count_connections(engine, path)
+        event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "begin")
         def _do_begin(conn: Any) -> None:
@@ -55,6 +62,18 @@ def _make_engine(url: str, *, immediate: bool, notice: Notice | None = None) -> 
             begin_immediate(raw, path, notice=notice, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     return engine
+
+
+def _count_connections(engine: Engine, path: Path) -> None:
+    """Tell sqlite_file when this process has the file open (its header is then not read)."""
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: Any) -> None:
+        record.info["deskterm_file"] = connection_opened(path)
+
+    @event.listens_for(engine, "close")
+    def _closed(_dbapi_connection: Any, record: Any) -> None:
+        connection_closed(record.info.pop("deskterm_file", None))
 
 
 def translate_faults(engine: Engine, url: str) -> None:
@@ -194,10 +213,9 @@ def current_revision(store: Store) -> str | None:
 
 def ensure_schema(store: Store) -> None:
     """Upgrade the schema to HEAD with Alembic when it is behind (cheap when it is current)."""
-    revision = current_revision(store)
-    if revision == HEAD_REVISION:
+    if current_revision(store) == HEAD_REVISION:
         return
-    store.check_writable()
+    store.check_writable()  # migrating writes: not into a store known to be damaged
     from deskterm.store.migrate import upgrade_to_head
 
     upgrade_to_head(store.write_engine)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from deskterm.domain.errors import StoreError, StoreFaultError
 from deskterm.store.faults import one_line, store_fault
 from deskterm.store.schema_version import HEAD_REVISION
-from deskterm.store.sqlite_file import check_store_file
+from deskterm.store.sqlite_file import check_store_file, connection_closed, connection_opened
 
 
 class ReadDb(Protocol):
@@ -46,11 +46,19 @@ class SqliteReadDb:
         self.path = path
         try:
             self.conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        self._counted = connection_opened(path)
+        try:
             self.conn.execute("PRAGMA busy_timeout = 10000")
             self.conn.execute("PRAGMA query_only = ON")
         except sqlite3.Error as exc:
-            fault = store_fault(exc, path, where=str(path))
-            raise fault or StoreError(f"{path}: cannot open store: {exc}") from exc
+            self.close()
+            raise self._error(exc) from exc
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        fault = store_fault(exc, self.path, where=str(self.path))
+        return fault or StoreError(f"{self.path}: cannot open store: {one_line(exc)}")
 
     def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
         """Run ``sql`` and return every row."""
@@ -67,8 +75,10 @@ class SqliteReadDb:
         """Release the connection (after any query still running in another thread)."""
         with self._lock:
             # Closing under a running query crashes the sqlite3 module (seen as a segfault).
+            if not self._closed:
+                self.conn.close()
+                connection_closed(self._counted)
             self._closed = True
-            self.conn.close()
 
 
 class SqlAlchemyReadDb:
@@ -110,7 +120,7 @@ def open_read(url: str) -> ReadDb:
     """A read connection to an up-to-date store (creating/migrating it first when needed)."""
     path = sqlite_file(url)
     if path is not None and path.exists():
-        check_store_file(path)  # an empty or foreign file is refused, never re-created
+        check_store_file(path)  # empty, cut short or not SQLite: refused, never re-created
         db = SqliteReadDb(path)
         try:
             current = _revision(db) == HEAD_REVISION

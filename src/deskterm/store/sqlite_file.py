@@ -17,6 +17,7 @@ import os
 import shlex
 import sqlite3
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,13 @@ HEADER_SIZE = 100
 CREATION_GRACE_SECONDS = 1.0
 # A checkpoint that was under way while the header was read settles within this time.
 RECHECK_SECONDS = 0.2
+
+# Closing any descriptor of a file drops every POSIX lock this process holds on it,
+# SQLite's included (https://www.sqlite.org/howtocorrupt.html, section 2.2). So the
+# header is read only while this process has no SQLite connection to the file; these
+# counts (by device and inode) say when it has.
+_IN_USE: dict[tuple[int, int], int] = {}
+_IN_USE_LOCK = threading.Lock()
 
 
 def damaged_message(path: Path | str, detail: str, *, state: str = "damaged") -> str:
@@ -55,6 +63,8 @@ def check_store_file(path: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise StoreError(f"{path}: {kind}, not a store file; check [store] path in the config")
+    if _in_use(info):
+        return  # checked when this process first opened it; reading it now drops locks
     size = info.st_size if info.st_size else _wait_for_creator(path)
     if size == 0 and not _has_wal(path):
         raise StoreDamagedError(
@@ -65,7 +75,7 @@ def check_store_file(path: Path) -> None:
         return  # everything is still in the write-ahead log: SQLite reads it from there
     header = _read_header(path)
     problem = _header_problem(header, size)
-    if problem == "truncated" and not _still_truncated(path):
+    if not problem or (problem == "truncated" and not _still_truncated(path)):
         return
     if problem == "truncated":
         expected = _page_count(header) * _page_size(header)
@@ -106,6 +116,36 @@ def check_deskterm_schema(path: Path) -> None:
             f"{path}: a SQLite database but not a deskterm store (it has tables {shown});"
             " check [store] path in the config"
         )
+
+
+def connection_opened(path: Path) -> tuple[int, int] | None:
+    """Count a SQLite connection this process opened to ``path``; the returned key goes
+    to connection_closed when it closes."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    key = (info.st_dev, info.st_ino)
+    with _IN_USE_LOCK:
+        _IN_USE[key] = _IN_USE.get(key, 0) + 1
+    return key
+
+
+def connection_closed(key: tuple[int, int] | None) -> None:
+    """Uncount a connection counted by connection_opened."""
+    if key is None:
+        return
+    with _IN_USE_LOCK:
+        left = _IN_USE.get(key, 0) - 1
+        if left > 0:
+            _IN_USE[key] = left
+        else:
+            _IN_USE.pop(key, None)
+
+
+def _in_use(info: os.stat_result) -> bool:
+    with _IN_USE_LOCK:
+        return (info.st_dev, info.st_ino) in _IN_USE
 
 
 def _wait_for_creator(path: Path) -> int:
@@ -189,9 +229,10 @@ def record_damage(path: Path, detail: str) -> None:
     found healthy by `deskterm doctor` (best effort: a full disk may refuse the mark)."""
     try:
         info = path.stat()
-        with path.open("rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                return  # not a SQLite file at all: the header check speaks for it
+        if not _in_use(info):  # else SQLite has it open: it is a SQLite file
+            with path.open("rb") as handle:
+                if handle.read(len(MAGIC)) != MAGIC:
+                    return  # not a SQLite file at all: the header check speaks for it
         mark = _mark(path)
         tmp = mark.with_name(mark.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
