@@ -63,7 +63,10 @@ def begin_immediate(
                 return
             except sqlite3.Error as exc:
                 if sqlite_code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED):
-                    raise store_fault(exc, path, where=str(path)) or exc from exc
+                    fault = store_fault(exc, path, where=str(path))
+                    if fault is None:
+                        raise
+                    raise fault from exc
             waited = time.monotonic() - started
             if waited >= limit:
                 raise StoreBusyError(
