@@ -71,5 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `deskterm tickets | head`: the reader left; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        # Safety net: a database error the store layer did not translate is still one
+        # line (the driver's message only: SQLAlchemy's text would show SQL), exit 1.
+        from deskterm.store.faults import database_error_line
+
+        line = database_error_line(exc)
+        if line is None:
+            raise
+        sys.stderr.write(f"deskterm: {line}\n")
+        return 1
     finally:
         ctx.close()

@@ -60,7 +60,9 @@ class CliContext:
             from deskterm.store.engine import open_store
 
             self._store = open_store(
-                self.config.store_url(), data_dir=self.config.store_path().parent
+                self.config.store_url(),
+                data_dir=self.config.store_path().parent,
+                on_busy=_note,
             )
         return self._store
 
@@ -82,3 +84,11 @@ class CliContext:
             self._read.close()
         if self._store is not None:
             self._store.close()
+
+
+def _note(text: str) -> None:
+    """A one-line progress note on stderr (e.g. waiting for a busy store)."""
+    import sys
+
+    sys.stderr.write(f"deskterm: {text}\n")
+    sys.stderr.flush()

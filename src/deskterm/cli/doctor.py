@@ -66,15 +66,14 @@ def check_config(doctor: Doctor) -> Iterator[CheckResult]:
 
 
 def check_store(doctor: Doctor) -> Iterator[CheckResult]:
-    """The store opens, passes SQLite's quick check, and can be counted."""
+    """The store opens and passes a full integrity check (damage is marked so nothing
+    writes into it; a clean result lifts an earlier mark), and its disk has room."""
+    from deskterm.store.health import store_health
+
     assert doctor.config is not None
-    db = doctor.ctx.read
-    integrity = db.all("PRAGMA quick_check")[0][0] if db.dialect == "sqlite" else "ok"
-    counts = db.all("SELECT (SELECT count(*) FROM ticket), (SELECT count(*) FROM message)")[0]
-    yield (ok if integrity == "ok" else fail)(
-        "store",
-        f"{safe_url(doctor.config.store_url())} — {counts[0]} tickets, {counts[1]} messages,"
-        f" integrity {integrity}",
+    url = doctor.config.store_url()
+    yield from store_health(
+        lambda: doctor.ctx.read, url, safe_url(url), doctor.config.store_path().parent
     )
 
 

@@ -37,7 +37,9 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.channel:
         config.channel(args.channel)  # a clear error for an unknown name, before any work
     store = ctx.store
-    with SyncLock(store.data_dir):
+    from deskterm.store.writers import announce
+
+    with SyncLock(store.data_dir), announce(store.db_path, "a sync"):
         if args.once:
             progress = _progress if sys.stderr.isatty() else None
             summaries = run_once(config, store, only=args.channel, progress=progress)

@@ -92,3 +92,31 @@ def network_reason(exc: BaseException) -> str:
             return current.strerror
         current = current.__cause__ or current.__context__
     return one_line(str(exc), 200) or type(exc).__name__
+
+
+class StoreFaultError(StoreError):
+    """The store itself cannot be used now (full disk, damaged file, lock held too long).
+
+    No single message or action is at fault, so retrying them one by one is pointless:
+    long writers stop and say so; a re-run resumes.
+    """
+
+
+class StoreFullError(StoreFaultError):
+    """The disk holding the store (or its attachments) is full."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        self.location = location
+        self.reason = reason
+        super().__init__(
+            f"disk full: {location} has no room left ({reason}); free some space there"
+            " and try again"
+        )
+
+
+class StoreDamagedError(StoreFaultError):
+    """The store file is damaged, empty or not a deskterm store; nothing is written to it."""
+
+
+class StoreBusyError(StoreFaultError):
+    """Another process held the store's write lock for longer than we wait."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
+from deskterm.domain.errors import StoreFullError
 from deskterm.paths import ensure_dir
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT}
 
 
 def blob_path(root: Path, digest: str) -> Path:
@@ -21,6 +25,16 @@ def put_blob(root: Path, data: bytes) -> str:
     path = blob_path(root, digest)
     if path.exists():
         return digest
+    try:
+        _write_atomically(root, path, data)
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise StoreFullError(str(root), exc.strerror or "no space left") from exc
+        raise
+    return digest
+
+
+def _write_atomically(root: Path, path: Path, data: bytes) -> None:
     # Every level private (0700 whatever the umask): attachments are customer data.
     for folder in (root, path.parent.parent, path.parent):
         ensure_dir(folder)
@@ -36,7 +50,6 @@ def put_blob(root: Path, data: bytes) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return digest
 
 
 def get_blob(root: Path, digest: str) -> bytes:

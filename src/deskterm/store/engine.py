@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from deskterm.domain.errors import StoreError
 from deskterm.paths import create_private_file, ensure_dir
+from deskterm.store.busy import Notice, begin_immediate
+from deskterm.store.faults import store_fault
 from deskterm.store.schema_version import HEAD_REVISION
+from deskterm.store.sqlite_file import (
+    check_deskterm_schema,
+    check_store_file,
+    check_writable,
+    connection_closed,
+    connection_opened,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -34,19 +43,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _make_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args=_connect_args(url))
+def _make_engine(url: str, *, immediate: bool, notice: Notice | None = None) -> Engine:
+    # hide_parameters: an error's text never carries message bodies or addresses.
+    engine = create_engine(url, connect_args=_connect_args(url), hide_parameters=True)
+    translate_faults(engine, url)
     if engine.dialect.name == "sqlite":
+        path = sqlite_path(url) or Path(":memory:")
+        _count_connections(engine, path)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # A read that upgrades to a write gets SQLITE_BUSY regardless of busy_timeout;
-        # taking the write lock up front makes writers queue instead (reliability.md 11).
-        begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
         @event.listens_for(engine, "begin")
         def _do_begin(conn: Any) -> None:
-            conn.exec_driver_sql(begin_sql)
+            if not immediate:
+                conn.exec_driver_sql("BEGIN")
+                return
+            # A read that upgrades to a write gets SQLITE_BUSY regardless of busy_timeout;
+            # taking the write lock up front makes writers queue instead (reliability.md 11).
+            raw = conn.connection.dbapi_connection
+            begin_immediate(raw, path, notice=notice, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     return engine
+
+
+def _count_connections(engine: Engine, path: Path) -> None:
+    """Tell sqlite_file when this process has the file open (its header is then not read)."""
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: Any) -> None:
+        record.info["deskterm_file"] = connection_opened(path)
+
+    @event.listens_for(engine, "close")
+    def _closed(_dbapi_connection: Any, record: Any) -> None:
+        connection_closed(record.info.pop("deskterm_file", None))
+
+
+def translate_faults(engine: Engine, url: str) -> None:
+    """Every statement's damaged/full/busy error becomes one line (domain StoreError)."""
+    path = sqlite_path(url)
+    where = _safe_url(url)
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> BaseException | None:
+        return store_fault(context.original_exception, path, where=where)
 
 
 def _connect_args(url: str) -> dict[str, Any]:
@@ -73,6 +111,7 @@ class Store:
     read_engine: Engine
     write_engine: Engine
     data_dir: Path
+    db_path: Path | None = None  # the SQLite file; None for a server database
 
     @property
     def dialect(self) -> str:
@@ -82,6 +121,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction (BEGIN IMMEDIATE on SQLite), committed on exit."""
+        self.check_writable()
         with Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -95,6 +135,11 @@ class Store:
         """A read-only session."""
         with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
+
+    def check_writable(self) -> None:
+        """Refuse to write into a store found damaged (by this or any other process)."""
+        if self.db_path is not None:
+            check_writable(self.db_path)
 
     def attachments_dir(self) -> Path:
         """Where attachment content lives, content-addressed by sha256."""
@@ -122,10 +167,17 @@ def _create_private_database(path: Path) -> None:
         conn.close()
 
 
-def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) -> Store:
+def open_store(
+    url: str,
+    *,
+    data_dir: Path | None = None,
+    migrate: bool = True,
+    on_busy: Notice | None = None,
+) -> Store:
     """Open (creating and migrating when needed) the store at ``url``.
 
     ``data_dir`` holds the blob store; it defaults to the SQLite file's directory.
+    ``on_busy`` hears, once, that a write is waiting for another process's lock.
     """
     db_path = sqlite_path(url)
     if db_path is not None:
@@ -138,14 +190,18 @@ def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) 
                 _create_private_database(db_path)
             except (OSError, sqlite3.Error) as exc:
                 raise StoreError(f"{db_path}: cannot create the store: {exc}") from exc
+        # Before any connection: opening sets WAL mode, and migrating creates tables.
+        check_store_file(db_path)  # never re-create an empty or truncated file
+        check_deskterm_schema(db_path)  # never migrate another program's database
     if data_dir is None:
         data_dir = db_path.parent if db_path is not None else Path.cwd()
     try:
         store = Store(
             url=url,
             read_engine=_make_engine(url, immediate=False),
-            write_engine=_make_engine(url, immediate=True),
+            write_engine=_make_engine(url, immediate=True, notice=on_busy),
             data_dir=data_dir,
+            db_path=db_path,
         )
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"{_safe_url(url)}: cannot open store: {exc}") from exc
@@ -153,7 +209,11 @@ def open_store(url: str, *, data_dir: Path | None = None, migrate: bool = True) 
         try:
             ensure_schema(store)
         except (OperationalError, sqlite3.Error) as exc:
+            store.close()
             raise StoreError(f"{_safe_url(url)}: cannot open store: {exc.args[0]}") from exc
+        except BaseException:
+            store.close()
+            raise
     return store
 
 
@@ -177,6 +237,7 @@ def ensure_schema(store: Store) -> None:
     """Upgrade the schema to HEAD with Alembic when it is behind (cheap when it is current)."""
     if current_revision(store) == HEAD_REVISION:
         return
+    store.check_writable()  # migrating writes: not into a store known to be damaged
     from deskterm.store.migrate import upgrade_to_head
 
     upgrade_to_head(store.write_engine)

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from deskterm.domain.errors import StoreError
+from deskterm.domain.errors import StoreError, StoreFaultError
+from deskterm.store.faults import one_line, store_fault
 from deskterm.store.schema_version import HEAD_REVISION
+from deskterm.store.sqlite_file import check_store_file, connection_closed, connection_opened
 
 
 class ReadDb(Protocol):
@@ -41,12 +43,22 @@ class SqliteReadDb:
         # One connection may be shared by the TUI's worker threads; queries take turns.
         self._lock = threading.Lock()
         self._closed = False
+        self.path = path
         try:
             self.conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        self._counted = connection_opened(path)
+        try:
             self.conn.execute("PRAGMA busy_timeout = 10000")
             self.conn.execute("PRAGMA query_only = ON")
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open store: {exc}") from exc
+            self.close()
+            raise self._error(exc) from exc
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        fault = store_fault(exc, self.path, where=str(self.path))
+        return fault or StoreError(f"{self.path}: cannot open store: {one_line(exc)}")
 
     def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
         """Run ``sql`` and return every row."""
@@ -56,14 +68,17 @@ class SqliteReadDb:
                     raise StoreError("the store connection is closed")
                 return self.conn.execute(sql, params or {}).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"store query failed: {exc}") from exc
+            fault = store_fault(exc, self.path, where=str(self.path))
+            raise fault or StoreError(f"store query failed: {one_line(exc)}") from exc
 
     def close(self) -> None:
         """Release the connection (after any query still running in another thread)."""
         with self._lock:
             # Closing under a running query crashes the sqlite3 module (seen as a segfault).
+            if not self._closed:
+                self.conn.close()
+                connection_closed(self._counted)
             self._closed = True
-            self.conn.close()
 
 
 class SqlAlchemyReadDb:
@@ -72,7 +87,10 @@ class SqlAlchemyReadDb:
     def __init__(self, url: str) -> None:
         from sqlalchemy import create_engine
 
-        self.engine = create_engine(url)
+        from deskterm.store.engine import translate_faults
+
+        self.engine = create_engine(url, hide_parameters=True)
+        translate_faults(self.engine, url)
         self.dialect = self.engine.dialect.name
 
     def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
@@ -87,7 +105,8 @@ class SqlAlchemyReadDb:
         self.engine.dispose()
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///`` URL (None otherwise), without SQLAlchemy."""
     # engine.sqlite_path does this with SQLAlchemy's URL parser; importing it here would
     # cost the start-up time this module exists to save. Only plain file URLs take the
     # fast path; anything else goes through open_store and SQLAlchemy.
@@ -99,10 +118,16 @@ def _sqlite_file(url: str) -> Path | None:
 
 def open_read(url: str) -> ReadDb:
     """A read connection to an up-to-date store (creating/migrating it first when needed)."""
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and path.exists():
+        check_store_file(path)  # empty, cut short or not SQLite: refused, never re-created
         db = SqliteReadDb(path)
-        if _revision(db) == HEAD_REVISION:
+        try:
+            current = _revision(db) == HEAD_REVISION
+        except BaseException:
+            db.close()
+            raise
+        if current:
             return db
         db.close()
     # Missing, old or non-SQLite: let the full store machinery create or migrate it.
@@ -115,6 +140,8 @@ def open_read(url: str) -> ReadDb:
 def _revision(db: ReadDb) -> str | None:
     try:
         rows = db.all("SELECT version_num FROM alembic_version")
+    except StoreFaultError:
+        raise  # damaged or unreadable: never "migrate" it
     except StoreError:
         return None
     return str(rows[0][0]) if rows else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from deskterm.domain.enums import ParseStatus
+from deskterm.domain.errors import StoreFaultError
 from deskterm.domain.messages import InboundMessage
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.fallback import fallback_forms
@@ -57,6 +58,26 @@ class BatchTotals:
         self.unparsed += message.parse_status is not ParseStatus.OK
 
 
+@dataclass
+class BatchSizer:
+    """Messages per transaction for a long writer (import), adapted to take about
+    ``target`` seconds each: enough to amortise the commit, short enough that other
+    writers (a `tag`, the TUI, sync) get the store's write lock between batches."""
+
+    size: int = 200
+    target: float = 0.5
+    smallest: int = 10
+    largest: int = 1000
+
+    def record(self, count: int, seconds: float) -> None:
+        """Adjust after a batch of ``count`` messages took ``seconds`` to store."""
+        if count <= 0 or seconds <= 0:
+            return
+        ideal = count * self.target / seconds
+        # Halfway towards the ideal: one slow batch (a big attachment) does not swing it.
+        self.size = max(self.smallest, min(self.largest, round((self.size + ideal) / 2)))
+
+
 def ingest_batch(
     store: Store,
     channel: ChannelContext,
@@ -75,6 +96,8 @@ def ingest_batch(
     ``ledger``; across passes for sync) is stored raw instead (ingest.fallback). With
     ``stop_on_failure`` (sync), a message that cannot be stored ends the batch so no
     cursor moves past it; without it (import), a failing message is tried again at once.
+    A StoreFaultError (full disk, damaged or busy store) is no message's fault: it is
+    raised at once, and the failed transaction stored nothing.
     """
     totals.seen += len(messages)
     single = _OneByOne(store, channel, totals, actor, checkpoint, ledger or MemoryLedger())
@@ -91,6 +114,8 @@ def ingest_batch(
             for result, message in zip(outcomes, messages, strict=True):
                 totals.count(result, message)
             return len(messages)
+        except StoreFaultError:
+            raise  # a full disk or damaged store: no message is at fault, stop here
         except Exception as exc:
             log.warning(
                 "batch failed (%s); retrying its messages one at a time", describe_failure(exc)
@@ -132,6 +157,8 @@ class _OneByOne:
         while self.ledger.failures(index) < FALLBACK_AFTER:
             try:
                 result = self._commit(index, message, fallback=False)
+            except StoreFaultError:
+                raise  # the whole writer stops; a re-run resumes
             except Exception as exc:
                 reason = describe_failure(exc)
                 if is_store_fault(exc):
@@ -161,6 +188,8 @@ class _OneByOne:
         for form in fallback_forms(message, self.ledger.reason(index) or "it failed twice"):
             try:
                 result = self._commit(index, form, fallback=True)
+            except StoreFaultError:
+                raise
             except Exception as exc:
                 failure = describe_failure(exc)
                 if is_store_fault(exc):

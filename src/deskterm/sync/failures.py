@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import StatementError
 
+from deskterm.domain.errors import StoreFaultError
 from deskterm.store.engine import Store
 from deskterm.sync.cursors import load_cursor, save_cursor
 from deskterm.sync.faults import crash_point
@@ -36,6 +37,8 @@ def is_store_fault(exc: BaseException) -> bool:
     Such a failure says nothing about the message: it is never counted against it, so a
     good message is never stored in the plainer fallback form because the disk was full.
     """
+    if isinstance(exc, StoreFaultError):
+        return True
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:

@@ -14,7 +14,7 @@ from deskterm.automation.snooze import wake_snoozed
 from deskterm.channels.chat.types import ChatAdapter
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.config import ChannelConfig, Config, EmailChannel, ShopifyStore
-from deskterm.domain.errors import ChannelError, SecretError
+from deskterm.domain.errors import ChannelError, SecretError, StoreError
 from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
@@ -63,6 +63,10 @@ def sync_channel_once(
     """Fetch new mail and deliver due replies for one channel; never raises."""
     try:
         return _sync_channel_once(store, channel, progress=progress)
+    except StoreError as exc:  # a full disk or damaged store: its own one line
+        summary = ChannelSummary(channel=channel.name)
+        summary.problems.append(str(exc))
+        return summary
     except Exception as exc:  # a bug must not hide the other channels' results
         log.exception("%s: unexpected error in sync", channel.name)
         summary = ChannelSummary(channel=channel.name)
@@ -199,11 +203,19 @@ def run_once(
     try:
         wake_snoozed(store, actor="sync:snooze")
     except Exception as exc:  # the channels' results must still be printed
-        log.exception("snoozes: unexpected error")
         summary = ChannelSummary(channel="snoozes", note="not woken")
-        summary.problems.append(f"{exc.__class__.__name__}: {exc}")
+        summary.problems.append(_failure_text("snoozes", exc))
         summaries.append(summary)
     return summaries
+
+
+def _failure_text(what: str, exc: Exception) -> str:
+    """A failed step in one line; a store fault (full disk, damage) is no bug and gets
+    no traceback, anything unexpected is logged with one."""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    log.exception("%s: unexpected error", what)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def _guarded(name: str, step: Callable[..., ChannelSummary], *args: Any) -> ChannelSummary:
@@ -211,9 +223,8 @@ def _guarded(name: str, step: Callable[..., ChannelSummary], *args: Any) -> Chan
     try:
         return step(*args)
     except Exception as exc:  # one line in the summary, never a traceback
-        log.exception("%s: unexpected error", name)
         summary = ChannelSummary(channel=name, note="failed")
-        summary.problems.append(f"{exc.__class__.__name__}: {exc}")
+        summary.problems.append(_failure_text(name, exc))
         return summary
 
 
@@ -264,7 +275,7 @@ class Daemon:
     def _report_failure(self, channel: str, exc: Exception) -> None:
         """A failed pass: the channel's own error in its words, anything else with its type
         (and a traceback in the log, since it is a bug)."""
-        if isinstance(exc, ChannelError | SecretError):
+        if isinstance(exc, ChannelError | SecretError | StoreError):
             self._report(channel, f"error: {exc}", error=str(exc))
             return
         log.exception("%s: unexpected error in sync", channel)
@@ -399,8 +410,8 @@ class Daemon:
                 summary = refresh_store_orders(self.store, shop, checked)
                 self._report(shop.name, summary.line(), error="; ".join(summary.problems))
             except Exception as exc:  # no exception may end a sync loop
-                log.exception("%s: unexpected error refreshing orders", shop.name)
-                self._report(shop.name, f"error: {exc}", error=f"{exc.__class__.__name__}: {exc}")
+                detail = _failure_text(f"{shop.name}: refreshing orders", exc)
+                self._report(shop.name, f"error: {exc}", error=detail)
             self.stop.wait(ORDERS_TICK)
 
     def _snoozes(self) -> None:
