@@ -12,7 +12,10 @@ from deskterm import paths
 from deskterm.config.checks import CONFIG_ENV
 from deskterm.config.errors import syntax_message, validation_message
 from deskterm.config.model import Config
-from deskterm.domain.errors import ConfigError
+from deskterm.domain.errors import ConfigError, UsageError
+from deskterm.domain.userfiles import read_regular_file
+
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KiB; anything near this is not one
 
 # --- finding and loading -------------------------------------------------------------
 
@@ -48,11 +51,10 @@ def load_config(cli_path: Path | None = None) -> Config:
     if path is None:
         return Config()
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        # A FIFO would block and /dev/zero never end: regular files only, of a sane size.
+        data = read_regular_file(path, what="a config file", limit=MAX_CONFIG_BYTES)
+    except UsageError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         # utf-8-sig: editors on Windows like to start files with a BOM.
         text = data.decode("utf-8-sig")
