@@ -1,4 +1,4 @@
-"""``deskterm import mbox``: import an mbox file through the ingest path."""
+"""``deskterm import mbox``: import an mbox file (or a stream) through the ingest path."""
 
 from __future__ import annotations
 
@@ -7,38 +7,41 @@ import sys
 from dataclasses import asdict
 
 from deskterm.cli.context import CliContext
-from deskterm.cli.output import print_json
+from deskterm.cli.output import print_json, progress
 from deskterm.domain.errors import UsageError
 
 
 def cmd_import_mbox(ctx: CliContext, args: argparse.Namespace) -> int:
     """Import every message of an mbox; re-running imports nothing twice."""
-    from deskterm.channels.mbox import count_mbox
+    from deskterm.channels.mbox import open_mailbox
     from deskterm.config import EmailChannel
     from deskterm.sync.channel_context import adhoc_email_context, channel_context
-    from deskterm.sync.email.mbox_import import import_mbox
+    from deskterm.sync.email.mbox_import import import_raw_messages
 
-    total = count_mbox(args.path)  # also fails early, with one line, on a bad path
-    config = ctx.config
-    emails = [c for c in config.channels if isinstance(c, EmailChannel)]
-    with ctx.store.write() as session:
+    # Opened once, before the store is touched: a bad path fails early with one line, and
+    # a pipe or /dev/stdin (readable only once) is split as it streams.
+    with open_mailbox(args.path) as mailbox:
+        total = mailbox.count()
+        config = ctx.config
+        emails = [c for c in config.channels if isinstance(c, EmailChannel)]
         if args.channel:
             channel = config.channel(args.channel)
             if not isinstance(channel, EmailChannel):
                 raise UsageError(f"channel {args.channel!r} is a {channel.type} channel, not email")
-            context = channel_context(session, channel)
-        elif len(emails) == 1:
-            context = channel_context(session, emails[0])
-        else:
-            context = adhoc_email_context(session, "import")
-    show_progress = sys.stderr.isatty() and not args.json
+        with ctx.store.write() as session:
+            if args.channel:
+                context = channel_context(session, channel)
+            elif len(emails) == 1:
+                context = channel_context(session, emails[0])
+            else:
+                context = adhoc_email_context(session, "import")
+        show_progress = sys.stderr.isatty() and not args.json
 
-    def progress(done: int) -> None:
-        if show_progress:
-            sys.stderr.write(f"\rimporting {done}/{total} messages…")
-            sys.stderr.flush()
+        def report(done: int) -> None:
+            if show_progress:
+                progress(f"importing {done}/{total} messages…" if total else f"importing {done}…")
 
-    summary = import_mbox(ctx.store, context, args.path, progress=progress)
+        summary = import_raw_messages(ctx.store, context, mailbox.messages(), progress=report)
     if show_progress:
         sys.stderr.write("\n")
     if args.json:
