@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,95 @@ def test_overlong_lines_are_read_in_pieces(tmp_path: Path) -> None:
     messages = list(iter_mbox(write(tmp_path, data)))
     assert len(messages) == 2
     assert messages[0] == b"Subject: s\n\n" + giant + b"\n"
+
+
+def _pipe_with(data: bytes) -> int:
+    """The read end of a pipe holding ``data`` whose writer has closed (a finished `cat`)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    return read_end
+
+
+def test_a_pipe_is_read_in_one_pass(tmp_path: Path) -> None:
+    """issue 9 finding 14: from a pipe or /dev/stdin the counting pass consumed the stream
+    and the import said "empty mailbox"."""
+    read_end = _pipe_with(MBOX)
+    try:
+        with mbox.open_mailbox(Path(f"/dev/fd/{read_end}")) as box:
+            assert box.count() is None  # a stream is not counted: that would consume it
+            messages = list(box.messages())
+    finally:
+        os.close(read_end)
+    assert [parse_message(m).subject for m in messages] == ["one", "two", "three"]
+
+
+def _within(seconds: float, work: Callable[[], object]) -> object:
+    """``work()``'s result, or a failed test when it blocks (a daemon thread: a hang cannot
+    keep the test run alive)."""
+    import threading
+
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the test below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still blocked after {seconds} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def test_a_fifo_with_no_writer_does_not_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 9 finding 14: a FIFO nobody writes to hung the import forever."""
+    monkeypatch.setattr(mbox, "FIFO_WAIT_SECONDS", 0.2, raising=False)
+    fifo = tmp_path / "box.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match=r"box\.fifo: a FIFO that nothing was written to"):
+        _within(60, lambda: iter_mbox(fifo))
+
+
+def test_a_fifo_whose_writer_comes_later_is_imported(tmp_path: Path) -> None:
+    """issue 9 finding 14: `mkfifo f; deskterm import mbox f & cat box > f` works."""
+    import threading
+
+    fifo = tmp_path / "box.fifo"
+    os.mkfifo(fifo)
+
+    def write_later() -> None:
+        with contextlib.suppress(BrokenPipeError), fifo.open("wb") as writer:
+            writer.write(MBOX)  # the open blocks until the reader has opened it
+
+    threading.Thread(target=write_later, daemon=True).start()
+    messages = _within(60, lambda: list(iter_mbox(fifo)))
+    assert isinstance(messages, list) and len(messages) == 3
+
+
+def test_dev_zero_is_not_an_mbox() -> None:
+    """issue 9 finding 14: /dev/zero was read as one endless message (MemoryError)."""
+    with pytest.raises(UsageError, match=r"/dev/zero: not an mbox"):
+        iter_mbox(Path("/dev/zero"))
+
+
+def test_garbage_is_not_an_mbox(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not an mbox"):
+        iter_mbox(write(tmp_path, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10))
+
+
+def test_a_message_past_the_size_cap_ends_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 9 finding 14: `From ` followed by endless bytes must stop with one line."""
+    monkeypatch.setattr(mbox, "MAX_MESSAGE_BYTES", 10_000)
+    data = MBOX + b"\n\nFrom z@x Thu Mar  5 10:07:00 2026\nSubject: big\n\n" + b"z\n" * 10_000
+    messages = iter_mbox(write(tmp_path, data))
+    with pytest.raises(UsageError, match="message 4 is over"):
+        list(messages)

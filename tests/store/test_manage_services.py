@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import col, select
 
@@ -141,3 +143,23 @@ def test_delete_view(store: Store, actor: Actor) -> None:
     assert views_svc.view_names(store) == []
     with pytest.raises(NotFoundError):
         views_svc.delete_view(store, "Refunds", actor)
+
+
+def test_macros_import_is_all_or_nothing(store: Store, tmp_path: Path) -> None:
+    """issue 9 finding 10 (class "writes, then validates"): a clash found at the second
+    macro of a file left the first one imported."""
+    path = tmp_path / "macros.toml"
+    path.write_text(
+        '[[macros]]\nname = "One"\nshortcut = "x"\nbody = "1"\n'
+        '[[macros]]\nname = "Two"\nshortcut = "X"\nbody = "2"\n'
+    )
+    with pytest.raises(UsageError, match=r"macros\[1\]\.shortcut: ;X is already"):
+        macros_svc.import_macros(store, path)
+    assert _macros(store) == []
+
+
+def test_view_query_length_is_capped_when_saved(store: Store, actor: Actor) -> None:
+    """issue 9 finding 14: an oversized shared view broke `views` for everyone."""
+    with pytest.raises(QueryError, match="too many terms"):
+        views_svc.save_view(store, "Huge", " OR ".join(f"w{n}" for n in range(1000)), actor)
+    assert views_svc.view_names(store) == []

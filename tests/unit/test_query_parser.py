@@ -640,3 +640,29 @@ def test_parse_raises_only_query_errors_and_round_trips(text: str, tz: ZoneInfo)
         assert "\n" not in caught.message
         return
     assert shape(describe(node), tz=tz) == bare(node)
+
+
+def test_too_many_terms_is_a_query_error() -> None:
+    """issue 9 finding 14: a query with ~1000 terms reached SQLite ("Expression tree is too
+    large") and, saved as a view, broke `views` for the whole team."""
+    from deskterm.domain.query import MAX_TERMS
+
+    parse(" OR ".join(f"w{n}" for n in range(MAX_TERMS)))
+    with pytest.raises(QueryError, match="too many terms"):
+        parse(" OR ".join(f"w{n}" for n in range(MAX_TERMS + 1)))
+
+
+def test_too_long_is_a_query_error() -> None:
+    """issue 9 finding 14: the length of a query (and of a saved view) is capped."""
+    from deskterm.domain.query import MAX_QUERY_LENGTH
+
+    with pytest.raises(QueryError, match="too long") as info:
+        parse("x" * (MAX_QUERY_LENGTH + 1))
+    assert info.value.position == MAX_QUERY_LENGTH
+
+
+def test_ticket_id_out_of_range() -> None:
+    """issue 9 finding 14: `id:99999999999999999999` raised OverflowError in the store."""
+    with pytest.raises(QueryError, match="out of range"):
+        parse("id:99999999999999999999")
+    assert shape(f"id:{2**63 - 1}") == Term("id", str(2**63 - 1))

@@ -65,3 +65,27 @@ def test_parse_when_in_local_zone() -> None:
 def test_parse_when_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_when(text, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "text", ["99999999d", "9" * 30 + "m", "9999-12-31 23:59", "2040-01-01", "600w"]
+)
+def test_parse_when_refuses_times_too_far_ahead(text: str) -> None:
+    """issue 9 findings 10 and 14: huge durations raised OverflowError, and year 9999 was
+    stored, then could not be shown east of UTC."""
+    with pytest.raises(UsageError, match="at most 10 years ahead"):
+        parse_when(text, now=NOW, tz=ZoneInfo("Asia/Jakarta"))
+
+
+def test_parse_when_reads_clock_times_in_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an explicit zone, `mon 9:00` is nine o'clock where the agent is."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Jakarta")
+    time.tzset()
+    try:
+        until = parse_when("tomorrow 9:00")
+        assert until.astimezone(ZoneInfo("Asia/Jakarta")).hour == 9
+    finally:
+        monkeypatch.undo()
+        time.tzset()

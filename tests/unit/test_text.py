@@ -49,3 +49,25 @@ def test_no_control_survives(text: str) -> None:
     safe = terminal_safe(text)
     assert not any(ord(ch) < 0x20 and ch != "\n" for ch in safe)
     assert not any(0x7F <= ord(ch) <= 0x9F for ch in safe)
+
+
+def test_neutralise_controls_keeps_tabs_and_shows_undecodable_bytes() -> None:
+    """issue 9 finding 3/14: the CLI's output streams neutralise what terminal_safe would,
+    without touching tabs, and a non-UTF-8 argument (a lone surrogate) prints as its byte."""
+    from deskterm.domain.text import neutralise_controls
+
+    assert neutralise_controls("a\tb\n\x1b[2J\x9b\u202e") == "a\tb\n␛[2J<U+009B><U+202E>"
+    assert neutralise_controls("caf\udce9") == "caf\\xe9"
+    assert terminal_safe("caf\udce9").encode("utf-8") == b"caf\\xe9"
+
+
+@given(st.text())
+def test_escape_in_strings_is_lossless_json(text: str) -> None:
+    """issue 9 finding 3: --json and TOML exports escape C1/bidi too, and read back the same."""
+    import json
+
+    from deskterm.domain.text import escape_in_strings
+
+    document = escape_in_strings(json.dumps({"v": text}, ensure_ascii=False))
+    assert json.loads(document) == {"v": text}
+    assert not any(0x7F <= ord(ch) <= 0x9F or ch in "\u202e\u2066" for ch in document)

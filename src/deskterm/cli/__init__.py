@@ -7,11 +7,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 
 from deskterm.cli.context import CliContext
+from deskterm.cli.output import safe_streams
 from deskterm.cli.parser import build_parser
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.logsetup import setup_logging
+from deskterm.domain.text import one_line
 
 Command = Callable[[CliContext, argparse.Namespace], int]
 
@@ -52,17 +55,27 @@ def _commands() -> dict[str, Command]:
     }
 
 
+def _drives_the_terminal(args: argparse.Namespace) -> bool:
+    # The inbox hands the terminal to Textual, which writes its own escape sequences.
+    return args.command in (None, "tui") or (args.command == "demo" and not args.no_tui)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run deskterm; returns the exit code (0 ok, 1 runtime failure, 2 usage/config error)."""
-    args = build_parser().parse_args(argv)
+    with safe_streams():  # argparse echoes arguments in its errors
+        args = build_parser().parse_args(argv)
     # Warnings reach stderr through the redacting handler, never Python's bare last resort.
     setup_logging(stderr_level=logging.WARNING)
     ctx = CliContext(config_path=args.config)
     command = _commands()[args.command or "tui"]
+    streams = ExitStack()
+    if not _drives_the_terminal(args):
+        streams.enter_context(safe_streams())
     try:
         return command(ctx, args)
     except DesktermError as exc:
-        sys.stderr.write(f"deskterm: {exc}\n")
+        # One line, whatever the message carries (names from a shared store, paths).
+        sys.stderr.write(f"deskterm: {one_line(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("deskterm: interrupted\n")
@@ -83,3 +96,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+        streams.close()

@@ -18,7 +18,8 @@ def cmd_tag(ctx: CliContext, args: argparse.Namespace) -> int:
     """Add tags to a ticket."""
     from deskterm.services import tickets
 
-    added = tickets.add_tags(ctx.store, args.ticket_id, args.tags, ctx.actor())
+    tags = [tickets.normalize_tag(tag) for tag in args.tags]  # refused before any write
+    added = tickets.add_tags(ctx.store, args.ticket_id, tags, ctx.actor())
     return _done(f"ticket {args.ticket_id}: tagged {' '.join(added) or '-'}", bool(added))
 
 
@@ -26,7 +27,8 @@ def cmd_untag(ctx: CliContext, args: argparse.Namespace) -> int:
     """Remove tags from a ticket."""
     from deskterm.services import tickets
 
-    removed = tickets.remove_tags(ctx.store, args.ticket_id, args.tags, ctx.actor())
+    tags = [tickets.normalize_tag(tag) for tag in args.tags]  # refused before any write
+    removed = tickets.remove_tags(ctx.store, args.ticket_id, tags, ctx.actor())
     return _done(f"ticket {args.ticket_id}: untagged {' '.join(removed) or '-'}", bool(removed))
 
 
@@ -54,9 +56,10 @@ def cmd_snooze(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.services import tickets
 
     until = parse_when(" ".join(args.until))
+    # Everything that can fail is done before the write: a refused time changes nothing.
+    message = f"ticket {args.ticket_id}: snoozed until {until.astimezone():%a %Y-%m-%d %H:%M %Z}"
     tickets.snooze(ctx.store, args.ticket_id, until, ctx.actor())
-    local = until.astimezone()
-    return _done(f"ticket {args.ticket_id}: snoozed until {local:%a %Y-%m-%d %H:%M %Z}", True)
+    return _done(message, True)
 
 
 def cmd_spam(ctx: CliContext, args: argparse.Namespace) -> int:

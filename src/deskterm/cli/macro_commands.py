@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json
 from deskterm.domain.text import one_line
+from deskterm.domain.userfiles import write_file
 
 
 def cmd_macros(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -25,7 +25,13 @@ def cmd_macros(ctx: CliContext, args: argparse.Namespace) -> int:
         if args.path is None:
             sys.stdout.write(text)
         else:
-            Path(args.path).write_text(text, encoding="utf-8")
+            # Atomic, never through a symlink, never over a file unless --force.
+            write_file(
+                args.path,
+                text.encode("utf-8"),
+                replace=args.force,
+                refuse_hint="pass --force to replace it",
+            )
             sys.stdout.write(f"macros written to {args.path}\n")
         return 0
     rows: list[dict[str, Any]] = [

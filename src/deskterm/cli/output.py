@@ -1,4 +1,4 @@
-"""Output helpers: JSON on stdout, terminal-safe tables for people."""
+"""Output helpers: sanitised streams, JSON on stdout, terminal-safe tables for people."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 import re
 import shutil
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
-from deskterm.domain.text import one_line, terminal_safe
+from deskterm.domain.text import escape_in_strings, neutralise_controls, one_line, terminal_safe
 from deskterm.domain.timefmt import compact_age
 
 # How `show` introduces each message, by direction ("system": the marketplace's notice).
@@ -20,14 +22,67 @@ MESSAGE_LABELS = {
 }
 
 
+class SafeStream:
+    """A text stream that makes every control, bidi control and lone surrogate inert.
+
+    Installed as sys.stdout/sys.stderr while a command runs, so that no path, not even an
+    argument echoed back in an argparse error, a name from a shared store or a log line,
+    reaches the terminal raw (issue 9 finding 3). Tabs and newlines pass, so JSON and TOML
+    written by the commands (which escape everything else themselves) are unchanged.
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its controls neutralised; returns len(text) like TextIO."""
+        self.inner.write(neutralise_controls(text))
+        return len(text)
+
+    def writelines(self, lines: Iterator[str] | list[str]) -> None:
+        """Write each of ``lines``."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        # flush, fileno, isatty, encoding, buffer...: those of the real stream.
+        return getattr(self.inner, name)
+
+
+@contextmanager
+def safe_streams() -> Iterator[None]:
+    """sys.stdout and sys.stderr wrapped in SafeStream for the duration of the block."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def progress(text: str) -> None:
+    """Rewrite the current stderr line (a progress counter) with ``text`` made safe."""
+    stream = sys.stderr
+    raw = stream.inner if isinstance(stream, SafeStream) else stream
+    # The carriage return is the one control written on purpose; the text cannot add one.
+    raw.write("\r" + terminal_safe(text, keep_newlines=False))
+    raw.flush()
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented UTF-8 JSON whose strings cannot act on a terminal."""
+    # json.dumps escapes C0 controls but leaves DEL, C1 (U+009B is CSI) and bidi raw.
+    return escape_in_strings(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 def safe_url(url: str) -> str:
     """A database URL with any password replaced by ``***`` (never print secrets)."""
     return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
 
 
 def print_json(data: Any) -> None:
-    """UTF-8 JSON on stdout (the ``--json`` contract)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """UTF-8 JSON on stdout (the ``--json`` contract), every control escaped."""
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False) -> None:

@@ -3,33 +3,78 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+from typing import NoReturn
 
 from deskterm import __version__
+from deskterm.domain.record_ids import MAX_ID, parse_id
+from deskterm.domain.text import one_line
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors on ONE line (DESIGN.md), made safe to print."""
+
+    def error(self, message: str) -> NoReturn:
+        # The usage block argparse prints first would make it several lines; --help has it.
+        self.exit(2, f"{self.prog}: {one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _bounded(text: str, low: int, what: str) -> int:
+    try:
+        value = int(text) if len(text) <= 40 else None  # never int() thousands of digits
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+    if value is None or not low <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"expected {what} from {low} to {MAX_ID}, got {text[:40]}")
+    return value
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
-    return value
+    return _bounded(text, 1, "a number")
+
+
+def _non_negative(text: str) -> int:
+    return _bounded(text, 0, "a number")
 
 
 def _ticket_id(text: str) -> int:
     try:
-        return int(text.lstrip("#"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ticket ids are numbers, got {text!r}") from None
+        return parse_id(text, "ticket id")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _customer_id(text: str) -> int:
     try:
-        return int(text.lstrip("#"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"customer ids are numbers, got {text!r}") from None
+        return parse_id(text, "customer id")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _text(value: str) -> str:
+    """Any text argument: refused when it is not valid UTF-8 (it could not be stored)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Undecodable bytes arrive as lone surrogates (PEP 383); show the bytes themselves.
+        raise argparse.ArgumentTypeError(
+            f"not valid UTF-8: {os.fsencode(value)!r}; use a UTF-8 terminal or script"
+        ) from None
+    return value
+
+
+def _check_text_arguments(parser: argparse.ArgumentParser) -> None:
+    """Give every argument without a type (plain text) the UTF-8 check, in every subcommand.
+
+    Paths keep their type: a file name that is not UTF-8 is still a valid file name.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _check_text_arguments(subparser)
+        elif action.nargs != 0 and action.type is None and action.choices is None:
+            action.type = _text
 
 
 HANDLES_HELP = (
@@ -40,7 +85,7 @@ HANDLES_HELP = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``deskterm`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deskterm",
         description="A keyboard-driven helpdesk inbox for the terminal.",
         epilog="Run `deskterm COMMAND --help` for a command's options.",
@@ -62,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--view", metavar="NAME", help="system or saved view (default: Inbox)")
     scope.add_argument("--query", metavar="Q", help="a query in the query language")
     tickets.add_argument("--limit", type=_positive, default=50, metavar="N")
-    tickets.add_argument("--offset", type=int, default=0, metavar="N", help=argparse.SUPPRESS)
+    tickets.add_argument(
+        "--offset", type=_non_negative, default=0, metavar="N", help=argparse.SUPPRESS
+    )
     tickets.add_argument("--json", action="store_true", help="JSON array on stdout")
 
     views = sub.add_parser("views", help="list views with counts; save or delete saved views")
@@ -103,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     macros_import.add_argument("path", type=Path, metavar="FILE")
     macros_export = macros_sub.add_parser("export", help="write every macro as TOML")
     macros_export.add_argument("path", type=Path, metavar="FILE", nargs="?")
+    macros_export.add_argument("--force", action="store_true", help="replace an existing FILE")
 
     imp = sub.add_parser("import", help="import messages from a file")
     imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
@@ -124,10 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_ticket_actions(sub)
     _add_customer_commands(sub)
+    _check_text_arguments(parser)
     return parser
 
 
-def _add_customer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     customer = sub.add_parser(
         "customer", help="a customer across channels: show, link, unlink", epilog=HANDLES_HELP
     )
@@ -154,7 +203,7 @@ def _add_customer_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     unlink.add_argument("handle", metavar="HANDLE")
 
 
-def _add_ticket_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:
     for name, help_text in (("tag", "add tags"), ("untag", "remove tags")):
         cmd = sub.add_parser(name, help=f"{help_text} to/from a ticket")
         cmd.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")

@@ -4,33 +4,50 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json, print_ticket, print_ticket_table
-from deskterm.domain.errors import QueryError, UsageError
+from deskterm.domain.errors import QueryError, StoreError, UsageError
 from deskterm.domain.query import parse_query
 from deskterm.domain.query_ast import Node
 from deskterm.domain.text import one_line
 from deskterm.store import reader
+from deskterm.store.query_sql import beyond_store_limits
 from deskterm.store.views import all_views, view_query
 
 
-def _parse(text: str) -> Node:
+def _parse(text: str, view: str | None = None) -> Node:
     try:
         return parse_query(text)
     except QueryError as exc:
         # One line on stderr: the position is in the message; the caret needs a second line.
-        raise UsageError(f"{exc.message} in {text!r}") from exc
+        where = f"view {view!r}: " if view is not None else ""
+        raise UsageError(f"{where}{exc.message} in '{one_line(text, 60)}'") from exc
+
+
+@contextmanager
+def _within_store_limits(what: str) -> Iterator[None]:
+    """A query the store refuses as too complex is the user's to simplify (exit 2)."""
+    try:
+        yield
+    except StoreError as exc:
+        if not beyond_store_limits(exc):
+            raise
+        raise UsageError(f"{what} is too complex for the store; use fewer terms") from exc
 
 
 def cmd_tickets(ctx: CliContext, args: argparse.Namespace) -> int:
     """List the tickets of a view (default Inbox) or a query."""
     db = ctx.read
-    text = args.query if args.query is not None else view_query(db, args.view or "Inbox")
+    view = None if args.query is not None else (args.view or "Inbox")
+    text = args.query if view is None else view_query(db, view)
     me = reader.agent_id_for(db, ctx.user_email())
-    where = reader.compile_query(db, _parse(text), me_agent_id=me)
-    tickets = reader.list_tickets(db, where, limit=args.limit, offset=args.offset)
+    with _within_store_limits("the query" if view is None else f"view {view!r}"):
+        where = reader.compile_query(db, _parse(text, view), me_agent_id=me)
+        tickets = reader.list_tickets(db, where, limit=args.limit, offset=args.offset)
     if args.json:
         print_json(tickets)
     else:
@@ -54,10 +71,11 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     node = _parse(text)
     me = reader.agent_id_for(db, ctx.user_email())
-    tickets = reader.list_tickets(
-        db, reader.compile_query(db, node, me_agent_id=me), limit=args.limit
-    )
-    reader.add_snippets(db, tickets, reader.snippet_terms(node))
+    with _within_store_limits("the query"):
+        tickets = reader.list_tickets(
+            db, reader.compile_query(db, node, me_agent_id=me), limit=args.limit
+        )
+        reader.add_snippets(db, tickets, reader.snippet_terms(node))
     if args.json:
         print_json(tickets)
     else:
@@ -68,8 +86,9 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
     """List views with live counts, or save / delete a saved view."""
     if args.views_action == "save":
-        from deskterm.services.views import save_view
+        from deskterm.services.views import check_view, save_view
 
+        check_view(args.name, args.query)  # refused before anything is written
         created = save_view(ctx.store, args.name, args.query, ctx.actor(), private=args.private)
         sys.stdout.write(f"view {args.name!r} {'saved' if created else 'updated'}\n")
         return 0
@@ -83,15 +102,19 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
     me = reader.agent_id_for(db, ctx.user_email())
     rows: list[dict[str, Any]] = []
     for name, query, system in all_views(db):
-        where = reader.compile_query(db, _parse(query), me_agent_id=me)
-        rows.append(
-            {
-                "name": name,
-                "query": query,
-                "system": system,
-                "count": reader.count_tickets(db, where),
-            }
-        )
+        try:
+            with _within_store_limits(f"view {name!r}"):
+                where = reader.compile_query(db, _parse(query, name), me_agent_id=me)
+                count = reader.count_tickets(db, where)
+        except UsageError as exc:
+            # A shared view saved before the limits (or by an older version) must not hide
+            # every other view from the whole team: skip it, say which and why.
+            sys.stderr.write(
+                f"deskterm: skipped {exc}; change it in the inbox or"
+                f" `deskterm views delete {one_line(name, 40)!r}`\n"
+            )
+            continue
+        rows.append({"name": name, "query": query, "system": system, "count": count})
     if args.json:
         print_json(rows)
     else:

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from deskterm.cli.context import CliContext
+from deskterm.cli.output import progress
 from deskterm.domain.errors import UsageError
 from deskterm.domain.logsetup import setup_logging
 from deskterm.domain.text import terminal_safe
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 
 
 def _progress(channel: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{channel}: {done}/{total} messages")
-    sys.stderr.flush()
+    progress(f"{channel}: {done}/{total} messages")
     if done >= total:
         sys.stderr.write("\n")
 

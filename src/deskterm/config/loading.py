@@ -16,7 +16,10 @@ from deskterm.config.errors import problem_lines, syntax_message, validation_pro
 from deskterm.config.model import Config, reference_problems
 from deskterm.config.naming import Problem
 from deskterm.config.program_checks import program_problems
-from deskterm.domain.errors import ConfigError
+from deskterm.domain.errors import ConfigError, UsageError
+from deskterm.domain.userfiles import read_regular_file
+
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KiB; anything near this is not one
 
 # --- finding and loading -------------------------------------------------------------
 
@@ -58,11 +61,10 @@ def load_config(cli_path: Path | None = None) -> Config:
 def read_config_text(path: Path) -> str:
     """The text of the config file at ``path``; ConfigError when it cannot be read."""
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        # A FIFO would block and /dev/zero never end: regular files only, of a sane size.
+        data = read_regular_file(path, what="a config file", limit=MAX_CONFIG_BYTES)
+    except UsageError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         # utf-8-sig: editors on Windows like to start files with a BOM.
         return data.decode("utf-8-sig")

@@ -46,6 +46,14 @@ class StoreConfig(ConfigModel):
             raise PydanticCustomError("path", "must not be empty")
         return value
 
+    @field_validator("path", "url", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # No file name can hold a NUL; the OS call would raise ValueError at first use.
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul", "must not contain a NUL character (\\u0000)")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:

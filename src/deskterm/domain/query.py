@@ -30,12 +30,18 @@ from deskterm.domain.query_ast import (
     Or,
     Term,
 )
+from deskterm.domain.record_ids import parse_id
 from deskterm.domain.text import terminal_safe
 
 __all__ = ["describe", "parse_query"]
 
 # Deep nesting would otherwise end in RecursionError, which is not a user-facing error.
 _MAX_DEPTH = 64
+# Each term is one more level of the SQL expression; SQLite refuses trees past 1000 levels
+# ("Expression tree is too large") and any store slows down long before. A saved view is
+# shared by the whole team, so these limits also keep one bad view from breaking `views`.
+MAX_TERMS = 256
+MAX_QUERY_LENGTH = 8000
 
 # A bare word ends at whitespace or at one of these; each of them starts a token of its own.
 _WORD_STOP = frozenset('()"')
@@ -78,7 +84,13 @@ def parse_query(text: str, *, now: datetime | None = None, tz: tzinfo | None = N
     """
     clock = _make_clock(now, tz)
     try:
-        return _Parser(_Lexer(text, clock).tokens()).parse()
+        if len(text) > MAX_QUERY_LENGTH:
+            raise _Fault(f"query too long (over {MAX_QUERY_LENGTH} characters)", MAX_QUERY_LENGTH)
+        tokens = _Lexer(text, clock).tokens()
+        leaves = [token for token in tokens if token.kind is _Kind.LEAF]
+        if len(leaves) > MAX_TERMS:
+            raise _Fault(f"too many terms (over {MAX_TERMS})", leaves[MAX_TERMS].position)
+        return _Parser(tokens).parse()
     except _Fault as fault:
         raise QueryError(fault.message, text, fault.position) from None
 
@@ -344,6 +356,10 @@ def _ticket_id(value: str, position: int) -> str:
     digits = value.removeprefix("#")  # "#42" is how tickets are shown, so accept it
     if not (digits.isascii() and digits.isdigit()):
         raise _Fault(f"id: expects a ticket number like id:42, not '{_show(value)}'", position)
+    try:
+        parse_id(digits, "ticket id")  # the store could not even compare a larger number
+    except ValueError as exc:
+        raise _Fault(f"id: {exc}", position) from None
     return digits
 
 

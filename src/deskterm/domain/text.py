@@ -2,7 +2,9 @@
 
 Every byte from a customer, a marketplace or a mail server is untrusted
 (reliability.md items 1-3). ``terminal_safe`` is the ONE function every renderer
-(CLI and TUI) passes such text through before it reaches a terminal.
+(CLI and TUI) passes such text through before it reaches a terminal;
+``neutralise_controls`` is its core, which the CLI's output streams apply to everything
+else they print (arguments echoed back, names from a shared store, error lines).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\
 # C0 (except tab and newline), DEL and C1 controls.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BIDI_RE = re.compile("[" + "".join(sorted(_BIDI)) + "]")
+# Lone surrogates: an argument or file name that was not valid UTF-8 arrives as
+# surrogate-escaped str (PEP 383); writing one to a UTF-8 stream raises UnicodeEncodeError.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_UNSAFE_RE = re.compile("|".join((_CONTROL_RE.pattern, _BIDI_RE.pattern, _SURROGATE_RE.pattern)))
+_DATA_UNSAFE_RE = re.compile("|".join((_UNSAFE_RE.pattern, "[\u2028\u2029]")))
 
 
 def _control_picture(match: re.Match[str]) -> str:
@@ -24,7 +31,27 @@ def _control_picture(match: re.Match[str]) -> str:
         return chr(0x2400 + code)  # U+2400 block: ␀ ␁ ... ␛ ...
     if code == 0x7F:
         return "\u2421"  # ␡
-    return f"<U+{code:04X}>"  # C1 controls have no control picture
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # the undecodable byte, as Python would write it
+    return f"<U+{code:04X}>"  # C1, bidi and other surrogates have no control picture
+
+
+def neutralise_controls(text: str) -> str:
+    """``text`` with every control (but tab and newline), bidi control and lone surrogate
+    made visible and inert; nothing else changes, so data such as JSON or TOML keeps its
+    meaning."""
+    return _UNSAFE_RE.sub(_control_picture, text)
+
+
+def escape_in_strings(document: str) -> str:
+    """A JSON or TOML ``document`` with every control (but tab and newline), bidi control,
+    line separator and lone surrogate written as a ``\\uXXXX`` escape.
+
+    Lossless: such characters only occur inside the document's strings, where the escape
+    means the same character, so the data reads back unchanged while a terminal showing it
+    sees nothing it could act on.
+    """
+    return _DATA_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
 def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
@@ -36,8 +63,7 @@ def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
     text = text.replace("\r\n", "\n").replace("\t", "    ")
     if not keep_newlines:
         text = text.replace("\n", " ")
-    text = _CONTROL_RE.sub(_control_picture, text)
-    return _BIDI_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+    return neutralise_controls(text)
 
 
 def one_line(text: str, limit: int | None = None) -> str:

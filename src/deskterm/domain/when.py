@@ -12,30 +12,54 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOUR = time(9, 0)  # "tomorrow" / "mon" without a time: start of the working day
 
 _RELATIVE = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
+# A snooze further ahead than this is a typo (or `9999-12-31`, which could not even be shown
+# in a zone east of UTC); refusing it keeps every later date computation in range.
+MAX_AHEAD = timedelta(days=10 * 366)
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 
 FORMS = "2d, 3h, 45m, 1w, tomorrow, mon 9:00, 2026-12-01, 2026-12-01 08:30"
 
 
 def parse_when(text: str, *, now: datetime | None = None, tz: tzinfo | None = None) -> datetime:
-    """An aware UTC datetime in the future for ``text``, or UsageError naming accepted forms."""
+    """An aware UTC datetime for ``text`` at most MAX_AHEAD away, or UsageError in one line.
+
+    Clock times and dates are read in ``tz``, by default ``now``'s zone, or the local zone
+    when ``now`` is not given (``mon 9:00`` is nine o'clock where the agent is).
+    """
+    local = datetime.now().astimezone().tzinfo
+    zone = tz or (now.tzinfo if now is not None else local) or UTC
     now = now or datetime.now(UTC)
-    zone = tz or now.tzinfo or UTC
     local_now = now.astimezone(zone)
     words = text.strip().lower().split()
     if not words:
         raise UsageError(f"empty time; use one of: {FORMS}")
-    result = _relative(words, now) or _named_day(words, local_now) or _absolute(text.strip(), zone)
-    if result is None:
-        raise UsageError(f"cannot understand time {text!r}; use one of: {FORMS}")
-    return result.astimezone(UTC)
+    try:
+        result = (
+            _relative(words, now) or _named_day(words, local_now) or _absolute(text.strip(), zone)
+        )
+        if result is None:
+            raise UsageError(f"cannot understand time {_shown(text)}; use one of: {FORMS}")
+        moment = result.astimezone(UTC)
+    except OverflowError:  # past year 9999, in whatever step got there first
+        moment = None
+    if moment is None or moment - now > MAX_AHEAD:
+        raise UsageError(f"time {_shown(text)} is out of range: at most 10 years ahead")
+    return moment
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _relative(words: list[str], now: datetime) -> datetime | None:
     match = _RELATIVE.match("".join(words))
     if not match:
         return None
-    return now + timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    digits = match.group(1)
+    seconds = int(digits) * _UNITS[match.group(2)] if len(digits) <= 12 else None
+    if seconds is None or seconds > MAX_AHEAD.total_seconds():
+        raise OverflowError  # reported as out of range
+    return now + timedelta(seconds=seconds)
 
 
 def _clock(words: list[str]) -> time | None:

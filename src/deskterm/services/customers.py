@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select, update
 
 from deskterm.domain.enums import ChannelType, Direction, IdentityKind
 from deskterm.domain.errors import NotFoundError, UsageError
+from deskterm.domain.record_ids import parse_id
 from deskterm.ingest.identity import normalize_handle
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import load_ticket, log_event
@@ -151,10 +152,10 @@ def parse_handle(text: str) -> Handle:
     if not raw:
         raise UsageError(f"empty customer handle: use {HANDLE_FORMS}")
     if raw.startswith("#"):
-        number = raw[1:].strip()
-        if not (number.isascii() and number.isdigit()):
-            raise UsageError(f"customer ids are numbers, got {text!r}")
-        return Handle(None, customer_id=int(number))
+        try:
+            return Handle(None, customer_id=parse_id(raw, "customer id"))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     prefix, colon, rest = raw.partition(":")
     prefix = prefix.strip().lower()
     if colon:

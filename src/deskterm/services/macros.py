@@ -10,10 +10,12 @@ from typing import Any
 import tomli_w
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
+from deskterm.domain.text import escape_in_strings
+from deskterm.domain.userfiles import read_regular_file
 from deskterm.domain.when import parse_when
 from deskterm.services import tickets
 from deskterm.services.actor import Actor
@@ -23,6 +25,7 @@ from deskterm.store.tables import Macro, utcnow
 _KEYS = {"name", "shortcut", "body", "actions"}
 _ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign"}
 _SYNTAX = SandboxedEnvironment()  # parses only; rendering is automation.macros' job
+MAX_MACROS_FILE = 16 << 20  # a team's macros are kilobytes; /dev/zero must not fill memory
 
 
 def list_macros(store: Store) -> list[Macro]:
@@ -139,28 +142,35 @@ def save_macro(
     is replaced, which is what importing a file means.
     """
     entry = check_macro(entry)
-    name = entry["name"].strip()
     with store.write() as session:
-        macros = list(session.exec(select(Macro)))
-        macro: Macro | None
-        if original is not None:
-            macro = next((m for m in macros if m.name == original), None)
-            if macro is None:
-                raise NotFoundError(f"no macro named {original!r} (deleted meanwhile?)")
-        elif new:
-            macro = None
-        else:
-            macro = next((m for m in macros if m.name == name), None)
-        check_unique(entry, [(m.name, m.shortcut) for m in macros if m is not macro])
-        created = macro is None
-        macro = macro or Macro(name=name)
-        macro.name = name
-        macro.shortcut = normalize_shortcut(entry.get("shortcut"))
-        macro.body = entry["body"]
-        macro.actions = dict(entry.get("actions", {}))
-        macro.updated_at = utcnow()
-        session.add(macro)
-        return created
+        return _save(session, entry, original=original, new=new)
+
+
+def _save(
+    session: Session, entry: dict[str, Any], *, original: str | None = None, new: bool = False
+) -> bool:
+    name = entry["name"].strip()
+    macros = list(session.exec(select(Macro)))
+    macro: Macro | None
+    if original is not None:
+        macro = next((m for m in macros if m.name == original), None)
+        if macro is None:
+            raise NotFoundError(f"no macro named {original!r} (deleted meanwhile?)")
+    elif new:
+        macro = None
+    else:
+        macro = next((m for m in macros if m.name == name), None)
+    check_unique(entry, [(m.name, m.shortcut) for m in macros if m is not macro])
+    created = macro is None
+    macro = macro or Macro(name=name)
+    macro.name = name
+    macro.shortcut = normalize_shortcut(entry.get("shortcut"))
+    macro.body = entry["body"]
+    macro.actions = dict(entry.get("actions", {}))
+    macro.updated_at = utcnow()
+    session.add(macro)
+    session.flush()  # the next entry of an import must see this one
+    return created
 
 
 def delete_macro(store: Store, name: str) -> None:
@@ -176,25 +186,30 @@ def delete_macro(store: Store, name: str) -> None:
 
 
 def import_macros(store: Store, path: Path) -> tuple[int, int]:
-    """Load ``[[macros]]`` from a TOML file; returns (created, updated)."""
+    """Load ``[[macros]]`` from a TOML file; returns (created, updated). All or nothing."""
+    # Regular files only and a sane size: a FIFO would block, /dev/zero never end.
+    data = read_regular_file(path, what="a macros file", limit=MAX_MACROS_FILE)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8") from None
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: {exc}") from exc
-    entries = data.get("macros", [])
+    entries = document.get("macros", [])
     if not isinstance(entries, list) or not entries:
         raise UsageError(f"{path}: expected [[macros]] tables")
     checked = [check_macro(entry, f"{path}: macros[{n}]") for n, entry in enumerate(entries)]
     created = 0
-    for n, entry in enumerate(checked):
-        try:
-            created += save_macro(store, entry)
-        except UsageError as exc:
-            raise UsageError(f"{path}: macros[{n}].{exc}") from None
+    # One transaction: a clash found at the fifth macro leaves the first four unsaved too.
+    with store.write() as session:
+        for n, entry in enumerate(checked):
+            try:
+                created += _save(session, entry)
+            except UsageError as exc:
+                raise UsageError(f"{path}: macros[{n}].{exc}") from None
     return created, len(checked) - created
 
 
@@ -208,7 +223,9 @@ def export_macros(store: Store) -> str:
         if macro.actions:
             entry["actions"] = macro.actions
         macros.append(entry)
-    return tomli_w.dumps({"macros": macros}, multiline_strings=True)
+    # tomli_w escapes C0 controls but writes C1 and bidi controls raw; escaped, the file
+    # reads back the same and cannot act on the terminal it is printed to.
+    return escape_in_strings(tomli_w.dumps({"macros": macros}, multiline_strings=True))
 
 
 def apply_actions(

@@ -210,3 +210,25 @@ class QueryCompiler:
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# What SQLite and PostgreSQL say when a query is beyond their limits. The parser's caps
+# (domain.query MAX_TERMS, MAX_QUERY_LENGTH) keep typed queries well below them; this
+# recognises whatever still gets through, so that it is reported as the user's query being
+# too complex (a usage error), not as a broken store.
+_LIMIT_MESSAGES = (
+    "expression tree is too large",
+    "too many sql variables",
+    "parser stack overflow",
+    "too many terms in compound select",
+    "like or glob pattern too complex",
+    "string or blob too big",
+    "stack depth limit exceeded",
+    "number of parameters must be between",
+)
+
+
+def beyond_store_limits(error: BaseException) -> bool:
+    """True when ``error`` (or the driver error behind it) says a query is too complex."""
+    text = f"{error} {error.__cause__ or ''}".lower()
+    return any(message in text for message in _LIMIT_MESSAGES)
