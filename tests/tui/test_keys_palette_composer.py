@@ -115,7 +115,11 @@ async def test_palette_opens_views_tickets_by_id_macros_and_actions(sample_confi
         )
 
         await palette_pick(pilot, app, "Macro: refund")
-        await until(lambda: isinstance(app.screen, ComposerScreen), pilot)
+        # The macro renders in a worker: the composer opens when it is done.
+        await until(
+            lambda: isinstance(app.screen, ComposerScreen) and bool(app.screen.query(TextArea)),
+            pilot,
+        )
         body = app.screen.query_one(TextArea).text
         assert "ticket #3" in body
         await pilot.press("escape")

@@ -14,7 +14,13 @@ from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.composer import Composed, ComposerScreen
-from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro, pick
+from deskterm.tui.screens.macro_picker import (
+    MacroChoice,
+    MacroPicker,
+    PickedMacro,
+    failure,
+    pick,
+)
 
 if TYPE_CHECKING:
     from deskterm.services import drafts, replies
@@ -149,7 +155,16 @@ class ComposeActions(DesktermBase):
         choice = next((m for m in self.macros if m.name == name), None)
         if ticket is None or choice is None:
             return
-        self._compose(note=False, picked=pick(choice, self._variables(ticket)))
+        self._reply_with(choice, ticket)
+
+    @work(thread=True, group="macro-render", exit_on_error=False)
+    def _reply_with(self, choice: MacroChoice, ticket: dict[str, Any]) -> None:
+        """Render off the UI thread (up to the render limit), then open the composer."""
+        picked = pick(choice, self._variables(ticket))
+        if picked.rendered.error:
+            self.call_from_thread(self.notify, failure(picked), severity="error", markup=False)
+            return
+        self.call_from_thread(self._compose, note=False, picked=picked, ticket=ticket)
 
     def send_reply(
         self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
