@@ -215,19 +215,30 @@ class ComposeActions(DesktermBase):
 
     def _deliver(self, ticket_id: int) -> None:
         """Deliver now (in this worker) unless a sync process is running and will."""
+        from deskterm.sync.outbox_state import mark_blocked
+        from deskterm.sync.runner import deliver_unless_synced
+
         store, _actor = self._write_store()
         channel = self._channel_of(ticket_id)
         if channel is None:
+            name = reader.get_ticket(self._db(), ticket_id)["channel"]
+            reason = f"channel {name!r} is not in the config; replies need a [[channels]] entry"
+            mark_blocked(store, reason, ticket_id=ticket_id)  # shown beside the reply
+            self.call_from_thread(self._cannot_send, reason)
             return
-        from deskterm.sync.runner import deliver_unless_synced
-
         summary = deliver_unless_synced(store, channel)
         if summary is None:
             return  # the running sync delivers it within seconds
+        if summary.blocked:
+            self.call_from_thread(self._cannot_send, summary.blocked)
         for problem in summary.problems:
-            self.call_from_thread(self.notify, problem, severity="error", markup=False)
+            if problem != summary.blocked:
+                self.call_from_thread(self.notify, problem, severity="error", markup=False)
         if summary.sent:
             self.call_from_thread(self.notify, "reply sent", markup=False)
+
+    def _cannot_send(self, reason: str) -> None:
+        self.notify(f"reply queued but cannot be sent: {reason}", severity="error", markup=False)
 
     def _channel_of(self, ticket_id: int) -> ChannelConfig | None:
         if self.config is None:
