@@ -68,3 +68,16 @@ def test_reply_with_a_hostile_macro_fails_in_one_line(config: Path, name: str, r
     assert proc.stderr == f"deskterm: macro {name!r}: {reason}\n"
     shown = json.loads(deskterm("--config", str(config), "show", "2", "--json").stdout)
     assert [m for m in shown["messages"] if m["direction"] == "out"] == []
+
+
+def test_import_refuses_a_body_too_long_to_render(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 9 finding 4: a body past the render limit is refused when imported, in one line,
+    instead of failing later for everyone who picks it."""
+    path = tmp_path / "long.toml"
+    path.write_text(f'[[macros]]\nname = "Long"\nbody = "{"x" * 100_001}"\n')
+    assert main(["--config", str(config), "macros", "import", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"deskterm: {path}: macros[0].body: a macro is at most 100,000 characters\n"
+    )
