@@ -452,6 +452,8 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float = 1.0) -> None:
 
 def _has_exited(pid: int) -> bool:
     """True once ``pid`` (our child) has exited, without reaping it."""
+    if not hasattr(os, "waitid"):  # not everywhere (macOS): then the full grace is waited
+        return False
     try:
         found = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:

@@ -191,6 +191,8 @@ async def test_semicolon_shortcut_expands_inline(sample_config: Path) -> None:
         await pilot.press("r", *"Hi! ;refund ")
         composer = app.screen
         assert isinstance(composer, ComposerScreen)
+        # The macro renders in a worker; the shortcut is replaced when it is done.
+        await until(lambda: ";refund" not in composer.query_one(TextArea).text, pilot)
         text = composer.query_one(TextArea).text
         assert text.startswith("Hi! Hi ") and "refund is approved" in text and ";refund" not in text
         assert composer.actions  # the macro's tags/status apply on send
