@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import selectors
 import shlex
+import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
@@ -327,17 +331,15 @@ def _run_command(command: str, *, what: str, timeout: float) -> Redacted:
         # No shell: the command comes from the config and is split like a shell
         # would, but nothing in it is expanded. stdin is closed so a command that
         # wants to prompt fails fast instead of fighting the TUI for the terminal.
-        proc = subprocess.run(
+        # Its own session (process group): on a timeout the whole group is killed,
+        # not only the command, whose children would otherwise run on.
+        proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired as exc:
-        # The partial output may already hold the secret; drop it at once.
-        exc.output = exc.stderr = None
-        failure = f"command `{program}` did not finish within {timeout:g} s"
     except FileNotFoundError:
         failure = f"command not found: {program}"
     except PermissionError:
@@ -346,16 +348,36 @@ def _run_command(command: str, *, what: str, timeout: float) -> Redacted:
         failure = f"cannot run `{program}`: {exc.strerror}"
     if failure is not None:
         # Raised outside the except block so that no exception context (holding
-        # partial output or the full command line) is chained to the error.
+        # the full command line) is chained to the error.
         raise SecretError(f"{what}: {failure}")
 
+    out, err = bytearray(), bytearray()
+    try:
+        ended = _collect(proc, out, err, timeout)
+    finally:
+        if proc.returncode is None:
+            _kill_group(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
+    if ended != "exited":
+        out[:] = bytes(len(out))  # the partial output may hold the secret: not kept around
+        if ended == "timeout":
+            raise SecretError(f"{what}: command `{program}` did not finish within {timeout:g} s")
+        raise SecretError(
+            f"{what}: command `{program}` printed more than {COMMAND_OUTPUT_LIMIT // 1024} KB;"
+            " a secret command prints the secret on its first line"
+        )
+
     returncode = proc.returncode
-    stdout = Redacted(_first_line(proc.stdout, errors="surrogateescape"))
-    stderr = _first_line(proc.stderr, errors="replace")
-    # proc holds the raw stdout; keep it out of any traceback's locals. Decoding
+    stdout = Redacted(_first_line(bytes(out), errors="surrogateescape"))
+    stderr = _first_line(bytes(err), errors="replace")
+    # The buffers hold the raw stdout; keep it out of any traceback's locals. Decoding
     # with surrogateescape and checking afterwards (below) likewise avoids a
     # UnicodeDecodeError, which would carry the raw bytes along with it.
-    del proc
+    out[:] = bytes(len(out))
+    del out, proc
 
     if returncode != 0:
         if stdout.reveal() and stdout.reveal() in stderr:
@@ -373,6 +395,75 @@ def _run_command(command: str, *, what: str, timeout: float) -> Redacted:
     except UnicodeEncodeError:
         raise SecretError(f"{what}: command `{program}` printed text that is not UTF-8") from None
     return stdout
+
+
+COMMAND_OUTPUT_LIMIT = 64 * 1024
+"""Bytes of stdout (and of stderr) read from a password command; a secret is one line."""
+
+
+def _collect(proc: subprocess.Popen[bytes], out: bytearray, err: bytearray, timeout: float) -> str:
+    """Read the command's stdout and stderr (each up to the limit) until it exits.
+
+    Returns "exited", "timeout" or "too long". Once the command has exited, only what
+    it already wrote is read: a child it left behind (an agent) may hold the pipes open
+    for good, and that must not turn a finished command into a timeout.
+    """
+    assert proc.stdout is not None and proc.stderr is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ, out)
+        selector.register(proc.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            exited = proc.poll() is not None
+            left = deadline - time.monotonic()
+            if left <= 0 and not exited:
+                return "timeout"
+            ready = selector.select(0 if exited else min(left, 0.05))
+            if exited and not ready:
+                break
+            for key, _ in ready:
+                chunk = os.read(key.fd, 65536)
+                buffer: bytearray = key.data
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                elif buffer is out:
+                    out += chunk
+                    if len(out) > COMMAND_OUTPUT_LIMIT:
+                        return "too long"
+                elif len(err) < COMMAND_OUTPUT_LIMIT:  # stderr: keep the start, drain the rest
+                    err += chunk[: COMMAND_OUTPUT_LIMIT - len(err)]
+    try:
+        proc.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "exited"
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float = 1.0) -> None:
+    """End the command's whole process group: SIGTERM, then SIGKILL after ``grace``.
+
+    The command itself is reaped only at the end: until then its pid (the group's id)
+    cannot be reused, so the signals never reach an unrelated group.
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        if sig == signal.SIGTERM:
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline and not _has_exited(proc.pid):
+                time.sleep(0.02)
+    proc.wait()
+
+
+def _has_exited(pid: int) -> bool:
+    """True once ``pid`` (our child) has exited, without reaping it."""
+    if not hasattr(os, "waitid"):  # not everywhere (macOS): then the full grace is waited
+        return False
+    try:
+        found = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return found is not None
 
 
 def _first_line(data: bytes, *, errors: str) -> str:

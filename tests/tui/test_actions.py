@@ -25,6 +25,11 @@ def show(config: Path, ticket_id: int, capsys: pytest.CaptureFixture[str]) -> di
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
 
+def composer_open(app: DesktermApp) -> bool:
+    """The composer is on top and drawn (a macro picked renders in a worker first)."""
+    return isinstance(app.screen, ComposerScreen) and bool(app.screen.query("#composer-body"))
+
+
 def make_app(config: Path) -> DesktermApp:
     return DesktermApp(
         store_url=store_url(config), me_email=ME, me_name="Dewi", config=load_config(config)
@@ -111,7 +116,7 @@ async def test_macro_fills_the_reply_and_applies_its_actions(
         await pilot.press("m")
         assert isinstance(app.screen, MacroPicker)
         await pilot.press(*"refund", "enter")
-        assert isinstance(app.screen, ComposerScreen)
+        await until(lambda: composer_open(app), pilot)  # the macro renders in a worker
         text = app.screen.query_one("#composer-body").text  # type: ignore[attr-defined]
         assert f"ticket #{tid}" in text and "{{" not in text and "Dewi" in text
         await pilot.press("ctrl+s")
@@ -131,6 +136,7 @@ async def test_empty_variable_blocks_send_until_confirmed(
         await until(lambda: conversation.ticket is not None and len(app.macros) == 4, pilot)
         count = len(conversation.ticket["messages"])  # type: ignore[index]
         await pilot.press("r", *"Hello ", "ctrl+t", *";track", "enter")
+        await until(lambda: composer_open(app) and bool(app.screen.empty), pilot)  # type: ignore[attr-defined]
         composer = app.screen
         assert isinstance(composer, ComposerScreen) and composer.empty  # orders are unknown here
         await pilot.press("ctrl+s")

@@ -137,7 +137,11 @@ async def test_palette_opens_views_tickets_by_id_macros_and_actions(sample_confi
         )
 
         await palette_pick(pilot, app, "Macro: refund")
-        await until(lambda: isinstance(app.screen, ComposerScreen), pilot)
+        # The macro renders in a worker: the composer opens when it is done.
+        await until(
+            lambda: isinstance(app.screen, ComposerScreen) and bool(app.screen.query(TextArea)),
+            pilot,
+        )
         body = app.screen.query_one(TextArea).text
         assert "ticket #3" in body
         await pilot.press("escape")
@@ -209,6 +213,8 @@ async def test_semicolon_shortcut_expands_inline(sample_config: Path) -> None:
         await pilot.press("r", *"Hi! ;refund ")
         composer = app.screen
         assert isinstance(composer, ComposerScreen)
+        # The macro renders in a worker; the shortcut is replaced when it is done.
+        await until(lambda: ";refund" not in composer.query_one(TextArea).text, pilot)
         text = composer.query_one(TextArea).text
         assert text.startswith("Hi! Hi ") and "refund is approved" in text and ";refund" not in text
         assert composer.actions  # the macro's tags/status apply on send

@@ -93,6 +93,10 @@ async def test_create_a_macro_find_it_in_the_picker_edit_and_delete_it(
         await pilot.press("tab", *"late, apology", "tab", "tab")
         editor.query_one("#macro-status", Select).value = "closed"
         await pilot.press("tab", *"2d", "tab", *"me")
+        # The preview renders in a worker: wait for the text typed last.
+        await until(
+            lambda: EMPTY_ORDER in shown(editor.query_one("#editor-preview", Static)), pilot
+        )
         preview = shown(editor.query_one("#editor-preview", Static))
         # Seller-written markup shows literally; the blank variable is named and shown in place.
         assert "[b]sorry[/b]" in preview
@@ -176,7 +180,9 @@ async def test_invalid_macro_input_shows_one_line_and_keeps_the_text(
         assert top(app) is editor
         assert editor.query_one("#macro-body", TextArea).text == "Keep [@click=app.quit]me[/]"
         assert editor.query_one("#macro-shortcut", Input).value == "fresh"
-        assert "[@click=app.quit]" in shown(editor.query_one("#editor-preview", Static))
+        await until(
+            lambda: "[@click=app.quit]" in shown(editor.query_one("#editor-preview", Static)), pilot
+        )
 
         editor.query_one("#macro-name", Input).focus()
         await clear_and_type(pilot, "Fresh")

@@ -183,7 +183,12 @@ async def test_a_macro_picked_goes_to_the_ticket_it_was_rendered_for(sample_conf
             conn.execute("UPDATE ticket SET status = 'closed' WHERE id = ?", (a,))  # a teammate
         await until(lambda: shown_id(app) != a, pilot)
         await pilot.press(*"refund", "enter")
-        await until(lambda: isinstance(app.screen, ComposerScreen), pilot)
+        await until(
+            lambda: (
+                isinstance(app.screen, ComposerScreen) and bool(app.screen.query("#composer-body"))
+            ),
+            pilot,
+        )
         composer = app.screen
         text = composer.query_one("#composer-body").text  # type: ignore[attr-defined]
         assert composer.ticket_id == a or f"#{a}" not in text, (  # type: ignore[attr-defined]

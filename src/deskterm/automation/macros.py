@@ -2,7 +2,8 @@
 
 A variable that renders empty (or fails) is reported, so the composer can refuse to send
 until the agent fixes or confirms it (helpdesk.md "Macros"). jinja2's sandbox is used
-because macro text is user-supplied: it cannot reach Python internals.
+because macro text is user-supplied (and shared): it cannot reach Python internals, and
+``template_sandbox`` bounds the time, output and memory one render may take.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from deskterm.automation.template_sandbox import (
+    BoundedEnvironment,
+    TemplateLimitError,
+    render_budget,
+)
 
 _VARIABLE_RE = re.compile(r"{{\s*(.*?)\s*}}")
 
@@ -68,10 +74,10 @@ class _RecordingUndefined(ChainableUndefined):
         return ""
 
 
-_ENV = SandboxedEnvironment(
+_ENV = BoundedEnvironment(
     undefined=_RecordingUndefined, autoescape=False, keep_trailing_newline=True
 )
-_STRICT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_STRICT = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
 def _datetime_format(value: Any, fmt: str = "%d %b %Y") -> str:
@@ -85,7 +91,7 @@ def _datetime_format(value: Any, fmt: str = "%d %b %Y") -> str:
 
 
 for _env in (_ENV, _STRICT):
-    _env.filters["datetime_format"] = _datetime_format
+    _env.add_filters({"datetime_format": _datetime_format})
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -154,9 +160,23 @@ def ticket_variables(
 
 
 def render_macro(body: str, variables: dict[str, Any]) -> Rendered:
-    """Render ``body``; list every ``{{ ... }}`` that came out empty or failed."""
+    """Render ``body``; list every ``{{ ... }}`` that came out empty or failed.
+
+    Bounded (``template_sandbox``): past a limit, ``error`` says which in one line, e.g.
+    "takes longer than 2 s to render"; the caller names the macro.
+    """
+    with render_budget():
+        try:
+            return _render(body, variables)
+        except TemplateLimitError as exc:
+            return Rendered(body, [], error=str(exc))
+
+
+def _render(body: str, variables: dict[str, Any]) -> Rendered:
     try:
-        text = _ENV.from_string(body).render(variables)
+        text = _ENV.render(body, variables)
+    except TemplateLimitError:
+        raise
     except TemplateError as exc:
         return Rendered(body, [], error=f"template error: {exc}")
     except Exception as exc:  # {{ 1/0 }}, {{ id + 'x' }}: the seller's template, not a crash
@@ -164,7 +184,9 @@ def render_macro(body: str, variables: dict[str, Any]) -> Rendered:
     empty = []
     for expression in _VARIABLE_RE.findall(body):
         try:
-            value = _STRICT.from_string("{{ " + expression + " }}").render(variables)
+            value = _STRICT.render("{{ " + expression + " }}", variables)
+        except TemplateLimitError:
+            raise
         except TemplateError:
             value = ""
         except Exception:  # a filter failing on odd data must not break the composer

@@ -108,10 +108,10 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
 
         assert isinstance(actions, MacroActions)
         apply_actions(ctx.store, args.ticket_id, actions, ctx.actor(), me_email=ctx.user_email())
-    return _deliver_now(ctx, channel, queued.outbox_id)
+    return _deliver_now(ctx, channel, queued.outbox_id, args.ticket_id)
 
 
-def _deliver_now(ctx: CliContext, channel: ChannelConfig, outbox_id: int) -> int:
+def _deliver_now(ctx: CliContext, channel: ChannelConfig, outbox_id: int, ticket_id: int) -> int:
     from deskterm.store.tables import Outbox
     from deskterm.sync.runner import deliver_unless_synced
 
@@ -119,6 +119,14 @@ def _deliver_now(ctx: CliContext, channel: ChannelConfig, outbox_id: int) -> int
     if summary is None:
         sys.stdout.write("the running deskterm sync will deliver it\n")
         return 0
+    if summary.blocked:
+        # Delivery could not even start: not a success. The reply stays queued (the
+        # reason is recorded on it) and goes out once the cause is fixed.
+        sys.stderr.write(
+            f"deskterm: ticket {ticket_id}: reply queued but cannot be sent:"
+            f" {terminal_safe(summary.blocked)}\n"
+        )
+        return 1
     with ctx.store.read() as session:
         row = session.get(Outbox, outbox_id)
         state, error = (row.state, row.last_error) if row else ("unknown", "")

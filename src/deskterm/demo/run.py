@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from deskterm.config import load_config
 from deskterm.demo.mailbox import SHOP, demo_messages, late_message
@@ -73,6 +78,48 @@ username = "{SHOP}"
     return config
 
 
+class _Ending:
+    """SIGHUP (the terminal went away: ssh dropped, tmux window killed) and SIGTERM end
+    the demo the way quitting does: the inbox closes, sync stops, the servers stop.
+
+    Python's default for both is to die on the spot, skipping all of that. A second
+    signal, or a stop that takes longer than ``GRACE_SECONDS``, ends the process at once;
+    the IMAP server dies with it either way (see ``servers._BOUND_TO_PARENT``).
+    """
+
+    SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+    GRACE_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self.app: Any = None  # the running inbox, asked to quit
+        self.signum = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Ending:
+        if threading.current_thread() is threading.main_thread():  # else Python refuses
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._end)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.signum:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
+
+    def _end(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)  # a second signal: the default, at once
+        timer = threading.Timer(self.GRACE_SECONDS, os._exit, (128 + signum,))
+        timer.daemon = True
+        timer.start()
+        if self.app is not None and self.app.is_running:
+            with contextlib.suppress(RuntimeError):  # no loop: the app is just ending
+                asyncio.get_running_loop().call_soon_threadsafe(self.app.exit)
+                return
+        raise SystemExit(128 + signum)
+
+
 def run_demo(data_dir: Path | None, *, tui: bool) -> int:
     """Run the demo; returns the exit code."""
     if data_dir is None:
@@ -86,7 +133,7 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
     create_private_file(data_dir / "imap.log")  # pymap appends to it
     imap = DemoImap(SHOP, secrets.token_urlsafe(12), data_dir / "imap.log")
     smtp = DemoSmtp()
-    with ExitStack() as stack:
+    with _Ending() as ending, ExitStack() as stack:
         # The fakes' keys and tokens and the IMAP password: private files outside the data
         # folder (which is there to be looked at, copied, shared), gone with the demo.
         secrets_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-secrets-"))
@@ -98,11 +145,18 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
         # TikTok Shop (Tokopedia), Shopee, Lazada and a Shopify store: faithful local fakes.
         markets = stack.enter_context(serve_marketplaces(secrets_dir))
         config_path = write_config(data_dir, secrets_dir, imap, smtp, markets.config)
-        return _run(data_dir, config_path, imap, markets, tui=tui)
+        code = _run(data_dir, config_path, imap, markets, tui=tui, ending=ending)
+    return 128 + ending.signum if ending.signum else code
 
 
 def _run(
-    data_dir: Path, config_path: Path, imap: DemoImap, markets: Marketplaces, *, tui: bool
+    data_dir: Path,
+    config_path: Path,
+    imap: DemoImap,
+    markets: Marketplaces,
+    *,
+    tui: bool,
+    ending: _Ending,
 ) -> int:
     imap.seed("Sent", [])
     imap.seed("INBOX", demo_messages())
@@ -116,10 +170,12 @@ def _run(
             for summary in summaries:
                 sys.stdout.write(summary.line() + "\n")
             return 0 if all(summary.ok for summary in summaries) else 1
-        return _with_tui(config, store, imap, markets)
+        return _with_tui(config, store, imap, markets, ending)
 
 
-def _with_tui(config: object, store: object, imap: DemoImap, markets: Marketplaces) -> int:
+def _with_tui(
+    config: object, store: object, imap: DemoImap, markets: Marketplaces, ending: _Ending
+) -> int:
     from deskterm.config import Config
     from deskterm.store.engine import Store
     from deskterm.tui.app import DesktermApp
@@ -139,14 +195,17 @@ def _with_tui(config: object, store: object, imap: DemoImap, markets: Marketplac
     late = threading.Timer(LATE_MAIL_AFTER, customers_write)
     late.daemon = True
     late.start()
+    app = DesktermApp(
+        store_url=config.store_url(),
+        me_email=config.user.email,
+        me_name=config.user.name,
+        config=config,
+    )
+    ending.app = app
     try:
-        DesktermApp(
-            store_url=config.store_url(),
-            me_email=config.user.email,
-            me_name=config.user.name,
-            config=config,
-        ).run()
+        app.run()
     finally:
+        ending.app = None
         late.cancel()
         daemon.stop.set()
         sync.join(timeout=30)

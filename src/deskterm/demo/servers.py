@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import socket
 import subprocess
 import sys
@@ -26,6 +26,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# pymap, run so that it dies with the demo however the demo ends (a hung-up terminal,
+# SIGTERM, SIGKILL): it runs in its own session (a Ctrl-C meant for the demo does not cut
+# it off mid-shutdown), so nothing else would stop it. On Linux the kernel sends SIGKILL
+# the moment its parent dies (PR_SET_PDEATHSIG); elsewhere a thread sees it adopted by
+# another parent within half a second. argv: the demo's pid, then pymap's arguments.
+_BOUND_TO_PARENT = """\
+import ctypes, os, signal, sys, threading, time
+parent = int(sys.argv[1])
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:  # the demo died before the line above took effect
+    sys.exit(0)
+
+def orphaned():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+threading.Thread(target=orphaned, daemon=True).start()
+sys.argv = ["pymap", *sys.argv[2:]]
+from pymap.main import main
+main()
+"""
+
+
 @dataclass
 class DemoImap:
     """A pymap subprocess with one user; mail lives in memory."""
@@ -37,10 +64,16 @@ class DemoImap:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        """Start pymap and wait until it greets."""
-        binary = shutil.which("pymap") or str(Path(sys.executable).with_name("pymap"))
+        """Start pymap and wait until it greets.
+
+        Call it from the thread that lives as long as the demo (the main thread): on Linux
+        the parent-death signal fires when the thread that started the child ends.
+        """
         command = [
-            binary,
+            sys.executable,
+            "-c",
+            _BOUND_TO_PARENT,
+            str(os.getpid()),
             "--no-tls",
             "--host",
             HOST,

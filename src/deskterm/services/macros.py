@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, col, select
 
 from deskterm.automation.macros import MacroActions
+from deskterm.automation.template_sandbox import BODY_CHARS
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
 from deskterm.domain.text import escape_in_strings
 from deskterm.domain.userfiles import read_regular_file
@@ -76,6 +77,8 @@ def check_macro(entry: Any, where: str = "") -> dict[str, Any]:
         raise UsageError(f"{_at(where, 'shortcut')}: a shortcut is one word, got {shortcut!r}")
     if not isinstance(entry.get("body"), str):
         raise UsageError(f"{_at(where, 'body')}: a macro needs a body (text)")
+    if len(entry["body"]) > BODY_CHARS:  # it would never render (template_sandbox)
+        raise UsageError(f"{_at(where, 'body')}: a macro is at most {BODY_CHARS:,} characters")
     try:
         # Syntax only: a template that cannot parse would insert itself raw into a reply.
         _SYNTAX.parse(entry["body"])

@@ -18,6 +18,7 @@ from deskterm.store.events import append_event
 from deskterm.store.tables import Outbox, utcnow
 
 MAX_ATTEMPTS = 8  # temporary failures before a reply is marked failed for the agent
+BLOCKED = "cannot be sent: "  # last_error of a queued reply whose delivery cannot start
 BACKOFF = (60, 300, 900, 1800, 3600, 7200, 14400)  # seconds between temporary failures
 
 
@@ -75,3 +76,34 @@ def due_rows(store: Store, channel_id: int, state: OutboxState, now: datetime) -
         if state is OutboxState.QUEUED:
             query = query.where(col(Outbox.next_attempt_at) <= now)
         return [row_id for row_id in session.exec(query.order_by(col(Outbox.id))) if row_id]
+
+
+def mark_blocked(
+    store: Store, reason: str, *, channel_id: int | None = None, ticket_id: int | None = None
+) -> list[int]:
+    """Queued replies (of a channel, or of a ticket) that cannot be sent: record ``reason``.
+
+    Delivery could not even start (a secret that cannot be read, a channel missing from
+    the config). The replies stay queued, so they go out once the cause is fixed; the
+    reason shows beside them (``show --json``, the conversation) until then. Written only
+    when it changed: the daemon retries every few seconds.
+    """
+    error = BLOCKED + reason
+    query = select(Outbox.id).where(
+        Outbox.state == OutboxState.QUEUED.value, col(Outbox.last_error) != error
+    )
+    if channel_id is not None:
+        query = query.where(Outbox.channel_id == channel_id)
+    if ticket_id is not None:
+        query = query.where(Outbox.ticket_id == ticket_id)
+    with store.read() as session:
+        stale = [row_id for row_id in session.exec(query) if row_id]
+    if not stale:
+        return []
+    with store.write() as session:
+        for row in session.exec(select(Outbox).where(col(Outbox.id).in_(stale))):
+            if row.state == OutboxState.QUEUED.value:  # it may have been sent meanwhile
+                row.last_error = error
+                row.updated_at = utcnow()
+                session.add(row)
+    return stale

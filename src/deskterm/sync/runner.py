@@ -25,6 +25,7 @@ from deskterm.sync.chat.outbox import ChatOutboxSender
 from deskterm.sync.email.fetch import sync_email_channel
 from deskterm.sync.email.outbox import OutboxSender
 from deskterm.sync.orders.shopify import refresh_store_orders
+from deskterm.sync.outbox_state import mark_blocked
 from deskterm.sync.status import write_status
 from deskterm.sync.summary import ChannelSummary
 
@@ -44,6 +45,16 @@ def _password(channel: EmailChannel) -> str:
 def _context(store: Store, channel: ChannelConfig) -> ChannelContext:
     with store.write() as session:
         return channel_context(session, channel)
+
+
+def _cannot_deliver(
+    store: Store, channel_id: int, reason: str, summary: ChannelSummary | None = None
+) -> None:
+    """Delivery cannot start: say why on the channel's queued replies (and in ``summary``)."""
+    if summary is not None:
+        summary.problems.append(reason)
+        summary.blocked = reason
+    mark_blocked(store, reason, channel_id=channel_id)
 
 
 def channel_id_for(store: Store, channel: ChannelConfig) -> int:
@@ -84,12 +95,12 @@ def _sync_channel_once(
     if not isinstance(channel, EmailChannel):
         summary.skipped = f"{channel.type} sync is not yet available"
         return summary
+    context = _context(store, channel)
     try:
         password = _password(channel)
     except SecretError as exc:
-        summary.problems.append(str(exc))
+        _cannot_deliver(store, context.id, str(exc), summary)
         return summary
-    context = _context(store, channel)
 
     def folder_progress(done: int, total: int) -> None:
         if progress:
@@ -113,7 +124,7 @@ def _sync_chat_once(store: Store, channel: ChatChannelConfig, summary: ChannelSu
     try:
         adapter = make_chat_adapter(store, channel, context.id)
     except SecretError as exc:
-        summary.problems.append(str(exc))
+        _cannot_deliver(store, context.id, str(exc), summary)
         return
     sender = ChatOutboxSender(store, context.id, adapter)
     try:
@@ -141,7 +152,7 @@ def deliver_any(store: Store, channel: ChannelConfig) -> ChannelSummary:
     try:
         adapter = make_chat_adapter(store, channel, context.id)
     except SecretError as exc:
-        summary.problems.append(str(exc))
+        _cannot_deliver(store, context.id, str(exc), summary)
         return summary
     try:
         ChatOutboxSender(store, context.id, adapter).run(summary)
@@ -161,13 +172,13 @@ def deliver_outbox(
 ) -> ChannelSummary:
     """Deliver one channel's due replies now (``deskterm reply`` when no sync is running)."""
     summary = ChannelSummary(channel=channel.name)
+    context = context or _context(store, channel)
     if password is None:
         try:
             password = _password(channel)
         except SecretError as exc:
-            summary.problems.append(str(exc))
+            _cannot_deliver(store, context.id, str(exc), summary)
             return summary
-    context = context or _context(store, channel)
     sender = OutboxSender(store, channel, context.id, password, lambda: _connect(channel, password))
     try:
         sender.run(summary)
@@ -332,7 +343,11 @@ class Daemon:
                 try:
                     context = _context(self.store, channel)
                     if adapter is None or sender is None:
-                        adapter = make_chat_adapter(self.store, channel, context.id)
+                        try:
+                            adapter = make_chat_adapter(self.store, channel, context.id)
+                        except SecretError as exc:
+                            _cannot_deliver(self.store, context.id, str(exc))
+                            raise
                         sender = ChatOutboxSender(self.store, context.id, adapter)
                         sender.recover()
                     if time.monotonic() >= next_poll:
@@ -396,8 +411,12 @@ class Daemon:
             sender.close()
 
     def _outbox_sender(self, channel: EmailChannel) -> OutboxSender:
-        password = _password(channel)
         context = _context(self.store, channel)
+        try:
+            password = _password(channel)
+        except SecretError as exc:
+            _cannot_deliver(self.store, context.id, str(exc))
+            raise
         return OutboxSender(
             self.store, channel, context.id, password, lambda: _connect(channel, password)
         )

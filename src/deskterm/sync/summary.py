@@ -18,6 +18,7 @@ class ChannelSummary(BatchTotals):
     skipped: str = ""  # why this channel was not synced at all (not a failure)
     note: str = ""  # what a non-message source did (a shop's order refresh), one line
     problems: list[str] = field(default_factory=list)
+    blocked: str = ""  # why queued replies cannot be sent at all (also among ``problems``)
 
     @property
     def ok(self) -> bool:

@@ -14,7 +14,13 @@ from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.composer import Composed, ComposerScreen
-from deskterm.tui.screens.macro_picker import MacroPicker, PickedMacro, pick
+from deskterm.tui.screens.macro_picker import (
+    MacroChoice,
+    MacroPicker,
+    PickedMacro,
+    failure,
+    pick,
+)
 
 if TYPE_CHECKING:
     from deskterm.services import drafts, replies
@@ -149,7 +155,16 @@ class ComposeActions(DesktermBase):
         choice = next((m for m in self.macros if m.name == name), None)
         if ticket is None or choice is None:
             return
-        self._compose(note=False, picked=pick(choice, self._variables(ticket)))
+        self._reply_with(choice, ticket)
+
+    @work(thread=True, group="macro-render", exit_on_error=False)
+    def _reply_with(self, choice: MacroChoice, ticket: dict[str, Any]) -> None:
+        """Render off the UI thread (up to the render limit), then open the composer."""
+        picked = pick(choice, self._variables(ticket))
+        if picked.rendered.error:
+            self.call_from_thread(self.notify, failure(picked), severity="error", markup=False)
+            return
+        self.call_from_thread(self._compose, note=False, picked=picked, ticket=ticket)
 
     def send_reply(
         self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
@@ -200,19 +215,30 @@ class ComposeActions(DesktermBase):
 
     def _deliver(self, ticket_id: int) -> None:
         """Deliver now (in this worker) unless a sync process is running and will."""
+        from deskterm.sync.outbox_state import mark_blocked
+        from deskterm.sync.runner import deliver_unless_synced
+
         store, _actor = self._write_store()
         channel = self._channel_of(ticket_id)
         if channel is None:
+            name = reader.get_ticket(self._db(), ticket_id)["channel"]
+            reason = f"channel {name!r} is not in the config; replies need a [[channels]] entry"
+            mark_blocked(store, reason, ticket_id=ticket_id)  # shown beside the reply
+            self.call_from_thread(self._cannot_send, reason)
             return
-        from deskterm.sync.runner import deliver_unless_synced
-
         summary = deliver_unless_synced(store, channel)
         if summary is None:
             return  # the running sync delivers it within seconds
+        if summary.blocked:
+            self.call_from_thread(self._cannot_send, summary.blocked)
         for problem in summary.problems:
-            self.call_from_thread(self.notify, problem, severity="error", markup=False)
+            if problem != summary.blocked:
+                self.call_from_thread(self.notify, problem, severity="error", markup=False)
         if summary.sent:
             self.call_from_thread(self.notify, "reply sent", markup=False)
+
+    def _cannot_send(self, reason: str) -> None:
+        self.notify(f"reply queued but cannot be sent: {reason}", severity="error", markup=False)
 
     def _channel_of(self, ticket_id: int) -> ChannelConfig | None:
         if self.config is None:

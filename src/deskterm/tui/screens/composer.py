@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -14,12 +15,20 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError
 from deskterm.services.editor import edit_text
 from deskterm.tui.render import safe_line
-from deskterm.tui.screens.macro_picker import MacroChoice, MacroPicker, PickedMacro, pick
+from deskterm.tui.screens.macro_picker import (
+    RENDER_GROUP,
+    MacroChoice,
+    MacroPicker,
+    PickedMacro,
+    failure,
+    pick,
+)
 
 # ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.
 SHORTCUT_TYPED = re.compile(r"(?:^|(?<=\s));([\w-]+)\s$")
@@ -83,6 +92,8 @@ class ComposerScreen(ModalScreen[Composed | None]):
         self.confirmed = False
         self.closing = False  # sent or closed: no autosave may follow (it would resurrect it)
         self._pending_draft = ""
+        # Shortcuts being expanded, by macro name: (row, start, end, the typed text).
+        self._expanding: dict[str, tuple[int, int, int, str]] = {}
 
     class DraftChanged(Message):
         """The text changed: the app stores it as the ticket's draft."""
@@ -165,8 +176,40 @@ class ComposerScreen(ModalScreen[Composed | None]):
         choice = next((m for m in self.macros if m.shortcut.casefold() == wanted), None)
         if choice is None:
             return  # ";" followed by a word that is no shortcut is just text
-        picked = pick(choice, self.variables)
-        area.replace(picked.rendered.text, (row, typed.start()), (row, column))
+        # Rendered in a worker (a shared macro may take up to the render limit); the
+        # shortcut is replaced when it is done (see on_worker_state_changed).
+        self._expanding[choice.name] = (row, typed.start(), column, typed.group(0))
+        self.run_worker(
+            partial(pick, choice, self.variables),
+            name=choice.name,
+            group=RENDER_GROUP,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A typed shortcut's macro is rendered: it replaces the shortcut (or says why not)."""
+        worker = event.worker
+        if worker.group != RENDER_GROUP or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        row, start, end, typed = self._expanding.pop(worker.name, (0, 0, 0, ""))
+        picked = worker.result
+        if not isinstance(picked, PickedMacro):
+            error = f"{worker.error.__class__.__name__}: {worker.error}"
+            self.notify(f"macro {worker.name!r}: {error}", severity="error", markup=False)
+            return
+        if picked.rendered.error:  # the shortcut stays as typed
+            self.notify(failure(picked), severity="error", markup=False)
+            return
+        area = self.query_one(TextArea)
+        line = area.document.get_line(row) if row < area.document.line_count else ""
+        if typed and line[start:end] == typed:
+            area.replace(picked.rendered.text, (row, start), (row, end))
+        else:  # the text around the shortcut changed meanwhile: insert at the cursor
+            area.insert(picked.rendered.text)
         self._took(picked)
 
     def _took(self, picked: PickedMacro) -> None:

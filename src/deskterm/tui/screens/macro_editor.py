@@ -1,8 +1,13 @@
-"""The macro editor: name, shortcut, body and actions, with a live preview for THIS ticket."""
+"""The macro editor: name, shortcut, body and actions, with a live preview for THIS ticket.
+
+The preview renders in a thread worker, one render at a time (the newest text wins), so
+typing a macro that hits the render limit never stalls the editor.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from deskterm.automation.macros import Rendered, render_macro
 from deskterm.domain.errors import DesktermError
@@ -22,6 +28,7 @@ _VARIABLE = re.compile(r"{{\s*(.*?)\s*}}")
 # Private-use code points bracket an empty variable through rendering (see preview_text).
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKED = re.compile(f"({_OPEN}[^{_CLOSE}]*{_CLOSE})")
+_PREVIEW_GROUP = "macro-editor-preview"
 
 
 def _render(body: str, variables: dict[str, Any]) -> Rendered:
@@ -114,6 +121,7 @@ class MacroEditor(ModalScreen[None]):
         self.saving = False
         self._discard_armed = False
         self._initial: dict[str, Any] | None = None
+        self._previewing: str | None = None  # the text being rendered in the worker
 
     def compose(self) -> ComposeResult:
         """The form on the left, the preview on the right, one error line, the keys."""
@@ -212,8 +220,34 @@ class MacroEditor(ModalScreen[None]):
         return entry
 
     def _preview(self) -> None:
+        """Render the text in a worker; while one runs, the next starts when it is done."""
+        if self._previewing is not None:
+            return
         body = self.query_one("#macro-body", TextArea).text
-        self.query_one("#editor-preview", Static).update(preview_text(body, self.variables))
+        self._previewing = body
+        self.run_worker(
+            partial(preview_text, body, self.variables),
+            group=_PREVIEW_GROUP,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Show the rendered preview; render again if the text changed meanwhile."""
+        worker = event.worker
+        if worker.group != _PREVIEW_GROUP or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        rendered = self._previewing
+        self._previewing = None
+        shown = worker.result
+        if not isinstance(shown, Text):  # a bug in rendering: one line, not a crash
+            shown = safe_line(f"{worker.error.__class__.__name__}: {worker.error}", "bold red")
+        self.query_one("#editor-preview", Static).update(shown)
+        if self.query_one("#macro-body", TextArea).text != rendered:
+            self._preview()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """The preview follows the text."""

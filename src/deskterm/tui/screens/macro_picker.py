@@ -1,8 +1,14 @@
-"""The macro picker: fuzzy search by name or shortcut, preview rendered for THIS ticket."""
+"""The macro picker: fuzzy search by name or shortcut, preview rendered for THIS ticket.
+
+Macros render off the UI thread (a shared macro may take up to the render limit), so the
+picker keeps answering keys while one renders; one that failed shows its one-line reason
+and is never inserted.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from deskterm.automation.macros import MacroActions, Rendered, render_macro
 from deskterm.tui.render import safe_line, safe_text
@@ -54,20 +61,31 @@ def fuzzy_score(query: str, choice: MacroChoice) -> int | None:
     return gaps
 
 
+RENDER_GROUP = "macro-render"  # the workers that render macros off the UI thread
+
+
 def pick(choice: MacroChoice, variables: dict[str, Any]) -> PickedMacro:
-    """``choice`` rendered for the ticket whose ``variables`` are given."""
+    """``choice`` rendered for the ticket whose ``variables`` are given (blocks up to the
+    render limit: call it in a worker)."""
     rendered = render_macro(choice.body, variables)
     return PickedMacro(choice.name, rendered, MacroActions.from_dict(choice.actions))
 
 
-def preview(rendered: Rendered) -> Text:
+def failure(picked: PickedMacro) -> str:
+    """The one line saying why ``picked`` could not be rendered ("" when it was)."""
+    return f"macro {picked.name!r}: {picked.rendered.error}" if picked.rendered.error else ""
+
+
+def preview(rendered: Rendered, name: str = "") -> Text:
     """The rendered macro, with a warning for every variable that came out empty."""
     text = Text()
     if rendered.error:
-        text.append(f"{rendered.error}\n\n", "bold red")
-    for name in rendered.empty:
+        line = f"macro {name!r}: {rendered.error}" if name else rendered.error
+        text.append_text(safe_line(line, "bold red"))
+        text.append("\n\n")
+    for variable in rendered.empty:
         text.append("empty: ", "bold red")
-        text.append_text(safe_line("{{" + name + "}}", "red"))
+        text.append_text(safe_line("{{" + variable + "}}", "red"))
         text.append("\n")
     if rendered.empty:
         text.append("\n")
@@ -90,6 +108,9 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
         self.macros = macros
         self.variables = variables
         self.shown: list[MacroChoice] = list(macros)
+        self.rendered: dict[str, PickedMacro] = {}  # by name, for this ticket
+        self._rendering: set[str] = set()
+        self._chosen: str | None = None  # enter pressed while this one was rendering
 
     def compose(self) -> ComposeResult:
         """Filter, list, preview."""
@@ -136,19 +157,59 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
 
     def _show_preview(self) -> None:
         choice = self._current()
-        text = (
-            Text("No macro matches", "dim")
-            if choice is None
-            else preview(render_macro(choice.body, self.variables))
-        )
+        if choice is None:
+            text = Text("No macro matches", "dim")
+        elif choice.name in self.rendered:
+            text = preview(self.rendered[choice.name].rendered, choice.name)
+        else:
+            text = Text("rendering…", "dim")
+            self._start_render(choice)
         self.query_one("#picker-text", Static).update(text)
+
+    def _start_render(self, choice: MacroChoice) -> None:
+        """Render ``choice`` in a thread worker; ``on_worker_state_changed`` takes the result."""
+        if choice.name in self._rendering:
+            return
+        self._rendering.add(choice.name)
+        self.run_worker(
+            partial(pick, choice, self.variables),
+            name=choice.name,
+            group=RENDER_GROUP,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A macro finished rendering: preview it, or insert it when enter was pressed."""
+        worker = event.worker
+        if worker.group != RENDER_GROUP or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        self._rendering.discard(worker.name)
+        if isinstance(worker.result, PickedMacro):
+            picked = worker.result
+        else:  # a bug in rendering: one line, never a crash of the picker
+            error = f"{worker.error.__class__.__name__}: {worker.error}"
+            picked = PickedMacro(worker.name, Rendered("", [], error=error), MacroActions())
+        self.rendered[picked.name] = picked
+        current = self._current()
+        if current is not None and current.name == picked.name:
+            self._show_preview()
+        if self._chosen == picked.name:
+            self._chosen = None
+            self._insert(picked)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the agent types."""
         self._refilter(event.value)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        """Preview follows the highlight."""
+        """Preview follows the highlight (and a pending enter is for the old one: dropped)."""
+        current = self._current()
+        if current is None or current.name != self._chosen:
+            self._chosen = None
         self._show_preview()
 
     def action_move(self, delta: int) -> None:
@@ -170,7 +231,17 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
         choice = self._current()
         if choice is None:
             return
-        self.dismiss(pick(choice, self.variables))
+        if choice.name in self.rendered:
+            self._insert(self.rendered[choice.name])
+        else:  # still rendering: insert it when it is done
+            self._chosen = choice.name
+            self._start_render(choice)
+
+    def _insert(self, picked: PickedMacro) -> None:
+        if picked.rendered.error:  # the preview shows why; inserting would paste the raw text
+            self.notify(failure(picked), severity="error", markup=False)
+            return
+        self.dismiss(picked)
 
     def action_cancel(self) -> None:
         """Leave without inserting."""

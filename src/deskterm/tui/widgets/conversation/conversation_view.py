@@ -54,6 +54,11 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
         head.append("  ")
         head.append_text(safe_line(delivery["error"] or "refused", "red"))
         head.append("  (R retries)", "dim")
+    elif delivery and delivery["state"] == "queued" and delivery["error"]:
+        # Why it is still waiting: a temporary failure (retried), or a cause the agent must
+        # fix ("cannot be sent: ... password ..."); it goes out once that is fixed.
+        head.append("  ")
+        head.append_text(safe_line(delivery["error"], "red"))
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
     body, quoted = (message["body_text"], "") if expanded else _split(message)
