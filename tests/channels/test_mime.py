@@ -15,6 +15,11 @@ from deskterm.channels.email.mime import content_hash, parse_message
 from deskterm.domain.enums import ParseStatus
 from deskterm.domain.messages import InboundMessage
 
+# A linear path takes well under a second; a quadratic or exponential one takes minutes.
+# The bound is generous because CI machines are shared: it catches a blow-up, it is no
+# benchmark (bench/ measures speed).
+HANG_GUARD = 20.0
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -503,7 +508,7 @@ def part_bomb(parts: int) -> bytes:
 def test_nesting_bomb_is_partial_not_recursion_error(bomb: bytes) -> None:
     started = time.monotonic()
     message = parse_message(bomb)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert message.parse_status is ParseStatus.PARTIAL
     assert "nesting" in message.parse_error
     assert message.subject in ("deep", "forwarded")
@@ -514,7 +519,7 @@ def test_part_count_bomb_finishes_within_time_limit() -> None:
     bomb = part_bomb(20_000)
     started = time.monotonic()
     message = parse_message(bomb, time_limit=2.0)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert message.parse_status is ParseStatus.PARTIAL
     assert "500 MIME parts" in message.parse_error
     assert message.body_text.startswith("part 0")
@@ -524,7 +529,7 @@ def test_time_limit_cuts_parsing_short() -> None:
     bomb = part_bomb(200_000)
     started = time.monotonic()
     message = parse_message(bomb, max_parts=10**9, time_limit=0.05)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert message.parse_status is ParseStatus.PARTIAL
     assert "time limit" in message.parse_error
 
@@ -541,7 +546,7 @@ def test_header_bomb_keeps_the_body() -> None:
     )
     started = time.monotonic()
     message = parse_message(bomb)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert message.parse_status is ParseStatus.PARTIAL
     assert "header lines" in message.parse_error
     assert message.body_text == "the real text\n"
@@ -556,7 +561,7 @@ def test_header_bomb_inside_a_part_is_cut() -> None:
     )
     started = time.monotonic()
     message = parse_message(bomb)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert message.parse_status is ParseStatus.PARTIAL
     assert "header fields" in message.parse_error
     assert message.body_text == "first part"
@@ -566,7 +571,7 @@ def test_huge_address_header_stays_fast() -> None:
     to = ", ".join(f"User {i} <user{i}@example.com>" for i in range(50_000))
     started = time.monotonic()
     message = parse_message(simple(f"To: {to}"))
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert 0 < len(message.recipients) <= 1000
 
 
@@ -575,7 +580,7 @@ def test_huge_html_is_truncated_within_budget() -> None:
     raw = simple("Content-Type: text/html", body=html)
     started = time.monotonic()
     message = parse_message(raw)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD
     assert "HTML truncated" in message.body_html_text
     assert message.parse_status is ParseStatus.PARTIAL
 
@@ -747,4 +752,4 @@ def test_content_hash_is_fast() -> None:
     started = time.perf_counter()
     for _ in range(1000):
         content_hash(raw)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < HANG_GUARD

@@ -192,7 +192,7 @@ def test_marking_an_already_read_ticket_takes_no_write_lock(
     try:
         started = time.monotonic()
         assert mark_read(store, ticket, ana) is False
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 5  # not the busy wait (10 s and more)
     finally:
         writer.execute("ROLLBACK")
         writer.close()
