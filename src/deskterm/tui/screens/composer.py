@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,7 +14,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError
@@ -27,7 +26,8 @@ from deskterm.tui.screens.macro_picker import (
     MacroPicker,
     PickedMacro,
     failure,
-    pick,
+    finished_worker,
+    render_in_worker,
 )
 
 # ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.
@@ -179,21 +179,12 @@ class ComposerScreen(ModalScreen[Composed | None]):
         # Rendered in a worker (a shared macro may take up to the render limit); the
         # shortcut is replaced when it is done (see on_worker_state_changed).
         self._expanding[choice.name] = (row, typed.start(), column, typed.group(0))
-        self.run_worker(
-            partial(pick, choice, self.variables),
-            name=choice.name,
-            group=RENDER_GROUP,
-            thread=True,
-            exit_on_error=False,
-        )
+        render_in_worker(self, choice, self.variables)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A typed shortcut's macro is rendered: it replaces the shortcut (or says why not)."""
-        worker = event.worker
-        if worker.group != RENDER_GROUP or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
+        worker = finished_worker(event, RENDER_GROUP)
+        if worker is None:
             return
         row, start, end, typed = self._expanding.pop(worker.name, (0, 0, 0, ""))
         picked = worker.result

@@ -17,12 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from deskterm.automation.macros import Rendered, render_macro
 from deskterm.domain.errors import DesktermError
 from deskterm.tui.render import safe_line, safe_text
-from deskterm.tui.screens.macro_picker import MacroChoice
+from deskterm.tui.screens.macro_picker import MacroChoice, finished_worker
 
 _VARIABLE = re.compile(r"{{\s*(.*?)\s*}}")
 # Private-use code points bracket an empty variable through rendering (see preview_text).
@@ -234,11 +234,8 @@ class MacroEditor(ModalScreen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show the rendered preview; render again if the text changed meanwhile."""
-        worker = event.worker
-        if worker.group != _PREVIEW_GROUP or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
+        worker = finished_worker(event, _PREVIEW_GROUP)
+        if worker is None:
             return
         rendered = self._previewing
         self._previewing = None

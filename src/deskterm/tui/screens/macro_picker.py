@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -62,6 +63,28 @@ def fuzzy_score(query: str, choice: MacroChoice) -> int | None:
 
 
 RENDER_GROUP = "macro-render"  # the workers that render macros off the UI thread
+
+
+def render_in_worker(node: DOMNode, choice: MacroChoice, variables: dict[str, Any]) -> None:
+    """Render ``choice`` in a thread worker of ``node`` (a shared macro may take up to the
+    render limit); the result arrives as a Worker.StateChanged, see :func:`rendered_by`."""
+    node.run_worker(
+        partial(pick, choice, variables),
+        name=choice.name,
+        group=RENDER_GROUP,
+        thread=True,
+        exit_on_error=False,
+    )
+
+
+def finished_worker(event: Worker.StateChanged, group: str) -> Worker[Any] | None:
+    """The worker of ``group`` that just ended (with a result or an error), else None."""
+    if event.worker.group != group or event.state not in (
+        WorkerState.SUCCESS,
+        WorkerState.ERROR,
+    ):
+        return None
+    return event.worker
 
 
 def pick(choice: MacroChoice, variables: dict[str, Any]) -> PickedMacro:
@@ -171,21 +194,12 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
         if choice.name in self._rendering:
             return
         self._rendering.add(choice.name)
-        self.run_worker(
-            partial(pick, choice, self.variables),
-            name=choice.name,
-            group=RENDER_GROUP,
-            thread=True,
-            exit_on_error=False,
-        )
+        render_in_worker(self, choice, self.variables)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A macro finished rendering: preview it, or insert it when enter was pressed."""
-        worker = event.worker
-        if worker.group != RENDER_GROUP or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
+        worker = finished_worker(event, RENDER_GROUP)
+        if worker is None:
             return
         self._rendering.discard(worker.name)
         if isinstance(worker.result, PickedMacro):
