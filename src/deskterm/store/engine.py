@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from deskterm.domain.errors import StoreError
-from deskterm.paths import create_private_file, ensure_dir
+from deskterm.paths import PRIVATE_FILE_MODE, ensure_dir
 from deskterm.store.busy import Notice, begin_immediate
 from deskterm.store.faults import store_fault
 from deskterm.store.schema_version import HEAD_REVISION
@@ -155,16 +157,33 @@ def _create_private_database(path: Path) -> None:
     """A new, empty WAL database at ``path`` that only its owner can read, whatever the umask.
 
     SQLite would create the file with the umask's mode (0644 under the usual 022) and
-    its -wal and -shm files copy the database's mode; so the file is made 0600 first and
-    given its header at once (an empty file must never be taken for a truncated store).
+    its -wal and -shm files copy the database's mode; so the database is made 0600 and
+    given its header under a temporary name, then linked into place in one step. A
+    process killed at any point leaves either no store or a valid one, never an empty
+    file (which open_store rightly refuses as a store cut short).
     """
-    if not create_private_file(path):
-        return  # another process created it meanwhile
-    conn = sqlite3.connect(path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.new-")
+    tmp = Path(tmp_name)
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+        os.close(fd)
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: written to the header
+        finally:
+            conn.close()  # the last connection checkpoints and removes the -wal/-shm
+        try:
+            os.link(tmp, path)  # never replaces an existing store
+        except FileExistsError:
+            pass  # another process won the race: its store is as good as ours
+        except OSError:
+            # A filesystem without hard links: a rename, which could only replace a store
+            # created in the instant since the check.
+            if not path.exists():
+                os.replace(tmp, path)
     finally:
-        conn.close()
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def open_store(
