@@ -109,7 +109,7 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
 
 def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
     """A ticket and its conversation as readable text; quoted history collapsed unless ``full``."""
-    from deskterm.domain.quoting import split_reply
+    from deskterm.domain.quoting import FoldedReply, fold_reply
 
     out = sys.stdout
     customer = ticket["customer"]
@@ -136,11 +136,11 @@ def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
                 f"  [parse {message['parse_status']}: {one_line(message['parse_error'], 80)}]"
             )
         out.write("\n")
-        text, quoted = (message["body_text"], "") if full else split_reply(message["body_text"])
-        out.write(terminal_safe(text).rstrip() + "\n")
-        if quoted:
-            hidden = len(quoted.splitlines())
-            out.write(f"    [… {hidden} quoted/signature lines hidden; --full shows them]\n")
+        body = message["body_text"]
+        folded = FoldedReply(body) if full else fold_reply(body, direction=message["direction"])
+        out.write(terminal_safe(folded.fresh).rstrip() + "\n")
+        if folded.hidden:
+            out.write(f"    [… {folded.summary()} hidden; --full shows them]\n")
         for attachment in message["attachments"]:
             out.write(
                 f"    [attachment] {one_line(attachment['filename'])}"

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from deskterm.domain.quoting import split_reply
+from deskterm.domain.quoting import FoldedReply, fold_reply
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text
 
@@ -22,18 +22,18 @@ DIRECTION_LABEL = {
 
 
 SHOWN_AT_FIRST = 20  # newest messages drawn when a ticket opens; `o` draws the rest
-_SPLITS: dict[tuple[int, str], tuple[str, str]] = {}  # (message id, body) -> split_reply(body)
-_SPLITS_KEPT = 2000
+_FOLDS: dict[tuple[int, str], FoldedReply] = {}  # (message id, body) -> fold_reply(body)
+_FOLDS_KEPT = 2000
 
 
-def _split(message: dict[str, Any]) -> tuple[str, str]:
-    """Quoted history split off once per message (it is the slow part of drawing one)."""
+def _fold(message: dict[str, Any]) -> FoldedReply:
+    """Quoted history folded once per message (it is the slow part of drawing one)."""
     key = (int(message["id"]), message["body_text"])
-    found = _SPLITS.get(key)
+    found = _FOLDS.get(key)
     if found is None:
-        if len(_SPLITS) >= _SPLITS_KEPT:
-            _SPLITS.clear()
-        found = _SPLITS[key] = split_reply(message["body_text"])
+        if len(_FOLDS) >= _FOLDS_KEPT:
+            _FOLDS.clear()
+        found = _FOLDS[key] = fold_reply(message["body_text"], direction=message["direction"])
     return found
 
 
@@ -61,12 +61,12 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
         head.append_text(safe_line(delivery["error"], "red"))
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
-    body, quoted = (message["body_text"], "") if expanded else _split(message)
+    folded = FoldedReply(message["body_text"]) if expanded else _fold(message)
     # A platform notice is set apart in its words too: dim, so it never reads as a reply.
     style = "dim italic" if message["direction"] == "system" else ""
-    out = join(head, safe_text(body.rstrip(), style), separator="\n")
-    if quoted:
-        out.append(f"\n… {len(quoted.splitlines())} quoted lines (z to expand)", "dim italic")
+    out = join(head, safe_text(folded.fresh.rstrip(), style), separator="\n")
+    if folded.hidden:
+        out.append(f"\n… {folded.summary()} (z to expand)", "dim italic")
     for attachment in message["attachments"]:
         out.append("\n📎 ", "dim")
         out.append_text(safe_line(attachment["filename"], "underline"))
