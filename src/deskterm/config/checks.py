@@ -58,6 +58,24 @@ def check_optional_email(value: str) -> str:
     return check_email(value) if value else value
 
 
+MAX_DISPLAY_NAME = 100
+"""Longest sender display name; longer would not fit one legal header line once encoded."""
+
+
+def check_display_name(value: str) -> str:
+    # Empty is allowed: it means "no display name, just the address".
+    if value != value.strip() or one_line(value) != value:
+        # A line break in a header value could smuggle in a header of its own.
+        raise PydanticCustomError(
+            "display_name", "must be one line without control characters or outer spaces"
+        )
+    if len(value) > MAX_DISPLAY_NAME:
+        raise PydanticCustomError(
+            "display_name", "must be at most {limit} characters", {"limit": MAX_DISPLAY_NAME}
+        )
+    return value
+
+
 def check_host(value: str) -> str:
     if not value or any(c.isspace() for c in value) or "/" in value:
         raise PydanticCustomError(
@@ -117,6 +135,7 @@ def check_sla_duration(value: Any) -> timedelta:
 
 Name = Annotated[str, AfterValidator(check_name)]
 EmailAddress = Annotated[str, AfterValidator(check_email)]
+DisplayName = Annotated[str, AfterValidator(check_display_name)]
 Host = Annotated[str, AfterValidator(check_host)]
 BaseUrl = Annotated[str, AfterValidator(check_base_url)]
 NonEmpty = Annotated[str, Field(min_length=1)]

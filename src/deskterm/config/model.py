@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
@@ -47,6 +47,15 @@ class Config(ConfigModel):
     """Appearance of the terminal interface."""
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _default_sender_names(self) -> Config:
+        # A reply's From: name defaults to the [user] name (the shop's person), so the
+        # channel's internal name never reaches a customer (issue 10 item 9).
+        for channel in self.channels:
+            if isinstance(channel, EmailChannel):
+                channel._user_name = one_line(self.user.name).strip()
+        return self
 
     @property
     def source(self) -> Path | None:

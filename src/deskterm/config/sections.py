@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from deskterm.config.checks import (
     BaseUrl,
     ConfigModel,
+    DisplayName,
     EmailAddress,
     Host,
     Name,
@@ -157,6 +158,10 @@ class EmailChannel(_ChannelBase):
     address: EmailAddress
     """The shop's address; replies are sent from it."""
 
+    from_name: DisplayName | None = None
+    """The name customers see beside the address on replies ("Kopi Nusantara"); unset: the
+    [user] name, and with no [user] name the bare address; "" the bare address."""
+
     imap: ImapConfig
     """IMAP server settings."""
 
@@ -176,6 +181,13 @@ class EmailChannel(_ChannelBase):
     """Where a copy of each reply goes: "append" (deskterm APPENDs it to the Sent folder),
     "server" (the SMTP server files it itself, as Gmail does), "none", or "auto" ("server"
     for Gmail hosts, else "append")."""
+
+    # The [user] name, filled in by the whole Config: the from_name when none is set.
+    _user_name: str = PrivateAttr(default="")
+
+    def sender_name(self) -> str:
+        """The display name of replies' From: (never the channel's own name)."""
+        return self.from_name if self.from_name is not None else self._user_name
 
     def files_sent_copy(self) -> bool:
         """True when the SMTP server itself puts sent mail in the Sent folder."""

@@ -83,7 +83,7 @@ def _load(store: Store, outbox_id: int) -> _Pending:
 def render(config: EmailChannel, pending: _Pending) -> bytes:
     """The exact bytes of a reply; identical on every attempt (same id, same date)."""
     return build_reply(
-        sender=Party(config.name, config.address),
+        sender=Party(config.sender_name(), config.address),
         to=[Party("", pending.to)],
         subject=pending.subject,
         body=pending.body,
