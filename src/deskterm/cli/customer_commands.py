@@ -85,7 +85,7 @@ def _print_customer(data: dict[str, Any]) -> None:
         age = compact_age(ticket["last_message_at"])
         subject = one_line(ticket["subject"] or "(no subject)")
         channel = one_line(ticket["channel"], 12)
-        out.write(f"  {ticket['id']:>6}  {ticket['status']:<6} {age:>4}  {channel:<12} {subject}\n")
+        out.write(f"  {ticket['id']:>6}  {ticket['status']:<7} {age:>4}  {channel:<12} {subject}\n")
     if data["ticket_count"] > len(data["tickets"]):
         out.write(f"  … {data['ticket_count'] - len(data['tickets'])} more (--limit N)\n")
     spent = ", ".join(

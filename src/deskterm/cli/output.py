@@ -89,11 +89,7 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
     """One line per ticket, cut to the terminal width; untrusted text made inert."""
     width = shutil.get_terminal_size((120, 24)).columns
     for ticket in tickets:
-        status = (
-            "spam"
-            if ticket["spam"]
-            else ("snoozed" if ticket["snoozed_until"] else ticket["status"])
-        )
+        status = "spam" if ticket["spam"] else ticket["status"]
         customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
         line = (
@@ -116,7 +112,7 @@ def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
     out.write(f"Ticket {ticket['id']}: {one_line(ticket['subject'] or '(no subject)')}\n")
     out.write(
         f"Status: {ticket['status']}"
-        + (f" (snoozed until {ticket['snoozed_until']})" if ticket["snoozed_until"] else "")
+        + (f" until {ticket['snoozed_until']}" if ticket["snoozed_until"] else "")
         + (" [spam]" if ticket["spam"] else "")
         + f"   Channel: {one_line(ticket['channel'])} ({ticket['channel_type']})\n"
     )

@@ -23,6 +23,20 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+SNOOZED = "snoozed"
+"""The status every reader shows (--json, tables, the TUI) for a snoozed ticket."""
+
+
+def shown_status(stored: str, snoozed_until: object) -> str:
+    """The one status word a person or script sees: ``open``, ``closed`` or ``snoozed``.
+
+    The store keeps a snooze as ``closed`` with a ``snoozed_until`` time (helpdesk
+    semantics: snoozing closes until a time); showing that as "closed" next to the
+    Snoozed view's "snoozed" read as three statuses for one ticket (issue 10 item 10).
+    """
+    return SNOOZED if stored == TicketStatus.CLOSED and snoozed_until is not None else stored
+
+
 class ChannelType(StrEnum):
     """The kinds of channel deskterm can talk to."""
 

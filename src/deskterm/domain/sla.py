@@ -134,7 +134,9 @@ def sla_for_ticket(
     ticket: Mapping[str, Any], targets: SlaTargets | None, now: datetime
 ) -> SlaState | None:
     """``sla_state`` for a reader row (``created_at``, ``first_reply_at``, ``status``,
-    ``closed_at`` as ISO 8601 strings, as ``store.reader`` returns them)."""
+    ``closed_at``/``snoozed_at`` as ISO 8601 strings, as ``store.reader`` returns them).
+
+    A snoozed ticket's clocks stopped when it was snoozed (``snoozed_at``)."""
     if not targets or not ticket.get("created_at"):
         return None
     return sla_state(
@@ -142,7 +144,7 @@ def sla_for_ticket(
         created_at=_parse(ticket["created_at"]),
         first_reply_at=_parse_optional(ticket.get("first_reply_at")),
         status=str(ticket.get("status", "")),
-        closed_at=_parse_optional(ticket.get("closed_at")),
+        closed_at=_parse_optional(ticket.get("closed_at") or ticket.get("snoozed_at")),
         now=now,
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from deskterm.domain.enums import shown_status
 from deskterm.domain.errors import NotFoundError
 from deskterm.store.readdb import ReadDb, iso_utc
 
@@ -163,7 +164,7 @@ def _tickets(
         {
             "id": row[0],
             "subject": row[1],
-            "status": row[2],
+            "status": shown_status(row[2], row[3]),
             "snoozed_until": iso_utc(row[3]),
             "spam": bool(row[4]),
             "channel": row[5],

@@ -147,8 +147,12 @@ class QueryCompiler:
     def _status(self, value: str) -> str:
         if value == "spam":
             return f"t.spam = {self._bind(True)}"
+        # Snoozed is stored as closed with a wake-up time; it is shown as "snoozed" and
+        # status:closed means what the word "closed" shows for: closed, not snoozed.
         if value == "snoozed":
             return f"(t.status = {self._bind('closed')} AND t.snoozed_until IS NOT NULL)"
+        if value == "closed":
+            return f"(t.status = {self._bind('closed')} AND t.snoozed_until IS NULL)"
         return f"t.status = {self._bind(value)}"
 
     def _assignee(self, value: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from deskterm.domain.enums import SNOOZED, shown_status
 from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
 from deskterm.store.customer_reader import customer_orders
@@ -284,10 +285,13 @@ def _ticket_dict(
 ) -> dict[str, Any]:
     emails = [value for kind, _scope, value in identities if kind == "email"]
     handles = [f"{scope or kind}:{value}" for kind, scope, value in identities]
+    status = shown_status(row[2], row[3])
+    # A snooze is stored as a close; its moment is shown as snoozed_at, not closed_at.
+    stopped_at = iso_utc(row[19])
     return {
         "id": row[0],
         "subject": row[1],
-        "status": row[2],
+        "status": status,
         "snoozed_until": iso_utc(row[3]),
         "spam": bool(row[4]),
         "channel": row[5],
@@ -309,7 +313,8 @@ def _ticket_dict(
         "intent": row[16],
         "sentiments": (row[17] or "").split(),
         "language": row[18],
-        "closed_at": iso_utc(row[19]),
+        "closed_at": None if status == SNOOZED else stopped_at,
+        "snoozed_at": stopped_at if status == SNOOZED else None,
         "last_inbound_at": iso_utc(row[20]),
     }
 

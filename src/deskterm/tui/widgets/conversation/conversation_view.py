@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -74,6 +75,15 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     return out
 
 
+def _status_text(ticket: dict[str, Any]) -> str:
+    """``open``, ``closed`` or ``snoozed until Tue 08 Dec 09:00`` (local time)."""
+    until = ticket["snoozed_until"]
+    if not until:
+        return str(ticket["status"])
+    wake = datetime.fromisoformat(until.replace("Z", "+00:00")).astimezone()
+    return f"{ticket['status']} until {wake:%a %d %b %H:%M}"
+
+
 class ConversationView(VerticalScroll, can_focus=True):
     """Shows one ticket; the app calls ``show_ticket`` with data it loaded."""
 
@@ -124,7 +134,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         header = join(
             safe_line(f"#{ticket['id']} {ticket['subject'] or '(no subject)'}", "bold"),
             join(
-                Text(ticket["status"] + (" (snoozed)" if ticket["snoozed_until"] else "")),
+                Text(_status_text(ticket)),
                 safe_line(ticket["channel"]),
                 safe_line(customer["name"] or customer["email"] or "-"),
                 safe_line(" ".join(customer["handles"]), "dim"),

@@ -34,7 +34,7 @@ def panel_text(context: dict[str, Any] | None) -> Text:
         out.append("\nnone", "dim")
     for ticket in tickets[:MAX_TICKETS]:
         out.append(f"\n#{ticket['id']} ", "bold")
-        out.append(f"{ticket['status']:<6} {compact_age(ticket['last_message_at']):>4} ", "dim")
+        out.append(f"{ticket['status']:<7} {compact_age(ticket['last_message_at']):>4} ", "dim")
         out.append_text(safe_line(ticket["subject"] or "(no subject)", limit=40))
     more = context["ticket_count"] - min(len(tickets), MAX_TICKETS)
     if more > 0:
