@@ -85,15 +85,22 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_text(data) + "\n")
 
 
-def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False) -> None:
-    """One line per ticket, cut to the terminal width; untrusted text made inert."""
+def print_ticket_table(
+    tickets: list[dict[str, Any]], *, snippets: bool = False, sla: list[str] | None = None
+) -> None:
+    """One line per ticket, cut to the terminal width; untrusted text made inert.
+
+    ``sla``: one short cell per ticket ("2h" until due, "!3h" breached, "—" none),
+    shown after the age; None leaves the column out (no channel has SLA targets).
+    """
     width = shutil.get_terminal_size((120, 24)).columns
-    for ticket in tickets:
+    for index, ticket in enumerate(tickets):
         status = "spam" if ticket["spam"] else ticket["status"]
         customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
         tags = " ".join(f"#{tag}" for tag in ticket["tags"])
+        due = f" {sla[index]:>4}" if sla is not None else ""
         line = (
-            f"{ticket['id']:>6}  {status:<7} {compact_age(ticket['last_message_at']):>4}  "
+            f"{ticket['id']:>6}  {status:<7} {compact_age(ticket['last_message_at']):>4}{due}  "
             f"{one_line(ticket['channel'], 12):<12} {one_line(customer, 22):<22} "
             f"{one_line(ticket['subject'] or '(no subject)')} {one_line(tags)}"
         )
@@ -101,6 +108,19 @@ def print_ticket_table(tickets: list[dict[str, Any]], *, snippets: bool = False)
         sys.stdout.write((line if len(line) <= width else line[: width - 1] + "…") + "\n")
         if snippets and ticket.get("snippet"):
             sys.stdout.write("        " + one_line(ticket["snippet"], width - 8) + "\n")
+
+
+def _sla_line(sla: dict[str, Any]) -> str:
+    """``SLA: first response due …, resolution due … — breached`` for ``show``."""
+    dues = [
+        f"{label} due {sla[key]}"
+        for label, key in (
+            ("first response", "first_response_due"),
+            ("resolution", "resolution_due"),
+        )
+        if sla[key]
+    ]
+    return "SLA: " + ", ".join(dues) + (" — breached" if sla["breached"] else "") + "\n"
 
 
 def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
@@ -123,6 +143,8 @@ def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
         out.write("Tags: " + " ".join(one_line(t) for t in ticket["tags"]) + "\n")
     if ticket["assignee"]:
         out.write(f"Assignee: {one_line(ticket['assignee'])}\n")
+    if ticket.get("sla"):
+        out.write(_sla_line(ticket["sla"]))
     for message in ticket["messages"]:
         label = MESSAGE_LABELS.get(message["direction"], message["direction"])
         author = one_line(message["author"] or message["author_handle"])

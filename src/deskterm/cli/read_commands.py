@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from deskterm.cli.context import CliContext
@@ -13,9 +14,11 @@ from deskterm.cli.output import print_json, print_ticket, print_ticket_table
 from deskterm.domain.errors import QueryError, StoreError, UsageError
 from deskterm.domain.query import parse_query
 from deskterm.domain.query_ast import Node
+from deskterm.domain.sla import sla_cell, sla_summary
 from deskterm.domain.text import one_line
+from deskterm.domain.timefmt import utc_now
 from deskterm.store import reader
-from deskterm.store.query_sql import beyond_store_limits
+from deskterm.store.query_sql import SqlFragment, beyond_store_limits
 from deskterm.store.views import all_views, view_query
 
 
@@ -26,6 +29,30 @@ def _parse(text: str, view: str | None = None) -> Node:
         # One line on stderr: the position is in the message; the caret needs a second line.
         where = f"view {view!r}: " if view is not None else ""
         raise UsageError(f"{where}{exc.message} in '{one_line(text, 60)}'") from exc
+
+
+def _compile(ctx: CliContext, node: Node, now: datetime) -> SqlFragment:
+    """``node`` as SQL; ``sla:`` terms judged with the config's targets at ``now``."""
+    db = ctx.read
+    me = reader.agent_id_for(db, ctx.user_email())
+    targets = ctx.config.sla_targets()
+    return reader.compile_query(db, node, me_agent_id=me, sla_targets=targets, now=now)
+
+
+def _sla_cells(ctx: CliContext, tickets: list[dict[str, Any]], now: datetime) -> list[str] | None:
+    """The table's short SLA column, one cell per ticket; None (no column) when no
+    channel has SLA targets."""
+    targets = ctx.config.sla_targets()
+    if not targets:
+        return None
+    return [sla_cell(t, targets.get(t["channel"]), now) for t in tickets]
+
+
+def _with_sla(ctx: CliContext, tickets: list[dict[str, Any]], now: datetime) -> None:
+    """Give each ticket its ``sla`` object (null when its channel has no targets)."""
+    targets = ctx.config.sla_targets()
+    for ticket in tickets:
+        ticket["sla"] = sla_summary(ticket, targets.get(ticket["channel"]), now)
 
 
 @contextmanager
@@ -44,20 +71,22 @@ def cmd_tickets(ctx: CliContext, args: argparse.Namespace) -> int:
     db = ctx.read
     view = None if args.query is not None else (args.view or "Inbox")
     text = args.query if view is None else view_query(db, view)
-    me = reader.agent_id_for(db, ctx.user_email())
+    now = utc_now()
     with _within_store_limits("the query" if view is None else f"view {view!r}"):
-        where = reader.compile_query(db, _parse(text, view), me_agent_id=me)
+        where = _compile(ctx, _parse(text, view), now)
         tickets = reader.list_tickets(db, where, limit=args.limit, offset=args.offset)
+    _with_sla(ctx, tickets, now)
     if args.json:
         print_json(tickets)
     else:
-        print_ticket_table(tickets)
+        print_ticket_table(tickets, sla=_sla_cells(ctx, tickets, now))
     return 0
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     """Show one ticket and its messages."""
     ticket = reader.get_ticket(ctx.read, args.ticket_id)
+    _with_sla(ctx, [ticket], utc_now())
     if args.json:
         print_json(ticket)
     else:
@@ -70,16 +99,15 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
     db = ctx.read
     text = " ".join(args.query)
     node = _parse(text)
-    me = reader.agent_id_for(db, ctx.user_email())
+    now = utc_now()
     with _within_store_limits("the query"):
-        tickets = reader.list_tickets(
-            db, reader.compile_query(db, node, me_agent_id=me), limit=args.limit
-        )
+        tickets = reader.list_tickets(db, _compile(ctx, node, now), limit=args.limit)
         reader.add_snippets(db, tickets, reader.snippet_terms(node))
+    _with_sla(ctx, tickets, now)
     if args.json:
         print_json(tickets)
     else:
-        print_ticket_table(tickets, snippets=True)
+        print_ticket_table(tickets, snippets=True, sla=_sla_cells(ctx, tickets, now))
     return 0
 
 
@@ -99,12 +127,12 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
         sys.stdout.write(f"view {args.name!r} deleted\n")
         return 0
     db = ctx.read
-    me = reader.agent_id_for(db, ctx.user_email())
+    now = utc_now()
     rows: list[dict[str, Any]] = []
     for name, query, system in all_views(db):
         try:
             with _within_store_limits(f"view {name!r}"):
-                where = reader.compile_query(db, _parse(query, name), me_agent_id=me)
+                where = _compile(ctx, _parse(query, name), now)
                 count = reader.count_tickets(db, where)
         except UsageError as exc:
             # A shared view saved before the limits (or by an older version) must not hide

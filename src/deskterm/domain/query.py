@@ -28,9 +28,11 @@ from deskterm.domain.query_ast import (
     Node,
     Not,
     Or,
+    SlaFilter,
     Term,
 )
 from deskterm.domain.record_ids import parse_id
+from deskterm.domain.sla import format_duration, parse_duration
 from deskterm.domain.text import terminal_safe
 
 __all__ = ["describe", "parse_query"]
@@ -107,6 +109,8 @@ def describe(node: Node) -> str:
         return _describe_term(node)
     if isinstance(node, DateRange):
         return _describe_dates(node)
+    if isinstance(node, SlaFilter):
+        return "sla:breached" if node.within is None else f"sla:due<{format_duration(node.within)}"
     if isinstance(node, Not):
         return "-" + _grouped(node.operand)
     if isinstance(node, And):
@@ -311,6 +315,8 @@ class _FieldInput:
 def _field_node(given: _FieldInput, clock: _Clock) -> Node:
     if given.field == "date":
         return _date_range(given, clock)
+    if given.field == "sla":
+        return _sla_filter(given)
     if given.field in TEXT_FIELDS:
         return _text_term(given)
     return _exact_term(given)
@@ -361,6 +367,34 @@ def _ticket_id(value: str, position: int) -> str:
     except ValueError as exc:
         raise _Fault(f"id: {exc}", position) from None
     return digits
+
+
+# --- sla -----------------------------------------------------------------------------------
+
+_SLA_FORMS = "expected breached or due<DURATION, e.g. sla:breached or sla:due<1h"
+_MAX_SLA_WINDOW = timedelta(weeks=52)
+
+
+def _sla_filter(given: _FieldInput) -> SlaFilter:
+    value = given.value.strip().lower()
+    if value == "breached":
+        return SlaFilter(None, given.position)
+    if not value.startswith("due<"):
+        raise _Fault(f"sla: {_SLA_FORMS}, not '{_show(given.value)}'", given.value_position)
+    # Durations are written as in the config's sla targets: m is minutes here.
+    amount, position = value.removeprefix("due<"), given.value_position + 4
+    try:
+        within = parse_duration(amount)
+    except ValueError:
+        message = f"sla:due< needs a duration such as 30m, 1h, 4h or 2d, not '{_show(amount)}'"
+        raise _Fault(message, position) from None
+    except OverflowError:
+        within = _MAX_SLA_WINDOW * 2
+    if within <= timedelta(0):
+        raise _Fault("sla:due< needs a duration longer than 0, e.g. 30m", position)
+    if within > _MAX_SLA_WINDOW:
+        raise _Fault(f"sla:due< is at most {format_duration(_MAX_SLA_WINDOW)}", position)
+    return SlaFilter(within, given.position)
 
 
 # --- dates ---------------------------------------------------------------------------------

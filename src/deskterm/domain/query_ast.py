@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # Fields whose value is free text matched by full-text search (word or "phrase").
 TEXT_FIELDS = frozenset({"from", "to", "subject", "body"})
@@ -23,7 +23,7 @@ EXACT_FIELDS = frozenset(
         "customer",
     }
 )
-ALL_FIELDS = TEXT_FIELDS | EXACT_FIELDS | {"has", "date"}
+ALL_FIELDS = TEXT_FIELDS | EXACT_FIELDS | {"has", "date", "sla"}
 
 STATUS_VALUES = frozenset({"open", "closed", "snoozed", "spam"})
 HAS_VALUES = frozenset({"attachment"})
@@ -61,6 +61,16 @@ class DateRange:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaFilter:
+    """``sla:breached`` (``within`` None): an open ticket whose running SLA clock is past
+    due; ``sla:due<1h``: one whose running clock falls due within ``within``, not yet
+    breached. The targets are the channels' (config), so the store is told them."""
+
+    within: timedelta | None
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     """``NOT x`` or ``-x``."""
 
@@ -84,4 +94,4 @@ class Or:
     position: int = 0
 
 
-Node = MatchAll | Term | DateRange | Not | And | Or
+Node = MatchAll | Term | DateRange | SlaFilter | Not | And | Or

@@ -149,6 +149,59 @@ def sla_for_ticket(
     )
 
 
+def _running_dues(
+    ticket: Mapping[str, Any], targets: SlaTargets
+) -> tuple[datetime | None, datetime | None, list[datetime]]:
+    """(first-response due, resolution due, the dues of the clocks running now).
+
+    Only an open ticket has running clocks (closed and snoozed ones stopped theirs); the
+    first-response clock runs until the first public agent reply, as in ``sla_state``.
+    """
+    start = _parse(ticket["created_at"])
+    first = start + targets.first_response if targets.first_response is not None else None
+    resolution = start + targets.resolution if targets.resolution is not None else None
+    running: list[datetime] = []
+    if ticket.get("status") == "open":
+        if first is not None and not ticket.get("first_reply_at"):
+            running.append(first)
+        if resolution is not None:
+            running.append(resolution)
+    return first, resolution, running
+
+
+def sla_summary(
+    ticket: Mapping[str, Any], targets: SlaTargets | None, now: datetime
+) -> dict[str, Any] | None:
+    """The ``sla`` object of ``tickets --json``: ``{first_response_due, resolution_due,
+    breached}`` (ISO 8601 UTC; a due is null without its target), or None when the
+    ticket's channel has no targets. ``breached``: a clock still running is past its due
+    time at ``now``, exactly what the query ``sla:breached`` matches."""
+    if not targets or not ticket.get("created_at"):
+        return None
+    first, resolution, running = _running_dues(ticket, targets)
+    now = _utc(now)
+    return {
+        "first_response_due": _iso(first),
+        "resolution_due": _iso(resolution),
+        "breached": any(due < now for due in running),
+    }
+
+
+def sla_cell(ticket: Mapping[str, Any], targets: SlaTargets | None, now: datetime) -> str:
+    """A short table column: ``2h`` until the next due time, ``!3h`` since the earliest
+    breach, ``—`` when no target applies or no clock runs (closed, snoozed, no SLA)."""
+    if not targets or not ticket.get("created_at"):
+        return "—"
+    running = _running_dues(ticket, targets)[2]
+    if not running:
+        return "—"
+    now = _utc(now)
+    overdue = [due for due in running if due < now]
+    if overdue:
+        return "!" + _largest_unit(now - min(overdue))
+    return _largest_unit(min(running) - now)
+
+
 def sla_label(state: SlaState | None) -> str:
     """A compact hint for the ticket list: ``1h12m left``, ``breached 3h``, or "".
 
@@ -190,6 +243,10 @@ def _utc(moment: datetime) -> datetime:
 
 def _parse(text: str) -> datetime:
     return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_optional(text: str | None) -> datetime | None:

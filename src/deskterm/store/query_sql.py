@@ -7,11 +7,13 @@ SQLite FTS5; other dialects fall back to case-insensitive LIKE.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from deskterm.domain.query_ast import And, DateRange, MatchAll, Node, Not, Or, Term
+from deskterm.domain.query_ast import And, DateRange, MatchAll, Node, Not, Or, SlaFilter, Term
+from deskterm.domain.sla import SlaTargets
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
@@ -61,9 +63,19 @@ def mentions_spam(node: Node) -> bool:
 class QueryCompiler:
     """Turns a query tree into SQL; one instance per compiled query."""
 
-    def __init__(self, dialect: str, *, me_agent_id: int | None = None) -> None:
+    def __init__(
+        self,
+        dialect: str,
+        *,
+        me_agent_id: int | None = None,
+        sla_targets: Mapping[str, SlaTargets] | None = None,
+        now: datetime | None = None,
+    ) -> None:
         self.dialect = dialect
         self.me_agent_id = me_agent_id
+        # SLA targets live in the config, by channel name; the store only has the times.
+        self.sla_targets = {name: t for name, t in (sla_targets or {}).items() if t}
+        self.now = now if now is not None else datetime.now(UTC)
         self.params: dict[str, Any] = {}
 
     def compile(self, node: Node, *, exclude_spam: bool = True) -> SqlFragment:
@@ -90,7 +102,44 @@ class QueryCompiler:
             return " OR ".join(f"({self._node(child)})" for child in node.operands)
         if isinstance(node, DateRange):
             return self._date(node)
+        if isinstance(node, SlaFilter):
+            return self._sla(node)
         return self._term(node)
+
+    def _sla(self, node: SlaFilter) -> str:
+        """Open tickets whose running clock is overdue (or due within ``node.within``).
+
+        Both clocks start at the ticket's first customer message (``created_at``); the
+        first-response clock runs until the first public, not auto-submitted, reply
+        (as ``reader.first_replies``). "created_at + span < now" is written as
+        "created_at < now - span" so that it needs no date arithmetic in SQL.
+        """
+        unanswered = (
+            "NOT EXISTS (SELECT 1 FROM message m WHERE m.ticket_id = t.id"
+            f" AND m.direction = {self._bind('out')} AND m.auto_submitted = {self._bind(False)})"
+        )
+        per_channel = []
+        for name, targets in sorted(self.sla_targets.items()):
+            clocks = []
+            if targets.first_response is not None:
+                clocks.append(f"{unanswered} AND {self._due(targets.first_response, node)}")
+            if targets.resolution is not None:
+                clocks.append(self._due(targets.resolution, node))
+            channel = (
+                f"t.channel_id IN (SELECT c.id FROM channel c WHERE c.name = {self._bind(name)})"
+            )
+            per_channel.append(f"({channel} AND ({' OR '.join(f'({c})' for c in clocks)}))")
+        if not per_channel:
+            return "1=0"  # no channel has targets: nothing can be due or breached
+        return f"t.status = {self._bind('open')} AND ({' OR '.join(per_channel)})"
+
+    def _due(self, span: timedelta, node: SlaFilter) -> str:
+        """``created_at + span`` is past (breached) or within ``[now, now + within)``."""
+        due_by = self._bind(datetime_param(self.now - span, self.dialect))
+        if node.within is None:
+            return f"t.created_at < {due_by}"
+        until = self._bind(datetime_param(self.now - span + node.within, self.dialect))
+        return f"t.created_at >= {due_by} AND t.created_at < {until}"
 
     def _date(self, node: DateRange) -> str:
         bounds = []

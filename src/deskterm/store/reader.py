@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from deskterm.domain.enums import SNOOZED, shown_status
 from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
+from deskterm.domain.sla import SlaTargets
 from deskterm.store.customer_reader import customer_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, iso_utc
@@ -37,9 +38,22 @@ def agent_id_for(db: ReadDb, email: str) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def compile_query(db: ReadDb, node: Node, *, me_agent_id: int | None) -> SqlFragment:
-    """The WHERE fragment for ``node`` in this database's dialect."""
-    return QueryCompiler(db.dialect, me_agent_id=me_agent_id).compile(node)
+def compile_query(
+    db: ReadDb,
+    node: Node,
+    *,
+    me_agent_id: int | None,
+    sla_targets: Mapping[str, SlaTargets] | None = None,
+    now: datetime | None = None,
+) -> SqlFragment:
+    """The WHERE fragment for ``node`` in this database's dialect.
+
+    ``sla_targets`` (the config's, by channel name) give ``sla:`` terms their meaning;
+    without them those terms match nothing. ``now`` (default: the current time) is the
+    moment they are judged at.
+    """
+    compiler = QueryCompiler(db.dialect, me_agent_id=me_agent_id, sla_targets=sla_targets, now=now)
+    return compiler.compile(node)
 
 
 def list_tickets(

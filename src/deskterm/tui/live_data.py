@@ -9,6 +9,7 @@ from textual import work
 from deskterm.config import ShopifyStore
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
+from deskterm.domain.sla import SlaTargets
 from deskterm.store import reader
 from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
@@ -52,9 +53,15 @@ class LiveData(DesktermBase):
             # A first start: the agent row makes unread marks and drafts this agent's own.
             _store, actor = self._write_store()
             self.me_agent_id = actor.agent_id
-        where = reader.compile_query(db, parse_query(text), me_agent_id=self.me_agent_id)
+        where = reader.compile_query(
+            db, parse_query(text), me_agent_id=self.me_agent_id, sla_targets=self._sla_targets()
+        )
         total = reader.count_tickets(db, where)
         self.call_from_thread(self._view_loaded, name, where, total)
+
+    def _sla_targets(self) -> dict[str, SlaTargets]:
+        """The config's SLA targets by channel, for ``sla:`` terms in views and searches."""
+        return self.config.sla_targets() if self.config is not None else {}
 
     def first_paint_done(self) -> None:
         """Called once the first rows are on screen (the app starts its later work here)."""
@@ -160,9 +167,10 @@ class LiveData(DesktermBase):
         views: list[tuple[str, int | None]] = []
         for name, query, _system in all_views(db):
             try:
-                count: int | None = reader.count_tickets(
-                    db, reader.compile_query(db, parse_query(query), me_agent_id=me)
+                where_view = reader.compile_query(
+                    db, parse_query(query), me_agent_id=me, sla_targets=self._sla_targets()
                 )
+                count: int | None = reader.count_tickets(db, where_view)
             except DesktermError:
                 count = None
             views.append((name, count))
