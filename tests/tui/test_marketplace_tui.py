@@ -79,7 +79,9 @@ async def test_opening_a_ticket_fetches_the_customers_orders(
         conversation = app.inbox.query_one(ConversationView)
         await until(lambda: conversation.ticket is not None, pilot)
         app.open_ticket(1)  # Siti Rahma: the Shopify fake has orders for her address
-        await until(lambda: "Siti" in str(panel.content) and "IDR" in str(panel.content), pilot)
+        # issue 10 item 11: totals read as money ("Rp365.000"), not "365000.0 IDR".
+        await until(lambda: "Siti" in str(panel.content) and "Rp" in str(panel.content), pilot)
+        assert "IDR" not in str(panel.content)
         assert "orders as of now" in str(panel.content)
 
 
