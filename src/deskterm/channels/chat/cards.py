@@ -21,7 +21,6 @@ from enum import StrEnum
 from typing import Any
 
 from deskterm.domain.money import Money, currency_code, parse_price, to_decimal
-from deskterm.domain.text import one_line
 
 SEPARATOR = " · "
 UNSUPPORTED_HINT = "open it in Seller Center"
@@ -89,8 +88,14 @@ class Card:
             *self.extras,
             self.url,
         ]
-        body = SEPARATOR.join(one_line(part) for part in parts if part and part.strip())
-        return f"[{one_line(head)}]" + (f" {body}" if body else "")
+        body = SEPARATOR.join(_flat(part) for part in parts if part and part.strip())
+        return f"[{_flat(head)}]" + (f" {body}" if body else "")
+
+
+def _flat(text: str) -> str:
+    # One line, whitespace collapsed; controls stay as they came (stored text is evidence,
+    # neutralised where it is shown: domain.text.terminal_safe).
+    return " ".join(text.split())
 
 
 def status_words(status: str) -> str:
