@@ -156,3 +156,33 @@ def test_runtime_failure_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: P
     code, out, err = run(capsys, "--config", str(config), "customer", "show", SITI)
     assert code == 1 and not out
     assert "cannot create store directory" in err and len(err.strip().splitlines()) == 1
+
+
+def test_show_prints_money_spent_in_each_currency_as_people_write_it(
+    capsys: pytest.CaptureFixture[str], cfg: tuple[str, str], tmp_path: Path
+) -> None:
+    """issue 10 item 11: money formatted per currency everywhere (not ``500000.0 IDR``)."""
+    from deskterm.store.tables import Order
+
+    siti = show(capsys, cfg, SITI)["id"]
+    store = open_store(f"sqlite:///{tmp_path / '.sample-store' / 'deskterm.db'}")
+    with store.write() as session:
+        for n, (total, currency) in enumerate(
+            [("135000", "IDR"), ("365000.0", "IDR"), ("1234.5", "USD")]
+        ):
+            session.add(
+                Order(
+                    store="main",
+                    external_id=str(n),
+                    customer_id=siti,
+                    name=f"#100{n}",
+                    total=total,
+                    currency=currency,
+                    financial_status="paid",
+                )
+            )
+    store.close()
+    code, out, err = run(capsys, *cfg, "customer", "show", SITI)
+    assert code == 0, err
+    assert "Orders: 3 (spent Rp500.000, $1,234.50)\n" in out
+    assert show(capsys, cfg, SITI)["total_spent"] == {"IDR": "500000.0", "USD": "1234.5"}

@@ -63,7 +63,7 @@ async def test_customer_panel_shows_identities_other_tickets_and_orders(
         text = str(panel.content)
         assert "email siti.rahma@mail.test" in text
         assert "Mau pesan lagi" in text  # the other ticket
-        assert "#1042" in text and "185000 IDR" in text and "JNE123" in text
+        assert "#1042" in text and "Rp185.000" in text and "JNE123" in text
         assert panel.display  # wide enough: shown
         await pilot.press("i")
         assert app.inbox.has_class("-no-customer")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import TextArea
@@ -79,7 +80,9 @@ async def test_opening_a_ticket_fetches_the_customers_orders(
         conversation = app.inbox.query_one(ConversationView)
         await until(lambda: conversation.ticket is not None, pilot)
         app.open_ticket(1)  # Siti Rahma: the Shopify fake has orders for her address
-        await until(lambda: "Siti" in str(panel.content) and "IDR" in str(panel.content), pilot)
+        # issue 10 item 11: totals read as money ("Rp365.000"), not "365000.0 IDR".
+        await until(lambda: "Siti" in str(panel.content) and "Rp" in str(panel.content), pilot)
+        assert "IDR" not in str(panel.content)
         assert "orders as of now" in str(panel.content)
 
 
@@ -117,3 +120,56 @@ async def test_a_platform_notice_is_drawn_as_the_platforms_not_as_a_reply(
         drawn = str(notices[0].render())
         assert "platform notice from Lazada" in drawn and "Please rate" in drawn
         assert not any(w.has_class("out") for w in conversation.query(Static))
+
+
+async def test_the_toast_after_a_chat_reply_names_the_buyer_not_their_id(
+    markets: tuple[Marketplaces, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 10 item 11: "reply to 482913377 queued" named the buyer by their numeric id."""
+    fakes, config = markets
+    monkeypatch.setenv("DESKTERM_SAMPLE_PASSWORD", "unused")
+    cid = fakes.shopee.add_conversation("Rina Kusuma", buyer_id=482913377)
+    fakes.shopee.add_message(cid, "text", {"text": "Kak, paket saya sudah dikirim?"})
+    assert main(["--config", str(config), "sync", "--once", "--channel", "shopee-id"]) == 0
+    tid = next(t["id"] for t in tickets_json(config) if t["customer"]["name"] == "Rina Kusuma")
+    app = make_app(config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        app.open_ticket(tid)
+        await until(lambda: conversation.ticket["id"] == tid, pilot)  # type: ignore[index]
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, ComposerScreen), pilot)
+        await pilot.press(*"Sudah kak", "ctrl+s")
+        await until(lambda: any("queued" in str(n.message) for n in app._notifications), pilot)
+        toasts = [str(n.message) for n in app._notifications if "queued" in str(n.message)]
+    assert toasts == ["reply to Rina Kusuma queued"]
+
+
+def tickets_json(config: Path) -> list[dict[str, Any]]:
+    import json
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    out = StringIO()
+    with redirect_stdout(out):
+        assert main(["--config", str(config), "tickets", "--view", "All", "--json"]) == 0
+    found: list[dict[str, Any]] = json.loads(out.getvalue())
+    return found
+
+
+def test_cli_reply_to_a_chat_names_the_buyer_not_their_id(
+    markets: tuple[Marketplaces, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """issue 10 item 11, the same line in `deskterm reply`."""
+    fakes, config = markets
+    monkeypatch.setenv("DESKTERM_SAMPLE_PASSWORD", "unused")
+    cid = fakes.lazada.add_session("Budi Santoso", "Kak, ada warna hitam?")
+    assert cid
+    assert main(["--config", str(config), "sync", "--once", "--channel", "lazada-id"]) == 0
+    tid = next(t["id"] for t in tickets_json(config) if t["customer"]["name"] == "Budi Santoso")
+    capsys.readouterr()
+    assert main(["--config", str(config), "reply", str(tid), "--body", "Ada kak"]) == 0
+    assert capsys.readouterr().out.startswith(f"ticket {tid}: reply to Budi Santoso queued\n")

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
 
+from deskterm.automation.macro_filters import FILTERS, MoneyText, now_variable
 from deskterm.automation.template_sandbox import (
     BoundedEnvironment,
     TemplateLimitError,
@@ -91,7 +92,7 @@ def _datetime_format(value: Any, fmt: str = "%d %b %Y") -> str:
 
 
 for _env in (_ENV, _STRICT):
-    _env.add_filters({"datetime_format": _datetime_format})
+    _env.add_filters({"datetime_format": _datetime_format, **FILTERS})
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -116,7 +117,8 @@ def gorgias_order(order: dict[str, Any]) -> dict[str, Any]:
         "order_status_url": order.get("status_url") or "",
         "financial_status": order.get("financial_status") or "",
         "fulfillment_status": order.get("fulfillment_status") or "",
-        "total_price": order.get("total") or "",
+        "total_price": order.get("total") or "",  # the shop's exact amount, e.g. "185000.0"
+        "total_price_formatted": MoneyText(order.get("total") or "", order.get("currency") or ""),
         "currency": order.get("currency") or "",
         "fulfillments": fulfillments,
         "shipping_address": dict(order.get("shipping_address") or {}),
@@ -128,9 +130,10 @@ def gorgias_order(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def ticket_variables(
-    ticket: dict[str, Any], *, agent_name: str, agent_email: str
+    ticket: dict[str, Any], *, agent_name: str, agent_email: str, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The Gorgias variable tree for a ticket as ``show --json`` returns it."""
+    """The Gorgias variable tree for a ticket as ``show --json`` returns it, and ``now``
+    (``now`` as given, else the local time: it is taken when the variables are)."""
     customer = ticket.get("customer") or {}
     first, last = _split_name(customer.get("name") or "")
     agent_first, _ = _split_name(agent_name)
@@ -156,6 +159,7 @@ def ticket_variables(
         },
         "current_user": {"name": agent_name, "firstname": agent_first, "email": agent_email},
         "satisfaction_survey_url": "",
+        "now": now_variable(now),
     }
 
 

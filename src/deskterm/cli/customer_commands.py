@@ -8,6 +8,7 @@ from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json
+from deskterm.domain.money import format_money
 from deskterm.domain.text import one_line
 from deskterm.domain.timefmt import compact_age
 
@@ -89,7 +90,7 @@ def _print_customer(data: dict[str, Any]) -> None:
     if data["ticket_count"] > len(data["tickets"]):
         out.write(f"  … {data['ticket_count'] - len(data['tickets'])} more (--limit N)\n")
     spent = ", ".join(
-        f"{amount} {currency}".strip() for currency, amount in data["total_spent"].items()
+        format_money(amount, currency) for currency, amount in data["total_spent"].items()
     )
     out.write(
         f"Orders: {data['order_count']}" + (f" (spent {one_line(spent)})" if spent else "") + "\n"

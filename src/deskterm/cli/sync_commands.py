@@ -13,7 +13,7 @@ from deskterm.cli.context import CliContext
 from deskterm.cli.output import progress
 from deskterm.domain.errors import UsageError
 from deskterm.domain.logsetup import setup_logging
-from deskterm.domain.text import terminal_safe
+from deskterm.domain.text import one_line, terminal_safe
 
 if TYPE_CHECKING:
     from deskterm.config import ChannelConfig
@@ -101,7 +101,7 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
             " config; replies need a configured [[channels]] entry"
         )
     queued = replies.queue_reply(ctx.store, args.ticket_id, body, ctx.actor())
-    sys.stdout.write(f"ticket {args.ticket_id}: reply to {queued.to} queued\n")
+    sys.stdout.write(f"ticket {args.ticket_id}: reply to {one_line(queued.recipient)} queued\n")
     if actions is not None:
         from deskterm.automation.macros import MacroActions
         from deskterm.services.macros import apply_actions

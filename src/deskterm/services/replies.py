@@ -17,6 +17,7 @@ from deskterm.store.engine import Store
 from deskterm.store.tables import (
     Agent,
     Channel,
+    Customer,
     CustomerIdentity,
     Message,
     Outbox,
@@ -34,7 +35,13 @@ class QueuedReply:
     outbox_id: int
     message_id: int
     external_id: str
-    to: str
+    to: str  # where it goes: an email address, a marketplace buyer id
+    to_name: str = ""  # who that is, for people: a chat buyer's name ("" for email)
+
+    @property
+    def recipient(self) -> str:
+        """Whom the reply is for, as a toast or a CLI line names them."""
+        return self.to_name or self.to
 
 
 def _last_inbound(session: Session, ticket_id: int) -> Message | None:
@@ -76,6 +83,21 @@ def _buyer(session: Session, ticket: Ticket, channel_type: str) -> str:
     return buyer
 
 
+def _buyer_name(session: Session, ticket: Ticket, scope: str, buyer: str) -> str:
+    """The chat buyer's name: their account's display name, else the customer's name."""
+    shown = session.exec(
+        select(CustomerIdentity.display_name).where(
+            CustomerIdentity.kind == "buyer",
+            CustomerIdentity.scope == scope,
+            CustomerIdentity.value == buyer,
+        )
+    ).first()
+    if shown and shown.strip():
+        return shown.strip()
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    return customer.name.strip() if customer is not None else ""
+
+
 def _conversation_refs(session: Session, ticket_id: int) -> list[str]:
     """The ``conv:ID`` reference of the chat this ticket holds (newest message first)."""
     rows = session.exec(
@@ -104,6 +126,7 @@ def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> Queued
         last_in = _last_inbound(session, ticket_id)
         agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
         now = utcnow()
+        to_name = ""
         if channel.type == "email":
             to = _recipient(session, ticket, last_in)
             external_id = mint_message_id(channel.address or "deskterm.invalid")
@@ -118,6 +141,7 @@ def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> Queued
             # marketplace must not get a reply meant for the other chat.
             to = last_in.author_handle if last_in and last_in.author_handle else ""
             to = to or _buyer(session, ticket, channel.type)
+            to_name = _buyer_name(session, ticket, channel.type, to)
             external_id, subject = "", ticket.subject
             references = _conversation_refs(session, ticket_id)
         message = Message(
@@ -165,7 +189,7 @@ def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> Queued
         ticket.updated_at = now
         session.add_all([message, ticket])
         log_event(session, ticket_id, actor, "reply.queued", outbox_id=outbox.id, to=to)
-        return QueuedReply(outbox.id, message.id, external_id, to)
+        return QueuedReply(outbox.id, message.id, external_id, to, to_name)
 
 
 def retry_failed(store: Store, outbox_id: int, actor: Actor) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 
 from deskterm.config import ShopifyStore
@@ -19,7 +20,7 @@ from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.macro_picker import MacroChoice
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
-from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
+from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel, panel_text
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
 
@@ -114,13 +115,17 @@ class LiveData(DesktermBase):
         db = self._db()
         ticket = reader.get_ticket(db, ticket_id, agent_id=self.me_agent_id)
         customer = customer_context_for_ticket(db, ticket_id)
-        self.call_from_thread(self._ticket_loaded, ticket, customer)
+        # Built here: the first amount formatted loads Babel and its locale data (~50 ms).
+        panel = panel_text(customer)
+        self.call_from_thread(self._ticket_loaded, ticket, customer, panel)
 
-    def _ticket_loaded(self, ticket: dict[str, Any], customer: dict[str, Any] | None) -> None:
+    def _ticket_loaded(
+        self, ticket: dict[str, Any], customer: dict[str, Any] | None, panel: Text | None = None
+    ) -> None:
         if ticket["id"] != self._shown_ticket:
             return  # a slower load of a ticket the agent already moved past
         self.inbox.query_one(ConversationView).show_ticket(ticket)
-        self.inbox.query_one(CustomerPanel).show_customer(customer)
+        self.inbox.query_one(CustomerPanel).show_customer(customer, panel)
         shop = self._shop_for(str(ticket["channel"]))
         if shop is not None and ticket["customer"].get("id"):
             self.refresh_orders(shop, int(ticket["customer"]["id"]))

@@ -414,23 +414,23 @@ HELD = "NOTE: The message has not been sent. Please be polite"
 CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
     (1, {"txt": "Halo kak, ada stok?"}, {}, "text", "Halo kak, ada stok?", True),
     (1, {"txt": "你好", "translatText": "hello"}, {}, "text", "你好\n(translation: hello)", True),
-    (3, {"imgUrl": IMAGE, "width": "445", "height": "168"}, {}, "image", f"[image] {IMAGE}", True),
+    (3, {"imgUrl": IMAGE, "width": "445", "height": "168"}, {}, "image", f"[Image] {IMAGE}", True),
     (
         4,
         {"txt": "[happy]", "imgUrl": STICKER, "smallImgUrl": STICKER},
         {},
         "sticker",
-        f"[sticker] [happy] {STICKER}",
+        f"[Sticker] happy · {STICKER}",
         True,
     ),
-    (6, VIDEO, {}, "video", f"[video] normal video.mp4 {VIDEO['imgUrl']}", True),
+    (6, VIDEO, {}, "video", f"[Video] normal video.mp4 · {VIDEO['imgUrl']}", True),
     (
         10006,
         fake_product_card(0),
         {},
         "product",
-        "[product] Kaos Polos Cotton Combed 30s Unisex - Hitam, L — Rp59.000 "
-        "(was Rp89.000, -30%) https://www.lazada.co.id/products/i2894417521.html",
+        "[Product 2894417521] Kaos Polos Cotton Combed 30s Unisex - Hitam, L · Rp59.000 "
+        "(was Rp89.000, -30%) · https://www.lazada.co.id/products/i2894417521.html",
         True,
     ),
     (
@@ -438,8 +438,8 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         order_card(0),
         {},
         "order",
-        "Order 385749128367519: Kaos Polos Cotton Combed 30s Unisex - Hitam, L — "
-        "1 barang · Total Rp59.000 — Dikirim "
+        "[Order 385749128367519] Kaos Polos Cotton Combed 30s Unisex - Hitam, L · "
+        "1 barang · Total Rp59.000 · dikirim · "
         "https://my.lazada.co.id/customer/order/view/?tradeOrderId=385749128367519",
         True,
     ),
@@ -447,8 +447,8 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         10008,
         VOUCHER,
         {"from_buyer": False},
-        "other",
-        "[voucher] Diskon Rp10.000 — Voucher toko — min. spend Rp100.000 "
+        "voucher",
+        "[Voucher] Diskon Rp10.000 · Voucher toko · min. spend Rp100.000 · "
         "https://www.lazada.co.id/shop/tokoku/voucher",
         False,
     ),
@@ -456,8 +456,8 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         10010,
         FOLLOW,
         {"from_buyer": False},
-        "other",
-        "[follow the store] Follow toko kami Dapatkan voucher khusus follower "
+        "follow",
+        "[Follow the shop] Follow toko kami · Dapatkan voucher khusus follower · "
         "https://www.lazada.co.id/shop/tokoku",
         False,
     ),
@@ -465,9 +465,9 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         10011,
         REFUND,
         {},
-        "order",
-        "Refund request 900112233: Permintaan pengembalian dana — Tumbler Stainless 500ml "
-        "Anti Bocor ×1 Rp129.000 — reason: Barang rusak "
+        "return",
+        "[Return/refund 900112233] Permintaan pengembalian dana · Tumbler Stainless 500ml "
+        "Anti Bocor ×1 · Rp129.000 · reason: Barang rusak · "
         "https://sellercenter.lazada.co.id/apps/reverse/detail?id=900112233",
         True,
     ),
@@ -499,8 +499,8 @@ CASES: list[tuple[int, dict[str, Any], dict[str, Any], str, str, bool]] = [
         10099,
         {"txt": "Flash sale 12.12"},
         {},
-        "other",
-        "[template 10099 message] Flash sale 12.12",
+        "unsupported",
+        "[Unsupported message: open it in Seller Center] Flash sale 12.12",
         True,
     ),
     (

@@ -350,17 +350,21 @@ def test_every_message_type_becomes_readable_text_and_keeps_its_raw_json(shop: S
     kinds = [(m.kind, m.text) for m in got]
     assert kinds == [
         ("text", "Halo kak, ready?"),
-        ("image", f"[image] {photo}"),
-        ("sticker", "[sticker 1004/7]"),
-        ("video", "[video] https://cv.shopee.co.id/v.mp4"),
+        ("image", f"[Image] {photo}"),
+        ("sticker", "[Sticker 1004/7]"),
+        ("video", "[Video] https://cv.shopee.co.id/v.mp4"),
         (
             "product",
-            f"[product] Tumbler 500ml — IDR 89000 — https://shopee.co.id/product/{SHOP_ID}/23456789012",
+            f"[Product 23456789012] Tumbler 500ml · Rp89.000"
+            f" · https://shopee.co.id/product/{SHOP_ID}/23456789012",
         ),
-        ("product", f"[product] item 777 — https://shopee.co.id/product/{SHOP_ID}/777"),
-        ("order", "Order 2509146QWERTY1"),
-        ("order", "Order 2509146QWERTY2 — SHIPPED"),
-        ("other", "[bundle_message message] Beli 2 gratis 1"),
+        ("product", f"[Product 777] https://shopee.co.id/product/{SHOP_ID}/777"),
+        ("order", "[Order 2509146QWERTY1]"),
+        ("order", "[Order 2509146QWERTY2] shipped"),
+        (
+            "unsupported",
+            "[Unsupported message: open it in Seller Center] Beli 2 gratis 1",
+        ),
         ("text", "Terima kasih!"),
         ("text", "Siap kak"),
     ]

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from deskterm.channels.chat.cards import LABELS, CardKind
 from deskterm.channels.chat.tiktokshop import adapter as adapter_module
 from deskterm.channels.chat.tiktokshop import sign as sign_module
 from deskterm.channels.chat.tiktokshop.adapter import TikTokShopAdapter
@@ -26,6 +27,9 @@ from deskterm.demo.fakes.tiktokshop import TikTokShopFake
 from deskterm.demo.fakes.tiktokshop.gateway import expected_sign
 from deskterm.domain.backoff import BACKOFF_BASE, BACKOFF_CAP, MAX_RETRY_AFTER
 from deskterm.domain.errors import ChannelAuthError, ChannelError
+
+# issue 10 item 11: one text for every platform's unsupported message, not "[OTHER message]".
+UNSUPPORTED = f"[{LABELS[CardKind.UNSUPPORTED]}]"
 
 LABEL = "tokopedia"
 LIST = "/customer_service/202309/conversations"
@@ -261,19 +265,19 @@ def test_every_message_type_reads_as_text_and_keeps_its_raw_json(rig: Rig) -> No
     got = rig.adapter.messages(listed, None)
     assert [(m.kind, m.text, m.from_buyer, m.auto_reply) for m in got] == [
         ("text", "Halo kak", True, False),
-        ("image", f"[image] {image}", True, False),
-        ("sticker", "[sticker] https://example.invalid/sticker.png", True, False),
-        ("video", "[video] https://video.invalid/v.mp4", True, False),
-        ("product", "[product] Product 1729384756182939012", False, False),
-        ("product", "[buyer is viewing] Product 1729384756182939012", True, False),
-        ("order", "[order] Order 579312345678901234", True, False),
-        ("order", "[buyer is viewing] Order 579312345678901234", True, False),
-        ("order", "[return/refund] Order 579312345678901234 · SKU 45678", False, False),
-        ("other", "[coupon] Coupon 7262992004278206762", False, False),
+        ("image", f"[Image] {image}", True, False),
+        ("sticker", "[Sticker] https://example.invalid/sticker.png", True, False),
+        ("video", "[Video] https://video.invalid/v.mp4", True, False),
+        ("product", "[Product 1729384756182939012]", False, False),
+        ("product", "[Product 1729384756182939012] buyer is viewing", True, False),
+        ("order", "[Order 579312345678901234]", True, False),
+        ("order", "[Order 579312345678901234] buyer is viewing", True, False),
+        ("return", "[Return/refund] order 579312345678901234 · SKU 45678", False, False),
+        ("voucher", "[Voucher 7262992004278206762]", False, False),
         ("system", "Agent Rina joined", False, True),
         ("text", "Terima kasih, admin segera membalas", False, True),
-        ("other", "[OTHER message] Please check this message in Seller Center.", True, False),
-        ("other", "[HOLOGRAM_CARD message] beam me up", True, False),
+        ("unsupported", UNSUPPORTED, True, False),
+        ("unsupported", f"{UNSUPPORTED} beam me up", True, False),
         ("system", "Please rate this conversation.", False, True),
     ]  # the invisible rating request is left out, as the docs ask
     # issue 9 finding 7: SYSTEM notices are TikTok Shop's, the ROBOT's reply the shop's.
@@ -298,11 +302,11 @@ def test_richer_cards_show_title_price_link_and_what_the_order_card_holds() -> N
     )
     assert (kind, text) == (
         "product",
-        "[product] Kemeja Batik Pria (product 172) — IDR 189000 — https://shop.example/p/172",
+        "[Product 172] Kemeja Batik Pria · Rp189.000 · https://shop.example/p/172",
     )
     assert describe("ORDER_CARD", {"order_id": "5793", "status": "AWAITING_SHIPMENT"}) == (
         "order",
-        "[order] Order 5793 · status: AWAITING_SHIPMENT",
+        "[Order 5793] awaiting shipment",
     )
     broken = to_message({"id": 1, "type": "TEXT", "content": "not json", "create_time": "9"}, "c")
     assert broken.text == "not json" and broken.id == "1" and broken.sent_at.year == 1970

@@ -33,8 +33,8 @@ class ChatMessage:
     sender_id: str
     sender_name: str
     sent_at: datetime  # aware UTC
-    kind: str  # "text", "image", "sticker", "video", "product", "order", "system", "other"
-    text: str  # what a person reads: the text, or a placeholder/summary for cards and media
+    kind: str  # "text", "system", or a card's kind (cards.CardKind: "order", "image", ...)
+    text: str  # what a person reads: the text, or the card's one line (cards.Card.text)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     auto_reply: bool = False  # the platform's or the shop's automatic message
     # A notice by the marketplace itself (not the buyer's, not the shop's words): a rating

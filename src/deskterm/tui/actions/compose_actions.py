@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 
 from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.config import ChannelConfig
+from deskterm.domain.text import one_line
 from deskterm.services.editor import quote_last_inbound
 from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
@@ -176,7 +177,9 @@ class ComposeActions(DesktermBase):
             drafts.discard_draft(store, ticket_id, "reply", actor)
             for action in actions or []:
                 macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)
-            self.post_to_ui(self.notify, f"reply to {queued.to} queued", markup=False)
+            self.post_to_ui(
+                self.notify, f"reply to {one_line(queued.recipient)} queued", markup=False
+            )
             self.post_to_ui(self.deliver_now, ticket_id)
 
         self.run_change("", queue)

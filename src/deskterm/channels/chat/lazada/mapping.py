@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from deskterm.channels.chat import cards
+from deskterm.channels.chat.cards import Card, CardKind
 from deskterm.channels.chat.types import ChatConversation, ChatMessage
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,34 +78,66 @@ def _text(content: dict[str, Any]) -> str:
     return txt
 
 
-def _product(c: dict[str, Any]) -> str:
-    was = _join(c.get("oldPrice") and f"was {c['oldPrice']}", c.get("discount"), sep=", ")
-    price = _join(c.get("price"), was and f"({was})")
-    return _join("[product]", _join(c.get("title"), price, sep=" — "), c.get("actionUrl"))
+def _product(c: dict[str, Any]) -> Card:
+    return Card(
+        CardKind.PRODUCT,
+        ref=cards.text(c.get("itemId")),
+        title=cards.text(c.get("title")),
+        price=cards.written(c.get("price")),
+        was=cards.written(c.get("oldPrice")),
+        discount=cards.text(c.get("discount")),
+        url=cards.text(c.get("actionUrl")),
+    )
 
 
-def _order(c: dict[str, Any]) -> str:
-    head = _join("Order", c.get("orderId"))
-    details = _join(c.get("title"), c.get("content"), c.get("status"), sep=" — ")
-    return _join(f"{head}:" if details else head, details, c.get("actionUrl"))
+def _order(c: dict[str, Any]) -> Card:
+    # "content" is Lazada's own summary in the buyer's language ("1 barang · Total Rp59.000").
+    return Card(
+        CardKind.ORDER,
+        ref=cards.text(c.get("orderId")),
+        title=cards.text(c.get("title")),
+        details=(cards.text(c.get("content")),),
+        status=cards.text(c.get("status")),
+        url=cards.text(c.get("actionUrl")),
+    )
 
 
-def _refund(c: dict[str, Any]) -> str:
+def _refund(c: dict[str, Any]) -> Card:
     title = content_of(c.get("title"))  # documented as a JSON string {"<language>": "<title>"}
     heading = next((str(v) for v in title.values() if v), "")
-    count = c.get("subOrderCount") and f"×{c['subOrderCount']}"
-    price = _join(c.get("subOrderPriceUnit"), c.get("subOrderPrice"), sep="")
-    reason = c.get("refundOrderReason") and f"reason: {c['refundOrderReason']}"
-    item = _join(c.get("subOrderTitle"), count, price)
-    details = _join(heading, item, reason, sep=" — ")
-    url = c.get("viewUrl4Seller") or c.get("viewUrl4Buyer")
-    return _join(f"Refund request {c.get('refundOrderId') or ''}".strip() + ":", details, url)
+    item = cards.text(c.get("subOrderTitle"))
+    number = cards.text(c.get("subOrderCount"))
+    unit = c.get("subOrderPriceUnit")
+    reason = cards.text(c.get("refundOrderReason"))
+    return Card(
+        CardKind.RETURN,
+        ref=cards.text(c.get("refundOrderId")),
+        title=heading,
+        details=(_join(item, number and f"×{number}"),),
+        price=cards.written(c.get("subOrderPrice"), unit),
+        extras=(f"reason: {reason}" if reason else "",),
+        url=cards.text(c.get("viewUrl4Seller") or c.get("viewUrl4Buyer")),
+    )
 
 
-def _voucher(c: dict[str, Any]) -> str:
-    minimum = c.get("minOrderAmount") and f"min. spend {c['minOrderAmount']}"
-    return _join(
-        "[voucher]", _join(c.get("title"), c.get("desc"), minimum, sep=" — "), c.get("actionUrl")
+def _voucher(c: dict[str, Any]) -> Card:
+    currency = c.get("currencyCode") or c.get("currency")
+    return Card(
+        CardKind.VOUCHER,
+        ref=cards.text(c.get("voucherId") or c.get("promotion_id")),
+        title=cards.text(c.get("title")),
+        details=(cards.text(c.get("desc")),),
+        minimum=cards.written(c.get("minOrderAmount"), currency),
+        url=cards.text(c.get("actionUrl")),
+    )
+
+
+def _sticker(c: dict[str, Any]) -> Card:
+    name = cards.text(c.get("txt"))  # "[happy]"
+    return Card(
+        CardKind.STICKER,
+        title=name[1:-1] if name.startswith("[") and name.endswith("]") else name,
+        url=cards.text(c.get("imgUrl")),
     )
 
 
@@ -111,33 +146,39 @@ def _auto_reply(c: dict[str, Any]) -> str:
     return _join(c.get("txt"), options and "Options: " + " / ".join(options), sep="\n")
 
 
+CARDS: dict[int, Callable[[dict[str, Any]], Card]] = {
+    3: lambda c: Card(CardKind.IMAGE, url=cards.text(c.get("imgUrl"))),
+    4: _sticker,
+    # The video's play URL needs another API call; the cover image stands in until then.
+    6: lambda c: Card(
+        CardKind.VIDEO,
+        title=cards.text(c.get("txt")),
+        url=cards.text(c.get("videoUrl") or c.get("imgUrl")),
+    ),
+    10006: _product,
+    10007: _order,
+    10008: _voucher,
+    10010: lambda c: Card(
+        CardKind.FOLLOW,
+        title=cards.text(c.get("title")),
+        details=(cards.text(c.get("desc")),),
+        url=cards.text(c.get("actionUrl")),
+    ),
+    10011: _refund,
+}
+
+
 def render(template_id: int, c: dict[str, Any]) -> tuple[str, str]:
     """(kind, text) for one message content, per the documented templates."""
     if template_id == 1:
         return "text", _text(c)
     if template_id == 2:
         return "system", _join(c.get("txt") or c.get("recallContent"))
-    if template_id == 3:
-        return "image", _join("[image]", c.get("imgUrl"))
-    if template_id == 4:
-        return "sticker", _join("[sticker]", c.get("txt"), c.get("imgUrl"))
-    if template_id == 6:
-        return "video", _join("[video]", c.get("txt"), c.get("videoUrl") or c.get("imgUrl"))
-    if template_id == 10006:
-        return "product", _product(c)
-    if template_id == 10007:
-        return "order", _order(c)
-    if template_id == 10008:
-        return "other", _voucher(c)
-    if template_id == 10010:
-        return "other", _join(
-            "[follow the store]", c.get("title"), c.get("desc"), c.get("actionUrl")
-        )
-    if template_id == 10011:
-        return "order", _refund(c)
     if template_id == 10015:
         return "text", _auto_reply(c)
-    return "other", _join(f"[template {template_id} message]", _text(c))
+    make = CARDS.get(template_id)
+    card = make(c) if make is not None else cards.unsupported(_text(c))
+    return card.kind.value, card.text
 
 
 def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatMessage:

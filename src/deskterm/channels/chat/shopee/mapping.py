@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from deskterm.channels.chat import cards
+from deskterm.channels.chat.cards import Card, CardKind
 from deskterm.channels.chat.types import ChatConversation, ChatMessage
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,30 +78,56 @@ def conversation(raw: dict[str, Any]) -> ChatConversation:
     )
 
 
-def _product(content: dict[str, Any], region: str) -> str:
+def _product(content: dict[str, Any], region: str) -> Card:
     item_id = as_id(content.get("item_id"))
     shop_id = as_id(content.get("shop_id"))
-    title = str(content.get("name") or content.get("item_name") or content.get("title") or "")
-    price = str(content.get("price") or "")
-    if price and content.get("currency"):
-        price = f"{content['currency']} {price}"
     site = SITES.get(region.upper())
-    link = f"https://{site}/product/{shop_id}/{item_id}" if site and shop_id and item_id else ""
-    parts = [title or f"item {item_id}".strip(), price, link]
-    return "[product] " + " — ".join(part for part in parts if part)
+    currency = content.get("currency")
+    return Card(
+        CardKind.PRODUCT,
+        ref=item_id,
+        title=cards.text(content.get("name") or content.get("item_name") or content.get("title")),
+        price=cards.amount(content.get("price"), currency),
+        was=cards.amount(content.get("price_before_discount"), currency),
+        url=f"https://{site}/product/{shop_id}/{item_id}" if site and shop_id and item_id else "",
+    )
 
 
-def _order(content: dict[str, Any]) -> str:
-    order_sn = as_id(content.get("order_sn"))
-    extras = []
-    status = content.get("order_status") or content.get("status")
-    if status:
-        extras.append(str(status))
+def _order(content: dict[str, Any]) -> Card:
     total = content.get("total_amount") or content.get("total_price")
-    if total:
-        extras.append(f"{content.get('currency') or ''} {total}".strip())
-    head = f"Order {order_sn}" if order_sn else "Order"
-    return " — ".join([head, *extras])
+    return Card(
+        CardKind.ORDER,
+        ref=as_id(content.get("order_sn")),
+        items=cards.count(content.get("item_count")),
+        price=cards.amount(total, content.get("currency")),
+        status=cards.text(content.get("order_status") or content.get("status")),
+    )
+
+
+def _media(kind: str, content: dict[str, Any]) -> Card:
+    url = next((str(content[key]) for key in MEDIA[kind] if content.get(key)), "")
+    if kind == "sticker" and not url:
+        package, sticker = (
+            as_id(content.get("sticker_package_id")),
+            as_id(content.get("sticker_id")),
+        )
+        return Card(
+            CardKind.STICKER, ref=f"{package}/{sticker}" if package and sticker else sticker
+        )
+    return Card(CardKind(kind), url=url)
+
+
+def _card(kind: str, content: dict[str, Any], region: str) -> Card | None:
+    if kind in MEDIA:
+        return _media(kind, content)
+    if kind in PRODUCT_TYPES:
+        return _product(content, region)
+    if kind == "order":
+        return _order(content)
+    if kind == "voucher":
+        ref = as_id(content.get("voucher_id") or content.get("promotion_id"))
+        return Card(CardKind.VOUCHER, ref=ref, title=cards.text(content.get("voucher_code")))
+    return None
 
 
 def readable(message_type: str, content: dict[str, Any], region: str) -> tuple[str, str]:
@@ -108,19 +136,10 @@ def readable(message_type: str, content: dict[str, Any], region: str) -> tuple[s
     text = str(content.get("text") or "")
     if kind == "text":
         return "text", text
-    if kind in MEDIA:
-        url = next((str(content[key]) for key in MEDIA[kind] if content.get(key)), "")
-        if kind == "sticker" and not url:
-            package, sticker = content.get("sticker_package_id"), content.get("sticker_id")
-            return kind, f"[sticker {package}/{sticker}]" if sticker else "[sticker]"
-        return kind, f"[{kind}] {url}".strip()
-    if kind in PRODUCT_TYPES:
-        return "product", _product(content, region)
-    if kind == "order":
-        return "order", _order(content)
     if kind in SYSTEM_TYPES:
         return "system", text or f"[{message_type} message]"
-    return "other", f"[{message_type or 'unknown'} message] {text}".strip()
+    card = _card(kind, content, region) or cards.unsupported(text)
+    return card.kind.value, card.text
 
 
 def message(

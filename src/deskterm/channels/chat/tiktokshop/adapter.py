@@ -187,9 +187,8 @@ class TikTokShopAdapter:
         newest_first: list[ChatMessage] = []
         seen: set[str] = set()
         for page in self._pages(_conversation_path(conversation_id), params):
-            tips = str(page.get("unsupported_msg_tips") or "")
             for raw in page.get("messages") or []:
-                message = to_message(raw, conversation_id, tips)
+                message = to_message(raw, conversation_id)
                 if after is not None and message.sent_at <= after:
                     return sorted(newest_first, key=order_key)
                 # The docs: invisible messages (e.g. rating requests) are not for the seller.

@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from deskterm.channels.chat import cards
+from deskterm.channels.chat.cards import Card, CardKind
 from deskterm.channels.chat.types import ChatConversation, ChatMessage
 
 # Platform notices that arrive as {"content": "..."} and are nobody's words.
 SYSTEM_TYPES = frozenset({"ALLOCATED_SERVICE", "NOTIFICATION", "BUYER_ENTER_FROM_TRANSFER"})
 AUTOMATIC_ROLES = frozenset({"SYSTEM", "ROBOT"})  # the docs: these are sent as the shop
-MEDIA_KINDS = {"IMAGE": "image", "EMOTICONS": "sticker", "VIDEO": "video"}
+MEDIA_KINDS = {"IMAGE": CardKind.IMAGE, "EMOTICONS": CardKind.STICKER, "VIDEO": CardKind.VIDEO}
+VIEWING = "buyer is viewing"  # BUYER_ENTER_FROM_*: what the buyer had open when writing
 
 
 def as_utc(value: Any) -> datetime:
@@ -57,76 +60,86 @@ def _plain(content: Mapping[str, Any]) -> str:
     return ""
 
 
-def _price(value: Any) -> str:
-    if isinstance(value, Mapping):  # {"amount": "79000", "currency": "IDR"} and the like
-        amount = value.get("amount") or value.get("sale_price") or value.get("price")
-        currency = value.get("currency") or ""
-        return f"{currency} {amount}".strip() if amount is not None else ""
-    return _str(value).strip()
-
-
-def _product(content: Mapping[str, Any]) -> str:
+def _product(content: Mapping[str, Any], context: str = "") -> Card:
     # The 202309 docs promise only {"product_id"}; richer cards are used when present.
-    product_id = _str(content.get("product_id"))
-    title = _str(content.get("title") or content.get("product_name") or content.get("name"))
-    link = _str(content.get("url") or content.get("link") or content.get("product_url"))
-    parts = [title.strip() or f"Product {product_id}".strip()]
-    if title.strip() and product_id:
-        parts[0] += f" (product {product_id})"
-    price = _price(content.get("price"))
-    parts += [p for p in (price, link.strip()) if p]
-    return " — ".join(parts)
+    price = content.get("price")
+    return Card(
+        CardKind.PRODUCT,
+        ref=cards.text(content.get("product_id")),
+        context=context,
+        title=cards.text(
+            content.get("title") or content.get("product_name") or content.get("name")
+        ),
+        price=cards.money_of(price, content.get("currency")),
+        was=cards.original_of(price, content.get("currency")),
+        url=cards.text(content.get("url") or content.get("link") or content.get("product_url")),
+    )
 
 
-def _extras(content: Mapping[str, Any], skip: set[str]) -> str:
-    extras = [
-        f"{key}: {value}"
-        for key, value in content.items()
-        if key not in skip and isinstance(value, str | int | float) and _str(value).strip()
-    ]
-    return "".join(f" · {extra}" for extra in extras)
+def _order(content: Mapping[str, Any], context: str = "") -> Card:
+    # The docs promise only {"order_id"}; a status, count or total is shown when present.
+    total = next((content[k] for k in ("total", "total_amount", "payment") if k in content), None)
+    return Card(
+        CardKind.ORDER,
+        ref=cards.text(content.get("order_id")),
+        context=context,
+        items=cards.count(content.get("item_count")),
+        price=cards.money_of(total, content.get("currency")),
+        status=cards.text(content.get("status") or content.get("order_status")),
+    )
 
 
-def _order(content: Mapping[str, Any]) -> str:
-    # "what the card holds": the order number first, then any other plain fields.
-    return f"Order {_str(content.get('order_id'))}" + _extras(content, {"order_id"})
+def _return(content: Mapping[str, Any]) -> Card:
+    order, sku = cards.text(content.get("order_id")), cards.text(content.get("sku_id"))
+    return Card(
+        CardKind.RETURN,
+        ref=cards.text(content.get("return_id")),
+        extras=tuple(
+            f"{label} {value}" for label, value in (("order", order), ("SKU", sku)) if value
+        ),
+    )
 
 
-def describe(kind_hint: str, content: Mapping[str, Any], tips: str = "") -> tuple[str, str]:
-    """(kind, readable text) for one message type and its decoded content."""
+def _card(kind_hint: str, content: Mapping[str, Any]) -> Card | None:
+    """The card a message type holds; None for text and the platform's notices."""
+    if kind_hint in MEDIA_KINDS:
+        return Card(MEDIA_KINDS[kind_hint], url=cards.text(content.get("url")))
+    if kind_hint == "PRODUCT_CARD":
+        return _product(content)
+    if kind_hint == "BUYER_ENTER_FROM_PRODUCT":
+        return _product(content, VIEWING)
+    if kind_hint == "ORDER_CARD":
+        return _order(content)
+    if kind_hint == "BUYER_ENTER_FROM_ORDER":
+        return _order(content, VIEWING)
+    if kind_hint == "RETURN_REFUND_CARD":
+        return _return(content)
+    if kind_hint == "COUPON_CARD":
+        return Card(CardKind.VOUCHER, ref=cards.text(content.get("coupon_id")))
+    return None
+
+
+def describe(kind_hint: str, content: Mapping[str, Any]) -> tuple[str, str]:
+    """(kind, readable text) for one message type and its decoded content.
+
+    The API's ``unsupported_msg_tips`` is not used: an unsupported message reads the same on
+    every platform (``cards.UNSUPPORTED_HINT``), in the language of the rest of deskterm.
+    """
     if kind_hint == "TEXT":
         return "text", _str(content.get("content"))
-    if kind_hint in MEDIA_KINDS:
-        kind = MEDIA_KINDS[kind_hint]
-        where = _str(content.get("url")).strip() or _plain(content)
-        return kind, f"[{kind}] {where}".rstrip()
-    if kind_hint == "PRODUCT_CARD":
-        return "product", f"[product] {_product(content)}"
-    if kind_hint == "BUYER_ENTER_FROM_PRODUCT":
-        return "product", f"[buyer is viewing] {_product(content)}"
-    if kind_hint == "ORDER_CARD":
-        return "order", f"[order] {_order(content)}"
-    if kind_hint == "BUYER_ENTER_FROM_ORDER":
-        return "order", f"[buyer is viewing] {_order(content)}"
-    if kind_hint == "RETURN_REFUND_CARD":
-        sku = _str(content.get("sku_id"))
-        order = f"Order {_str(content.get('order_id'))}" + (f" · SKU {sku}" if sku else "")
-        return "order", f"[return/refund] {order}{_extras(content, {'order_id', 'sku_id'})}"
-    if kind_hint == "COUPON_CARD":
-        return "other", f"[coupon] Coupon {_str(content.get('coupon_id'))}"
     if kind_hint in SYSTEM_TYPES:
         return "system", _plain(content) or f"[{kind_hint} message]"
-    # OTHER ("not supported in this API") and types newer than this code.
-    words = _plain(content) or tips.strip()
-    return "other", f"[{kind_hint or 'UNKNOWN'} message] {words}".rstrip()
+    # OTHER ("not supported in this API") and types newer than this code fall through.
+    card = _card(kind_hint, content) or cards.unsupported(_plain(content))
+    return card.kind.value, card.text
 
 
-def to_message(raw: Mapping[str, Any], conversation_id: str, tips: str = "") -> ChatMessage:
+def to_message(raw: Mapping[str, Any], conversation_id: str) -> ChatMessage:
     """One entry of ``data.messages`` (or a conversation's ``latest_message``)."""
     sender = _mapping(raw.get("sender"))
     role = _str(sender.get("role")).upper()
     kind_hint = _str(raw.get("type")).upper()
-    kind, text = describe(kind_hint, decode_content(raw.get("content")), tips)
+    kind, text = describe(kind_hint, decode_content(raw.get("content")))
     # Role SYSTEM, or a notice type whoever it is filed under: TikTok Shop's own words.
     # ROBOT stays the shop's (its chatbot), an automatic reply.
     platform = role == "SYSTEM" or kind_hint in SYSTEM_TYPES

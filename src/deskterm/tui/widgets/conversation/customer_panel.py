@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from deskterm.domain.money import format_money
 from deskterm.domain.timefmt import compact_age
 from deskterm.tui.render import safe_line
 
@@ -48,7 +49,7 @@ def panel_text(context: dict[str, Any] | None) -> Text:
         out.append_text(safe_line(order["name"] or order["external_id"] or "?", "bold"))
         placed = compact_age(order["created_at"])
         out.append(f" {'today' if placed == 'now' else placed + ' ago'} ", "dim")
-        out.append_text(safe_line(f"{order['total']} {order['currency']}"))
+        out.append_text(safe_line(format_money(order["total"] or "", order["currency"] or "")))
         status = " · ".join(
             s for s in (order["financial_status"], order["fulfillment_status"]) if s
         )
@@ -79,7 +80,8 @@ class CustomerPanel(Static):
         super().__init__(Text("No customer", "dim"), id=id)
         self.context: dict[str, Any] | None = None
 
-    def show_customer(self, context: dict[str, Any] | None) -> None:
-        """Render ``context`` (None: the ticket has no customer)."""
+    def show_customer(self, context: dict[str, Any] | None, text: Text | None = None) -> None:
+        """Show ``context`` (None: the ticket has no customer); ``text`` is its
+        ``panel_text`` when the caller built it already (off the UI thread)."""
         self.context = context
-        self.update(panel_text(context))
+        self.update(text if text is not None else panel_text(context))
