@@ -32,6 +32,8 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         pytest.skip("tmux not installed")
     data = tmp_path / "demo"
     with deskterm_in_tmux("deskterm-demo", f"demo --data-dir {data}") as session:
+        # issue 10 item 13: how to reach the demo's data shows in the inbox, not before it.
+        wait_for_screen(session, "Its data is in")
         wait_for_screen(session, "Dewa Putra")
         screen = wait_for_screen(session, "Siti Rahma")  # the list fills as sync stores mail
         assert "Inbox" in screen and "Unassigned" in screen  # sidebar
@@ -62,5 +64,13 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         # Typed and sent in one burst: every character made it (ctrl+s waits its turn).
         assert outs[-1]["body_text"].strip() == "Halo kak, alamat sudah diganti."
         keys(session, "q")
+        wait_for_screen(session, f"demo data kept in {data}")  # and again once it ended
         time.sleep(2)
         assert "Traceback" not in pane(session)
+        joined = subprocess.run(  # -J: the line as printed, however the terminal wrapped it
+            ["tmux", "capture-pane", "-p", "-J", "-t", session],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert f"  try: {sys.executable} -m deskterm --config {config} tickets\n" in joined

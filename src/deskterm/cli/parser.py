@@ -5,15 +5,33 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from deskterm import __version__
 from deskterm.domain.record_ids import MAX_ID, parse_id
 from deskterm.domain.text import one_line
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with a COMMAND or ACTION that may be left out shown as optional.
+
+    argparse prints ``ACTION ...`` for every subcommand slot, required or not; ``deskterm``
+    alone opens the inbox and ``deskterm views`` alone lists the views.
+    """
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        text = super()._format_args(action, default_metavar)
+        if action.nargs == argparse.PARSER and not action.required:
+            return f"[{text}]"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with errors on ONE line (DESIGN.md), made safe to print."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)  # subcommands' parsers too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         # The usage block argparse prints first would make it several lines; --help has it.
@@ -87,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``deskterm`` argument parser."""
     parser = _Parser(
         prog="deskterm",
-        description="A keyboard-driven helpdesk inbox for the terminal.",
+        description=(
+            "A keyboard-driven helpdesk inbox for the terminal. Without a COMMAND, deskterm"
+            " opens the inbox (the full-screen TUI) on the configured store."
+        ),
         epilog="Run `deskterm COMMAND --help` for a command's options.",
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file to use")
@@ -95,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="self-contained demo with local servers and seeded mail")
-    demo.add_argument("--data-dir", type=Path, metavar="DIR")
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the demo's store, config and log here (default: one folder per user,"
+        " emptied at each start)",
+    )
     demo.add_argument("--no-tui", action="store_true", help="run only the sync part")
 
     sync = sub.add_parser("sync", help="headless sync daemon")
@@ -106,14 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     scope = tickets.add_mutually_exclusive_group()
     scope.add_argument("--view", metavar="NAME", help="system or saved view (default: Inbox)")
     scope.add_argument("--query", metavar="Q", help="a query in the query language")
-    tickets.add_argument("--limit", type=_positive, default=50, metavar="N")
+    tickets.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="at most N tickets (default 50)"
+    )
     tickets.add_argument(
         "--offset", type=_non_negative, default=0, metavar="N", help=argparse.SUPPRESS
     )
     tickets.add_argument("--json", action="store_true", help="JSON array on stdout")
 
     views = sub.add_parser("views", help="list views with counts; save or delete saved views")
-    views.add_argument("--json", action="store_true")
+    views.add_argument("--json", action="store_true", help="JSON array on stdout")
     views_sub = views.add_subparsers(dest="views_action", metavar="ACTION")
     save = views_sub.add_parser("save", help="save QUERY as view NAME (updates an existing one)")
     save.add_argument("name", metavar="NAME")
@@ -124,19 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="one ticket with its conversation")
     show.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="JSON object on stdout")
     show.add_argument("--full", action="store_true", help="do not collapse quoted history")
 
     search = sub.add_parser("search", help="search tickets with the query language")
     search.add_argument("query", metavar="QUERY", nargs="+")
-    search.add_argument("--limit", type=_positive, default=50, metavar="N")
-    search.add_argument("--json", action="store_true")
+    search.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="at most N tickets (default 50)"
+    )
+    search.add_argument("--json", action="store_true", help="JSON array on stdout")
 
     reply = sub.add_parser("reply", help="reply to a ticket (or add an internal note)")
     reply.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
     body = reply.add_mutually_exclusive_group(required=True)
-    body.add_argument("--body", metavar="TEXT")
-    body.add_argument("--macro", metavar="NAME")
+    body.add_argument("--body", metavar="TEXT", help="the reply's text")
+    body.add_argument("--macro", metavar="NAME", help="a macro's name or shortcut")
     body.add_argument("--editor", action="store_true", help="compose in $EDITOR")
     reply.add_argument("--note", action="store_true", help="internal note: never sent")
     reply.add_argument(
@@ -144,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     macros = sub.add_parser("macros", help="list macros; import/export them as TOML")
-    macros.add_argument("--json", action="store_true")
+    macros.add_argument("--json", action="store_true", help="JSON array on stdout")
     macros_sub = macros.add_subparsers(dest="macros_action", metavar="ACTION")
     macros_import = macros_sub.add_parser("import", help="create/update macros from a TOML file")
     macros_import.add_argument("path", type=Path, metavar="FILE")
@@ -163,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     secret = sub.add_parser("secret", help="manage secrets in the system keyring")
     secret_sub = secret.add_subparsers(dest="secret_action", metavar="ACTION", required=True)
-    secret_set = secret_sub.add_parser("set", help="store a secret under NAME (read from stdin)")
+    secret_set = secret_sub.add_parser(
+        "set", help="store a secret under NAME (prompts, or reads one line from stdin)"
+    )
     secret_set.add_argument("name", metavar="NAME")
 
     config = sub.add_parser("config", help="configuration helpers")
@@ -193,7 +226,7 @@ def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     show.add_argument("handle", metavar="HANDLE")
     show.add_argument("--limit", type=_positive, default=50, metavar="N", help="tickets listed")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="JSON object on stdout")
     unlink = actions.add_parser(
         "unlink",
         help="move one identity (and the tickets that came through it) to a new customer",
@@ -204,8 +237,11 @@ def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:
-    for name, help_text in (("tag", "add tags"), ("untag", "remove tags")):
-        cmd = sub.add_parser(name, help=f"{help_text} to/from a ticket")
+    for name, help_text in (
+        ("tag", "add tags to a ticket"),
+        ("untag", "remove tags from a ticket"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
         cmd.add_argument("tags", nargs="+", metavar="TAG")
     assign = sub.add_parser("assign", help="assign a ticket (`none` to unassign, `me` for you)")
@@ -223,7 +259,7 @@ def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:
     snooze.add_argument("until", nargs="+", metavar="WHEN")
     spam = sub.add_parser("spam", help="mark a ticket as spam (--undo to unmark)")
     spam.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
-    spam.add_argument("--undo", action="store_true")
+    spam.add_argument("--undo", action="store_true", help="it is not spam after all")
     merge = sub.add_parser("merge", help="merge two tickets; the older one survives")
     merge.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
     merge.add_argument("other_id", type=_ticket_id, metavar="OTHER_ID")

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import sys
@@ -17,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from deskterm.config import load_config
+from deskterm.demo.folder import demo_folder
 from deskterm.demo.mailbox import SHOP, demo_messages, late_message
 from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.demo.servers import DemoImap, DemoSmtp
 from deskterm.domain.logsetup import setup_logging
-from deskterm.paths import LOG_FILE_NAME, create_private_file, ensure_dir, write_private_text
+from deskterm.paths import LOG_FILE_NAME, create_private_file, write_private_text
 from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
@@ -120,11 +122,23 @@ class _Ending:
         raise SystemExit(128 + signum)
 
 
-def run_demo(data_dir: Path | None, *, tui: bool) -> int:
-    """Run the demo; returns the exit code."""
-    if data_dir is None:
-        data_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-"))
-    ensure_dir(data_dir)
+def run_demo(data_dir: Path | None, *, tui: bool, command: str = "deskterm") -> int:
+    """Run the demo; returns the exit code.
+
+    ``command`` is how the user runs deskterm (``cli.demo_command.invocation``): the demo
+    tells them how to reach its data with it, in the inbox and again when it ends.
+    """
+    with demo_folder(data_dir) as folder:
+        try_line = f"{command} --config {shlex.quote(str(folder / 'config.toml'))} tickets"
+        code = _in_folder(folder, tui=tui, try_line=try_line)
+        if tui:  # before the inbox it would be hidden, then shown twice: say it now
+            kept = "" if data_dir is not None else " (emptied by the next deskterm demo)"
+            with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+                sys.stderr.write(f"demo data kept in {folder}{kept}\n  try: {try_line}\n")
+    return code
+
+
+def _in_folder(data_dir: Path, *, tui: bool, try_line: str) -> int:
     # A full-screen inbox must have no log line on its terminal; the summary run shows
     # warnings. Either way the log is the data folder's, rotated, secrets masked.
     setup_logging(
@@ -145,7 +159,7 @@ def run_demo(data_dir: Path | None, *, tui: bool) -> int:
         # TikTok Shop (Tokopedia), Shopee, Lazada and a Shopify store: faithful local fakes.
         markets = stack.enter_context(serve_marketplaces(secrets_dir))
         config_path = write_config(data_dir, secrets_dir, imap, smtp, markets.config)
-        code = _run(data_dir, config_path, imap, markets, tui=tui, ending=ending)
+        code = _run(data_dir, config_path, imap, markets, tui=tui, ending=ending, hint=try_line)
     return 128 + ending.signum if ending.signum else code
 
 
@@ -157,24 +171,35 @@ def _run(
     *,
     tui: bool,
     ending: _Ending,
+    hint: str,
 ) -> int:
     imap.seed("Sent", [])
     imap.seed("INBOX", demo_messages())
     config = load_config(config_path)
-    sys.stderr.write(f"demo data in {data_dir}\n  try: deskterm --config {config_path} tickets\n")
     store = open_store(config.store_url(), data_dir=data_dir)
     import_macros(store, MACROS)
     with SyncLock(store.data_dir):
         if not tui:
+            sys.stderr.write(f"demo data in {data_dir}\n  try: {hint}\n")
             summaries = run_once(config, store)
             for summary in summaries:
                 sys.stdout.write(summary.line() + "\n")
             return 0 if all(summary.ok for summary in summaries) else 1
-        return _with_tui(config, store, imap, markets, ending)
+        notice = (
+            f"Its data is in {data_dir}. While it runs, every deskterm command works on it;"
+            f" in another terminal try:\n{hint}"
+        )
+        return _with_tui(config, store, imap, markets, ending, notice=notice)
 
 
 def _with_tui(
-    config: object, store: object, imap: DemoImap, markets: Marketplaces, ending: _Ending
+    config: object,
+    store: object,
+    imap: DemoImap,
+    markets: Marketplaces,
+    ending: _Ending,
+    *,
+    notice: str,
 ) -> int:
     from deskterm.config import Config
     from deskterm.store.engine import Store
@@ -200,6 +225,7 @@ def _with_tui(
         me_email=config.user.email,
         me_name=config.user.name,
         config=config,
+        notice=notice,
     )
     ending.app = app
     try:

@@ -42,6 +42,7 @@ else:
     drafts = lazy_module("deskterm.services.drafts")
 
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
+NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
 WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
     "deskterm.services.tickets",
     "deskterm.services.drafts",
@@ -72,9 +73,16 @@ class DesktermApp(
     # --- lifecycle ----------------------------------------------------------------------
 
     def __init__(
-        self, *, store_url: str, me_email: str, me_name: str = "", config: Config | None = None
+        self,
+        *,
+        store_url: str,
+        me_email: str,
+        me_name: str = "",
+        config: Config | None = None,
+        notice: str = "",
     ) -> None:
         super().__init__(store_url=store_url, me_email=me_email, me_name=me_name, config=config)
+        self.notice = notice  # shown once the inbox is up (the demo: how to reach its data)
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
         if config is not None and config.ui.theme:
@@ -87,6 +95,8 @@ class DesktermApp(
         """Open the store, show the inbox, start watching for changes."""
         self.db = open_read(self.store_url)
         await self.push_screen(self.inbox)  # mounted before any worker reports back
+        if self.notice:
+            self.notify(self.notice, timeout=NOTICE_SECONDS, markup=False)
         if self.config is not None:
             self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
         self.load_view(self.view)
