@@ -63,12 +63,25 @@ class DemoImap:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> None:
         """Start pymap and wait until it greets.
 
         Call it from the thread that lives as long as the demo (the main thread): on Linux
         the parent-death signal fires when the thread that started the child ends.
+        The port was free when chosen, but another program may take it before pymap binds
+        it; a server that exits at once is started again on a new port.
         """
+        for attempt in range(attempts):
+            if attempt:
+                self.port = free_port()
+            if self._start_once(timeout):
+                return
+        raise DesktermError(
+            f"the demo IMAP server did not start ({self._log_tail()}); see {self.log}"
+        )
+
+    def _start_once(self, timeout: float) -> bool:
+        """True once pymap accepts connections; False (and stopped) when it does not."""
         command = [
             sys.executable,
             "-c",
@@ -102,14 +115,35 @@ class DemoImap:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection((HOST, self.port), timeout=1):
-                    return
+                if self._greets():
+                    return True
             except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.1)
+                pass  # not listening yet
+            if self.process.poll() is not None:
+                break  # it could not bind the port, or failed otherwise: see the log
+            time.sleep(0.1)
         self.stop()
-        raise DesktermError(f"the demo IMAP server did not start; see {self.log}")
+        return False
+
+    def _greets(self) -> bool:
+        """True when our pymap (not whatever else took the port) answers with its greeting."""
+        with socket.create_connection((HOST, self.port), timeout=1) as sock:
+            sock.settimeout(5)
+            greeting = sock.recv(64)
+        return (
+            greeting.startswith(b"* OK")
+            and self.process is not None
+            and (self.process.poll() is None)
+        )
+
+    def _log_tail(self) -> str:
+        """The last non-empty line pymap logged, for the error message."""
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "no log"
+        last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+        return last[:200] or "it logged nothing"
 
     def client(self) -> IMAPClient:
         """A logged-in connection for seeding."""
