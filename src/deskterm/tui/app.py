@@ -100,7 +100,9 @@ class DesktermApp(
         if self.notice:
             self.notify(self.notice, timeout=NOTICE_SECONDS, markup=False)
         if self.config is not None:
-            self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
+            tickets = self.inbox.query_one(TicketList)
+            tickets.sla_targets = self.config.sla_targets()
+            tickets.show_store = len(self.config.stores) > 1  # one shop: the column says nothing
         self.load_view(self.view)
         self.load_counts()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
