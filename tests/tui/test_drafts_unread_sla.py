@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import TextArea
 
+from deskterm.domain.list_columns import list_columns
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -108,7 +110,13 @@ async def test_sla_hint_shows_time_left_or_breached(sample_config: Path) -> None
     async with app.run_test(size=(160, 48)) as pilot:
         tickets = app.inbox.query_one(TicketList)
         await until(lambda: loaded(tickets) is not None, pilot)
-        labels = [str(tickets._row_text(row)) for row in loaded(tickets) or []]
         # The sample mail is days old and unanswered: breached; the newest arrived just now.
+        # A list as wide as 160 columns leave it shows the short forms (issue 10 item 1) ...
+        labels = [str(tickets._row_text(row)) for row in loaded(tickets) or []]
+        assert any("⏱!" in label for label in labels)
+        assert any(re.search(r"⏱(\d+[mhd]|<1m) ", label) for label in labels)
+        # ... a wider one the words.
+        wide = list_columns(120, sla=True)
+        labels = [str(tickets._row_text(row, wide)) for row in loaded(tickets) or []]
         assert any("⏱breached" in label for label in labels)
         assert any("left" in label for label in labels)

@@ -1,5 +1,6 @@
-"""Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48, the macro
-picker and the help overlay, on a fixed clock and a store with fixed dates.
+"""Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48 and at 80,
+100, 120, 140 and 160 columns, the macro picker and the help overlay, on a fixed clock and
+a store with fixed dates.
 
 Update after an intended change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
 then look at the SVGs in the report before committing them.
@@ -86,6 +87,14 @@ def test_main_screen_80x24(fixed_store: Path, snap_compare: Snap) -> None:
 def test_main_screen_160x48(fixed_store: Path, snap_compare: Snap) -> None:
     app = make_app(fixed_store)
     assert snap_compare(app, terminal_size=(160, 48), run_before=settled(app))
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 140, 160])
+def test_main_screen_at_width(fixed_store: Path, snap_compare: Snap, width: int) -> None:
+    """issue 10 item 1: the list laid out by priority at each width (customer and subject
+    always; the sidebar hidden below 120 columns, narrowed below 160)."""
+    app = make_app(fixed_store)
+    assert snap_compare(app, terminal_size=(width, 30), run_before=settled(app))
 
 
 def test_macro_picker(fixed_store: Path, snap_compare: Snap) -> None:

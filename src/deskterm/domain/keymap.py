@@ -38,6 +38,7 @@ BINDING_IDS: Final = frozenset(
         "inbox.focus_next",
         "inbox.toggle_customer",
         "inbox.focus_previous",
+        "inbox.focus_list",
         # ticket list
         "list.cursor_down",
         "list.cursor_up",
@@ -50,6 +51,8 @@ BINDING_IDS: Final = frozenset(
         # conversation
         "conversation.scroll_down",
         "conversation.scroll_up",
+        "conversation.page_down",
+        "conversation.page_up",
         "conversation.toggle_quotes",
         "conversation.show_all",
         # views

@@ -214,6 +214,23 @@ def sla_label(state: SlaState | None) -> str:
     return f"{_two_units(state.left)} left"
 
 
+def sla_short_label(state: SlaState | None) -> str:
+    """``sla_label`` in four cells for a narrow list: ``2h`` left, ``!3h`` breached, or "".
+
+    Weeks count too here, so a long-breached ticket still fits (``!3w``, not ``!21d``).
+    """
+    if state is None or not state.running:
+        return ""
+    span = -state.left if state.breached else state.left
+    seconds = int(span.total_seconds())
+    amount = "<1m"
+    for unit in ("w", "d", "h", "m"):
+        if seconds >= _UNIT_SECONDS[unit]:
+            amount = f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+            break
+    return f"!{amount}" if state.breached else amount
+
+
 def _two_units(span: timedelta) -> str:
     """``2d3h``, ``1h12m``, ``45m``, ``<1m``: precise where time is short."""
     minutes = int(span.total_seconds()) // 60

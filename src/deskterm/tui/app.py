@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from collections.abc import Callable
@@ -9,9 +10,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.css.query import NoMatches
 from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
@@ -98,7 +100,9 @@ class DesktermApp(
         if self.notice:
             self.notify(self.notice, timeout=NOTICE_SECONDS, markup=False)
         if self.config is not None:
-            self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
+            tickets = self.inbox.query_one(TicketList)
+            tickets.sla_targets = self.config.sla_targets()
+            tickets.show_store = len(self.config.stores) > 1  # one shop: the column says nothing
         self.load_view(self.view)
         self.load_counts()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
@@ -124,6 +128,13 @@ class DesktermApp(
         self.finish_writes()
         if self.db is not None:
             self.db.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        """The agent's first key or click ends the list's "stay on the newest" start."""
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            with contextlib.suppress(NoMatches):  # before the inbox is composed
+                self.inbox.query_one(TicketList).pin_top = False
+        await super().on_event(event)
 
     # --- messages from widgets ----------------------------------------------------------
 

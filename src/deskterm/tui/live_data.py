@@ -72,7 +72,7 @@ class LiveData(DesktermBase):
         tickets = self.inbox.query_one(TicketList)
         tickets.marked.clear()  # marks of a view left behind must not take over `c`
         tickets.reset(total)  # first: with its rows gone, moving the cursor announces nothing
-        tickets.cursor = 0
+        tickets.to_top()
         if total == 0:
             self._shown_ticket = None  # nothing to act on: the pane must not keep a stale one
             self.inbox.query_one(ConversationView).show_ticket(None)

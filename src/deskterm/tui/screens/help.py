@@ -15,9 +15,10 @@ from textual.widgets import Static
 from deskterm.tui.keys import key_places, key_rows
 
 GETTING_STARTED = (
-    "Getting started: j/k pick a ticket · m picks a macro (type to search, enter) and opens "
-    "the reply with it · check the text · ctrl+s sends · q quits · ctrl+p finds any command, "
-    'view, macro or ticket (#42). Rebind any key in config: [ui.keys] id = "key".'
+    "Getting started: j/k pick a ticket (from any pane) · J/K or space/b scroll its "
+    "conversation · escape comes back to the list · m picks a macro (type to search, enter) "
+    "and opens the reply with it · check the text · ctrl+s sends · q quits · ctrl+p finds any "
+    'command, view, macro or ticket (#42). Rebind any key in config: [ui.keys] id = "key".'
 )
 
 

@@ -85,7 +85,11 @@ def _status_text(ticket: dict[str, Any]) -> str:
 
 
 class ConversationView(VerticalScroll, can_focus=True):
-    """Shows one ticket; the app calls ``show_ticket`` with data it loaded."""
+    """Shows one ticket; the app calls ``show_ticket`` with data it loaded.
+
+    Arrows and PgUp/PgDn scroll it while it has the focus; `j`/`k` go on to the next or
+    previous ticket and `J`/`K`/space/`b` scroll it from any pane (InboxScreen's keys).
+    """
 
     DEFAULT_CSS = """
     ConversationView { padding: 0 1; }
@@ -97,8 +101,6 @@ class ConversationView(VerticalScroll, can_focus=True):
     ConversationView > .message.system { border-left: dashed $secondary; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Down", show=False, id="conversation.scroll_down"),
-        Binding("k,up", "scroll_up", "Up", show=False, id="conversation.scroll_up"),
         Binding("z", "toggle_quotes", "Quotes", id="conversation.toggle_quotes"),
         Binding("o", "show_all", "Earlier messages", id="conversation.show_all"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
@@ -12,7 +13,9 @@ from textual.widgets.option_list import Option
 
 from deskterm.tui.render import safe_line
 
-NAME_WIDTH = 16
+NAME_WIDTH = 16  # at the sidebar's full width; a narrowed sidebar cuts names shorter
+COUNT_WIDTH = 5
+FRAME = 4  # a border on both sides and the padding
 
 
 class ViewsList(OptionList):
@@ -36,24 +39,38 @@ class ViewsList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._names: list[str] = []
+        self._views: list[tuple[str, int | None]] = []
+        self._name_width = NAME_WIDTH
 
     def show_views(self, views: list[tuple[str, int | None]], current: str) -> None:
         """Replace the options with ``(name, count)`` pairs, keeping the highlight."""
+        self._views = list(views)
         self._names = [name for name, _ in views]
         self.clear_options()
         # Option prompts are Text, never str: a str prompt would be parsed as markup.
         self.add_options(
-            Option(self._label(name, count), id=f"view-{n}")
+            Option(self._label(name, count, self._name_width), id=f"view-{n}")
             for n, (name, count) in enumerate(views)
         )
         if current in self._names:
             self.highlighted = self._names.index(current)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A narrowed sidebar (120-159 columns) cuts the names, never the counts."""
+        # The outer width less borders and padding as they are with the focus (the widest).
+        width = max(4, min(NAME_WIDTH, event.size.width - FRAME - COUNT_WIDTH))
+        if width != self._name_width:
+            self._name_width = width
+            index = self.highlighted
+            current = self._names[index] if index is not None and index < len(self._names) else ""
+            self.show_views(self._views, current)
+
     @staticmethod
-    def _label(name: str, count: int | None) -> Text:
-        label = safe_line(name, limit=NAME_WIDTH)
-        label.truncate(NAME_WIDTH, pad=True)
-        label.append(f"{count:>6}" if count is not None else "     ?", "dim")
+    def _label(name: str, count: int | None, width: int = NAME_WIDTH) -> Text:
+        label = safe_line(name, limit=width)
+        label.truncate(width, pad=True)
+        shown = str(count) if count is not None else "?"
+        label.append(shown.rjust(COUNT_WIDTH), "dim")
         return label
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

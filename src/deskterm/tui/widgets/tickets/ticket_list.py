@@ -13,7 +13,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from deskterm.domain.sla import SlaTargets, sla_for_ticket, sla_label
+from deskterm.domain.list_columns import (
+    CHANNEL_LONG,
+    CHANNEL_SHORT,
+    MIN_SUBJECT,
+    SLA_LONG,
+    ListColumns,
+    channel_code,
+    customer_label,
+    list_columns,
+)
+from deskterm.domain.sla import SlaTargets, sla_for_ticket, sla_label, sla_short_label
 from deskterm.domain.timefmt import compact_age, utc_now
 from deskterm.tui.render import join, safe_line
 
@@ -25,18 +35,19 @@ class TicketList(ScrollView, can_focus=True):
     """Tickets of the current view, newest activity first, loaded a page at a time.
 
     The widget does no I/O: it asks for pages with ``PageWanted`` and the app answers
-    with ``set_page``. Rows not loaded yet show as a placeholder.
+    with ``set_page``. Rows not loaded yet show as a placeholder. Its columns are laid
+    out for its width by priority (domain.list_columns): subject and customer always.
     """
 
     DEFAULT_CSS = """
-    TicketList { background: $surface; overflow-x: hidden; }
+    TicketList { background: $surface; overflow-x: hidden; scrollbar-size-vertical: 1; }
     TicketList > .ticket-list--cursor { background: $accent 40%; text-style: bold; }
     TicketList > .ticket-list--marked { color: $warning; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"ticket-list--cursor", "ticket-list--marked"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.cursor_down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.cursor_up"),
+        Binding("j,down", "cursor_down", "Next ticket", show=False, id="list.cursor_down"),
+        Binding("k,up", "cursor_up", "Previous ticket", show=False, id="list.cursor_up"),
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
@@ -77,7 +88,17 @@ class TicketList(ScrollView, can_focus=True):
         self._follow: int | None = None
         self.marked: set[int] = set()
         self.sla_targets: dict[str, SlaTargets] = {}  # by channel name, from the config
+        self.show_store = False  # a store column only helps with several shops
         self._announced: int | None = None  # the ticket last reported as highlighted
+        # Until the agent moves (or presses any key: the app clears it), the cursor stays on
+        # the newest ticket at the top while rows arrive above it (a first sync filling in).
+        self.pin_top = True
+        self._id_width = 2
+        self._channel_width = CHANNEL_SHORT
+        self._any_assignee = False
+        self._channels: set[str] = set()  # one channel only: its column says nothing
+        self._layout: ListColumns | None = None
+        self._layout_key: tuple[object, ...] = ()
 
     # --- data in ------------------------------------------------------------------------
 
@@ -86,8 +107,9 @@ class TicketList(ScrollView, can_focus=True):
 
         With ``follow`` (a ticket id), the cursor moves with that ticket when its row
         arrives at another position, so new mail above it does not change the selection.
+        While ``pin_top`` holds, the cursor stays on the top row instead.
         """
-        self._follow = follow
+        self._follow = None if self.pin_top else follow
         self.total = total
         # With ``keep_rows`` (a live update of the same view) old rows stay visible and
         # usable until their fresh page arrives: no flicker, and an `x` pressed mid-reload
@@ -104,6 +126,7 @@ class TicketList(ScrollView, can_focus=True):
         self._asked.discard(page)
         self._pages[page] = rows
         self._stale.pop(page, None)
+        self._measure(rows)
         if self._follow is not None:
             for offset, row in enumerate(rows):
                 if row["id"] == self._follow:
@@ -116,6 +139,47 @@ class TicketList(ScrollView, can_focus=True):
         self.refresh()
         if page == self.cursor // PAGE_SIZE:
             self._announce()
+
+    def to_top(self) -> None:
+        """A view opened: the cursor on the newest ticket, the list scrolled to it."""
+        self._follow = None
+        self.cursor = 0
+        self.scroll_home(animate=False, immediate=True)
+
+    def _measure(self, rows: list[dict[str, Any]]) -> None:
+        """Widths the columns take from the data (they only grow: no jumping layout)."""
+        for ticket in rows:
+            self._id_width = max(self._id_width, len(str(ticket["id"])))
+            name = str(ticket["channel"] or "")
+            self._channels.add(name)
+            self._channel_width = max(self._channel_width, min(len(name), CHANNEL_LONG))
+            self._any_assignee = self._any_assignee or bool(ticket["assignee"])
+
+    @property
+    def columns(self) -> ListColumns:
+        """The columns for the list's current width (recomputed when it changes)."""
+        width = self.scrollable_content_region.width  # the scrollbar's column is not ours
+        key = (
+            width,
+            self._id_width,
+            self._channel_width,
+            bool(self.sla_targets),
+            self.show_store,
+            self._any_assignee,
+            len(self._channels) > 1,
+        )
+        if self._layout is None or key != self._layout_key:
+            self._layout_key = key
+            self._layout = list_columns(
+                width,
+                id_width=self._id_width,
+                channel_width=self._channel_width,
+                sla=bool(self.sla_targets),
+                store=self.show_store,
+                assignee=self._any_assignee,
+                channel=len(self._channels) > 1,
+            )
+        return self._layout
 
     def row(self, index: int) -> dict[str, Any] | None:
         """The loaded row at ``index`` (None when its page is not here yet)."""
@@ -154,35 +218,71 @@ class TicketList(ScrollView, can_focus=True):
         segments = [seg for seg in text.render(self.app.console, end="") if seg.text != "\n"]
         return Strip(segments).apply_style(style).crop(0, width)
 
-    def _row_text(self, ticket: dict[str, Any] | None) -> Text:
+    def _row_text(self, ticket: dict[str, Any] | None, columns: ListColumns | None = None) -> Text:
+        """One row, each column cut (``…``) or padded to its cells."""
         if ticket is None:
             return Text("  …", style="dim")
-        customer = ticket["customer"]["name"] or ticket["customer"]["email"] or "-"
-        mark = "*" if ticket["id"] in self.marked else " "
-        status = "S" if ticket["spam"] else ("z" if ticket["snoozed_until"] else " ")
-        tags = " ".join(f"#{tag}" for tag in ticket["tags"])
-        # Marks are letters too, not only colour: readable in 16 colours and with NO_COLOR.
-        head = Text(mark)
-        head.append("●" if ticket.get("unread") else " ", "bold")
-        head.append("✎" if ticket.get("drafts") else " ", "italic")
-        head.append(f"{status}{ticket['id']:>6} {compact_age(ticket['last_message_at']):>4} ")
+        layout = columns if columns is not None else self.columns
+        cells = []
+        for name, size in layout.shown:
+            cell = self._cell(name, ticket, size)
+            cell.truncate(size, overflow="ellipsis", pad=True)
+            cells.append(cell)
+        return join(*cells)
+
+    def _cell(self, name: str, ticket: dict[str, Any], size: int) -> Text:
+        """The text of one column (untrusted parts made inert by safe_line)."""
+        if name == "flags":
+            # Marks are letters too, not only colour: readable in 16 colours and NO_COLOR.
+            flags = Text("*" if ticket["id"] in self.marked else " ")
+            flags.append("●" if ticket.get("unread") else " ", "bold")
+            flags.append("✎" if ticket.get("drafts") else " ", "italic")
+            flags.append("S" if ticket["spam"] else ("z" if ticket["snoozed_until"] else " "))
+            return flags
+        if name == "id":
+            return Text(f"{ticket['id']:>{size}}", "dim")
+        if name == "age":
+            return Text(f"{compact_age(ticket['last_message_at']):>{size}}")
+        if name == "sla":
+            return self._sla_cell(ticket, size)
+        if name == "channel":
+            channel = str(ticket["channel"] or "")
+            if size <= CHANNEL_SHORT and len(channel) > size:
+                channel = channel_code(channel, str(ticket.get("channel_type") or ""))
+            return safe_line(channel, "bold")
+        if name == "store":
+            return safe_line(ticket.get("store") or "", "dim")
+        if name == "customer":
+            return safe_line(customer_label(ticket["customer"]))
+        if name == "assignee":
+            return safe_line(ticket["assignee"] or "", "dim")
+        return self._subject_cell(ticket, size)
+
+    def _sla_cell(self, ticket: dict[str, Any], size: int) -> Text:
         state = sla_for_ticket(ticket, self.sla_targets.get(ticket["channel"]), utc_now())
-        label = sla_label(state)
-        if label:
-            style = (
-                "bold red"
-                if state and state.breached
-                else ("yellow" if state and state.due_soon else "dim")
-            )
-            head.append(f"⏱{label} ", style)
-        return join(
-            head,
-            safe_line(ticket["channel"], "bold", limit=10),
-            safe_line(customer, limit=22),
-            safe_line(ticket["subject"] or "(no subject)", "bold" if ticket.get("unread") else ""),
-            safe_line(tags, "italic dim"),
-            safe_line(ticket["assignee"] or "", "dim"),
+        label = sla_label(state) if size >= SLA_LONG else sla_short_label(state)
+        if not label:
+            return Text()
+        style = (
+            "bold red"
+            if state and state.breached
+            else ("yellow" if state and state.due_soon else "dim")
         )
+        return Text(f"⏱{label}", style)
+
+    def _subject_cell(self, ticket: dict[str, Any], size: int) -> Text:
+        """The subject, its tags first (as mail clients show labels) while the subject
+        keeps ``MIN_SUBJECT`` cells of its own."""
+        subject = safe_line(
+            ticket["subject"] or "(no subject)", "bold" if ticket.get("unread") else ""
+        )
+        tags = " ".join(f"#{tag}" for tag in ticket["tags"])
+        room = size - min(subject.cell_len, MIN_SUBJECT) - 1  # what the tags may take
+        if not tags or room < 4:
+            return subject
+        label = safe_line(tags, "italic dim")
+        label.truncate(room, overflow="ellipsis")
+        return join(label, subject)
 
     # --- movement -----------------------------------------------------------------------
 
@@ -190,11 +290,21 @@ class TicketList(ScrollView, can_focus=True):
         """Keep the cursor visible and tell the app which ticket it is on."""
         self.refresh_line(old - self.scroll_offset.y)
         self.refresh_line(new - self.scroll_offset.y)
-        if new < self.scroll_offset.y:
-            self.scroll_to(y=new, animate=False)
-        elif new >= self.scroll_offset.y + self.scrollable_content_region.height:
-            self.scroll_to(y=new - self.scrollable_content_region.height + 1, animate=False)
+        self._keep_visible()
         self._announce()
+
+    def _keep_visible(self) -> None:
+        """Scroll just enough to show the cursor's row."""
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif height > 0 and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A smaller terminal must not leave the cursor below the list's last line."""
+        self.virtual_size = Size(event.size.width, self.total)
+        self.call_after_refresh(self._keep_visible)
 
     def _announce(self) -> None:
         ticket = self.current
@@ -205,6 +315,7 @@ class TicketList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(ticket["id"]))
 
     def _move(self, delta: int) -> None:
+        self.pin_top = False
         if not self.total:
             return
         target = max(0, min(self.total - 1, self.cursor + delta))
@@ -242,6 +353,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def action_open(self) -> None:
         """Open the ticket under the cursor."""
+        self.pin_top = False
         ticket = self.current
         if ticket is not None:
             self.post_message(self.Opened(ticket["id"]))
@@ -249,6 +361,7 @@ class TicketList(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         """A click picks the row under the pointer; a double click opens it."""
         index = self.scroll_offset.y + event.y
+        self.pin_top = False
         if 0 <= index < self.total:
             self._follow = None
             self.cursor = index
