@@ -114,3 +114,27 @@ async def test_the_composer_follows_a_resize_and_gives_the_pane_back(
         area = app.screen.query_one(TextArea)
         await until(lambda: area.text.startswith("Halo kak,"), pilot)
     capsys.readouterr()
+
+
+async def test_the_wheel_scrolls_the_conversation_above_the_composer(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 10 item 3: while typing, the mouse wheel over the conversation scrolls it
+    (the earlier messages are a wheel away); the text being written is untouched."""
+    from textual import events
+
+    app = make_app(sample_config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conversation = await open_composer_on_a_long_thread(app, sample_config, pilot)
+        composer = app.screen
+        before = conversation.scroll_y
+        region = conversation.region
+        x, y = region.x + 2, region.y + 2
+        for _ in range(3):
+            composer.post_message(
+                events.MouseScrollDown(composer, x, y, 0, 1, 0, False, False, False, x, y)
+            )
+        await until(lambda: conversation.scroll_y > before, pilot)
+        assert app.focused is composer.query_one(TextArea)
+        assert composer.query_one(TextArea).text.endswith("Halo kak, ")
+    capsys.readouterr()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -169,7 +170,7 @@ class ComposerScreen(ModalScreen[Composed | None]):
 
     def on_mount(self) -> None:
         """Type at once (or go straight to the editor when opened with ``e``)."""
-        self.query_one("#composer-actions", Static).display = bool(describe_actions(self.actions))
+        self._show_effects()  # a macro picked with ``m`` is in from the start
         if self.room is not None:
             self.add_class("-docked")
             self.room.open_composer_room()
@@ -206,6 +207,22 @@ class ComposerScreen(ModalScreen[Composed | None]):
             box.styles.offset = (room.x, room.y)
             box.styles.width = room.width
             box.styles.height = room.height
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """The wheel over the conversation above scrolls it (the composer has the keys)."""
+        self._scroll_conversation(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel over the conversation above scrolls it back."""
+        self._scroll_conversation(event, -1)
+
+    def _scroll_conversation(self, event: events.MouseEvent, direction: int) -> None:
+        if self.room is None:
+            return
+        conversation = self.room.conversation()
+        if conversation.region.contains(event.screen_x, event.screen_y):
+            conversation.scroll_relative(y=3 * direction, animate=False)
+            event.stop()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """Expand a typed ``;shortcut`` (the draft is saved by the interval set on mount);

@@ -103,6 +103,10 @@ class InboxScreen(Screen[None]):
             conversation.call_after_refresh(conversation.show_last_inbound)
         return Region(conversation.region.x, area.bottom - rows, conversation.region.width, rows)
 
+    def conversation(self) -> ConversationView:
+        """The conversation pane (the composer scrolls it with the mouse wheel)."""
+        return self.query_one(ConversationView)
+
     def close_composer_room(self) -> None:
         """The composer closed: the conversation takes its whole pane again."""
         self.remove_class("-composing")
