@@ -159,7 +159,7 @@ async def test_bulk_actions_on_marked_tickets_and_merge(
         await pilot.press("t", *"bulk", "enter")
         await pilot.pause(0.2)
         await pilot.press("x", "x")
-        await pilot.press("c")  # closes both marked tickets
+        await pilot.press("c", "y")  # closes both marked tickets, once confirmed
         await until(lambda: tickets.total == 8, pilot)
         assert not tickets.marked
     tagged = [show(sample_config, tid, capsys)["tags"] for tid in marked]

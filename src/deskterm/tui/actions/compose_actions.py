@@ -123,6 +123,7 @@ class ComposeActions(DesktermBase):
             context=quote_last_inbound(ticket) if "messages" in ticket else "",
             ticket_id=tid,
             open_editor=open_editor,
+            room=self.inbox,
         )
         self.push_screen(screen, send)
         return screen

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.when import FORMS, parse_when
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
+from deskterm.tui.screens.confirm import ConfirmScreen
+from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 if TYPE_CHECKING:
     from deskterm.services import tickets as tickets_svc
@@ -18,6 +22,13 @@ if TYPE_CHECKING:
     from deskterm.store.engine import Store
 else:
     tickets_svc = lazy_module("deskterm.services.tickets")
+
+
+def acted_on(ids: list[int], *, marked: bool) -> str:
+    """What a prompt acts on: "3 marked tickets", "1 marked ticket", or the one "#42"."""
+    if marked:
+        return f"{len(ids)} marked ticket{'' if len(ids) == 1 else 's'}"
+    return f"#{ids[0]}" if ids else "no ticket"
 
 
 class TicketActions(DesktermBase):
@@ -33,21 +44,44 @@ class TicketActions(DesktermBase):
         Binding("vertical_line", "pipe", "Pipe", show=False, id="pipe"),
     ]
 
+    def _marked(self) -> bool:
+        """Whether the next action acts on marked tickets (see ``_targets``)."""
+        return bool(self.inbox.query_one(TicketList).marked)
+
+    def _confirm_marked(self, question: str, then: Callable[[], None]) -> None:
+        """Ask before acting on marked tickets at once (one ticket: no question)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.push_screen(ConfirmScreen(Text(question)), answered)
+
     def action_close_reopen(self) -> None:
-        """Close open tickets, reopen a closed one (marked tickets: close them all)."""
+        """Close open tickets, reopen a closed one (marked tickets: close them all, once
+        the agent confirms how many)."""
         ids = self._targets()
         ticket = self._ticket()
         if not ids:
             return
-        if (
+        reopen = (
             len(ids) == 1
             and ticket is not None
             and ticket["id"] == ids[0]
             and ticket["status"] != "open"
-        ):
-            self._each(ids, "reopened", lambda st, ac, tid: tickets_svc.reopen(st, tid, ac))
+        )
+
+        def apply() -> None:
+            if reopen:
+                self._each(ids, "reopened", lambda st, ac, tid: tickets_svc.reopen(st, tid, ac))
+            else:
+                self._each(ids, "closed", lambda st, ac, tid: tickets_svc.close(st, tid, ac))
+
+        if self._marked():
+            verb = "Reopen" if reopen else "Close"
+            self._confirm_marked(f"{verb} {acted_on(ids, marked=True)}?", apply)
         else:
-            self._each(ids, "closed", lambda st, ac, tid: tickets_svc.close(st, tid, ac))
+            apply()
 
     def action_spam(self) -> None:
         """Mark as spam (a single spam ticket: unmark it)."""
@@ -55,14 +89,24 @@ class TicketActions(DesktermBase):
         ticket = self._ticket()
         if not ids:
             return
+        marked = self._marked()
         spam = not (
             len(ids) == 1 and ticket is not None and ticket["id"] == ids[0] and ticket["spam"]
         )
-        self._each(
-            ids,
-            "marked as spam" if spam else "no longer spam",
-            lambda st, ac, tid: tickets_svc.set_spam(st, tid, spam, ac),
-        )
+
+        def apply() -> None:
+            self._each(
+                ids,
+                "marked as spam" if spam else "no longer spam",
+                lambda st, ac, tid: tickets_svc.set_spam(st, tid, spam, ac),
+            )
+
+        if marked:
+            what = acted_on(ids, marked=True)
+            question = f"Mark {what} as spam?" if spam else f"Take {what} out of spam?"
+            self._confirm_marked(question, apply)
+        else:
+            apply()
 
     def action_merge(self) -> None:
         """Merge this ticket with another (by id); the older one survives."""
@@ -120,7 +164,8 @@ class TicketActions(DesktermBase):
 
             self._each(ids, "tags updated", change)
 
-        self._ask("Tags", "words to add; -word removes", apply)
+        what = acted_on(ids, marked=self._marked())
+        self._ask(f"Tag {what}", "words to add; -word removes", apply)
 
     def action_assign(self) -> None:
         """Assign to an agent (email), ``me`` or ``none``; marked tickets or this one."""
@@ -136,7 +181,8 @@ class TicketActions(DesktermBase):
                 lambda st, ac, tid: tickets_svc.assign(st, tid, who, ac),
             )
 
-        self._ask("Assign to", "an agent's email, me, or none", apply, "me")
+        what = acted_on(ids, marked=self._marked())
+        self._ask(f"Assign {what} to", "an agent's email, me, or none", apply, "me")
 
     def action_snooze(self) -> None:
         """Snooze until a time (2d, 3h, tomorrow, mon 9:00, 2026-12-01 08:30)."""

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.css.query import NoMatches
+from textual.geometry import Region
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError
 from deskterm.services.editor import edit_text
+from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.macro_picker import (
     RENDER_GROUP,
@@ -29,6 +32,9 @@ from deskterm.tui.screens.macro_picker import (
     finished_worker,
     render_in_worker,
 )
+
+if TYPE_CHECKING:
+    from deskterm.tui.screens.inbox import InboxScreen
 
 # ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.
 SHORTCUT_TYPED = re.compile(r"(?:^|(?<=\s));([\w-]+)\s$")
@@ -46,8 +52,13 @@ class Composed:
 class ComposerScreen(ModalScreen[Composed | None]):
     """Dismisses with the text to send, or None when the agent cancels.
 
+    It sits in the lower part of the inbox's conversation pane (``room``), so the
+    customer's message stays readable above it while the agent types.
+
     Macros come in with ctrl+t (or pre-inserted by ``m``). When one left a variable empty,
-    the first ctrl+s names it and refuses; a second ctrl+s confirms (helpdesk.md).
+    the first ctrl+s names it and refuses; a second ctrl+s confirms (helpdesk.md). What
+    the macros will do besides their text shows under it ("will add tag refund and close
+    the ticket") until sent, or until the text is cleared (their actions go with it).
     """
 
     CSS_PATH = "composer.tcss"
@@ -74,8 +85,11 @@ class ComposerScreen(ModalScreen[Composed | None]):
         context: str = "",
         ticket_id: int | None = None,
         open_editor: bool = False,
+        room: InboxScreen | None = None,
     ) -> None:
         super().__init__()
+        self.room = room  # the inbox whose conversation pane the composer shares; None: float
+        self._placed: Region | None = None
         self.note = note
         self.to = to
         self.subject = subject
@@ -88,6 +102,10 @@ class ComposerScreen(ModalScreen[Composed | None]):
         self.macros = macros or []
         self.variables = variables or {}
         self.actions: list[MacroActions] = [picked.actions] if picked else []
+        # The actions of macros that inserted text: clearing the text drops them too.
+        self._text_actions: list[MacroActions] = (
+            [picked.actions] if picked and picked.rendered.text.strip() else []
+        )
         self.empty: list[str] = list(picked.rendered.empty) if picked else []
         self.confirmed = False
         self.closing = False  # sent or closed: no autosave may follow (it would resurrect it)
@@ -120,7 +138,25 @@ class ComposerScreen(ModalScreen[Composed | None]):
         with Vertical(id="composer-box"):
             yield Static(title, id="composer-title")
             yield TextArea(self.draft, id="composer-body", soft_wrap=True)
+            yield Static(self._effects(), id="composer-actions")
             yield Static(self._hint(), id="composer-hint")
+
+    def _effects(self) -> Text:
+        """What sending does besides the text, e.g. "will add tag refund and close the ticket"."""
+        sentence = describe_actions(self.actions)
+        if not sentence:
+            return Text()
+        macros = sum(1 for action in self.actions if action.to_dict())
+        line = Text(f"On send, the macro{'' if macros == 1 else 's'} ", "bold")
+        line.append(sentence, "bold")
+        line.append(".")
+        return line
+
+    def _show_effects(self) -> None:
+        line = self.query_one("#composer-actions", Static)
+        effects = self._effects()
+        line.update(effects)
+        line.display = bool(effects.plain)
 
     def _hint(self) -> Text:
         hint = Text(
@@ -134,6 +170,13 @@ class ComposerScreen(ModalScreen[Composed | None]):
 
     def on_mount(self) -> None:
         """Type at once (or go straight to the editor when opened with ``e``)."""
+        self._show_effects()  # a macro picked with ``m`` is in from the start
+        if self.room is not None:
+            self.add_class("-docked")
+            self.room.open_composer_room()
+            # Placed again whenever the inbox lays out (a resize, the list stepping aside).
+            self.room.screen_layout_refresh_signal.subscribe(self, self._placed_after)
+            self._place()
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
@@ -144,8 +187,53 @@ class ComposerScreen(ModalScreen[Composed | None]):
         if self.open_editor:
             self.call_after_refresh(self.action_editor)
 
+    def on_unmount(self) -> None:
+        """The conversation takes its whole pane again."""
+        if self.room is not None:
+            self.room.screen_layout_refresh_signal.unsubscribe(self)
+            self.room.close_composer_room()
+
+    def _placed_after(self, _screen: Screen[Any]) -> None:
+        self._place()
+
+    def _place(self) -> None:
+        """Cover exactly the rows the inbox keeps free under the conversation."""
+        if self.room is None or not self.room.is_attached:
+            return
+        room = self.room.composer_room()
+        if room != self._placed:  # unchanged: no restyle, no relayout
+            self._placed = room
+            box = self.query_one("#composer-box")
+            box.styles.offset = (room.x, room.y)
+            box.styles.width = room.width
+            box.styles.height = room.height
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """The wheel over the conversation above scrolls it (the composer has the keys)."""
+        self._scroll_conversation(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel over the conversation above scrolls it back."""
+        self._scroll_conversation(event, -1)
+
+    def _scroll_conversation(self, event: events.MouseEvent, direction: int) -> None:
+        if self.room is None:
+            return
+        conversation = self.room.conversation()
+        if conversation.region.contains(event.screen_x, event.screen_y):
+            conversation.scroll_relative(y=3 * direction, animate=False)
+            event.stop()
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        """Expand a typed ``;shortcut`` (the draft is saved by the interval set on mount)."""
+        """Expand a typed ``;shortcut`` (the draft is saved by the interval set on mount);
+        a cleared text takes its macros' actions and empty variables with it."""
+        if self._text_actions and not event.text_area.text.strip():
+            self.actions = [a for a in self.actions if all(a is not t for t in self._text_actions)]
+            self._text_actions.clear()
+            self.empty.clear()
+            self.confirmed = False
+            self.query_one("#composer-hint", Static).update(self._hint())
+            self._show_effects()
         self._expand_shortcut(event.text_area)
 
     def restore_draft(self, draft: str) -> None:
@@ -206,9 +294,12 @@ class ComposerScreen(ModalScreen[Composed | None]):
     def _took(self, picked: PickedMacro) -> None:
         """A macro went into the text: remember its actions and its empty variables."""
         self.actions.append(picked.actions)
+        if picked.rendered.text.strip():
+            self._text_actions.append(picked.actions)
         self.empty.extend(picked.rendered.empty)
         self.confirmed = False
         self.query_one("#composer-hint", Static).update(self._hint())
+        self._show_effects()
 
     def _save_draft(self) -> None:
         if self.closing:

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -25,6 +26,15 @@ NARROW_WIDTH = 100  # below this the sidebar hides and the panes stack
 COMPACT_SIDEBAR_WIDTH = 120  # from here the sidebar shows, narrowed (hidden below)
 SIDEBAR_WIDTH = 160  # from here the sidebar has its full width
 CUSTOMER_WIDTH = 180  # from this width on the customer panel shows by default
+COMPOSER_MIN_ROWS = 9  # border, title, three lines of text, the macro line, a two-line hint
+CONVERSATION_MIN_ROWS = 6  # above the composer: the customer's message, at least its start
+
+
+def composer_rows(height: int) -> int:
+    """Rows the composer takes of a conversation pane ``height`` rows tall: about half, at
+    least COMPOSER_MIN_ROWS, leaving CONVERSATION_MIN_ROWS of conversation above it."""
+    rows = min(max(height // 2, COMPOSER_MIN_ROWS), height - CONVERSATION_MIN_ROWS)
+    return max(rows, min(COMPOSER_MIN_ROWS, height))
 
 
 class InboxScreen(Screen[None]):
@@ -134,3 +144,38 @@ class InboxScreen(Screen[None]):
         """Show or hide the customer panel (identities, other tickets, orders)."""
         self.customer_wanted = self.has_class("-no-customer")
         self._show_customer(self.size.width)
+
+    # --- room for the composer --------------------------------------------------------
+
+    def open_composer_room(self) -> None:
+        """A reply is being written: the list steps aside on a narrow terminal, and the
+        conversation keeps the customer's last message in view above the composer."""
+        self.add_class("-composing")
+        conversation = self.query_one(ConversationView)
+        conversation.pin_last_inbound = True
+        conversation.show_last_inbound()
+
+    def composer_room(self) -> Region:
+        """Where the composer sits: the lower part of the conversation pane.
+
+        The rows are taken from the conversation (a bottom margin), so it scrolls within
+        what stays visible and the customer's message is not hidden under the composer.
+        """
+        area = self.query_one("#conversation-area").region
+        conversation = self.query_one(ConversationView)
+        rows = composer_rows(area.height)
+        if conversation.styles.margin.bottom != rows:
+            conversation.styles.margin = (0, 0, rows, 0)
+            conversation.call_after_refresh(conversation.show_last_inbound)
+        return Region(conversation.region.x, area.bottom - rows, conversation.region.width, rows)
+
+    def conversation(self) -> ConversationView:
+        """The conversation pane (the composer scrolls it with the mouse wheel)."""
+        return self.query_one(ConversationView)
+
+    def close_composer_room(self) -> None:
+        """The composer closed: the conversation takes its whole pane again."""
+        self.remove_class("-composing")
+        conversation = self.query_one(ConversationView)
+        conversation.pin_last_inbound = False
+        conversation.styles.margin = (0, 0, 0, 0)

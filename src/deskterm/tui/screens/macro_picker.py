@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from deskterm.automation.macros import MacroActions, Rendered, render_macro
+from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line, safe_text
 
 
@@ -99,9 +100,14 @@ def failure(picked: PickedMacro) -> str:
     return f"macro {picked.name!r}: {picked.rendered.error}" if picked.rendered.error else ""
 
 
-def preview(rendered: Rendered, name: str = "") -> Text:
-    """The rendered macro, with a warning for every variable that came out empty."""
+def preview(rendered: Rendered, name: str = "", actions: MacroActions | None = None) -> Text:
+    """The rendered macro, with a warning for every variable that came out empty, and
+    what sending it will do besides the text."""
     text = Text()
+    sentence = describe_actions(actions) if actions is not None else ""
+    if sentence:
+        text.append(f"Sending it {sentence}.", "bold")
+        text.append("\n\n")
     if rendered.error:
         line = f"macro {name!r}: {rendered.error}" if name else rendered.error
         text.append_text(safe_line(line, "bold red"))
@@ -183,7 +189,8 @@ class MacroPicker(ModalScreen[PickedMacro | None]):
         if choice is None:
             text = Text("No macro matches", "dim")
         elif choice.name in self.rendered:
-            text = preview(self.rendered[choice.name].rendered, choice.name)
+            picked = self.rendered[choice.name]
+            text = preview(picked.rendered, choice.name, picked.actions)
         else:
             text = Text("rendering…", "dim")
             self._start_render(choice)

@@ -110,6 +110,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.ticket: dict[str, Any] | None = None
         self.expanded = False
         self.show_all = False  # every message of a long thread, not only the newest
+        self.pin_last_inbound = False  # a reply is being written: keep what it answers in view
         self._drawn_id: int | None = None
 
     def show_ticket(self, ticket: dict[str, Any] | None) -> None:
@@ -168,10 +169,21 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.call_after_refresh(self._settle, keep)
 
     def _settle(self, keep: float | None) -> None:
-        if keep is None:
+        if keep is None and self.pin_last_inbound:
+            self.show_last_inbound()
+        elif keep is None:
             self.scroll_end(animate=False, immediate=True)
         else:
             self.scroll_to(y=keep, animate=False, immediate=True)
+
+    def show_last_inbound(self) -> None:
+        """Scroll so the customer's last message starts at the top of what shows (or to the
+        end when the customer never wrote): what a reply answers, above the composer."""
+        found = self.query(".message.in")
+        if found:
+            self.scroll_to_widget(found.last(), top=True, animate=False, immediate=True)
+        else:
+            self.scroll_end(animate=False, immediate=True)
 
     def action_show_all(self) -> None:
         """Draw every message of a long conversation (it opens with the newest only)."""
