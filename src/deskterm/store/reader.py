@@ -38,6 +38,12 @@ def agent_id_for(db: ReadDb, email: str) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
+def agents(db: ReadDb) -> list[tuple[str, str]]:
+    """``(name, email)`` of every agent, by name."""
+    rows = db.all("SELECT name, email FROM agent ORDER BY name, email")
+    return [(str(name or ""), str(email)) for name, email in rows]
+
+
 def compile_query(
     db: ReadDb,
     node: Node,

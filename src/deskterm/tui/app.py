@@ -45,6 +45,7 @@ CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
 WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
     "deskterm.services.tickets",
+    "deskterm.services.undo",
     "deskterm.services.drafts",
     "deskterm.services.replies",
     "deskterm.services.macros",
