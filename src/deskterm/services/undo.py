@@ -23,65 +23,29 @@ The choices:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
 
 from sqlmodel import Session, select
 
 from deskterm.domain.errors import UsageError
+from deskterm.domain.undo import FIELDS, Action, Field, TicketState, Undoable
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import load_ticket, log_event
 from deskterm.store.engine import Store
 from deskterm.store.search_index import reindex_ticket
 from deskterm.store.tables import Agent, Tag, TicketTag, as_utc, utcnow
 
-Action = Literal["close", "reopen", "snooze", "spam", "not_spam", "tag", "assign"]
-Field = Literal["status", "spam", "tags", "assignee"]
-
-_STATUS: Final[tuple[Field, ...]] = ("status",)  # status travels with closed_at and snoozed_until
-FIELDS: Final[dict[Action, tuple[Field, ...]]] = {
-    "close": _STATUS,
-    "reopen": _STATUS,
-    "snooze": _STATUS,
-    "spam": ("spam",),
-    "not_spam": ("spam",),
-    "tag": ("tags",),
-    "assign": ("assignee",),
-}
-"""What each undoable action may change, and so what its undo puts back."""
-
-
-@dataclass(frozen=True)
-class TicketState:
-    """A ticket's triage fields at one moment (tags as a set: their order means nothing)."""
-
-    ticket_id: int
-    status: str
-    closed_at: datetime | None
-    snoozed_until: datetime | None
-    spam: bool
-    assignee_id: int | None
-    tags: frozenset[str]
-    merged_into_id: int | None = None
-
-
-@dataclass
-class Undoable:
-    """One triage action on some tickets, and (once it ran) their state before it.
-
-    Built by the caller before the action is queued, so an undo asked for at once finds
-    it; ``before`` is filled by :func:`perform` just before the change is made.
-    """
-
-    action: Action
-    ticket_ids: tuple[int, ...]
-    before: tuple[TicketState, ...] | None = field(default=None)
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        """The fields this action changes (and its undo restores)."""
-        return FIELDS[self.action]
+__all__ = [
+    "FIELDS",
+    "Action",
+    "Field",
+    "TicketState",
+    "Undoable",
+    "capture",
+    "perform",
+    "restore",
+    "ticket_state",
+]
 
 
 def ticket_state(session: Session, ticket_id: int) -> TicketState:

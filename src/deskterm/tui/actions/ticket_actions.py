@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 
 from deskterm.domain.assignee import resolve_assignee
+from deskterm.domain.undo import Action, Undoable
 from deskterm.domain.when import FORMS, WhenError, parse_when
 from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from deskterm.services import tickets as tickets_svc
     from deskterm.services import undo as undo_svc
     from deskterm.services.actor import Actor
-    from deskterm.services.undo import Action, Undoable
     from deskterm.store.engine import Store
 else:
     tickets_svc = lazy_module("deskterm.services.tickets")
@@ -89,7 +89,7 @@ class TicketActions(DesktermBase):
         pressed at once is queued behind the change on the one writer thread, so it finds
         the captured state.
         """
-        undoable = undo_svc.Undoable(action, tuple(ids))
+        undoable = Undoable(action, tuple(ids))
         self._last_triage = (undoable, done[:1].lower() + done[1:])
         key = shown_keys(self.keymap.get("undo", "u")).split(" / ")[0]
 
