@@ -30,6 +30,7 @@ from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
+from deskterm.tui.welcome import Welcoming
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -56,7 +57,13 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
 
 
 class DesktermApp(
-    CustomerActions, ManageActions, AttachmentActions, ComposeActions, TicketActions, LiveData
+    CustomerActions,
+    ManageActions,
+    AttachmentActions,
+    ComposeActions,
+    TicketActions,
+    Welcoming,
+    LiveData,
 ):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
@@ -102,6 +109,7 @@ class DesktermApp(
             self.inbox.query_one(TicketList).sla_targets = self.config.sla_targets()
         self.load_view(self.view)
         self.load_counts()
+        self.check_welcome()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
 
     def first_paint_done(self) -> None:
