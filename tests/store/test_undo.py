@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from deskterm.domain.errors import UsageError
+from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.ingest.context import ChannelContext
 from deskterm.services import tickets
 from deskterm.services.actor import Actor, agent_actor
@@ -292,6 +292,39 @@ def test_restore_before_the_action_ran_is_refused(store: Store, me: Actor) -> No
     """issue 10 item 5: an undo whose action never ran says so in one line."""
     with pytest.raises(UsageError, match="nothing to undo"):
         restore(store, Undoable("close", (1,)), me)
+
+
+def test_a_failed_action_leaves_nothing_to_undo(
+    store: Store, channel: ChannelContext, me: Actor
+) -> None:
+    """issue 10 item 5: a snooze refused (time past) changed nothing: nothing to undo."""
+    tid = new_ticket(store, channel, 1)
+    undoable = Undoable("snooze", (tid,))
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with pytest.raises(UsageError, match="in the past"):
+        perform(store, undoable, me, lambda st, ac, t: tickets.snooze(st, t, past, ac))
+    with pytest.raises(UsageError, match="nothing to undo"):
+        restore(store, undoable, me)
+
+
+def test_a_bulk_action_failing_halfway_is_still_undone(
+    store: Store, channel: ChannelContext, me: Actor
+) -> None:
+    """issue 10 item 5: the tickets changed before a failure are put back by the undo."""
+    first, second = new_ticket(store, channel, 1), new_ticket(store, channel, 2)
+    before = state(store, first)
+    undoable = Undoable("close", (first, second))
+
+    def close_but_fail_on_the_second(st: Store, ac: Actor, t: int) -> None:
+        if t == second:
+            raise NotFoundError("the store went away")
+        tickets.close(st, t, ac)
+
+    with pytest.raises(NotFoundError):
+        perform(store, undoable, me, close_but_fail_on_the_second)
+    assert state(store, first).status == "closed"
+    restore(store, undoable, me)
+    assert_same(before, state(store, first))
 
 
 def test_undo_on_sqlite_and_postgresql(any_store: Store, any_channel: ChannelContext) -> None:

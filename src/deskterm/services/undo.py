@@ -78,17 +78,24 @@ def perform(
     """Capture the state of ``undoable``'s tickets, then apply ``change`` to each.
 
     If a later ticket fails, the earlier ones stay changed and the undo still puts every
-    captured ticket back (restoring an unchanged ticket changes and logs nothing).
+    captured ticket back (restoring an unchanged ticket changes and logs nothing). If the
+    action failed without changing anything, there is nothing to undo: ``before`` is
+    cleared, and :func:`restore` says so.
     """
     undoable.before = capture(store, undoable.ticket_ids)
-    for ticket_id in undoable.ticket_ids:
-        change(store, actor, ticket_id)
+    try:
+        for ticket_id in undoable.ticket_ids:
+            change(store, actor, ticket_id)
+    except Exception:
+        if capture(store, undoable.ticket_ids) == undoable.before:
+            undoable.before = None
+        raise
 
 
 def restore(store: Store, undoable: Undoable, actor: Actor) -> list[int]:
     """Put back the fields ``undoable``'s action changed; the ids of the tickets changed."""
     if undoable.before is None:
-        raise UsageError("nothing to undo: the action did not run")
+        raise UsageError("nothing to undo: the last action changed nothing (it failed)")
     undone = undoable.action
     changed: list[int] = []
     with store.write() as session:

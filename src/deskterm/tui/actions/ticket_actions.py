@@ -67,7 +67,7 @@ class TicketActions(DesktermBase):
         Binding("a", "assign", "Assign", id="assign"),
         Binding("c", "close_reopen", "Close/reopen", id="close_reopen"),
         Binding("s", "snooze", "Snooze", id="snooze"),
-        Binding("u", "undo", "Undo the last close/spam/snooze/tag/assign", show=False, id="undo"),
+        Binding("u", "undo", "Undo last action", show=False, id="undo"),
         Binding("exclamation_mark", "spam", "Spam", show=False, id="spam"),
         Binding("M", "merge", "Merge", show=False, id="merge"),
         Binding("vertical_line", "pipe", "Pipe", show=False, id="pipe"),
