@@ -108,3 +108,23 @@ async def test_w_offers_to_create_a_missing_folder(sample_config: Path, tmp_path
         await until(lambda: isinstance(app.screen, PromptScreen), pilot)
         await pilot.press("enter")  # "y" is the default answer
         await until((folder / "cracked-handle.jpg").exists, pilot)
+
+
+async def test_w_into_a_file_keeps_the_dialog(sample_config: Path, tmp_path: Path) -> None:
+    """issue 10 item 6: a file named as the folder is refused under the field, the path kept."""
+    from textual.widgets import Input, Label
+
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x", encoding="utf-8")
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        app.open_ticket(2)
+        await until(lambda: conversation.ticket["id"] == 2, pilot)  # type: ignore[index]
+        await pilot.press("w", "ctrl+u", *str(afile), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == str(afile)
+        error = app.screen.query_one("#prompt-error", Label)
+        assert str(error.content) == f"{afile}: not a folder"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import select
+from textual.widgets import Input, Label
 
 from deskterm.domain.enums import IdentityKind
 from deskterm.domain.messages import InboundMessage, Party
@@ -88,9 +89,12 @@ async def test_l_with_a_bad_handle_says_so_and_changes_nothing(sample_config: Pa
     async with app.run_test(size=(200, 50)) as pilot:
         await until(lambda: app.inbox.query_one(ConversationView).ticket is not None, pilot)
         await pilot.press("L", *"ebay:42", "enter")
-        await until(
-            lambda: any("cannot tell what" in str(n.message) for n in app._notifications), pilot
-        )
+        # issue 10 item 6: the dialog stays, the error under the field, the text kept.
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        assert "cannot tell what" in str(app.screen.query_one("#prompt-error", Label).content)
+        assert app.screen.query_one(Input).value == "ebay:42"
+        await pilot.press("escape")
         await pilot.press("L", *"shopee:nobody", "enter")
         await until(
             lambda: any("now also has" in str(n.message) for n in app._notifications), pilot

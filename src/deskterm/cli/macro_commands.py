@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from deskterm.cli.context import CliContext
-from deskterm.cli.output import print_json
+from deskterm.cli.output import note, print_json
 from deskterm.domain.text import one_line
 from deskterm.domain.userfiles import write_file
 
@@ -40,6 +40,11 @@ def cmd_macros(ctx: CliContext, args: argparse.Namespace) -> int:
     ]
     if args.json:
         print_json(rows)
+    elif not rows:
+        note(
+            "No macros yet — add some with `deskterm macros import FILE` (samples/macros.toml"
+            " shows the format), or with f2 in the inbox."
+        )
     else:
         for row in rows:
             shortcut = f";{row['shortcut']}" if row["shortcut"] else ""

@@ -69,6 +69,12 @@ def progress(text: str) -> None:
     raw.flush()
 
 
+def note(text: str) -> None:
+    """One line for the person at the terminal (e.g. "No tickets match."), on stderr so
+    that stdout stays exactly the results: a pipe or `| wc -l` sees nothing added."""
+    sys.stderr.write(text + "\n")
+
+
 def json_text(data: Any) -> str:
     """``data`` as indented UTF-8 JSON whose strings cannot act on a terminal."""
     # json.dumps escapes C0 controls but leaves DEL, C1 (U+009B is CSI) and bidi raw.

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from deskterm import __version__
 from deskterm.domain.record_ids import MAX_ID, parse_id
 from deskterm.domain.text import one_line
+from deskterm.domain.when import FORMS as WHEN_FORMS
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -254,9 +255,16 @@ def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
-    snooze = sub.add_parser("snooze", help="close a ticket until a time (2d, mon 9:00, ...)")
+    snooze = sub.add_parser(
+        "snooze",
+        help="close a ticket until a time (2d, tomorrow 9am, next friday, senin 9:00, ...)",
+        description="Close a ticket until a time; it reopens then, or when the customer"
+        " writes. Times are local: " + WHEN_FORMS + ".",
+    )
     snooze.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
-    snooze.add_argument("until", nargs="+", metavar="WHEN")
+    snooze.add_argument(
+        "until", nargs="+", metavar="WHEN", help="when it wakes, e.g. " + WHEN_FORMS
+    )
     spam = sub.add_parser("spam", help="mark a ticket as spam (--undo to unmark)")
     spam.add_argument("ticket_id", type=_ticket_id, metavar="TICKET_ID")
     spam.add_argument("--undo", action="store_true", help="it is not spam after all")

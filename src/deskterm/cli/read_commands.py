@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from deskterm.cli.context import CliContext
-from deskterm.cli.output import print_json, print_ticket, print_ticket_table
+from deskterm.cli.output import note, print_json, print_ticket, print_ticket_table
 from deskterm.domain.errors import QueryError, StoreError, UsageError
 from deskterm.domain.query import parse_query
 from deskterm.domain.query_ast import Node
@@ -78,9 +78,26 @@ def cmd_tickets(ctx: CliContext, args: argparse.Namespace) -> int:
     _with_sla(ctx, tickets, now)
     if args.json:
         print_json(tickets)
+    elif not tickets:
+        note(_no_tickets(ctx, view, text))
     else:
         print_ticket_table(tickets, sla=_sla_cells(ctx, tickets, now))
     return 0
+
+
+NO_TICKETS_YET = (
+    "No tickets yet: `deskterm sync` fetches mail, `deskterm import mbox FILE` imports old"
+    " mail, `deskterm demo` shows a filled inbox."
+)
+
+
+def _no_tickets(ctx: CliContext, view: str | None, query: str) -> str:
+    """Why `tickets` printed nothing: an empty store, or nothing in this view or query."""
+    if not reader.has_tickets(ctx.read):
+        return NO_TICKETS_YET
+    if view is not None:
+        return f"No tickets in view {one_line(view, 40)!r}."
+    return f"No tickets match {one_line(query, 60)!r}."
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -106,6 +123,12 @@ def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
     _with_sla(ctx, tickets, now)
     if args.json:
         print_json(tickets)
+    elif not tickets:
+        note(
+            NO_TICKETS_YET
+            if not reader.has_tickets(db)
+            else f"No tickets match {one_line(text, 60)!r}."
+        )
     else:
         print_ticket_table(tickets, snippets=True, sla=_sla_cells(ctx, tickets, now))
     return 0
@@ -129,7 +152,8 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
     db = ctx.read
     now = utc_now()
     rows: list[dict[str, Any]] = []
-    for name, query, system in all_views(db):
+    views = all_views(db)
+    for name, query, system in views:
         try:
             with _within_store_limits(f"view {name!r}"):
                 where = _compile(ctx, _parse(query, name), now)
@@ -149,5 +173,10 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
         for row in rows:
             sys.stdout.write(
                 f"{row['count']:>7}  {one_line(row['name'], 24):<24} {one_line(row['query'])}\n"
+            )
+        if all(system for _name, _query, system in views):
+            note(
+                "No saved views yet — save a search with `deskterm views save NAME QUERY`"
+                " (or / then V in the inbox)."
             )
     return 0

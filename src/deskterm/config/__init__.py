@@ -8,7 +8,9 @@ Split by seam: ``checks`` (field checks), ``sections`` (one model per table), ``
 from deskterm.config.checks import CHANNEL_TYPES, CONFIG_ENV, LOCAL_HOSTS, Security
 from deskterm.config.loading import (
     ConfigCheck,
+    ConfigPlace,
     check_config,
+    config_places,
     find_config_path,
     load_config,
     load_config_text,
@@ -36,6 +38,7 @@ __all__ = [
     "ChannelConfig",
     "Config",
     "ConfigCheck",
+    "ConfigPlace",
     "EmailChannel",
     "ImapConfig",
     "LazadaChannel",
@@ -49,6 +52,7 @@ __all__ = [
     "UiConfig",
     "UserConfig",
     "check_config",
+    "config_places",
     "find_config_path",
     "load_config",
     "load_config_text",

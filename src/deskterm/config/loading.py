@@ -24,25 +24,47 @@ MAX_CONFIG_BYTES = 1 << 20  # a config is a few KiB; anything near this is not o
 # --- finding and loading -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ConfigPlace:
+    """One place the config file is looked for (``config_places`` lists them in order)."""
+
+    name: str
+    """How the place is given: ``--config FILE``, ``$DESKTERM_CONFIG``, or ``default``."""
+
+    path: Path | None
+    """The file it names; None when the option is not given or the variable not set."""
+
+    required: bool
+    """Named explicitly (option or variable): the file must then exist."""
+
+
+def config_places(cli_path: Path | None = None) -> list[ConfigPlace]:
+    """Every place the config is looked for, in lookup order; the first with a path wins.
+
+    ``find_config_path`` decides with this list, and the inbox's welcome pane shows it.
+    """
+    from_env = os.environ.get(CONFIG_ENV, "")
+    return [
+        ConfigPlace("--config FILE", cli_path.expanduser() if cli_path else None, True),
+        ConfigPlace(f"${CONFIG_ENV}", Path(from_env).expanduser() if from_env else None, True),
+        ConfigPlace("default", paths.default_config_path(), False),
+    ]
+
+
 def find_config_path(cli_path: Path | None = None) -> Path | None:
     """The config file to use: ``--config``, then ``$DESKTERM_CONFIG``, then the default.
 
     A file named explicitly (option or variable) must exist; a missing default
     file is fine and gives None (run with built-in defaults).
     """
-    if cli_path is not None:
-        path = cli_path.expanduser()
-        if not path.exists():
-            raise ConfigError(f"{path}: no such config file")
-        return path
-    from_env = os.environ.get(CONFIG_ENV, "")
-    if from_env:
-        path = Path(from_env).expanduser()
-        if not path.exists():
-            raise ConfigError(f"{path}: no such config file (named by ${CONFIG_ENV})")
-        return path
-    default = paths.default_config_path()
-    return default if default.exists() else None
+    place = next(p for p in config_places(cli_path) if p.path is not None)
+    assert place.path is not None
+    if place.path.exists():
+        return place.path
+    if not place.required:
+        return None
+    named_by = f" (named by ${CONFIG_ENV})" if place.name.startswith("$") else ""
+    raise ConfigError(f"{place.path}: no such config file{named_by}")
 
 
 def load_config(cli_path: Path | None = None) -> Config:

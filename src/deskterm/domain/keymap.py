@@ -19,6 +19,7 @@ BINDING_IDS: Final = frozenset(
         "close_reopen",
         "snooze",
         "spam",
+        "undo",
         "merge",
         "pipe",
         "reply",

@@ -38,6 +38,17 @@ def agent_id_for(db: ReadDb, email: str) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
+def has_tickets(db: ReadDb) -> bool:
+    """Whether the store holds any ticket at all (closed, spam and merged ones included)."""
+    return bool(db.all("SELECT 1 FROM ticket LIMIT 1"))
+
+
+def agents(db: ReadDb) -> list[tuple[str, str]]:
+    """``(name, email)`` of every agent, by name."""
+    rows = db.all("SELECT name, email FROM agent ORDER BY name, email")
+    return [(str(name or ""), str(email)) for name, email in rows]
+
+
 def compile_query(
     db: ReadDb,
     node: Node,

@@ -32,6 +32,7 @@ from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.help import HelpScreen
+from deskterm.tui.welcome import Welcoming
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -47,6 +48,7 @@ CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
 WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
     "deskterm.services.tickets",
+    "deskterm.services.undo",
     "deskterm.services.drafts",
     "deskterm.services.replies",
     "deskterm.services.macros",
@@ -57,7 +59,13 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
 
 
 class DesktermApp(
-    CustomerActions, ManageActions, AttachmentActions, ComposeActions, TicketActions, LiveData
+    CustomerActions,
+    ManageActions,
+    AttachmentActions,
+    ComposeActions,
+    TicketActions,
+    Welcoming,
+    LiveData,
 ):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
@@ -105,6 +113,7 @@ class DesktermApp(
             tickets.show_store = len(self.config.stores) > 1  # one shop: the column says nothing
         self.load_view(self.view)
         self.load_counts()
+        self.check_welcome()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
 
     def first_paint_done(self) -> None:

@@ -20,7 +20,7 @@ from deskterm.store.readdb import ReadDb
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.inbox import InboxScreen
 from deskterm.tui.screens.macro_picker import MacroChoice
-from deskterm.tui.screens.prompt import PromptScreen
+from deskterm.tui.screens.prompt import PromptScreen, Validator
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
@@ -174,12 +174,25 @@ class DesktermBase(App[None]):
         tickets.marked.clear()
         tickets.refresh()
 
-    def _ask(self, question: str, hint: str, then: Callable[[str], None], value: str = "") -> None:
+    def _ask(
+        self,
+        question: str,
+        hint: str,
+        then: Callable[[str], None],
+        value: str = "",
+        validate: Validator | None = None,
+    ) -> None:
+        """Ask one question; ``then`` gets the answer. With ``validate``, a refused answer
+        keeps the dialog open with the error under the field (prompt.py)."""
+
         def answered(text: str | None) -> None:
             if text:
-                then(text)
+                try:
+                    then(text)
+                except DesktermError as exc:  # e.g. a time that passed since it was checked
+                    self.notify(str(exc), severity="error", markup=False)
 
-        self.push_screen(PromptScreen(question, hint, value), answered)
+        self.push_screen(PromptScreen(question, hint, value, validate), answered)
 
     def _status(self, text: str) -> None:
         """The status line: the view on the left, every channel's sync state after it."""

@@ -245,14 +245,16 @@ class LiveData(DesktermBase):
     def action_search(self) -> None:
         """Search with the query language; results replace the list."""
 
+        def problem(text: str) -> str | None:
+            parse_query(text)  # a QueryError (with its column) shows under the field
+            return None
+
         def apply(text: str) -> None:
-            try:
-                parse_query(text)
-            except DesktermError as exc:
-                self.notify(str(exc), title="query", severity="error", markup=False)
-                return
             self.load_view(f"Search: {text}", text)
 
         self._ask(
-            "Search", 'words, "phrases", from: subject: tag: status: date:2d.. AND OR NOT -x', apply
+            "Search",
+            'words, "phrases", from: subject: tag: status: date:2d.. AND OR NOT -x',
+            apply,
+            validate=problem,
         )

@@ -32,11 +32,20 @@ class AttachmentActions(DesktermBase):
         def save(folder: str) -> None:
             self.save_attachments(tid, folder)
 
+        def problem(folder: str) -> str | None:
+            # Only the mistake seen at once; a missing folder is offered for creation.
+            try:
+                path = Path(folder).expanduser()
+            except RuntimeError as exc:  # ~nosuchuser
+                return f"{folder}: cannot expand ~ ({exc})"
+            return f"{path}: not a folder" if path.exists() and not path.is_dir() else None
+
         self._ask(
             f"Save {count} attachment{'s' * (count != 1)} to folder",
             "existing files are never overwritten: a clash is saved as 'name (1).ext'",
             save,
             self.last_folder,
+            validate=problem,
         )
 
     @work(thread=True, group="write", exit_on_error=False)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from deskterm.domain.errors import DesktermError
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
 
@@ -32,13 +31,11 @@ class CustomerActions(DesktermBase):
             return
         tid = int(ticket["id"])
 
-        def apply(text: str) -> None:
-            try:
-                customers_svc.parse_handle(text)  # a typo is told at once, not by the writer
-            except DesktermError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
+        def problem(text: str) -> str | None:
+            customers_svc.parse_handle(text)  # a typo is told at once, under the field
+            return None
 
+        def apply(text: str) -> None:
             def change(store: Store, actor: Actor) -> None:
                 result = customers_svc.link_ticket_customer(store, tid, text, actor)
                 # The panel refreshes when the store watcher sees the write.
@@ -50,4 +47,5 @@ class CustomerActions(DesktermBase):
             "Link customer with",
             "email:…, phone:+…, shopee:…, tiktokshop:…, lazada:… or #customer-id",
             apply,
+            validate=problem,
         )

@@ -183,6 +183,11 @@ class ManageActions(LiveData):
         label = self.view
         query = label.removeprefix(SEARCH_PREFIX)
 
+        def problem(text: str) -> str | None:
+            name = views_svc.check_view(text, query)  # UsageError: shown under the field
+            taken = next((v for v in self.view_names if v.casefold() == name.casefold()), None)
+            return f"a view called {taken!r} exists already: pick another name" if taken else None
+
         def save(name: str) -> None:
             def change(store: Store, actor: Actor) -> None:
                 stored = views_svc.check_view(name, query)
@@ -191,7 +196,9 @@ class ManageActions(LiveData):
 
             self.run_change(f"view {one_line(name)!r} saved", change)
 
-        self._ask("Save search as view", f"a name for: {one_line(query, 60)}", save)
+        self._ask(
+            "Save search as view", f"a name for: {one_line(query, 60)}", save, validate=problem
+        )
 
     def _search_saved(self, label: str, name: str) -> None:
         if self.view == label:  # the list still shows that search: it is now the view

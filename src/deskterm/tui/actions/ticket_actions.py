@@ -1,27 +1,59 @@
-"""Acting on tickets from the keyboard: close, spam, merge, pipe, tag, assign, snooze."""
+"""Acting on tickets from the keyboard: close, spam, merge, pipe, tag, assign, snooze, undo."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from deskterm.domain.errors import DesktermError
-from deskterm.domain.when import FORMS, parse_when
+from deskterm.domain.assignee import resolve_assignee
+from deskterm.domain.undo import Action, Undoable
+from deskterm.domain.when import FORMS, WhenError, parse_when
+from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
+from deskterm.tui.keys import shown_keys
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.confirm import ConfirmScreen
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 if TYPE_CHECKING:
     from deskterm.services import tickets as tickets_svc
+    from deskterm.services import undo as undo_svc
     from deskterm.services.actor import Actor
     from deskterm.store.engine import Store
 else:
     tickets_svc = lazy_module("deskterm.services.tickets")
+    undo_svc = lazy_module("deskterm.services.undo")
+
+UNDO_TOAST_SECONDS = 8.0  # long enough to notice a slip and press u, as Gmail's undo bar
+
+Change = Callable[["Store", "Actor", int], object]
+
+
+def _tag_words(text: str) -> tuple[list[str], list[str]]:
+    """``vip -late`` as (tags to add, tags to remove), each checked and normalised."""
+    words = text.replace(",", " ").split()
+    add = [tickets_svc.normalize_tag(w) for w in words if not w.startswith("-")]
+    remove = [tickets_svc.normalize_tag(w[1:]) for w in words if w.startswith("-") and len(w) > 1]
+    return list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+
+
+def _tag_problem(text: str) -> str | None:
+    add, remove = _tag_words(text)  # a bad word raises UsageError, shown under the field
+    return None if add or remove else "give a tag to add, or -tag to remove"
+
+
+def _until_shown(until: datetime, now: datetime | None = None) -> str:
+    """``Mon 09:00`` within the coming week, ``Mon 14 Dec 09:00`` further on (local time)."""
+    local = until.astimezone()
+    today = (now or datetime.now()).astimezone().date()
+    if local.date() - today < timedelta(days=6):
+        return f"{local:%a %H:%M}"
+    return f"{local:%a %d %b %H:%M}"
 
 
 def acted_on(ids: list[int], *, marked: bool) -> str:
@@ -32,13 +64,19 @@ def acted_on(ids: list[int], *, marked: bool) -> str:
 
 
 class TicketActions(DesktermBase):
-    """Ticket actions; each applies to the marked tickets, or else the one in view."""
+    """Ticket actions; each applies to the marked tickets, or else the one in view.
+
+    Close/reopen, spam, snooze, tag and assign are triage actions: `u` undoes the last one
+    of this session (services/undo.py restores exactly what it changed). Only the last:
+    a second `u` says there is nothing to undo, as Gmail does.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "tag", "Tag", id="tag"),
         Binding("a", "assign", "Assign", id="assign"),
         Binding("c", "close_reopen", "Close/reopen", id="close_reopen"),
         Binding("s", "snooze", "Snooze", id="snooze"),
+        Binding("u", "undo", "Undo last action", show=False, id="undo"),
         Binding("exclamation_mark", "spam", "Spam", show=False, id="spam"),
         Binding("M", "merge", "Merge", show=False, id="merge"),
         Binding("vertical_line", "pipe", "Pipe", show=False, id="pipe"),
@@ -57,6 +95,49 @@ class TicketActions(DesktermBase):
 
         self.push_screen(ConfirmScreen(Text(question)), answered)
 
+    # The last triage action of this session and how its undo toast names it.
+    _last_triage: tuple[Undoable, str] | None = None
+
+    # --- undoable triage --------------------------------------------------------------
+
+    @staticmethod
+    def _which(ids: list[int]) -> str:
+        return f"#{ids[0]}" if len(ids) == 1 else f"{len(ids)} tickets"
+
+    def _triage(self, ids: list[int], action: Action, done: str, change: Change) -> None:
+        """Apply ``change`` to every ticket as one undoable action, then clear the marks.
+
+        The undo is armed here, on the UI thread, before the change is queued: a `u`
+        pressed at once is queued behind the change on the one writer thread, so it finds
+        the captured state.
+        """
+        undoable = Undoable(action, tuple(ids))
+        self._last_triage = (undoable, done[:1].lower() + done[1:])
+        key = shown_keys(self.keymap.get("undo", "u")).split(" / ")[0]
+
+        def work(store: Store, actor: Actor) -> None:
+            undo_svc.perform(store, undoable, actor, change)
+            self.post_to_ui(
+                self.notify, f"{done} — {key} to undo", markup=False, timeout=UNDO_TOAST_SECONDS
+            )
+
+        self.run_change("", work)
+        tickets = self.inbox.query_one(TicketList)
+        tickets.marked.clear()
+        tickets.refresh()
+
+    def action_undo(self) -> None:
+        """Undo the last close, reopen, spam, snooze, tag or assign of this session."""
+        last = self._last_triage
+        if last is None:
+            self.notify("Nothing to undo", severity="warning")
+            return
+        self._last_triage = None
+        undoable, what = last
+        self.run_change(f"Undone: {what}", lambda st, ac: undo_svc.restore(st, undoable, ac))
+
+    # --- the actions ------------------------------------------------------------------
+
     def action_close_reopen(self) -> None:
         """Close open tickets, reopen a closed one (marked tickets: close them all, once
         the agent confirms how many)."""
@@ -64,6 +145,7 @@ class TicketActions(DesktermBase):
         ticket = self._ticket()
         if not ids:
             return
+        which = self._which(ids)
         reopen = (
             len(ids) == 1
             and ticket is not None
@@ -73,9 +155,19 @@ class TicketActions(DesktermBase):
 
         def apply() -> None:
             if reopen:
-                self._each(ids, "reopened", lambda st, ac, tid: tickets_svc.reopen(st, tid, ac))
+                self._triage(
+                    ids,
+                    "reopen",
+                    f"Reopened {which}",
+                    lambda st, ac, tid: tickets_svc.reopen(st, tid, ac),
+                )
             else:
-                self._each(ids, "closed", lambda st, ac, tid: tickets_svc.close(st, tid, ac))
+                self._triage(
+                    ids,
+                    "close",
+                    f"Closed {which}",
+                    lambda st, ac, tid: tickets_svc.close(st, tid, ac),
+                )
 
         if self._marked():
             verb = "Reopen" if reopen else "Close"
@@ -93,11 +185,13 @@ class TicketActions(DesktermBase):
         spam = not (
             len(ids) == 1 and ticket is not None and ticket["id"] == ids[0] and ticket["spam"]
         )
+        which = self._which(ids)
 
         def apply() -> None:
-            self._each(
+            self._triage(
                 ids,
-                "marked as spam" if spam else "no longer spam",
+                "spam" if spam else "not_spam",
+                f"Marked {which} as spam" if spam else f"Marked {which} as not spam",
                 lambda st, ac, tid: tickets_svc.set_spam(st, tid, spam, ac),
             )
 
@@ -115,17 +209,25 @@ class TicketActions(DesktermBase):
             return
         tid = int(ticket["id"])
 
-        def apply(text: str) -> None:
+        def problem(text: str) -> str | None:
             other = text.strip().lstrip("#")
             if not other.isdigit():
-                self.notify(f"not a ticket id: {text!r}", severity="error", markup=False)
-                return
+                return f"not a ticket id: {text!r}"
+            return "that is this ticket: give the other one's id" if int(other) == tid else None
+
+        def apply(text: str) -> None:
+            other = text.strip().lstrip("#")
             self.run_change(
                 f"#{tid} and #{other} merged",
                 lambda st, ac: tickets_svc.merge(st, tid, int(other), ac),
             )
 
-        self._ask("Merge with ticket #", "the other ticket's id; the older ticket survives", apply)
+        self._ask(
+            "Merge with ticket #",
+            "the other ticket's id; the older ticket survives",
+            apply,
+            validate=problem,
+        )
 
     def action_pipe(self) -> None:
         """Pipe the conversation to a shell command (output shown, then back to the inbox)."""
@@ -152,9 +254,7 @@ class TicketActions(DesktermBase):
             return
 
         def apply(text: str) -> None:
-            words = text.replace(",", " ").split()
-            add = [w for w in words if not w.startswith("-")]
-            remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+            add, remove = _tag_words(text)
 
             def change(st: Store, ac: Actor, tid: int) -> None:
                 if add:
@@ -162,45 +262,75 @@ class TicketActions(DesktermBase):
                 if remove:
                     tickets_svc.remove_tags(st, tid, remove, ac)
 
-            self._each(ids, "tags updated", change)
+            which = self._which(ids)
+            if add:
+                done = f"Tagged {which} {', '.join(add)}"
+                if remove:
+                    done += f", untagged {', '.join(remove)}"
+            else:
+                done = f"Untagged {which} {', '.join(remove)}"
+            self._triage(ids, "tag", done, change)
 
         what = acted_on(ids, marked=self._marked())
-        self._ask(f"Tag {what}", "words to add; -word removes", apply)
+        self._ask(f"Tag {what}", "words to add; -word removes", apply, validate=_tag_problem)
+
+    def _assignee(self, text: str) -> tuple[str | None, str]:
+        """(email, name to show) for the assign prompt's answer; UsageError when unknown."""
+        word = text.strip().lower()
+        # The agents are read only for a name: me, none and emails need no store.
+        agents = () if word in {"me", "none"} or "@" in word else reader.agents(self._db())
+        return resolve_assignee(text, me_email=self.me_email, me_name=self.me_name, agents=agents)
 
     def action_assign(self) -> None:
-        """Assign to an agent (email), ``me`` or ``none``; marked tickets or this one."""
+        """Assign to an agent (email or name), ``me`` or ``none``; marked tickets or this one."""
         ids = self._targets()
         if not ids:
             return
 
+        def problem(text: str) -> str | None:
+            self._assignee(text)  # UsageError: shown under the field
+            return None
+
         def apply(text: str) -> None:
-            who = {"me": self.me_email, "none": None}.get(text.lower(), text)
-            self._each(
+            who, name = self._assignee(text)
+            which = self._which(ids)
+            self._triage(
                 ids,
-                f"assigned to {who or 'nobody'}",
+                "assign",
+                f"Assigned {which} to {name}" if who else f"Unassigned {which}",
                 lambda st, ac, tid: tickets_svc.assign(st, tid, who, ac),
             )
 
         what = acted_on(ids, marked=self._marked())
-        self._ask(f"Assign {what} to", "an agent's email, me, or none", apply, "me")
+        self._ask(
+            f"Assign {what} to",
+            "an agent's email or name, me, or none",
+            apply,
+            "me",
+            validate=problem,
+        )
 
     def action_snooze(self) -> None:
-        """Snooze until a time (2d, 3h, tomorrow, mon 9:00, 2026-12-01 08:30)."""
+        """Snooze until a time (2d, tomorrow 9am, next friday, senin 9:00, 2026-12-01 08:30)."""
         ticket = self._with_ticket()
         if ticket is None:
             return
         tid = int(ticket["id"])
 
-        def apply(text: str) -> None:
+        def problem(text: str) -> str | None:
             try:
-                until = parse_when(text)
-            except DesktermError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            local = until.astimezone()
-            self.run_change(
-                f"#{tid} snoozed until {local:%a %d %b %H:%M}",
-                lambda st, ac: tickets_svc.snooze(st, tid, until, ac),
+                parse_when(text, future=True)
+            except WhenError as exc:
+                return exc.problem  # the forms are in the hint, right under it
+            return None
+
+        def apply(text: str) -> None:
+            until = parse_when(text, future=True)
+            self._triage(
+                [tid],
+                "snooze",
+                f"Snoozed #{tid} until {_until_shown(until)}",
+                lambda st, ac, t: tickets_svc.snooze(st, t, until, ac),
             )
 
-        self._ask("Snooze until", FORMS, apply, "1d")
+        self._ask("Snooze until", FORMS, apply, "1d", validate=problem)

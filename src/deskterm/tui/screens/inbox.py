@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
+from deskterm.tui.widgets.conversation.welcome import WelcomeFacts, WelcomePane
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
@@ -93,6 +94,7 @@ class InboxScreen(Screen[None]):
             with Horizontal(id="conversation-area"):
                 yield ConversationView(id="conversation")
                 yield CustomerPanel(id="customer")
+                yield WelcomePane(id="welcome")
         yield Static(id="status")
         yield Footer()
 
@@ -103,6 +105,18 @@ class InboxScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.customer_wanted: bool | None = None  # None: follow the terminal's width
+
+    def show_welcome(self, facts: WelcomeFacts | None) -> None:
+        """A first start (no channel, no ticket): the welcome pane takes the list's and the
+        conversation's place; None puts them back (the first ticket arrived)."""
+        shown = self.has_class("-welcome")
+        if facts is not None:
+            self.query_one(WelcomePane).show(facts)
+        self.set_class(facts is not None, "-welcome")
+        if facts is not None and not shown:
+            self.query_one(WelcomePane).focus()
+        elif facts is None and shown:
+            self.query_one(TicketList).focus()
 
     def on_resize(self, event: Resize) -> None:
         """Give the ticket list room first: stacked panes on narrow terminals, the sidebar
