@@ -8,6 +8,7 @@ from typing import Any
 from deskterm.store import reader
 from deskterm.store.readdb import open_read
 from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.confirm import ConfirmScreen
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
@@ -151,7 +152,8 @@ async def test_assign_then_u(sample_config: Path) -> None:
 
 
 async def test_bulk_close_of_three_marked_then_u(sample_config: Path) -> None:
-    """issue 10 item 5: x x x, c closes three tickets in one action; u reopens all three."""
+    """issue 10 items 4 and 5: x x x, c asks "Close 3 marked tickets?", y closes the three
+    in one action; u reopens all three."""
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(app, pilot)
@@ -162,6 +164,9 @@ async def test_bulk_close_of_three_marked_then_u(sample_config: Path) -> None:
         assert len(ids) == 3
         before = [triage_state(sample_config, tid) for tid in ids]
         await pilot.press("c")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        assert str(app.screen.question) == "Close 3 marked tickets?"
+        await pilot.press("y")
         await until(
             lambda: tickets.total == 7 and toasted(app, "Closed 3 tickets — u to undo"), pilot
         )

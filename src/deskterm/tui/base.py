@@ -164,16 +164,6 @@ class DesktermBase(App[None]):
         ticket = self._with_ticket()
         return [int(ticket["id"])] if ticket is not None else []
 
-    def _each(
-        self, ids: list[int], done: str, change: Callable[[Store, Actor, int], object]
-    ) -> None:
-        """Apply ``change`` to every target in one worker, then clear the marks."""
-        label = f"#{ids[0]} {done}" if len(ids) == 1 else f"{len(ids)} tickets {done}"
-        self.run_change(label, lambda st, ac: [change(st, ac, tid) for tid in ids])
-        tickets = self.inbox.query_one(TicketList)
-        tickets.marked.clear()
-        tickets.refresh()
-
     def _ask(
         self,
         question: str,
