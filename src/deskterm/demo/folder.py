@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from deskterm.domain.errors import DesktermError
 from deskterm.paths import cache_dir, create_private_file, ensure_dir
+from deskterm.pidlock import PidLocked, lock_with_pid
 
 DEMO_FOLDER_NAME = "demo"  # under the cache folder: ~/.cache/deskterm/demo
 MARKER = ".deskterm-demo"  # written first: a folder without it is someone else's
@@ -45,19 +45,14 @@ def demo_folder(data_dir: Path | None) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def _locked(lock: Path, folder: Path) -> Iterator[None]:
-    ensure_dir(lock.parent)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise DemoFolderError(
-                f"another deskterm demo (pid {holder}) is running in {folder}; quit it"
-                " first, or give this one its own folder with --data-dir DIR"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        fd = lock_with_pid(lock)
+    except PidLocked as busy:
+        raise DemoFolderError(
+            f"another deskterm demo (pid {busy.holder}) is running in {folder}; quit it"
+            " first, or give this one its own folder with --data-dir DIR"
+        ) from None
+    try:
         yield
     finally:
         os.close(fd)  # also drops the lock

@@ -8,7 +8,8 @@ from pathlib import Path
 from types import TracebackType
 
 from deskterm.domain.errors import DesktermError
-from deskterm.paths import SYNC_LOCK_FILE_NAME, ensure_dir
+from deskterm.paths import SYNC_LOCK_FILE_NAME
+from deskterm.pidlock import PidLocked, lock_with_pid
 
 
 class SyncLockedError(DesktermError):
@@ -26,20 +27,13 @@ class SyncLock:
 
     def acquire(self) -> None:
         """Take the lock or raise SyncLockedError naming the holder."""
-        ensure_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
+            self._fd = lock_with_pid(self.path)
+        except PidLocked as busy:
             raise SyncLockedError(
-                f"another deskterm sync (pid {holder}) is already syncing this store;"
+                f"another deskterm sync (pid {busy.holder}) is already syncing this store;"
                 " it keeps the inbox up to date for every open deskterm"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
 
     def release(self) -> None:
         """Give the lock up."""
