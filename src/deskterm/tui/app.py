@@ -26,7 +26,7 @@ from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
 from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
-from deskterm.tui.commands import DesktermCommands
+from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
@@ -183,6 +183,11 @@ class DesktermApp(
                 # Queued after any autosave still waiting, and flushed by finish_writes.
                 self.run_change("", partial(_keep_draft, tid, kind, text))
         self.exit()
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette (ours: safe against keys arriving together)."""
+        if self.use_command_palette and not isinstance(self.screen, Palette):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         """Show every key binding."""
