@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from textual.command import CommandPalette, CommandList
+from textual.command import CommandList, CommandPalette
 
 from deskterm.cli import main
 from deskterm.tui.app import DesktermApp
@@ -85,11 +85,11 @@ async def mash(app: DesktermApp, start: str, plan: list[tuple[bool, list[str]]])
     async with app.run_test(size=(120, 40)) as pilot:
         await until(lambda: app._painted, pilot)
         await pilot.press(*STARTS[start])
-        for together, keys in plan:
-            if RELOAD in keys:
+        for together, step in plan:
+            if RELOAD in step:
                 app.load_view(app.view)
                 app.load_counts()
-                keys = [key for key in keys if key != RELOAD]
+            keys = [key for key in step if key != RELOAD]
             if together:
                 await burst(app, pilot, keys)
             else:
