@@ -28,6 +28,7 @@ from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
+from deskterm.tui.signals import ENDING_SIGNALS, detach_from_dead_terminal, terminal_gone
 
 MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
@@ -81,15 +82,15 @@ username = "{SHOP}"
 
 
 class _Ending:
-    """SIGHUP (the terminal went away: ssh dropped, tmux window killed) and SIGTERM end
-    the demo the way quitting does: the inbox closes, sync stops, the servers stop.
+    """SIGHUP (the terminal went away: ssh dropped, tmux window killed), SIGTERM and SIGQUIT
+    end the demo the way quitting does: the inbox closes, sync stops, the servers stop.
 
     Python's default for both is to die on the spot, skipping all of that. A second
     signal, or a stop that takes longer than ``GRACE_SECONDS``, ends the process at once;
     the IMAP server dies with it either way (see ``servers._BOUND_TO_PARENT``).
     """
 
-    SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+    SIGNALS = ENDING_SIGNALS  # SIGTERM, SIGHUP, SIGQUIT
     GRACE_SECONDS = 10.0
 
     def __init__(self) -> None:
@@ -112,12 +113,15 @@ class _Ending:
         self.signum = signum
         for sig in self.SIGNALS:
             signal.signal(sig, signal.SIG_DFL)  # a second signal: the default, at once
+        if signum == signal.SIGHUP and terminal_gone():
+            detach_from_dead_terminal()  # restoring a gone terminal must not hang the exit
         timer = threading.Timer(self.GRACE_SECONDS, os._exit, (128 + signum,))
         timer.daemon = True
         timer.start()
         if self.app is not None and self.app.is_running:
             with contextlib.suppress(RuntimeError):  # no loop: the app is just ending
-                asyncio.get_running_loop().call_soon_threadsafe(self.app.exit)
+                # As q does: open drafts kept, the terminal restored by Textual's exit.
+                asyncio.get_running_loop().call_soon_threadsafe(self.app.end_on_signal, signum)
                 return
         raise SystemExit(128 + signum)
 

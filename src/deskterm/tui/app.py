@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -15,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.css.query import NoMatches
 from textual.widgets import TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError
@@ -44,6 +46,9 @@ if TYPE_CHECKING:
 else:
     drafts = lazy_module("deskterm.services.drafts")
 
+log = logging.getLogger(__name__)
+
+EXIT_CRASHED = 70  # EX_SOFTWARE (sysexits.h): an internal error; the traceback is in the log
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
 WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
@@ -78,6 +83,8 @@ class DesktermApp(
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("slash", "search", "Search", id="search"),
+        # Priority: it also works with a dialog on top; in a text area it stays undo.
+        Binding("ctrl+z", "suspend", "Suspend", show=False, priority=True, id="suspend"),
     ]
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -93,6 +100,9 @@ class DesktermApp(
     ) -> None:
         super().__init__(store_url=store_url, me_email=me_email, me_name=me_name, config=config)
         self.notice = notice  # shown once the inbox is up (the demo: how to reach its data)
+        self.log_path: Path | None = None  # where a crash's traceback goes (run_app sets it)
+        self.crashed: BaseException | None = None
+        self.crash_line = ""  # the one line run_app prints after a crash
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
         if config is not None and config.ui.theme:
@@ -115,6 +125,7 @@ class DesktermApp(
         self.load_counts()
         self.check_welcome()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
+        self.app_resume_signal.subscribe(self, self._resumed)
 
     def first_paint_done(self) -> None:
         """The list is on screen: now load what only later keys need, and start sync."""
@@ -174,15 +185,57 @@ class DesktermApp(
 
     async def action_quit(self) -> None:
         """Quit; a reply or note being written is kept as the ticket's draft first."""
+        self.keep_open_drafts()
+        self.exit()
+
+    def keep_open_drafts(self) -> None:
+        """Queue every open reply or note as its ticket's draft (quit, a signal, a crash)."""
         for screen in self.screen_stack:
             # The composer may sit under a picker, a prompt or the palette.
             if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
                 tid, kind = screen.ticket_id, draft_kind(screen.note)
-                text = screen.query_one(TextArea).text
+                try:
+                    text = screen.query_one(TextArea).text
+                except NoMatches:  # not composed yet: nothing typed there
+                    continue
                 screen.closing = True
                 # Queued after any autosave still waiting, and flushed by finish_writes.
                 self.run_change("", partial(_keep_draft, tid, kind, text))
-        self.exit()
+
+    def end_on_signal(self, signum: int) -> None:
+        """SIGTERM, SIGHUP, SIGQUIT: end as ``q`` does (drafts kept, the terminal restored
+        by Textual's own exit path), with the exit status 128 + the signal's number."""
+        self.keep_open_drafts()
+        self.exit(return_code=128 + signum)
+
+    def action_suspend(self) -> None:
+        """ctrl+z: back to the shell (job control), ``fg`` brings the inbox back repainted.
+        In a text area (the composer, the macro editor) ctrl+z stays undo."""
+        focused = self.focused
+        if isinstance(focused, TextArea):
+            focused.action_undo()
+            return
+        self.action_suspend_process()
+
+    def _resumed(self, _app: object) -> None:
+        """Back from ctrl+z: the terminal showed other things meanwhile, draw everything."""
+        self.refresh(repaint=True, layout=True)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected exception: the traceback to the log (not over the screen), open
+        drafts saved, the terminal restored by Textual's exit, exit status EXIT_CRASHED."""
+        cause = error.error if isinstance(error, WorkerFailed) else error  # a worker's own
+        self.crashed = cause
+        log.error("unexpected error, deskterm stops", exc_info=cause)
+        try:
+            self.keep_open_drafts()
+        except Exception:  # the crash may have left a screen half-built: save what can be
+            log.exception("saving open drafts after the crash failed")
+        super()._handle_exception(error)
+        self._return_code = EXIT_CRASHED
+        where = f"the traceback is in {self.log_path}" if self.log_path else "see the log"
+        self._exit_renderables.clear()  # no Rich traceback over the restored terminal
+        self.crash_line = f"deskterm: unexpected error ({cause.__class__.__name__}); {where}"
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette (ours: safe against keys arriving together)."""
@@ -273,18 +326,32 @@ class SyncStarter:
                 self._lock.release()
 
 
-def run_app(config: Config, me_email: str, me_name: str = "") -> None:
-    """Run the inbox until the user quits; sync runs inside unless another process syncs."""
-    from deskterm.paths import LOG_FILE_NAME, log_dir
+def run_app(config: Config, me_email: str, me_name: str = "") -> int:
+    """Run the inbox until the user quits; sync runs inside unless another process syncs.
 
-    log_to_file(log_dir() / LOG_FILE_NAME)
+    Returns the exit status: 0 after ``q``, 128 + N after signal N (SIGTERM, SIGHUP,
+    SIGQUIT), EXIT_CRASHED after an unexpected error.
+    """
+    from deskterm.paths import LOG_FILE_NAME, log_dir
+    from deskterm.tui.signals import SignalEnding
+
+    log_path = log_dir() / LOG_FILE_NAME
+    log_to_file(log_path)
     starter = SyncStarter(config)
     app = DesktermApp(
         store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
     )
+    app.log_path = log_path
     # After the first paint: importing and starting sync first would slow the cold start.
     app.after_first_paint.append(starter.start)
     try:
-        app.run()
+        with SignalEnding(app) as ending:
+            app.run()
     finally:
         starter.stop()
+    if ending.signum:
+        return 128 + ending.signum
+    if app.crash_line:
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            sys.stderr.write(app.crash_line + "\n")
+    return app.return_code or 0
