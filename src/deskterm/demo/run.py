@@ -28,7 +28,12 @@ from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
-from deskterm.tui.signals import ENDING_SIGNALS, detach_from_dead_terminal, terminal_gone
+from deskterm.tui.signals import (
+    ENDING_SIGNALS,
+    after_first_signal,
+    detach_from_dead_terminal,
+    terminal_gone,
+)
 
 MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
@@ -85,9 +90,10 @@ class _Ending:
     """SIGHUP (the terminal went away: ssh dropped, tmux window killed), SIGTERM and SIGQUIT
     end the demo the way quitting does: the inbox closes, sync stops, the servers stop.
 
-    Python's default for both is to die on the spot, skipping all of that. A second
-    signal, or a stop that takes longer than ``GRACE_SECONDS``, ends the process at once;
-    the IMAP server dies with it either way (see ``servers._BOUND_TO_PARENT``).
+    Python's default for them is to die on the spot, skipping all of that. A second
+    SIGTERM or SIGQUIT, or a stop that takes longer than ``GRACE_SECONDS``, ends the
+    process at once (more SIGHUPs are ignored: tui/signals.py); the IMAP server dies with
+    it either way (see ``servers._BOUND_TO_PARENT``).
     """
 
     SIGNALS = ENDING_SIGNALS  # SIGTERM, SIGHUP, SIGQUIT
@@ -111,10 +117,9 @@ class _Ending:
 
     def _end(self, signum: int, frame: object) -> None:
         self.signum = signum
-        for sig in self.SIGNALS:
-            signal.signal(sig, signal.SIG_DFL)  # a second signal: the default, at once
+        after_first_signal(self.SIGNALS)  # a second one: at once (SIGHUP: ignored)
         if signum == signal.SIGHUP and terminal_gone():
-            detach_from_dead_terminal()  # restoring a gone terminal must not hang the exit
+            detach_from_dead_terminal(self.app)  # restoring a gone terminal must not hang the exit
         timer = threading.Timer(self.GRACE_SECONDS, os._exit, (128 + signum,))
         timer.daemon = True
         timer.start()

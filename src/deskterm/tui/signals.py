@@ -50,9 +50,14 @@ def terminal_gone(fd: int | None = None) -> bool:
     return False
 
 
-def detach_from_dead_terminal() -> None:
+def detach_from_dead_terminal(app: object | None = None) -> None:
     """Point stdin, stdout and stderr at /dev/null: restoring a terminal that is gone
-    would fail with EIO in Textual's writer thread, and a stuck writer hangs the exit."""
+    would fail with EIO in Textual's writer thread, and a stuck writer hangs the exit.
+
+    If that writer already died on an EIO (the app drew something after the hang-up),
+    its queue (30 writes at most, Textual 8.2.8 ``WriterThread``) is emptied from now on,
+    so the exit's own writes do not wait forever for room.
+    """
     null = os.open(os.devnull, os.O_RDWR)
     try:
         for fd in (0, 1, 2):
@@ -60,14 +65,32 @@ def detach_from_dead_terminal() -> None:
                 os.dup2(null, fd)
     finally:
         os.close(null)
+    writer = getattr(getattr(app, "_driver", None), "_writer_thread", None)
+    pending = getattr(writer, "_queue", None)
+    if isinstance(writer, threading.Thread) and not writer.is_alive() and pending is not None:
+        threading.Thread(target=_drain, args=(pending,), name="dead-tty", daemon=True).start()
+
+
+def _drain(pending: Any) -> None:
+    while pending.get() is not None:
+        pass
+
+
+def after_first_signal(signals: tuple[int, ...]) -> None:
+    """Once the app is ending: a second SIGTERM or SIGQUIT ends the process at once (the
+    default action), while more SIGHUPs are ignored: a dropped ssh line sends one from
+    the shell and another from the kernel when the shell exits, and that second one must
+    not cut the draft saving short."""
+    for sig in signals:
+        signal.signal(sig, signal.SIG_IGN if sig == signal.SIGHUP else signal.SIG_DFL)
 
 
 class SignalEnding:
     """While the TUI runs (main thread only), the ending signals call ``app.end_on_signal``
     from the app's event loop; ``signum`` says which one came (0: none).
 
-    A second signal gets the default action (ends at once), and so does a stop that takes
-    longer than ``GRACE_SECONDS``: a signal never leaves a process behind.
+    A second SIGTERM or SIGQUIT gets the default action (ends at once), and so does a stop
+    that takes longer than ``GRACE_SECONDS``: a signal never leaves a process behind.
     """
 
     def __init__(self, app: Ends, signals: tuple[int, ...] = ENDING_SIGNALS) -> None:
@@ -89,10 +112,9 @@ class SignalEnding:
 
     def _end(self, signum: int, frame: FrameType | None) -> None:
         self.signum = signum
-        for sig in self.signals:
-            signal.signal(sig, signal.SIG_DFL)  # a second signal: the default, at once
+        after_first_signal(self.signals)
         if signum == signal.SIGHUP and terminal_gone():
-            detach_from_dead_terminal()
+            detach_from_dead_terminal(self.app)
         timer = threading.Timer(GRACE_SECONDS, os._exit, (128 + signum,))
         timer.daemon = True
         timer.start()
