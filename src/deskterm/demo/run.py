@@ -236,6 +236,7 @@ def _with_tui(
         config=config,
         notice=notice,
     )
+    app.log_path = config.store_path().parent / LOG_FILE_NAME  # the data folder's log
     ending.app = app
     try:
         app.run()
@@ -244,4 +245,7 @@ def _with_tui(
         late.cancel()
         daemon.stop.set()
         sync.join(timeout=30)
-    return 0
+    if app.crash_line:  # an unexpected error: one line, the traceback is in the log
+        with contextlib.suppress(OSError):
+            sys.stderr.write(app.crash_line + "\n")
+    return 0 if ending.signum else (app.return_code or 0)
