@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.command import CommandList, CommandPalette
+from textual.widgets import TextArea
 
 from deskterm.cli import main
 from deskterm.tui.app import DesktermApp
+from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.prompt import PromptScreen
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.conftest import REPO, import_macros
@@ -138,14 +140,19 @@ def test_random_keys_on_an_empty_inbox(tmp_path: Path) -> None:
 
 
 async def test_enter_enter_in_one_burst_closes_the_prompt_only(sample_config: Path) -> None:
-    """issue 11 item 3: `t`, `vip`, Enter Enter arriving together tag once, close the prompt
-    and leave the inbox working (the second Enter used to dismiss the inbox itself)."""
+    """issue 11 item 3: `t`, `vip`, Enter Enter arriving together: the letters reach the
+    prompt (the ticket is tagged vip, `i` did not toggle the customer panel), the prompt
+    closes and the inbox keeps working (the second Enter used to dismiss the inbox)."""
     app = make_app(sample_config)
     async with app.run_test(size=(120, 40)) as pilot:
         tickets = app.inbox.query_one(TicketList)
         await until(lambda: tickets.current is not None, pilot)
+        tid = tickets.current["id"]
         await burst(app, pilot, ["t", "v", "i", "p", "enter", "enter"])
         alive(app)
+        # The letters typed ahead reached the prompt: the ticket got its tag.
+        await until(lambda: "vip" in (tickets.current or {}).get("tags", []), pilot)
+        assert tickets.current["id"] == tid and not app.inbox.has_class("-with-customer")
         assert app.screen is app.inbox
         await burst(app, pilot, ["t", "enter", "enter", "w", "escape"])  # w: the next prompt
         alive(app)
@@ -153,8 +160,8 @@ async def test_enter_enter_in_one_burst_closes_the_prompt_only(sample_config: Pa
         assert app.screen is app.inbox
         await pilot.press("t")  # the prompt still works, once, on the ticket in view
         assert isinstance(app.screen, PromptScreen)
-        await pilot.press(*"vip", "enter")
-        await until(lambda: "vip" in (tickets.current or {}).get("tags", []), pilot)
+        await pilot.press(*"late", "enter")
+        await until(lambda: "late" in (tickets.current or {}).get("tags", []), pilot)
         assert app.screen is app.inbox
         await pilot.press("q")
     assert app.return_code == 0
@@ -180,3 +187,19 @@ async def test_palette_page_keys_right_after_ctrl_p(sample_config: Path) -> None
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         assert app.screen is app.inbox
+
+
+async def test_text_typed_ahead_of_the_composer_lands_in_it(sample_config: Path) -> None:
+    """issue 11 item 3: `r` and the first words in one read: the words are in the reply,
+    none of the letters acted as an inbox key (`c` did not close the ticket)."""
+    app = make_app(sample_config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        await until(lambda: tickets.current is not None, pilot)
+        await burst(app, pilot, ["r", *"Thanks, closing"])
+        alive(app)
+        await until(lambda: isinstance(app.screen, ComposerScreen), pilot)
+        area = app.screen.query_one(TextArea)
+        await until(lambda: area.text == "Thanks, closing", pilot)
+        assert tickets.current["status"] == "open"
+        await pilot.press("escape", "q")

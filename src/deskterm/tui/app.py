@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,7 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import TextArea
 from textual.worker import Worker, WorkerFailed, WorkerState
 
@@ -103,6 +105,10 @@ class DesktermApp(
         self.log_path: Path | None = None  # where a crash's traceback goes (run_app sets it)
         self.crashed: BaseException | None = None
         self.crash_line = ""  # the one line run_app prints after a crash
+        # The screen each key was handed to (weak: a key a widget keeps is just forgotten).
+        self._key_screens: weakref.WeakKeyDictionary[events.Key, Screen[Any]] = (
+            weakref.WeakKeyDictionary()
+        )
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
         if config is not None and config.ui.theme:
@@ -150,11 +156,31 @@ class DesktermApp(
             self.db.close()
 
     async def on_event(self, event: events.Event) -> None:
-        """The agent's first key or click ends the list's "stay on the newest" start."""
+        """The agent's first key or click ends the list's "stay on the newest" start; keys
+        typed ahead of a dialog reach the dialog."""
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
             with contextlib.suppress(NoMatches):  # before the inbox is composed
                 self.inbox.query_one(TicketList).pin_top = False
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._key_screens[event] = self.screen
+            elif self._typed_ahead(event):
+                return
         await super().on_event(event)
+
+    def _typed_ahead(self, key: events.Key) -> bool:
+        """Deliver again a key that came back from a screen that is no longer on top.
+
+        Keys read in one go (``t`` ``vip`` Enter over ssh) are all handed to the focused
+        widget before the first one's binding opens its dialog; they come back up to the
+        app only after that, and would be lost (or act on the wrong screen). Posted anew,
+        in the order typed, they reach the dialog's field as if typed there.
+        """
+        screen = self._key_screens.pop(key, None)
+        if screen is None or screen is self.screen:
+            return False
+        self.post_message(events.Key(key.key, key.character))
+        return True
 
     # --- messages from widgets ----------------------------------------------------------
 
