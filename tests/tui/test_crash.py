@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import TextArea
 from textual.worker import WorkerFailed
 
-from deskterm.tui.app import EXIT_CRASHED
+from deskterm.tui.safety import EXIT_CRASHED
 from deskterm.tui.screens.composer import ComposerScreen
 from tests.tui.test_keys_palette_composer import make_app
 from tests.tui.test_review_drafts import shown_and_ready, stored_drafts

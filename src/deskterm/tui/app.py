@@ -4,53 +4,37 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import sys
 import threading
-import weakref
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.widgets import TextArea
-from textual.worker import Worker, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain.errors import ConfigError
 from deskterm.domain.themes import theme_problem
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
-from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
+from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
-from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
-from deskterm.tui.screens.composer import ComposerScreen
+from deskterm.tui.safety import Safety
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.welcome import Welcoming
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
-if TYPE_CHECKING:
-    from deskterm.services import drafts
-    from deskterm.services.actor import Actor
-    from deskterm.store.engine import Store
-else:
-    drafts = lazy_module("deskterm.services.drafts")
-
-log = logging.getLogger(__name__)
-
-EXIT_CRASHED = 70  # EX_SOFTWARE (sysexits.h): an internal error; the traceback is in the log
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
 WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, after the paint
@@ -66,6 +50,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
 
 
 class DesktermApp(
+    Safety,
     CustomerActions,
     ManageActions,
     AttachmentActions,
@@ -85,8 +70,6 @@ class DesktermApp(
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("slash", "search", "Search", id="search"),
-        # Priority: it also works with a dialog on top; in a text area it stays undo.
-        Binding("ctrl+z", "suspend", "Suspend", show=False, priority=True, id="suspend"),
     ]
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -102,13 +85,6 @@ class DesktermApp(
     ) -> None:
         super().__init__(store_url=store_url, me_email=me_email, me_name=me_name, config=config)
         self.notice = notice  # shown once the inbox is up (the demo: how to reach its data)
-        self.log_path: Path | None = None  # where a crash's traceback goes (run_app sets it)
-        self.crashed: BaseException | None = None
-        self.crash_line = ""  # the one line run_app prints after a crash
-        # The screen each key was handed to (weak: a key a widget keeps is just forgotten).
-        self._key_screens: weakref.WeakKeyDictionary[events.Key, Screen[Any]] = (
-            weakref.WeakKeyDictionary()
-        )
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
         if config is not None and config.ui.theme:
@@ -131,7 +107,7 @@ class DesktermApp(
         self.load_counts()
         self.check_welcome()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
-        self.app_resume_signal.subscribe(self, self._resumed)
+        self.watch_resume()
 
     def first_paint_done(self) -> None:
         """The list is on screen: now load what only later keys need, and start sync."""
@@ -156,31 +132,11 @@ class DesktermApp(
             self.db.close()
 
     async def on_event(self, event: events.Event) -> None:
-        """The agent's first key or click ends the list's "stay on the newest" start; keys
-        typed ahead of a dialog reach the dialog."""
+        """The agent's first key or click ends the list's "stay on the newest" start."""
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
             with contextlib.suppress(NoMatches):  # before the inbox is composed
                 self.inbox.query_one(TicketList).pin_top = False
-        if isinstance(event, events.Key):
-            if not event.is_forwarded:
-                self._key_screens[event] = self.screen
-            elif self._typed_ahead(event):
-                return
         await super().on_event(event)
-
-    def _typed_ahead(self, key: events.Key) -> bool:
-        """Deliver again a key that came back from a screen that is no longer on top.
-
-        Keys read in one go (``t`` ``vip`` Enter over ssh) are all handed to the focused
-        widget before the first one's binding opens its dialog; they come back up to the
-        app only after that, and would be lost (or act on the wrong screen). Posted anew,
-        in the order typed, they reach the dialog's field as if typed there.
-        """
-        screen = self._key_screens.pop(key, None)
-        if screen is None or screen is self.screen:
-            return False
-        self.post_message(events.Key(key.key, key.character))
-        return True
 
     # --- messages from widgets ----------------------------------------------------------
 
@@ -214,55 +170,6 @@ class DesktermApp(
         self.keep_open_drafts()
         self.exit()
 
-    def keep_open_drafts(self) -> None:
-        """Queue every open reply or note as its ticket's draft (quit, a signal, a crash)."""
-        for screen in self.screen_stack:
-            # The composer may sit under a picker, a prompt or the palette.
-            if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
-                tid, kind = screen.ticket_id, draft_kind(screen.note)
-                try:
-                    text = screen.query_one(TextArea).text
-                except NoMatches:  # not composed yet: nothing typed there
-                    continue
-                screen.closing = True
-                # Queued after any autosave still waiting, and flushed by finish_writes.
-                self.run_change("", partial(_keep_draft, tid, kind, text))
-
-    def end_on_signal(self, signum: int) -> None:
-        """SIGTERM, SIGHUP, SIGQUIT: end as ``q`` does (drafts kept, the terminal restored
-        by Textual's own exit path), with the exit status 128 + the signal's number."""
-        self.keep_open_drafts()
-        self.exit(return_code=128 + signum)
-
-    def action_suspend(self) -> None:
-        """ctrl+z: back to the shell (job control), ``fg`` brings the inbox back repainted.
-        In a text area (the composer, the macro editor) ctrl+z stays undo."""
-        focused = self.focused
-        if isinstance(focused, TextArea):
-            focused.action_undo()
-            return
-        self.action_suspend_process()
-
-    def _resumed(self, _app: object) -> None:
-        """Back from ctrl+z: the terminal showed other things meanwhile, draw everything."""
-        self.refresh(repaint=True, layout=True)
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An unexpected exception: the traceback to the log (not over the screen), open
-        drafts saved, the terminal restored by Textual's exit, exit status EXIT_CRASHED."""
-        cause = error.error if isinstance(error, WorkerFailed) else error  # a worker's own
-        self.crashed = cause
-        log.error("unexpected error, deskterm stops", exc_info=cause)
-        try:
-            self.keep_open_drafts()
-        except Exception:  # the crash may have left a screen half-built: save what can be
-            log.exception("saving open drafts after the crash failed")
-        super()._handle_exception(error)
-        self._return_code = EXIT_CRASHED
-        where = f"the traceback is in {self.log_path}" if self.log_path else "see the log"
-        self._exit_renderables.clear()  # no Rich traceback over the restored terminal
-        self.crash_line = f"deskterm: unexpected error ({cause.__class__.__name__}); {where}"
-
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette (ours: safe against keys arriving together)."""
         if self.use_command_palette and not isinstance(self.screen, Palette):
@@ -279,10 +186,6 @@ def log_to_file(path: Path) -> None:
     from deskterm.domain.logsetup import setup_logging
 
     setup_logging(path, exclusive=True)
-
-
-def _keep_draft(ticket_id: int, kind: str, text: str, store: Store, actor: Actor) -> None:
-    drafts.save_draft(store, ticket_id, kind, text, actor)
 
 
 class SyncStarter:
@@ -356,7 +259,7 @@ def run_app(config: Config, me_email: str, me_name: str = "") -> int:
     """Run the inbox until the user quits; sync runs inside unless another process syncs.
 
     Returns the exit status: 0 after ``q``, 128 + N after signal N (SIGTERM, SIGHUP,
-    SIGQUIT), EXIT_CRASHED after an unexpected error.
+    SIGQUIT), safety.EXIT_CRASHED (70) after an unexpected error.
     """
     from deskterm.paths import LOG_FILE_NAME, log_dir
     from deskterm.tui.signals import SignalEnding
