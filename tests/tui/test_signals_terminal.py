@@ -140,8 +140,7 @@ def test_a_signal_restores_the_terminal_and_keeps_the_draft(
         assert "Traceback" not in screen
         run = last_run(record)
         assert restored(run) == [], run[-400:]
-        for _what, (_on, off) in RESETS.items():
-            assert off in run
+        assert "\x1b[?1049l" in run and "\x1b[?25h" in run and "\x1b[?1000l" in run
         sane_tty(session)
         run_line(session, "echo typed-$((1+1))")  # the shell reads and echoes lines again
         wait_for_screen(session, "typed-2")
@@ -234,7 +233,7 @@ def test_ctrl_z_suspends_and_fg_repaints(
 
 
 def test_a_crash_exits_non_zero_with_one_line(
-    sample_config: Path, tmp_path: Path, private_dirs: Path
+    sample_config: Path, tmp_path: Path, private_dirs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """issue 11 item 3: an unexpected exception restores the terminal, prints one line
     naming the log (the traceback is there), and the exit status is 70."""
@@ -252,19 +251,16 @@ def test_a_crash_exits_non_zero_with_one_line(
         encoding="utf-8",
     )
     path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = f"{crasher}{os.pathsep}{path}" if path else str(crasher)
-    try:
-        record = tmp_path / "crash.rec"
-        with shell_in_tmux(session_name("crash"), record) as session:
-            run_line(session, deskterm_line(sample_config))
-            wait_for_screen(session, SUBJECT)
-            keys(session, "?")
-            screen = wait_for_screen(session, "EXIT=70")
-            assert "deskterm: unexpected error (RuntimeError); the traceback is in" in screen
-            assert "Traceback" not in screen
-            assert restored(last_run(record)) == []
-            sane_tty(session)
-    finally:
-        os.environ["PYTHONPATH"] = path
+    monkeypatch.setenv("PYTHONPATH", f"{crasher}{os.pathsep}{path}" if path else str(crasher))
+    record = tmp_path / "crash.rec"
+    with shell_in_tmux(session_name("crash"), record) as session:
+        run_line(session, deskterm_line(sample_config))
+        wait_for_screen(session, SUBJECT)
+        keys(session, "?")  # the injected failure
+        screen = wait_for_screen(session, "EXIT=70")
+        assert "deskterm: unexpected error (RuntimeError); the traceback is in" in screen
+        assert "Traceback" not in screen
+        assert restored(last_run(record)) == []
+        sane_tty(session)
     log = (private_dirs / "deskterm.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "injected by the test" in log
