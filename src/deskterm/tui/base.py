@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.driver import Driver
 from textual.widgets import Static
 
 from deskterm.config import Config
@@ -65,6 +66,18 @@ class DesktermBase(App[None]):
         # Where the syncing process reports its channels (sync/status.py).
         self.data_dir: Path | None = config.store_path().parent if config is not None else None
         self.keymap: dict[str, str] = dict(config.ui.keys) if config is not None else {}
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's Linux driver made thrifty (tui/driver.py, issue 11 item 1); any other
+        (Windows, a driver named in $TEXTUAL_DRIVER such as textual-serve's) as it is."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        chosen = super().get_driver_class()
+        if chosen is LinuxDriver:
+            from deskterm.tui.driver import TerminalDriver
+
+            return TerminalDriver
+        return chosen
 
     def _db(self) -> ReadDb:
         assert self.db is not None

@@ -56,7 +56,9 @@ class TicketList(ScrollView, can_focus=True):
         Binding("x", "mark", "Mark", id="list.mark"),
     ]
 
-    cursor: reactive[int] = reactive(0)
+    # No repaint of the whole list when the cursor moves: watch_cursor refreshes the two rows
+    # that change (issue 11 item 1: a `j` writes two lines, not the pane).
+    cursor: reactive[int] = reactive(0, repaint=False)
 
     class PageWanted(Message):
         """The list needs rows ``page * PAGE_SIZE`` onwards."""
@@ -99,6 +101,7 @@ class TicketList(ScrollView, can_focus=True):
         self._channels: set[str] = set()  # one channel only: its column says nothing
         self._layout: ListColumns | None = None
         self._layout_key: tuple[object, ...] = ()
+        self._laid_out_virtual = Size(-1, -1)  # the virtual size at the last layout
 
     # --- data in ------------------------------------------------------------------------
 
@@ -300,6 +303,19 @@ class TicketList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor, animate=False)
         elif height > 0 and self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual 8.2's ScrollView compares the compositor's virtual size with the one this
+        # widget sets itself (rows x width), which always differ: every layout of the screen
+        # (a conversation shown, a status line) then repainted the scrollbar column, ~1 KB
+        # at 40 rows. Our own virtual size is the one that counts: the scrollbar is updated
+        # when it changed since the last layout.
+        if self.virtual_size != self._laid_out_virtual:
+            self._laid_out_virtual = self.virtual_size
+            return super()._size_updated(size, virtual_size, container_size, layout)
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
         """A smaller terminal must not leave the cursor below the list's last line."""
