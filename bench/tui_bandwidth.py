@@ -386,7 +386,10 @@ def main() -> None:
         if args.throttle:
             for size in results:
                 log = work / f"deskterm-{size[0]}x{size[1]}.log"
-                first = log.read_bytes()[: int(results[size][0]["first screen"])]
+                recorded = log.read_bytes()
+                if recorded.startswith(b"Script started"):  # script's header line
+                    recorded = recorded.split(b"\n", 1)[1]
+                first = recorded[: int(results[size][0]["first screen"])]
                 replay[size] = throttled_seconds(first)
     finally:
         tmux("kill-server", check=False)  # our own socket: only the bench's sessions

@@ -204,4 +204,6 @@ class DesktermBase(App[None]):
         if self._sync_line:
             line.append("   │ sync: ", "dim")
             line.append_text(safe_line(self._sync_line, "dim"))
-        self.inbox.query_one("#status", Static).update(line)
+        status = self.inbox.query_one("#status", Static)
+        if status.content != line:  # the same words again repaint nothing (issue 11 item 1)
+            status.update(line)

@@ -42,10 +42,12 @@ class ShadowScreen:
 
     def __init__(self) -> None:
         self.rows: dict[int, list[Cell | None]] = {}
+        self.cursor: tuple[int, int] | None = None  # where the last frame left the cursor
 
     def reset(self) -> None:
         """Forget every cell: the next frame is written whole."""
         self.rows.clear()
+        self.cursor = None
 
     def frame(self, data: str) -> str:
         """``data`` (one write of Textual's) as the writes of the cells that changed."""
@@ -105,8 +107,12 @@ class ShadowScreen:
                     self.reset()
                 out.append(sequence)
         self._flush(pending, out)
-        if cursor_moved:
+        if out:
+            self.cursor = None  # cells or sequences written: the cursor moved on
+        if cursor_moved and self.cursor != (row, col):
+            # A frame that changed no cell does not move the cursor to where it already is.
             out.append(f"\x1b[{row + 1};{col + 1}H")
+            self.cursor = (row, col)
         return "".join(out)
 
     def _flush(self, pending: dict[int, dict[int, Cell]], out: list[str]) -> None:
