@@ -371,6 +371,7 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="deskterm-bench-bytes-"))
     work.mkdir(parents=True, exist_ok=True)
     tmux("new-session", "-d", "-s", f"{TMUX_SOCKET}-keep", "sleep 86400")
+    socket = Path(tmux("display-message", "-p", "#{socket_path}").strip())
     results: dict[tuple[int, int], tuple[Figures, Figures]] = {}
     try:
         mbox, config = prepare(work, args.messages, args.thread)
@@ -393,6 +394,7 @@ def main() -> None:
                 replay[size] = throttled_seconds(first)
     finally:
         tmux("kill-server", check=False)  # our own socket: only the bench's sessions
+        socket.unlink(missing_ok=True)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     report(args, results, replay)

@@ -8,6 +8,7 @@ The app runs headless with its frames captured where Textual hands them to the d
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -194,15 +195,16 @@ def test_shadow_screen_writes_only_changed_cells_and_forgets_on_a_clear() -> Non
 
 
 def test_compact_merges_styles_and_erases_blank_runs() -> None:
-    """issue 11 item 1: one style repeated costs one colour sequence, a reset and a style
-    become one sequence, and a run of blanks becomes erase + move, never under underline."""
+    """issue 11 item 1: one style repeated costs one colour sequence, a change of style
+    sends only what changed, and a run of blanks becomes erase + move, never under
+    underline."""
     raw = (
         "\x1b[1;1H\x1b[38;5;253;48;5;234mab\x1b[0m\x1b[38;5;253;48;5;234mcd\x1b[0m"
         "\x1b[38;5;7;48;5;234m" + " " * 40 + "\x1b[0m\x1b[4m" + " " * 20 + "\x1b[0m"
     )
     out = compact(raw)
     assert out.count("38;5;253") == 1
-    assert "\x1b[0;38;5;7;48;5;234m\x1b[40X\x1b[40C" in out
+    assert "abcd\x1b[38;5;7m\x1b[40X\x1b[40C" in out  # only the foreground changes
     assert " " * 20 in out  # underlined blanks show: written as they are
     assert out.endswith("\x1b[0m")
     before, after = Terminal(70, 2), Terminal(70, 2)
@@ -265,3 +267,23 @@ async def test_no_scroll_animation_over_ssh(
         assert app.has_class("-no-effects")
     monkeypatch.delenv("SSH_CONNECTION")
     assert make_app(sample_config).animation_level != "none"
+
+
+def test_compact_style_changes_keep_every_cell_as_textual_drew_it() -> None:
+    """issue 11 item 1: whatever styles follow one another (bold, faint, italic, underline,
+    reverse, strike; 16, 256 and 24-bit colours, default colours), the shortened changes
+    leave each character with exactly the style of Textual's own sequence."""
+    rng = random.Random(11)
+    pieces = ["1", "2", "3", "4", "7", "9", "31", "94", "42", "38;5;253", "48;5;234"]
+    pieces += ["38;2;10;20;30", "48;2;1;2;3"]
+    raw = ""
+    for row in range(1, 21):
+        raw += f"\x1b[{row};1H"
+        for _ in range(30):
+            params = ";".join(rng.sample(pieces, rng.randint(1, 4)))
+            raw += f"\x1b[{params}m{rng.choice('ab  ')}\x1b[0m"
+    before, after = Terminal(40, 22), Terminal(40, 22)
+    before.feed(raw)
+    after.feed(compact(raw))
+    assert before.cells == after.cells
+    assert len(compact(raw)) < len(raw)

@@ -73,7 +73,12 @@ class Terminal:
                     self.bg = value
                 index += size
                 continue
-            if code == "0":
+            number = int(code) if code.isdigit() else -1
+            if 30 <= number <= 37 or 90 <= number <= 97:
+                self.fg = code
+            elif 40 <= number <= 47 or 100 <= number <= 107:
+                self.bg = code
+            elif code == "0":
                 self.fg = self.bg = None
                 self.attrs = set()
             elif code == "39":

@@ -7,7 +7,8 @@ link that is most of what the inbox sends. ``compact`` rewrites one frame so tha
 
 - a reset followed by the same colours as before is dropped (adjacent segments of the same
   style merge, also across a cursor move);
-- a reset followed by other colours becomes one sequence (``\\x1b[0;…m``);
+- a reset followed by other colours becomes only the change (``\\x1b[22;3m`` for "not bold,
+  italic", ``\\x1b[38;5;32m`` for another foreground), or one sequence (``\\x1b[0;…m``);
 - a run of spaces becomes "erase N characters" plus "cursor forward N" (ECH + CUF), which
   paint the same blank cells in the current background (every terminal deskterm supports
   erases with the current background: xterm, tmux, screen, VTE, kitty, iTerm2, Windows
@@ -51,6 +52,66 @@ def _blank_safe(params: str) -> bool:
     return True
 
 
+_OFF = {"3": "23", "4": "24", "5": "25", "7": "27", "8": "28", "9": "29", "53": "55"}
+_Style = tuple[frozenset[str], str | None, str | None]  # attributes, foreground, background
+
+
+def _parse(params: str) -> _Style | None:
+    """SGR parameters as (attributes, foreground, background); None when unusual."""
+    parts = params.split(";")
+    attrs: set[str] = set()
+    fg = bg = None
+    index = 0
+    while index < len(parts):
+        code = parts[index]
+        if code in ("38", "48"):
+            kind = parts[index + 1] if index + 1 < len(parts) else ""
+            size = 3 if kind == "5" else (5 if kind == "2" else 0)
+            if not size or index + size > len(parts):
+                return None
+            value = ";".join(parts[index : index + size])
+            fg, bg = (value, bg) if code == "38" else (fg, value)
+            index += size
+            continue
+        if code.isdigit() and (30 <= int(code) <= 37 or 90 <= int(code) <= 97):
+            fg = code
+        elif code.isdigit() and (40 <= int(code) <= 47 or 100 <= int(code) <= 107):
+            bg = code
+        elif code in ("1", "2") or code in _OFF:
+            attrs.add(code)
+        else:
+            return None
+        index += 1
+    return frozenset(attrs), fg, bg
+
+
+def _transition(current: str | None, params: str) -> str:
+    """The shortest SGR sequence from style ``current`` to style ``params``: only what
+    differs (``22;3`` rather than ``0;3;38;5;253;48;5;234``), or a reset and the style."""
+    full = f"\x1b[0;{params}m"
+    if not current:
+        return full
+    before, after = _parse(current), _parse(params)
+    if before is None or after is None:
+        return full
+    codes: list[str] = []
+    gone = before[0] - after[0]
+    added = set(after[0] - before[0])
+    if gone & {"1", "2"}:
+        codes.append("22")  # bold and faint go off together: keep what stays
+        added |= after[0] & {"1", "2"}
+    codes += [_OFF[code] for code in sorted(gone - {"1", "2"})]
+    codes += sorted(added)
+    if before[1] != after[1]:
+        codes.append(after[1] or "39")
+    if before[2] != after[2]:
+        codes.append(after[2] or "49")
+    if not codes:
+        return ""  # the same look, written another way
+    short = f"\x1b[{';'.join(codes)}m"
+    return short if len(short) < len(full) else full
+
+
 def _squeeze(text: str) -> str:
     """Runs of spaces as ECH (erase, cursor stays) + CUF (cursor forward)."""
 
@@ -80,7 +141,7 @@ def compact(frame: str) -> str:
             elif pending_reset:
                 pending_reset = False
                 if params != current:
-                    append(f"\x1b[0;{params}m")
+                    append(_transition(current, params))
                     current = params
             else:
                 append(match.group())
