@@ -29,10 +29,12 @@ come from a full run. The last line is the ratio of deskterm's `j` to neomutt's 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pty
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -193,8 +195,27 @@ class Session:
         return self.log.read_bytes()
 
     def stop(self) -> None:
-        """End the session and the program in it."""
+        """End the session and the program in it (by pid: a SIGHUP may not end it)."""
+        shell = tmux("display-message", "-p", "-t", self.name, "#{pane_pid}", check=False)
+        pids = _descendants(int(shell)) if shell.strip().isdigit() else []
         tmux("kill-session", "-t", self.name, check=False)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 # --- the two programs ----------------------------------------------------------------------
