@@ -70,10 +70,8 @@ class DesktermBase(App[None]):
     def get_driver_class(self) -> type[Driver]:
         """Textual's Linux driver made thrifty (tui/driver.py, issue 11 item 1); any other
         (Windows, a driver named in $TEXTUAL_DRIVER such as textual-serve's) as it is."""
-        from textual.drivers.linux_driver import LinuxDriver
-
         chosen = super().get_driver_class()
-        if chosen is LinuxDriver:
+        if chosen.__name__ == "LinuxDriver":  # not imported here: it needs termios (POSIX)
             from deskterm.tui.driver import TerminalDriver
 
             return TerminalDriver
