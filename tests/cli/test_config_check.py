@@ -110,3 +110,18 @@ def test_a_good_config_still_says_ok(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"{config}: ok — 1 channel(s)")
     assert not (tmp_path / "store").exists()  # checking creates nothing
+
+
+def test_ui_animations_and_cursor_blink_are_checked(tmp_path: Path) -> None:
+    """issue 11 item 1: `[ui] animations` and `cursor_blink` take true/false; anything else
+    is one line naming the key, and valid values pass."""
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\npath = "db.sqlite"\n\n[ui]\nanimations = "maybe"\n')
+    proc = config_check(config)
+    assert proc.returncode == 2
+    assert "ui.animations: " in proc.stderr and "Traceback" not in proc.stderr
+    config.write_text(
+        '[store]\npath = "db.sqlite"\n\n[ui]\nanimations = false\ncursor_blink = true\n'
+    )
+    proc = config_check(config)
+    assert proc.returncode == 0, proc.stderr

@@ -301,7 +301,7 @@ def test_unknown_key_with_path() -> None:
 def test_unknown_key_lists_known_keys_when_nothing_is_close() -> None:
     assert (
         error_of("[ui]\ncolour = 1\n")
-        == "cfg.toml: ui.colour: unknown key (known keys: theme, keys)"
+        == "cfg.toml: ui.colour: unknown key (known keys: theme, keys, animations, cursor_blink)"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -338,3 +339,25 @@ class UiConfig(ConfigModel):
     keys: dict[str, str] = Field(default_factory=dict)
     """Rebound keys: binding id (as shown in the ``?`` overlay) to comma-separated keys,
     e.g. ``reply = "R"`` or ``quit = "q,ctrl+q"``. Unknown ids are refused at start-up."""
+
+    animations: bool | None = None
+    """Animated scrolling (Home/End, page keys, the mouse wheel) and other animations.
+    Unset: off in an ssh session (``$SSH_CONNECTION`` or ``$SSH_TTY`` set), where every
+    frame of an animation is a repaint sent over the link; elsewhere Textual's default."""
+
+    cursor_blink: bool | None = None
+    """A blinking text cursor in the composer, prompts and the palette. Unset: off in an
+    ssh session (each blink is a write over the link), on elsewhere."""
+
+    def animations_on(self, environ: Mapping[str, str]) -> bool:
+        """Whether animations run, ``environ`` deciding when the setting is unset."""
+        return self.animations if self.animations is not None else not over_ssh(environ)
+
+    def cursor_blinks(self, environ: Mapping[str, str]) -> bool:
+        """Whether the text cursor blinks, ``environ`` deciding when the setting is unset."""
+        return self.cursor_blink if self.cursor_blink is not None else not over_ssh(environ)
+
+
+def over_ssh(environ: Mapping[str, str]) -> bool:
+    """Whether ``environ`` is an ssh session's (what sshd sets for the remote shell)."""
+    return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))

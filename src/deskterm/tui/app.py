@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -14,9 +15,11 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.css.query import NoMatches
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
+from deskterm.config.sections import UiConfig
 from deskterm.domain.errors import ConfigError
 from deskterm.domain.themes import theme_problem
 from deskterm.store.readdb import open_read
@@ -62,6 +65,11 @@ class DesktermApp(
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
     TITLE = "deskterm"
+    # Without effects (over ssh), a dialog or the palette leaves the screen behind it as it
+    # is: dimming it rewrites every cell, 10-12 KB at 120x40 to open and again to close.
+    CSS = """
+    App.-no-effects ModalScreen, App.-no-effects CommandPalette { background: transparent; }
+    """
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         *LiveData.COMMANDS,
         DesktermCommands,
@@ -87,6 +95,13 @@ class DesktermApp(
         self.notice = notice  # shown once the inbox is up (the demo: how to reach its data)
         check_keymap(self.keymap, key_places(type(self)))  # a typo fails before the screen opens
         self.set_keymap(self.keymap)
+        ui = config.ui if config is not None else UiConfig()
+        # Over ssh every animation frame and every cursor blink is a write over the link
+        # (issue 11 item 1): both follow [ui] animations / cursor_blink, off there by default.
+        if not ui.animations_on(os.environ):
+            self.animation_level = "none"
+            self.add_class("-no-effects")  # no dimmed screen behind dialogs: see CSS
+        self.blink_cursor = ui.cursor_blinks(os.environ)
         if config is not None and config.ui.theme:
             problem = theme_problem(config.ui.theme, self.available_themes)
             if problem is not None:
@@ -139,6 +154,11 @@ class DesktermApp(
         await super().on_event(event)
 
     # --- messages from widgets ----------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A text field (composer, prompt, palette) blinks its cursor only when wanted."""
+        if not self.blink_cursor and isinstance(event.widget, Input | TextArea):
+            event.widget.cursor_blink = False
 
     def on_ticket_list_page_wanted(self, message: TicketList.PageWanted) -> None:
         """The list scrolled onto rows it does not have."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.widgets import Static
 
 from deskterm.config import Config
@@ -66,6 +67,16 @@ class DesktermBase(App[None]):
         # Where the syncing process reports its channels (sync/status.py).
         self.data_dir: Path | None = config.store_path().parent if config is not None else None
         self.keymap: dict[str, str] = dict(config.ui.keys) if config is not None else {}
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's Linux driver made thrifty (tui/driver.py, issue 11 item 1); any other
+        (Windows, a driver named in $TEXTUAL_DRIVER such as textual-serve's) as it is."""
+        chosen = super().get_driver_class()
+        if chosen.__name__ == "LinuxDriver":  # not imported here: it needs termios (POSIX)
+            from deskterm.tui.driver import TerminalDriver
+
+            return TerminalDriver
+        return chosen
 
     def _db(self) -> ReadDb:
         assert self.db is not None
@@ -203,6 +214,8 @@ class DesktermBase(App[None]):
             line.append("   │ sync: ", "dim")
             line.append_text(safe_line(self._sync_line, "dim"))
         try:
-            self.inbox.query_one("#status", Static).update(line)
+            status = self.inbox.query_one("#status", Static)
         except NoMatches:  # a worker reporting after the inbox went (quitting)
             return
+        if status.content != line:  # the same words again repaint nothing (issue 11 item 1)
+            status.update(line)

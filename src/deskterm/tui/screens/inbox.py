@@ -44,6 +44,9 @@ class InboxScreen(Screen[None]):
     """Three panes; the app fills them through workers."""
 
     CSS_PATH = "inbox.tcss"
+    # The list has the focus from the first frame: Textual's default (the first focusable
+    # widget, the sidebar) painted the sidebar focused, then again without (issue 11 item 1).
+    AUTO_FOCUS = "#tickets"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Next pane", show=False, id="inbox.focus_next"),
         Binding("i", "toggle_customer", "Customer panel", id="inbox.toggle_customer"),

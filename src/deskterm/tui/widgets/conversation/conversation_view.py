@@ -8,11 +8,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.widgets import Static
 
 from deskterm.domain.quoting import FoldedReply, fold_reply
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text
+from deskterm.tui.widgets.conversation.block import Block
 
 DIRECTION_LABEL = {
     "in": "from",
@@ -112,6 +114,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.show_all = False  # every message of a long thread, not only the newest
         self.pin_last_inbound = False  # a reply is being written: keep what it answers in view
         self._drawn_id: int | None = None
+        self._blocks: list[tuple[str, object]] = []  # what each child shows (classes, text)
 
     def show_ticket(self, ticket: dict[str, Any] | None) -> None:
         """Render ``ticket`` (None: nothing selected).
@@ -129,8 +132,9 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.show_all = False  # another ticket opens at its newest messages again
         self._drawn_id = None if ticket is None else ticket["id"]
         self.ticket = ticket
-        self.remove_children()
         if ticket is None:
+            self._blocks = []
+            self.remove_children()
             self.mount(Static(Text("No ticket selected", "dim")))
             return
         customer = ticket["customer"]
@@ -146,27 +150,75 @@ class ConversationView(VerticalScroll, can_focus=True):
             ),
             separator="\n",
         )
-        widgets = [Static(header, classes="header")]
+        widgets: list[Static] = [Block(header, classes="header")]
         messages = ticket["messages"]
         hidden = 0 if self.show_all else max(len(messages) - SHOWN_AT_FIRST, 0)
         if hidden:
             # Long threads open at their end, fast; the history is one key away.
             widgets.append(
-                Static(
+                Block(
                     Text(f"… {hidden} earlier messages (o shows them all)", "dim italic"),
                     classes="earlier",
                 )
             )
         for message in messages[hidden:]:
             widgets.append(
-                Static(
+                Block(
                     message_text(message, expanded=self.expanded),
                     classes=f"message {message['direction']}",
                 )
             )
+        blocks: list[tuple[str, object]] = [
+            (" ".join(sorted(w.classes)), w.content) for w in widgets
+        ]
+        if same and self._redraw_changed(widgets, blocks):
+            if keep is None and not self.pin_last_inbound:
+                self.call_after_refresh(self._settle, keep)
+            return
+        self._blocks = blocks
+        self.remove_children()
+        # Anchored to its end while laid out: the first paint of another ticket shows its
+        # newest messages, instead of its top and then, repainted, its end (issue 11 item 1).
+        # Only when surely taller than the pane (its lines before wrapping fill it): Textual
+        # anchors a shorter one to the bottom of the pane, blank space above it.
+        lines = sum(str(block).count("\n") + 1 for _classes, block in blocks)
+        tall = lines > self.scrollable_content_region.height
+        self.anchor(keep is None and not self.pin_last_inbound and tall)
         self.mount_all(widgets)
         # After layout: scrolling now would stop short of messages not yet measured.
         self.call_after_refresh(self._settle, keep)
+
+    def _redraw_changed(self, widgets: list[Static], blocks: list[tuple[str, object]]) -> bool:
+        """A live update of the ticket on screen: only the blocks whose text changed are
+        updated (a ticket marked read, a draft saved or a tag added elsewhere repaints a line
+        or nothing, not the pane: issue 11 item 1). False when the blocks no longer line up
+        (a message added in the middle, a different count): the caller redraws them all."""
+        shown = list(self.query_children(Static))
+        old = self._blocks
+        if len(shown) != len(old) or len(blocks) < len(old):
+            return False
+        if any(blocks[i][0] != old[i][0] for i in range(len(old))):
+            return False
+        for index, (widget, block) in enumerate(zip(shown, blocks, strict=False)):
+            if block[1] != old[index][1]:
+                widget.update(widgets[index].content)
+        if len(blocks) > len(old):
+            self.mount_all(widgets[len(old) :])  # new messages at the end
+        self._blocks = blocks
+        return True
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual 8.2 stores a changed virtual size through a layout=True reactive: another
+        # layout of the screen, and the whole pane painted a second time right after the
+        # first (4-5 KB per ticket shown at 120x40). The layout calling this has just used
+        # these sizes; only a scrollbar that appears or goes changes the content's width.
+        scrollbar = self.show_vertical_scrollbar
+        changed = super()._size_updated(size, virtual_size, container_size, layout=False)
+        if layout and self.show_vertical_scrollbar != scrollbar:
+            self.refresh(layout=True)
+        return changed
 
     def _settle(self, keep: float | None) -> None:
         if keep is None and self.pin_last_inbound:

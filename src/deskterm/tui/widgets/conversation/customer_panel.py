@@ -83,5 +83,8 @@ class CustomerPanel(Static):
     def show_customer(self, context: dict[str, Any] | None, text: Text | None = None) -> None:
         """Show ``context`` (None: the ticket has no customer); ``text`` is its
         ``panel_text`` when the caller built it already (off the UI thread)."""
+        same = context == self.context and context is not None
         self.context = context
-        self.update(text if text is not None else panel_text(context))
+        text = text if text is not None else panel_text(context)
+        if not (same and text == self.content):  # a reload of the same: no layout, no paint
+            self.update(text)

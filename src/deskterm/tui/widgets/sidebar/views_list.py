@@ -44,6 +44,21 @@ class ViewsList(OptionList):
 
     def show_views(self, views: list[tuple[str, int | None]], current: str) -> None:
         """Replace the options with ``(name, count)`` pairs, keeping the highlight."""
+        if list(views) == self._views and self.option_count == len(views):
+            # Counts reloaded after every store write, mostly unchanged: replacing the
+            # options anyway lays the sidebar out and repaints it (issue 11 item 1).
+            if current in self._names and self.highlighted != self._names.index(current):
+                self.highlighted = self._names.index(current)
+            return
+        if [name for name, _ in views] == self._names and self.option_count == len(views):
+            for index, (name, count) in enumerate(views):  # the same views, new counts
+                if self._views[index][1] != count:
+                    label = self._label(name, count, self._name_width)
+                    self.replace_option_prompt_at_index(index, label)
+            self._views = list(views)
+            if current in self._names:
+                self.highlighted = self._names.index(current)
+            return
         self._views = list(views)
         self._names = [name for name, _ in views]
         self.clear_options()
@@ -63,7 +78,8 @@ class ViewsList(OptionList):
             self._name_width = width
             index = self.highlighted
             current = self._names[index] if index is not None and index < len(self._names) else ""
-            self.show_views(self._views, current)
+            views, self._views, self._names = self._views, [], []  # redrawn at the new width
+            self.show_views(views, current)
 
     @staticmethod
     def _label(name: str, count: int | None, width: int = NAME_WIDTH) -> Text:

@@ -56,7 +56,9 @@ class TicketList(ScrollView, can_focus=True):
         Binding("x", "mark", "Mark", id="list.mark"),
     ]
 
-    cursor: reactive[int] = reactive(0)
+    # No repaint of the whole list when the cursor moves: watch_cursor refreshes the two rows
+    # that change (issue 11 item 1: a `j` writes two lines, not the pane).
+    cursor: reactive[int] = reactive(0, repaint=False)
 
     class PageWanted(Message):
         """The list needs rows ``page * PAGE_SIZE`` onwards."""
@@ -99,6 +101,7 @@ class TicketList(ScrollView, can_focus=True):
         self._channels: set[str] = set()  # one channel only: its column says nothing
         self._layout: ListColumns | None = None
         self._layout_key: tuple[object, ...] = ()
+        self._laid_out_virtual = Size(-1, -1)  # the virtual size at the last layout
 
     # --- data in ------------------------------------------------------------------------
 
@@ -119,13 +122,17 @@ class TicketList(ScrollView, can_focus=True):
         self._asked.clear()
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(total - 1, 0))
-        self.refresh()
+        if not keep_rows:
+            self.refresh()
+        # A live reload keeps showing the rows it has: set_page repaints those that changed.
 
     def set_page(self, page: int, rows: list[dict[str, Any]]) -> None:
         """Rows arrived for ``page``."""
         self._asked.discard(page)
+        before = self._visible_texts()
         self._pages[page] = rows
         self._stale.pop(page, None)
+        layout = self._layout
         self._measure(rows)
         if self._follow is not None:
             for offset, row in enumerate(rows):
@@ -136,9 +143,30 @@ class TicketList(ScrollView, can_focus=True):
         while len(self._pages) > MAX_PAGES:
             farthest = max(self._pages, key=lambda p: abs(p - self.cursor // PAGE_SIZE))
             del self._pages[farthest]
-        self.refresh()
+        after = self._visible_texts()
+        if layout is not self.columns or len(before) != len(after):
+            self.refresh()  # new column widths: every row moves
+        else:
+            # Only the rows whose text changed (a ticket marked read, a new draft): a live
+            # reload after each store write repaints a row or nothing (issue 11 item 1).
+            for y, (old, new) in enumerate(zip(before, after, strict=True)):
+                if old != new:
+                    self.refresh_line(y)
         if page == self.cursor // PAGE_SIZE:
             self._announce()
+
+    def _visible_texts(self) -> list[tuple[int, Text | None]]:
+        """What each visible row shows (its cursor line too), to find the rows that changed."""
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        texts: list[tuple[int, Text | None]] = []
+        for index in range(top, min(top + height, self.total)):
+            page = self._pages.get(index // PAGE_SIZE) or self._stale.get(index // PAGE_SIZE)
+            offset = index % PAGE_SIZE
+            ticket = page[offset] if page is not None and offset < len(page) else None
+            marked = ticket is not None and ticket["id"] in self.marked
+            mark = 2 if index == self.cursor else int(marked)
+            texts.append((mark, self._row_text(ticket) if ticket is not None else None))
+        return texts
 
     def to_top(self) -> None:
         """A view opened: the cursor on the newest ticket, the list scrolled to it."""
@@ -300,6 +328,19 @@ class TicketList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor, animate=False)
         elif height > 0 and self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual 8.2's ScrollView compares the compositor's virtual size with the one this
+        # widget sets itself (rows x width), which always differ: every layout of the screen
+        # (a conversation shown, a status line) then repainted the scrollbar column, ~1 KB
+        # at 40 rows. Our own virtual size is the one that counts: the scrollbar is updated
+        # when it changed since the last layout.
+        if self.virtual_size != self._laid_out_virtual:
+            self._laid_out_virtual = self.virtual_size
+            return super()._size_updated(size, virtual_size, container_size, layout)
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
         """A smaller terminal must not leave the cursor below the list's last line."""
