@@ -10,17 +10,18 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from deskterm.domain.text import one_line, terminal_safe
+from deskterm.domain.text import one_line, terminal_safe, width_stable
+from deskterm.tui import cell_widths  # noqa: F401 - corrects Rich's widths on import
 
 
 def shown_text(value: str) -> str:
     """Multi-line untrusted text as ``safe_text`` shows it (plain)."""
-    return terminal_safe(value)
+    return width_stable(terminal_safe(value))
 
 
 def shown_line(value: str, limit: int | None = None) -> str:
     """One line of untrusted text as ``safe_line`` shows it (plain)."""
-    return one_line(value, limit)
+    return one_line(width_stable(value), limit)
 
 
 def safe_text(value: str, style: str | Style = "") -> Text:
