@@ -31,7 +31,7 @@ Draw = Callable[[Message], Text]  # a message as inert Text (the conversation's 
 Parts = Callable[[Message], tuple[str, str, str]]  # plain (header, text shown, fold hint)
 
 _KEPT = 64  # rendered messages kept: a few screens' worth, whatever the thread's length
-_BORDER = "▌"  # what Textual draws for a thick left border
+_BORDER = "█"  # what Textual draws for a thick left border (the message widgets have one)
 
 
 def _wrapped(line: str, width: int) -> int:
@@ -144,9 +144,9 @@ class EarlierMessages(Widget):
             segments = [bar, *Segment.apply_style(line.render(console, end=""), base)]
             strips.append(Strip(segments).adjust_cell_length(width, base))
         rows = self.message_rows(index)
-        blank = Strip.blank(width, self.rich_style)
+        blank = Strip([bar]).adjust_cell_length(width, base)
         # Exactly the measured rows, so the layout never shifts under the reader.
-        return [*(strips + [blank] * rows)[: rows - 1], blank]
+        return (strips + [blank] * rows)[:rows]
 
     def _colours(self, direction: str) -> tuple[Color, Color | None]:
         """The left bar's colour and the background, as the message widgets' CSS has them."""
