@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from textual.worker import WorkerState
 
 from deskterm.cli import main as cli
 from deskterm.config import load_config
@@ -99,7 +100,9 @@ async def measure(config: Path, count: int) -> dict[str, float]:
             await pilot.pause(0.05)
         await settle(pilot, view)
         # The agent reads the newest messages a moment: the load worker folds the history.
-        await app.workers.wait_for_complete()
+        busy = (WorkerState.PENDING, WorkerState.RUNNING)
+        while any(w.group == "ticket" and w.state in busy for w in app.workers):
+            await pilot.pause(0.01)
         gc.collect()
         figures["rss_open"] = rss_mb()
         view.focus()

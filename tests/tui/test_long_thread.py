@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from deskterm.cli import main
 from deskterm.tui.widgets.conversation.conversation_view import SHOWN_AT_FIRST, ConversationView
@@ -15,6 +16,7 @@ from tests.tui.test_keys_palette_composer import make_app
 from tests.tui.test_memory import rss_mb
 
 COUNT = 45
+BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
 
 
 def long_thread_mbox(path: Path) -> None:
@@ -98,7 +100,10 @@ async def open_thread(app: object, pilot: object, count: int) -> ConversationVie
     await until(
         lambda: view.ticket["id"] == wanted and len(view.ticket["messages"]) == count, pilot
     )  # type: ignore[index]
-    await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+    # The load worker goes on folding the history after showing the newest messages.
+    await until(
+        lambda: not any(w.group == "ticket" and w.state in BUSY for w in app.workers), pilot
+    )  # type: ignore[attr-defined]
     await pilot.pause(0.1)  # type: ignore[attr-defined]
     return view
 
