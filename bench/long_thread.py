@@ -18,6 +18,8 @@ import asyncio
 import gc
 import io
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -128,6 +130,49 @@ async def measure(config: Path, count: int) -> dict[str, float]:
     return figures
 
 
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def in_terminal(config: Path, count: int) -> dict[str, float]:
+    """In tmux (160x48): RSS after `o` and `z`, and seconds from `q` to the process's end."""
+    session = f"bench-long-thread-{os.getpid()}"
+    command = (
+        f"exec env -u COLUMNS -u LINES PYTHONPATH={os.environ.get('PYTHONPATH', '')} "
+        f"{sys.executable} -m deskterm --config {config}"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", command)
+    try:
+        tmux("set-option", "-t", session, "remain-on-exit", "on")
+        pid = int(tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
+
+        def wait_for(text: str) -> None:
+            deadline = time.monotonic() + 120
+            while text not in tmux("capture-pane", "-p", "-t", session):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"never saw {text!r} in tmux")
+                time.sleep(0.05)
+
+        wait_for(f"Pesan nomor {count - 1}.")
+        time.sleep(2.0)  # the history folded in the background
+        tmux("send-keys", "-t", session, "Enter")  # from the list into the conversation
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "o")
+        wait_for("Pesan nomor 0.")
+        tmux("send-keys", "-t", session, "z")
+        wait_for("> Balasan sebelumnya 0")
+        time.sleep(0.5)
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+        start = time.perf_counter()
+        tmux("send-keys", "-t", session, "q")
+        while tmux("display", "-p", "-t", session, "#{pane_dead}").strip() != "1":
+            time.sleep(0.01)
+        return {"tmux_rss": rss / 1000, "tmux_quit": time.perf_counter() - start}
+    finally:
+        tmux("kill-session", "-t", session)
+
+
 def anchor(config: Path, count: int) -> float:
     """Seconds plain Rich takes to render the same messages once, wrapped at the pane."""
     db = open_read(load_config(config).store_url())
@@ -145,6 +190,8 @@ def main() -> None:
     args = parser.parse_args()
     config = store_config(args.n)
     figures = asyncio.run(measure(config, args.n))
+    if shutil.which("tmux"):
+        figures.update(in_terminal(config, args.n))
     plain = anchor(config, args.n)
     print(f"messages in the thread:          {args.n}")
     print(f"o (show all):                    {figures['o']:.3f} s")
@@ -154,6 +201,9 @@ def main() -> None:
         f"RSS at open / after o and z:     {figures['rss_open']:.0f} / "
         f"{figures['rss_drawn']:.0f} MB"
     )
+    if "tmux_quit" in figures:
+        print(f"in tmux: RSS after o and z:      {figures['tmux_rss']:.0f} MB")
+        print(f"in tmux: q to process exit:      {figures['tmux_quit']:.3f} s")
     print(f"anchor: plain Rich render of {args.n} messages: {plain:.3f} s")
     print(f"ratio o / plain Rich render of {args.n} messages: {figures['o'] / plain:.2f}")
 

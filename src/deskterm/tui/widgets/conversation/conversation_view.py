@@ -214,7 +214,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             # Thousands of widgets take seconds to mount and to unmount, and hundreds of MB:
             # the history above the newest messages is one widget that draws what shows.
             earlier, as_widgets = as_widgets[:-SHOWN_AT_FIRST], as_widgets[-SHOWN_AT_FIRST:]
-            self._history = EarlierMessages(earlier, self._draw, self._parts)
+            self._history = EarlierMessages(earlier, self._draw, self._parts, self.expanded)
             widgets.append(self._history)
         # Such a thread always scrolls: a stable gutter spares measuring it at two widths.
         self.styles.scrollbar_gutter = "stable" if self._history is not None else "auto"
@@ -273,7 +273,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         for message, static in self._shown:
             static.update(message_text(message, expanded=self.expanded))
         if self._history is not None:
-            self._history.relayout()
+            self._history.relayout(self.expanded)
         self.call_after_refresh(self._restore_anchor, anchor)
 
     # --- the reader's place -----------------------------------------------------------

@@ -31,6 +31,7 @@ Draw = Callable[[Message], Text]  # a message as inert Text (the conversation's 
 Parts = Callable[[Message], tuple[str, str, str]]  # plain (header, text shown, fold hint)
 
 _KEPT = 64  # rendered messages kept: a few screens' worth, whatever the thread's length
+_LAYOUTS_KEPT = 8  # (quotes state, width) layouts remembered
 _BORDER = "█"  # what Textual draws for a thick left border (the message widgets have one)
 
 
@@ -64,7 +65,7 @@ class EarlierMessages(Widget):
     EarlierMessages { height: auto; }
     """
 
-    def __init__(self, messages: list[Message], draw: Draw, parts: Parts) -> None:
+    def __init__(self, messages: list[Message], draw: Draw, parts: Parts, state: object) -> None:
         super().__init__(classes="earlier-messages")
         self.messages = messages
         self._draw = draw
@@ -72,25 +73,36 @@ class EarlierMessages(Widget):
         self._width = -1
         self._starts: list[int] = [0]  # first row of each message; the last item: total rows
         self._rendered: OrderedDict[int, list[Strip]] = OrderedDict()
-        self._plain: list[tuple[str, str, str]] | None = None  # each message's parts
+        # Each message's plain parts and the rows they take, by the view's state (quotes
+        # folded or not) and width: `z` back and forth measures nothing twice.
+        self._state: object = state
+        self._plain: dict[object, list[tuple[str, str, str]]] = {}
+        self._layouts: dict[tuple[object, int], list[int]] = {}
 
     # --- layout -----------------------------------------------------------------------
 
-    def relayout(self) -> None:
-        """The messages' text changed (quotes folded or shown): measure again."""
+    def relayout(self, state: object) -> None:
+        """The messages' text changed (quotes folded or shown: ``state``): measure again."""
+        self._state = state
         self._width = -1
-        self._plain = None
         self._rendered.clear()
         self.refresh(layout=True)
 
     def _measure(self, width: int) -> None:
         if width == self._width:
             return
-        if self._plain is None:
-            self._plain = [self._parts(message) for message in self.messages]
-        text_width = max(width - 1, 1)
-        heights = map(message_height, self.messages, self._plain, [text_width] * len(self._plain))
-        self._starts = [0, *accumulate(heights)]
+        key = (self._state, width)
+        starts = self._layouts.get(key)
+        if starts is None:
+            plain = self._plain.get(self._state)
+            if plain is None:
+                plain = self._plain[self._state] = [self._parts(m) for m in self.messages]
+            text_width = [max(width - 1, 1)] * len(plain)
+            heights = map(message_height, self.messages, plain, text_width)
+            if len(self._layouts) >= _LAYOUTS_KEPT:  # a terminal resized again and again
+                self._layouts.clear()
+            starts = self._layouts[key] = [0, *accumulate(heights)]
+        self._starts = starts
         self._width = width
         self._rendered.clear()
 
