@@ -34,7 +34,7 @@ def test_width_stable(text: str, shown: str) -> None:
 
 def test_width_stable_is_idempotent_and_keeps_plain_text_identical() -> None:
     """Issue 11 item 7: applying it twice changes nothing; ASCII is returned as is."""
-    for text, shown in CASES:
+    for _text, shown in CASES:
         assert width_stable(shown) == shown
     plain = "Order #123 -- thanks!"
     assert width_stable(plain) is plain

@@ -174,7 +174,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         if same and previous == ticket:
             return
         at_end = self.scroll_y >= self.max_scroll_y - 1
-        keep = self.scroll_y if same and not at_end else None
+        # Kept by message, not by offset: new mail may drop the oldest drawn message above.
+        keep = (self.scroll_y, self.reading_anchor()) if same and not at_end else None
         if ticket is None or ticket["id"] != self._drawn_id:
             self.show_all = False  # another ticket opens at its newest messages again
         self._drawn_id = None if ticket is None else ticket["id"]
@@ -239,13 +240,15 @@ class ConversationView(VerticalScroll, can_focus=True):
     def _parts(self, message: dict[str, Any]) -> tuple[str, str, str]:
         return message_parts(message, expanded=self.expanded)
 
-    def _settle(self, keep: float | None) -> None:
+    def _settle(self, keep: tuple[float, tuple[int, int] | None] | None) -> None:
         if keep is None and self.pin_last_inbound:
             self.show_last_inbound()
         elif keep is None:
             self.scroll_end(animate=False, immediate=True)
         else:
-            self.scroll_to(y=keep, animate=False, immediate=True)
+            offset, anchor = keep
+            if not self._restore_anchor(anchor):
+                self.scroll_to(y=offset, animate=False, immediate=True)
 
     def show_last_inbound(self) -> None:
         """Scroll so the customer's last message starts at the top of what shows (or to the
@@ -302,10 +305,10 @@ class ConversationView(VerticalScroll, can_focus=True):
             found = (message_id, row - top)
         return found
 
-    def _restore_anchor(self, anchor: tuple[int, int] | None) -> None:
+    def _restore_anchor(self, anchor: tuple[int, int] | None) -> bool:
+        """Scroll the anchor's message back to where it was; False when it is not drawn."""
         if anchor is None:
-            self.scroll_to(y=self.scroll_y, animate=False, immediate=True)
-            return
+            return False
         message_id, offset = anchor
         spans = self._message_spans()
         for index, (found_id, top, height) in enumerate(spans):
@@ -316,4 +319,5 @@ class ConversationView(VerticalScroll, can_focus=True):
                 rows = self._history.message_rows(index)
             # Still inside the message: the same row stays on top; else the message's start.
             self.scroll_to(y=top + offset if offset < rows else top, animate=False, immediate=True)
-            return
+            return True
+        return False
