@@ -28,6 +28,12 @@ from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
+from deskterm.tui.signals import (
+    ENDING_SIGNALS,
+    after_first_signal,
+    detach_from_dead_terminal,
+    terminal_gone,
+)
 
 MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
@@ -81,15 +87,16 @@ username = "{SHOP}"
 
 
 class _Ending:
-    """SIGHUP (the terminal went away: ssh dropped, tmux window killed) and SIGTERM end
-    the demo the way quitting does: the inbox closes, sync stops, the servers stop.
+    """SIGHUP (the terminal went away: ssh dropped, tmux window killed), SIGTERM and SIGQUIT
+    end the demo the way quitting does: the inbox closes, sync stops, the servers stop.
 
-    Python's default for both is to die on the spot, skipping all of that. A second
-    signal, or a stop that takes longer than ``GRACE_SECONDS``, ends the process at once;
-    the IMAP server dies with it either way (see ``servers._BOUND_TO_PARENT``).
+    Python's default for them is to die on the spot, skipping all of that. A second
+    SIGTERM or SIGQUIT, or a stop that takes longer than ``GRACE_SECONDS``, ends the
+    process at once (more SIGHUPs are ignored: tui/signals.py); the IMAP server dies with
+    it either way (see ``servers._BOUND_TO_PARENT``).
     """
 
-    SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+    SIGNALS = ENDING_SIGNALS  # SIGTERM, SIGHUP, SIGQUIT
     GRACE_SECONDS = 10.0
 
     def __init__(self) -> None:
@@ -110,14 +117,16 @@ class _Ending:
 
     def _end(self, signum: int, frame: object) -> None:
         self.signum = signum
-        for sig in self.SIGNALS:
-            signal.signal(sig, signal.SIG_DFL)  # a second signal: the default, at once
+        after_first_signal(self.SIGNALS)  # a second one: at once (SIGHUP: ignored)
+        if signum == signal.SIGHUP and terminal_gone():
+            detach_from_dead_terminal(self.app)  # restoring a gone terminal must not hang the exit
         timer = threading.Timer(self.GRACE_SECONDS, os._exit, (128 + signum,))
         timer.daemon = True
         timer.start()
         if self.app is not None and self.app.is_running:
             with contextlib.suppress(RuntimeError):  # no loop: the app is just ending
-                asyncio.get_running_loop().call_soon_threadsafe(self.app.exit)
+                # As q does: open drafts kept, the terminal restored by Textual's exit.
+                asyncio.get_running_loop().call_soon_threadsafe(self.app.end_on_signal, signum)
                 return
         raise SystemExit(128 + signum)
 
@@ -227,6 +236,7 @@ def _with_tui(
         config=config,
         notice=notice,
     )
+    app.log_path = config.store_path().parent / LOG_FILE_NAME  # the data folder's log
     ending.app = app
     try:
         app.run()
@@ -235,4 +245,7 @@ def _with_tui(
         late.cancel()
         daemon.stop.set()
         sync.join(timeout=30)
-    return 0
+    if app.crash_line:  # an unexpected error: one line, the traceback is in the log
+        with contextlib.suppress(OSError):
+            sys.stderr.write(app.crash_line + "\n")
+    return 0 if ending.signum else (app.return_code or 0)

@@ -35,6 +35,7 @@ BINDING_IDS: Final = frozenset(
         "quit",
         "help",
         "search",
+        "suspend",
         # panes
         "inbox.focus_next",
         "inbox.toggle_customer",

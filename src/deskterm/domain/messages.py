@@ -69,3 +69,6 @@ class InboundMessage:
     # A notice from the marketplace itself (rating request, agent assigned, recall notice):
     # stored as direction "system"; it never answers, opens or reopens a ticket.
     platform_notice: bool = False
+    # The name a chat's ticket gets when no words of the buyer opened it ("Chat with Siti",
+    # after a card or a notice): the buyer's first words replace it on the ticket later.
+    stand_in_subject: str = ""

@@ -196,7 +196,10 @@ def ingest_message(
         created = True
         reindex = True
     else:
-        reopened, reindex = _update_ticket(conn, ticket_id, direction, subject, sent_at)
+        stand_in = one_line(clean_stored_text(message.stand_in_subject))
+        reopened, reindex = _update_ticket(
+            conn, ticket_id, direction, subject, sent_at, stand_in=stand_in
+        )
 
     message_id = _insert_message(
         conn,
@@ -254,9 +257,19 @@ def _create_ticket(
 
 
 def _update_ticket(
-    conn: Connection, ticket_id: int, direction: Direction, subject: str, sent_at: datetime
+    conn: Connection,
+    ticket_id: int,
+    direction: Direction,
+    subject: str,
+    sent_at: datetime,
+    *,
+    stand_in: str = "",
 ) -> tuple[bool, bool]:
-    """Count the message, move the clocks, reopen when due; returns (reopened, reindex)."""
+    """Count the message, move the clocks, reopen when due; returns (reopened, reindex).
+
+    ``stand_in`` is the name the ticket had while no words of the customer named it
+    ("Chat with Siti"): the customer's first words replace it.
+    """
     row = conn.execute(TICKET_STATE, {"id": ticket_id}).one()
     created_at, last_at, last_in, status, spam, closed_at, count, old_subject, snoozed = row
     values: dict[str, Any] = {
@@ -299,6 +312,9 @@ def _update_ticket(
         if status == TicketStatus.CLOSED.value and not spam and after_close:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
+        if stand_in and values["subject"] == stand_in and subject and subject != stand_in:
+            values["subject"] = subject
+            reindex = True
     conn.execute(UPDATE_TICKET, {"ticket_pk": ticket_id, **_params(values)})
     return reopened, reindex
 

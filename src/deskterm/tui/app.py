@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
 import threading
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.css.query import NoMatches
-from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
@@ -22,27 +21,19 @@ from deskterm.domain.errors import ConfigError
 from deskterm.domain.themes import theme_problem
 from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
-from deskterm.tui.actions.compose_actions import ComposeActions, draft_kind
+from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
-from deskterm.tui.commands import DesktermCommands
+from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
-from deskterm.tui.lazy import lazy_module
 from deskterm.tui.live_data import LiveData
-from deskterm.tui.screens.composer import ComposerScreen
+from deskterm.tui.safety import Safety
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.welcome import Welcoming
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
-
-if TYPE_CHECKING:
-    from deskterm.services import drafts
-    from deskterm.services.actor import Actor
-    from deskterm.store.engine import Store
-else:
-    drafts = lazy_module("deskterm.services.drafts")
 
 CHANGE_POLL_SECONDS = 0.5  # how often other processes' writes are looked for
 NOTICE_SECONDS = 30.0  # long enough to read and copy a command from it
@@ -59,6 +50,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
 
 
 class DesktermApp(
+    Safety,
     CustomerActions,
     ManageActions,
     AttachmentActions,
@@ -115,6 +107,7 @@ class DesktermApp(
         self.load_counts()
         self.check_welcome()
         self.set_interval(CHANGE_POLL_SECONDS, self.watch_store)
+        self.watch_resume()
 
     def first_paint_done(self) -> None:
         """The list is on screen: now load what only later keys need, and start sync."""
@@ -174,15 +167,13 @@ class DesktermApp(
 
     async def action_quit(self) -> None:
         """Quit; a reply or note being written is kept as the ticket's draft first."""
-        for screen in self.screen_stack:
-            # The composer may sit under a picker, a prompt or the palette.
-            if isinstance(screen, ComposerScreen) and screen.ticket_id is not None:
-                tid, kind = screen.ticket_id, draft_kind(screen.note)
-                text = screen.query_one(TextArea).text
-                screen.closing = True
-                # Queued after any autosave still waiting, and flushed by finish_writes.
-                self.run_change("", partial(_keep_draft, tid, kind, text))
+        self.keep_open_drafts()
         self.exit()
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette (ours: safe against keys arriving together)."""
+        if self.use_command_palette and not isinstance(self.screen, Palette):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         """Show every key binding."""
@@ -195,10 +186,6 @@ def log_to_file(path: Path) -> None:
     from deskterm.domain.logsetup import setup_logging
 
     setup_logging(path, exclusive=True)
-
-
-def _keep_draft(ticket_id: int, kind: str, text: str, store: Store, actor: Actor) -> None:
-    drafts.save_draft(store, ticket_id, kind, text, actor)
 
 
 class SyncStarter:
@@ -268,18 +255,32 @@ class SyncStarter:
                 self._lock.release()
 
 
-def run_app(config: Config, me_email: str, me_name: str = "") -> None:
-    """Run the inbox until the user quits; sync runs inside unless another process syncs."""
-    from deskterm.paths import LOG_FILE_NAME, log_dir
+def run_app(config: Config, me_email: str, me_name: str = "") -> int:
+    """Run the inbox until the user quits; sync runs inside unless another process syncs.
 
-    log_to_file(log_dir() / LOG_FILE_NAME)
+    Returns the exit status: 0 after ``q``, 128 + N after signal N (SIGTERM, SIGHUP,
+    SIGQUIT), safety.EXIT_CRASHED (70) after an unexpected error.
+    """
+    from deskterm.paths import LOG_FILE_NAME, log_dir
+    from deskterm.tui.signals import SignalEnding
+
+    log_path = log_dir() / LOG_FILE_NAME
+    log_to_file(log_path)
     starter = SyncStarter(config)
     app = DesktermApp(
         store_url=config.store_url(), me_email=me_email, me_name=me_name, config=config
     )
+    app.log_path = log_path
     # After the first paint: importing and starting sync first would slow the cold start.
     app.after_first_paint.append(starter.start)
     try:
-        app.run()
+        with SignalEnding(app) as ending:
+            app.run()
     finally:
         starter.stop()
+    if ending.signum:
+        return 128 + ending.signum
+    if app.crash_line:
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            sys.stderr.write(app.crash_line + "\n")
+    return app.return_code or 0

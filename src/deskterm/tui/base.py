@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from deskterm.config import Config
@@ -143,11 +144,18 @@ class DesktermBase(App[None]):
         self._writer.shutdown(wait=True)
 
     def _ticket(self) -> dict[str, Any] | None:
-        """The ticket the agent is looking at (the list's row while its conversation loads)."""
-        shown = self.inbox.query_one(ConversationView).ticket
+        """The ticket the agent is looking at (the list's row while its conversation loads).
+
+        The panes are looked up on the inbox whatever screen is on top; before the inbox
+        is composed (or after it went, at quit) there is no ticket.
+        """
+        try:
+            shown = self.inbox.query_one(ConversationView).ticket
+            current = self.inbox.query_one(TicketList).current
+        except NoMatches:
+            return None
         if shown is not None and shown["id"] == self._shown_ticket:
             return shown
-        current = self.inbox.query_one(TicketList).current
         return current if current is not None else shown
 
     def _with_ticket(self) -> dict[str, Any] | None:
@@ -158,7 +166,10 @@ class DesktermBase(App[None]):
 
     def _targets(self) -> list[int]:
         """Marked tickets (bulk action) or else the one being looked at."""
-        marked = sorted(self.inbox.query_one(TicketList).marked)
+        try:
+            marked = sorted(self.inbox.query_one(TicketList).marked)
+        except NoMatches:  # the inbox is not composed (yet, or any more): nothing to act on
+            return []
         if marked:
             return marked
         ticket = self._with_ticket()
@@ -191,4 +202,7 @@ class DesktermBase(App[None]):
         if self._sync_line:
             line.append("   │ sync: ", "dim")
             line.append_text(safe_line(self._sync_line, "dim"))
-        self.inbox.query_one("#status", Static).update(line)
+        try:
+            self.inbox.query_one("#status", Static).update(line)
+        except NoMatches:  # a worker reporting after the inbox went (quitting)
+            return

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import on
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Button, Input
 
 from deskterm.tui.keys import own_bindings, shown_keys
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.macro_picker import MacroChoice
+from deskterm.tui.screens.modal import not_closed, on_top
 
 TICKET_ID = re.compile(r"^#?\s*(\d{1,12})$")
 
@@ -84,3 +89,46 @@ class DesktermCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, made safe against keys that arrive together.
+
+    Workaround for a Textual 8.2.8 bug (CommandPalette / OptionList): PageDown or PageUp
+    pressed while the command list has options but no laid-out lines yet (the palette
+    has just opened, ctrl+p and PageDown in one read) raises ``KeyError: 0`` in
+    ``OptionList._move_page`` (``self._index_to_line[self.highlighted or 0]``: the line
+    cache is only filled once the list has a size), which ended the app. Remove this
+    when Textual pages an unsized list safely.
+    """
+
+    PAGING = frozenset({"page_down", "page_up"})
+
+    def _action_command_list(self, action: str) -> None:
+        if action in self.PAGING:
+            commands = self.query_one(CommandList)
+            if commands.option_count and not commands.scrollable_content_region:
+                return  # nothing laid out to page through yet: the key does nothing
+            with contextlib.suppress(KeyError):  # the same bug by another road: stay put
+                super()._action_command_list(action)
+            return
+        super()._action_command_list(action)
+
+    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        """Run the chosen command once: an Enter that arrived with the first one selects
+        again after the palette closed, and must not run it a second time."""
+        if on_top(self):
+            super()._select_or_command(event)
+
+    @on(Input.Submitted)
+    def _late_enter(self, event: Input.Submitted) -> None:
+        """A second Enter in the same burst must not run the chosen command twice."""
+        if not on_top(self):
+            event.stop()
+            event.prevent_default()  # Textual's own handler (run the command) is skipped
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        """Close the palette, never the screen under it (see screens/modal.py)."""
+        if not on_top(self):
+            return not_closed()
+        return super().dismiss(result)

@@ -36,6 +36,11 @@ def _subject(conversation: ChatConversation, message: ChatMessage) -> str:
     """
     if message.from_buyer and message.kind == "text" and message.text.strip():
         return one_line(message.text, SUBJECT_LENGTH)
+    return _stand_in(conversation)
+
+
+def _stand_in(conversation: ChatConversation) -> str:
+    """A chat's name until the buyer writes words: who it is with."""
     return f"Chat with {conversation.buyer_name or conversation.buyer_id}"
 
 
@@ -83,5 +88,6 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
         auto_submitted=message.auto_reply,
         outbound=not message.from_buyer and not message.from_platform,
         platform_notice=message.from_platform,
+        stand_in_subject=_stand_in(conversation),
         headers={"x-chat-kind": message.kind, "x-conversation-id": conversation.id},
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual.app import SuspendNotSupported
 from textual.binding import Binding, BindingType
 
 from deskterm.domain.assignee import resolve_assignee
@@ -241,9 +242,12 @@ class TicketActions(DesktermBase):
                 + m["body_text"]
                 for m in ticket["messages"]
             )
-            with self.suspend():
-                subprocess.run(command, shell=True, input=text.encode(), check=False)  # noqa: S602  (the agent's own command)
-                input("\n[press Enter to return to deskterm]")
+            try:
+                with self.suspend():
+                    subprocess.run(command, shell=True, input=text.encode(), check=False)  # noqa: S602  (the agent's own command)
+                    input("\n[press Enter to return to deskterm]")
+            except SuspendNotSupported:  # in a browser (deskterm serve) there is no shell
+                self.notify("Pipe needs a terminal: not available here", severity="warning")
 
         self._ask("Pipe to command", "e.g. less, grep -i refund, wc -w", run)
 

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.geometry import Region
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
@@ -32,6 +32,7 @@ from deskterm.tui.screens.macro_picker import (
     finished_worker,
     render_in_worker,
 )
+from deskterm.tui.screens.modal import Modal
 
 if TYPE_CHECKING:
     from deskterm.tui.screens.inbox import InboxScreen
@@ -49,7 +50,7 @@ class Composed:
     actions: list[MacroActions] = field(default_factory=list)
 
 
-class ComposerScreen(ModalScreen[Composed | None]):
+class ComposerScreen(Modal[Composed | None]):
     """Dismisses with the text to send, or None when the agent cancels.
 
     It sits in the lower part of the inbox's conversation pane (``room``), so the

@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from deskterm.tui.keys import key_places, key_rows
+from deskterm.tui.screens.modal import Modal
 
 GETTING_STARTED = (
     "Getting started: j/k pick a ticket (from any pane) · J/K or space/b scroll its "
@@ -22,7 +22,7 @@ GETTING_STARTED = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal[None]):
     """A table of keys with their ids (for [ui.keys]); escape, q or ? closes it."""
 
     CSS_PATH = "help.tcss"

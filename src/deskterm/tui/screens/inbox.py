@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
@@ -17,6 +18,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
+from deskterm.tui.screens.modal import not_closed
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.conversation.welcome import WelcomeFacts, WelcomePane
@@ -194,3 +196,8 @@ class InboxScreen(Screen[None]):
         conversation = self.query_one(ConversationView)
         conversation.pin_last_inbound = False
         conversation.styles.margin = (0, 0, 0, 0)
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        """The inbox is the app's ground: nothing dismisses it (a late key meant for a
+        dialog that already closed would otherwise leave a blank terminal)."""
+        return not_closed()

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 from textual.worker import Worker
 
@@ -23,6 +22,7 @@ from deskterm.automation.macros import Rendered, render_macro
 from deskterm.domain.errors import DesktermError
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.macro_picker import MacroChoice, finished_worker
+from deskterm.tui.screens.modal import Modal
 
 _VARIABLE = re.compile(r"{{\s*(.*?)\s*}}")
 # Private-use code points bracket an empty variable through rendering (see preview_text).
@@ -81,7 +81,7 @@ def _words(text: str) -> list[str]:
     return text.replace(",", " ").split()
 
 
-class MacroEditor(ModalScreen[None]):
+class MacroEditor(Modal[None]):
     """Edits one macro (or a new one). ctrl+s checks it here, without I/O, and posts ``Save``;
     the app writes it in a worker and calls ``saved`` or ``show_error``. Until then nothing
     typed is lost: a refused save only shows one line of why.

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -17,6 +16,7 @@ from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.confirm import ConfirmScreen
 from deskterm.tui.screens.macro_editor import MacroEditor
 from deskterm.tui.screens.macro_picker import MacroChoice, fuzzy_score
+from deskterm.tui.screens.modal import Modal
 
 FIRST_LINE_WIDTH = 48
 
@@ -42,7 +42,7 @@ def first_line(body: str) -> str:
     return next((line for line in body.splitlines() if line.strip()), "")
 
 
-class MacroManager(ModalScreen[None]):
+class MacroManager(Modal[None]):
     """Lists macros; the app saves and deletes them in workers and sends the new list back.
 
     The screen does no I/O: the editor it opens posts ``MacroEditor.Save`` and this screen

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -24,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from deskterm.automation.macros import MacroActions, Rendered, render_macro
 from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line, safe_text
+from deskterm.tui.screens.modal import Modal
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def preview(rendered: Rendered, name: str = "", actions: MacroActions | None = N
     return text
 
 
-class MacroPicker(ModalScreen[PickedMacro | None]):
+class MacroPicker(Modal[PickedMacro | None]):
     """Type to filter, up/down to choose, enter to insert, escape to cancel."""
 
     CSS_PATH = "macro_picker.tcss"

@@ -14,18 +14,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from deskterm.domain.errors import DesktermError
 from deskterm.tui.render import safe_line
+from deskterm.tui.screens.modal import Modal
 
 Validator = Callable[[str], str | None]
 """Checks an answer: an error in one line, or None when it is fine. It may instead raise
 a DesktermError, whose message is shown."""
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(Modal[str | None]):
     """Asks one question; dismisses with the text typed, or None when cancelled."""
 
     CSS_PATH = "prompt.tcss"

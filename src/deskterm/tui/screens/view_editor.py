@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from deskterm.domain.errors import DesktermError, QueryError, UsageError
 from deskterm.domain.query import parse_query
 from deskterm.tui.render import safe_line, safe_text
+from deskterm.tui.screens.modal import Modal
 
 QUERY_HINT = 'words, "phrases", from: subject: tag: status: assignee:me date:2d.. AND OR NOT -x'
 
@@ -28,7 +28,7 @@ def query_problem(query: str) -> Text | None:
     return None
 
 
-class ViewEditor(ModalScreen[None]):
+class ViewEditor(Modal[None]):
     """Edits one saved view (or a new one). Enter in the query or ctrl+s checks it here and
     posts ``Save``; the app writes it in a worker and calls ``saved`` or ``show_error``.
     """

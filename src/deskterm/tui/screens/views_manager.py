@@ -9,18 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.confirm import ConfirmScreen
+from deskterm.tui.screens.modal import Modal
 from deskterm.tui.screens.view_editor import ViewEditor
 
 NAME_WIDTH = 22
 
 
-class ViewsManager(ModalScreen[None]):
+class ViewsManager(Modal[None]):
     """Lists every view; n new, e/enter edit, d delete, escape close.
 
     No I/O here: the app fills the list (``show_views``) from a worker, the editor posts
