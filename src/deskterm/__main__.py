@@ -1,5 +1,5 @@
 """Entry point for ``python -m deskterm``."""
 
-from deskterm.cli import main
+from deskterm.cli import run
 
-raise SystemExit(main())
+run()

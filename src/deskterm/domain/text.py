@@ -81,3 +81,23 @@ def clean_stored_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     return unicodedata.normalize("NFC", text)
+
+
+# Characters whose width terminals disagree on (measured in tmux 3.3 against Rich 15):
+# a variation selector makes ❤ two cells for Rich and one for tmux; a skin-tone modifier
+# is a second emoji two cells wide in tmux; a zero-width joiner folds the next emoji into
+# the previous cell in tmux (🏳️‍🌈 is one cell) while others draw one glyph of two; an
+# enclosing keycap and emoji tag characters are drawn by some terminals, not others.
+_WIDTH_UNSTABLE_RE = re.compile("[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_ZWJ = "\u200d"
+
+
+def width_stable(text: str) -> str:
+    """``text`` for display with every character's width agreed on by terminals and by
+    the layout's measuring: emoji keep their base (👍🏽 → 👍, ❤️ → ❤), a joined sequence
+    shows its parts side by side (🏳️‍🌈 → 🏳🌈, 👨‍👩‍👧 → 👨👩👧; in Indic text a joiner
+    asking for a half form gives the full conjunct). Letters are untouched: Indic spacing
+    vowel signs (ि ी) keep their cell, which the TUI's measure counts (tui/cell_widths.py)."""
+    if text.isascii():
+        return text
+    return _WIDTH_UNSTABLE_RE.sub("", text).replace(_ZWJ, "")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 
 from deskterm.config import ShopifyStore
 from deskterm.domain.errors import DesktermError
@@ -19,7 +20,12 @@ from deskterm.sync.status import read_status, status_line
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
 from deskterm.tui.screens.macro_picker import MacroChoice
-from deskterm.tui.widgets.conversation.conversation_view import ConversationView
+from deskterm.tui.widgets.conversation.conversation_view import (
+    SHOWN_AT_FIRST,
+    WIDGETS_UP_TO,
+    ConversationView,
+    fold_message,
+)
 from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel, panel_text
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import PAGE_SIZE, TicketList
@@ -118,6 +124,17 @@ class LiveData(DesktermBase):
         # Built here: the first amount formatted loads Babel and its locale data (~50 ms).
         panel = panel_text(customer)
         self.call_from_thread(self._ticket_loaded, ticket, customer, panel)
+        # A long thread's history is folded now, while the agent reads its newest messages,
+        # so that `o` (show all) only counts rows. Stops when another ticket is opened.
+        worker = get_current_worker()
+        messages = ticket["messages"]
+        earlier = (
+            messages[:-SHOWN_AT_FIRST] if len(messages) > SHOWN_AT_FIRST + WIDGETS_UP_TO else []
+        )
+        for message in earlier:
+            if worker.is_cancelled or ticket_id != self._shown_ticket:
+                break
+            fold_message(message)
 
     def _ticket_loaded(
         self, ticket: dict[str, Any], customer: dict[str, Any] | None, panel: Text | None = None

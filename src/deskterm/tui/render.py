@@ -10,17 +10,28 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from deskterm.domain.text import one_line, terminal_safe
+from deskterm.domain.text import one_line, terminal_safe, width_stable
+from deskterm.tui import cell_widths  # noqa: F401 - corrects Rich's widths on import
+
+
+def shown_text(value: str) -> str:
+    """Multi-line untrusted text as ``safe_text`` shows it (plain)."""
+    return width_stable(terminal_safe(value))
+
+
+def shown_line(value: str, limit: int | None = None) -> str:
+    """One line of untrusted text as ``safe_line`` shows it (plain)."""
+    return one_line(width_stable(value), limit)
 
 
 def safe_text(value: str, style: str | Style = "") -> Text:
     """Multi-line untrusted text, inert."""
-    return Text(terminal_safe(value), style=style, no_wrap=False)
+    return Text(shown_text(value), style=style, no_wrap=False)
 
 
 def safe_line(value: str, style: str | Style = "", *, limit: int | None = None) -> Text:
     """One line of untrusted text (newlines folded), inert, optionally cut to ``limit``."""
-    return Text(one_line(value, limit), style=style, no_wrap=True, overflow="ellipsis")
+    return Text(shown_line(value, limit), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def join(*parts: Text | str, separator: str = " ") -> Text:

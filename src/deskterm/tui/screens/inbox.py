@@ -16,12 +16,13 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.geometry import Region
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.tui.screens.modal import not_closed
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.conversation.customer_panel import CustomerPanel
 from deskterm.tui.widgets.conversation.welcome import WelcomeFacts, WelcomePane
+from deskterm.tui.widgets.footer import KeyFooter
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
@@ -101,7 +102,7 @@ class InboxScreen(Screen[None]):
                 yield CustomerPanel(id="customer")
                 yield WelcomePane(id="welcome")
         yield Static(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Start in the ticket list."""

@@ -9,12 +9,14 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Static
 
 from deskterm.domain.quoting import FoldedReply, fold_reply
 from deskterm.domain.timefmt import local_stamp
-from deskterm.tui.render import join, safe_line, safe_text
+from deskterm.tui.render import join, safe_line, safe_text, shown_line
 from deskterm.tui.widgets.conversation.block import Block
+from deskterm.tui.widgets.conversation.history import EarlierMessages
 
 DIRECTION_LABEL = {
     "in": "from",
@@ -25,24 +27,70 @@ DIRECTION_LABEL = {
 
 
 SHOWN_AT_FIRST = 20  # newest messages drawn when a ticket opens; `o` draws the rest
-_FOLDS: dict[tuple[int, str], FoldedReply] = {}  # (message id, body) -> fold_reply(body)
-_FOLDS_KEPT = 2000
+WIDGETS_UP_TO = 100  # earlier messages past this many are drawn lazily by one widget
+# Bounded by count and by characters: a few huge bodies must not pin hundreds of MB.
+_FOLDS_KEPT = 20_000
+_FOLDS_CHARS = 20_000_000
 
 
-def _fold(message: dict[str, Any]) -> FoldedReply:
+class _FoldCache:
+    """fold_reply's results by (message id, body), dropped whole when over its bounds."""
+
+    def __init__(self) -> None:
+        self.folds: dict[tuple[int, str], FoldedReply] = {}
+        self.chars = 0
+
+    def get(self, message: dict[str, Any]) -> FoldedReply:
+        key = (int(message["id"]), message["body_text"])
+        found = self.folds.get(key)
+        if found is None:
+            if len(self.folds) >= _FOLDS_KEPT or self.chars >= _FOLDS_CHARS:
+                self.folds.clear()
+                self.chars = 0
+            found = fold_reply(message["body_text"], direction=message["direction"])
+            self.folds[key] = found
+            self.chars += len(key[1])
+        return found
+
+
+_FOLDS = _FoldCache()
+
+
+def fold_message(message: dict[str, Any]) -> FoldedReply:
     """Quoted history folded once per message (it is the slow part of drawing one)."""
-    key = (int(message["id"]), message["body_text"])
-    found = _FOLDS.get(key)
-    if found is None:
-        if len(_FOLDS) >= _FOLDS_KEPT:
-            _FOLDS.clear()
-        found = _FOLDS[key] = fold_reply(message["body_text"], direction=message["direction"])
-    return found
+    return _FOLDS.get(message)
+
+
+def _author(message: dict[str, Any]) -> str:
+    return str(message["author"] or message["author_handle"] or "?")
+
+
+def _hint(folded: FoldedReply) -> str:
+    return f"… {folded.summary()} (z to expand)" if folded.hidden else ""
+
+
+def message_parts(message: dict[str, Any], *, expanded: bool) -> tuple[str, str, str]:
+    """The plain text of ``message_text``'s header line, body and fold hint, built without
+    styling: enough to count a message's rows (see history.message_height)."""
+    header = f"{local_stamp(message['sent_at'])} "
+    header += f"{DIRECTION_LABEL.get(message['direction'], message['direction'])} "
+    header += shown_line(_author(message))
+    delivery = message.get("delivery")
+    if delivery:
+        header += f"  [{delivery['state']}]"
+        if delivery["state"] == "failed":
+            header += f"  {shown_line(delivery['error'] or 'refused')}  (R retries)"
+        elif delivery["state"] == "queued" and delivery["error"]:
+            header += f"  {shown_line(delivery['error'])}"
+    if message["parse_status"] != "ok":
+        header += f"  [parse {message['parse_status']}]"
+    folded = FoldedReply(message["body_text"]) if expanded else fold_message(message)
+    return header, folded.fresh.rstrip(), _hint(folded)
 
 
 def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     """A message as inert Text: header line, body (quotes collapsed), attachments."""
-    author = message["author"] or message["author_handle"] or "?"
+    author = _author(message)
     head = join(
         Text(local_stamp(message["sent_at"]), "dim"),
         Text(DIRECTION_LABEL.get(message["direction"], message["direction"]), "dim"),
@@ -64,12 +112,12 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
         head.append_text(safe_line(delivery["error"], "red"))
     if message["parse_status"] != "ok":
         head.append(f"  [parse {message['parse_status']}]", "red")
-    folded = FoldedReply(message["body_text"]) if expanded else _fold(message)
+    folded = FoldedReply(message["body_text"]) if expanded else fold_message(message)
     # A platform notice is set apart in its words too: dim, so it never reads as a reply.
     style = "dim italic" if message["direction"] == "system" else ""
     out = join(head, safe_text(folded.fresh.rstrip(), style), separator="\n")
     if folded.hidden:
-        out.append(f"\n… {folded.summary()} (z to expand)", "dim italic")
+        out.append(f"\n{_hint(folded)}", "dim italic")
     for attachment in message["attachments"]:
         out.append("\n📎 ", "dim")
         out.append_text(safe_line(attachment["filename"], "underline"))
@@ -114,6 +162,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.show_all = False  # every message of a long thread, not only the newest
         self.pin_last_inbound = False  # a reply is being written: keep what it answers in view
         self._drawn_id: int | None = None
+        self._shown: list[tuple[dict[str, Any], Static]] = []  # messages drawn as widgets
+        self._history: EarlierMessages | None = None  # the lazily drawn rest of a long thread
         self._blocks: list[tuple[str, object]] = []  # what each child shows (classes, text)
 
     def show_ticket(self, ticket: dict[str, Any] | None) -> None:
@@ -127,13 +177,14 @@ class ConversationView(VerticalScroll, can_focus=True):
         if same and previous == ticket:
             return
         at_end = self.scroll_y >= self.max_scroll_y - 1
-        keep = self.scroll_y if same and not at_end else None
+        # Kept by message, not by offset: new mail may drop the oldest drawn message above.
+        keep = (self.scroll_y, self.reading_anchor()) if same and not at_end else None
         if ticket is None or ticket["id"] != self._drawn_id:
             self.show_all = False  # another ticket opens at its newest messages again
         self._drawn_id = None if ticket is None else ticket["id"]
         self.ticket = ticket
         if ticket is None:
-            self._blocks = []
+            self._shown, self._history, self._blocks = [], None, []
             self.remove_children()
             self.mount(Static(Text("No ticket selected", "dim")))
             return
@@ -150,7 +201,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             ),
             separator="\n",
         )
-        widgets: list[Static] = [Block(header, classes="header")]
+        widgets: list[Widget] = [Block(header, classes="header")]
         messages = ticket["messages"]
         hidden = 0 if self.show_all else max(len(messages) - SHOWN_AT_FIRST, 0)
         if hidden:
@@ -161,34 +212,55 @@ class ConversationView(VerticalScroll, can_focus=True):
                     classes="earlier",
                 )
             )
-        for message in messages[hidden:]:
-            widgets.append(
-                Block(
-                    message_text(message, expanded=self.expanded),
-                    classes=f"message {message['direction']}",
-                )
+        as_widgets = messages[hidden:]
+        history: EarlierMessages | None = None
+        if len(as_widgets) > SHOWN_AT_FIRST + WIDGETS_UP_TO:
+            # Thousands of widgets take seconds to mount and to unmount, and hundreds of MB:
+            # the history above the newest messages is one widget that draws what shows.
+            earlier, as_widgets = as_widgets[:-SHOWN_AT_FIRST], as_widgets[-SHOWN_AT_FIRST:]
+            history = EarlierMessages(earlier, self._draw, self._parts, self.expanded)
+            widgets.append(history)
+        statics: list[Static] = [
+            Block(
+                message_text(message, expanded=self.expanded),
+                classes=f"message {message['direction']}",
             )
-        blocks: list[tuple[str, object]] = [
-            (" ".join(sorted(w.classes)), w.content) for w in widgets
+            for message in as_widgets
         ]
-        if same and self._redraw_changed(widgets, blocks):
-            if keep is None and not self.pin_last_inbound:
-                self.call_after_refresh(self._settle, keep)
-            return
-        self._blocks = blocks
+        widgets.extend(statics)
+        if same and history is None and self._history is None:
+            blocks = self._block_keys(widgets)
+            if self._redraw_changed(widgets, blocks):
+                children = list(self.query_children(Static))
+                self._shown = list(
+                    zip(as_widgets, children[len(children) - len(statics) :], strict=False)
+                )
+                if keep is None and not self.pin_last_inbound:
+                    self.call_after_refresh(self._settle, keep)
+                return
+        self._history = history
+        self._shown = list(zip(as_widgets, statics, strict=True))
+        self._blocks = self._block_keys(widgets) if history is None else []
+        # Such a thread always scrolls: a stable gutter spares measuring it at two widths.
+        self.styles.scrollbar_gutter = "stable" if history is not None else "auto"
         self.remove_children()
         # Anchored to its end while laid out: the first paint of another ticket shows its
         # newest messages, instead of its top and then, repainted, its end (issue 11 item 1).
         # Only when surely taller than the pane (its lines before wrapping fill it): Textual
         # anchors a shorter one to the bottom of the pane, blank space above it.
-        lines = sum(str(block).count("\n") + 1 for _classes, block in blocks)
-        tall = lines > self.scrollable_content_region.height
+        lines = sum(str(block).count("\n") + 1 for _classes, block in self._blocks)
+        tall = history is not None or lines > self.scrollable_content_region.height
         self.anchor(keep is None and not self.pin_last_inbound and tall)
         self.mount_all(widgets)
         # After layout: scrolling now would stop short of messages not yet measured.
         self.call_after_refresh(self._settle, keep)
 
-    def _redraw_changed(self, widgets: list[Static], blocks: list[tuple[str, object]]) -> bool:
+    @staticmethod
+    def _block_keys(widgets: list[Widget]) -> list[tuple[str, object]]:
+        """What each block shows (its classes, its content), to compare with a redraw."""
+        return [(" ".join(sorted(w.classes)), w.content) for w in widgets if isinstance(w, Static)]
+
+    def _redraw_changed(self, widgets: list[Widget], blocks: list[tuple[str, object]]) -> bool:
         """A live update of the ticket on screen: only the blocks whose text changed are
         updated (a ticket marked read, a draft saved or a tag added elsewhere repaints a line
         or nothing, not the pane: issue 11 item 1). False when the blocks no longer line up
@@ -201,7 +273,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             return False
         for index, (widget, block) in enumerate(zip(shown, blocks, strict=False)):
             if block[1] != old[index][1]:
-                widget.update(widgets[index].content)
+                widget.update(blocks[index][1])  # type: ignore[arg-type]
         if len(blocks) > len(old):
             self.mount_all(widgets[len(old) :])  # new messages at the end
         self._blocks = blocks
@@ -220,13 +292,21 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.refresh(layout=True)
         return changed
 
-    def _settle(self, keep: float | None) -> None:
+    def _draw(self, message: dict[str, Any]) -> Text:
+        return message_text(message, expanded=self.expanded)
+
+    def _parts(self, message: dict[str, Any]) -> tuple[str, str, str]:
+        return message_parts(message, expanded=self.expanded)
+
+    def _settle(self, keep: tuple[float, tuple[int, int] | None] | None) -> None:
         if keep is None and self.pin_last_inbound:
             self.show_last_inbound()
         elif keep is None:
             self.scroll_end(animate=False, immediate=True)
         else:
-            self.scroll_to(y=keep, animate=False, immediate=True)
+            offset, anchor = keep
+            if not self._restore_anchor(anchor):
+                self.scroll_to(y=offset, animate=False, immediate=True)
 
     def show_last_inbound(self) -> None:
         """Scroll so the customer's last message starts at the top of what shows (or to the
@@ -246,7 +326,58 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
 
     def action_toggle_quotes(self) -> None:
-        """Show or collapse quoted history."""
+        """Show or collapse quoted history, keeping the message read at the top in place."""
+        if self.ticket is None:
+            return
+        anchor = self.reading_anchor()
         self.expanded = not self.expanded
-        ticket, self.ticket = self.ticket, None  # redraw even though the data is the same
-        self.show_ticket(ticket)
+        for message, static in self._shown:
+            static.update(message_text(message, expanded=self.expanded))
+        if self._history is None:  # a later live update compares with what shows now
+            self._blocks = self._block_keys(list(self.query_children(Static)))
+        else:
+            self._history.relayout(self.expanded)
+        self.call_after_refresh(self._restore_anchor, anchor)
+
+    # --- the reader's place -----------------------------------------------------------
+
+    def _message_spans(self) -> list[tuple[int, int, int]]:
+        """(message id, first row, rows) of every drawn message, in the scrolled content."""
+        spans = []
+        history = self._history
+        if history is not None:
+            top = history.virtual_region.y
+            for index, message in enumerate(history.messages):
+                spans.append((int(message["id"]), top + history.message_top(index), 0))
+        for message, static in self._shown:
+            region = static.virtual_region
+            spans.append((int(message["id"]), region.y, region.height))
+        return spans
+
+    def reading_anchor(self) -> tuple[int, int] | None:
+        """(id of the message at the top of the view, rows of it scrolled past), or None
+        while the ticket's header is at the top."""
+        row = round(self.scroll_y)
+        found = None
+        for message_id, top, _rows in self._message_spans():
+            if top > row:
+                break
+            found = (message_id, row - top)
+        return found
+
+    def _restore_anchor(self, anchor: tuple[int, int] | None) -> bool:
+        """Scroll the anchor's message back to where it was; False when it is not drawn."""
+        if anchor is None:
+            return False
+        message_id, offset = anchor
+        spans = self._message_spans()
+        for index, (found_id, top, height) in enumerate(spans):
+            if found_id != message_id:
+                continue
+            rows = height
+            if self._history is not None and index < len(self._history.messages):
+                rows = self._history.message_rows(index)
+            # Still inside the message: the same row stays on top; else the message's start.
+            self.scroll_to(y=top + offset if offset < rows else top, animate=False, immediate=True)
+            return True
+        return False
