@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Static
 from textual.worker import WorkerState
@@ -122,34 +123,40 @@ async def test_z_keeps_the_message_read_at_the_top_in_place(
         mbox = tmp_path / f"quoting{count}.mbox"
         quoting_thread_mbox(mbox, count)
         assert main(["--config", str(sample_config), "import", "mbox", str(mbox)]) == 0
-        app = make_app(sample_config)
-        async with app.run_test(size=(160, 48)) as pilot:
-            view = await open_thread(app, pilot, count)
-            view.focus()
-            if count > SHOWN_AT_FIRST:
-                await pilot.press("o")
-                await pilot.pause(0.2)
-            # A message at the top of the view, read one row into it: its text on top.
-            spans = view._message_spans()
-            message_id, top, _rows = spans[place]
-            view.scroll_to(y=top + 1, animate=False, immediate=True)
-            await pilot.pause(0.1)
-            assert view.reading_anchor() == (message_id, 1)
-            first_row = conversation_rows(app, view)[0]
-            assert "Pesan nomor" in first_row
-            await pilot.press("z")  # quotes shown: the message grows below its top rows
-            await pilot.pause(0.2)
-            assert view.expanded
-            assert view.reading_anchor() == (message_id, 1)
-            assert conversation_rows(app, view)[0] == first_row
-            assert any("> baris empat" in row for row in conversation_rows(app, view))
-            await pilot.press("z")  # folded again: still the same message, same row on top
-            await pilot.pause(0.2)
-            assert not view.expanded
-            assert view.reading_anchor() == (message_id, 1)
-            assert conversation_rows(app, view)[0] == first_row
-            await pilot.press("q")
+        await _z_keeps_the_place(make_app(sample_config), count, place)
         mbox.unlink()
+
+
+async def _z_keeps_the_place(app: Any, count: int, place: int) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        view = await open_thread(app, pilot, count)
+        view.focus()
+        if count > SHOWN_AT_FIRST:
+            await pilot.press("o")
+            await until(lambda: len(view._message_spans()) > place, pilot)
+        # A message at the top of the view, read one row into it: its text on top.
+        message_id, top, _rows = view._message_spans()[place]
+        view.scroll_to(y=top + 1, animate=False, immediate=True)
+        await until(lambda: view.reading_anchor() == (message_id, 1), pilot, timeout=10)
+        await until(lambda: "Pesan nomor" in conversation_rows(app, view)[0], pilot, timeout=10)
+        first_row = conversation_rows(app, view)[0]
+
+        def kept() -> bool:
+            rows = conversation_rows(app, view)
+            return view.reading_anchor() == (message_id, 1) and rows[0] == first_row
+
+        await pilot.press("z")  # quotes shown: the message grows below its top rows
+        assert view.expanded
+        # Under load the re-scroll lands a frame or two later: wait for it, bounded.
+        await until(
+            lambda: kept() and any("> baris empat" in r for r in conversation_rows(app, view)),
+            pilot,
+            timeout=10,
+        )
+        await pilot.press("z")  # folded again: still the same message, same row on top
+        assert not view.expanded
+        await until(kept, pilot, timeout=10)
+        await pilot.press("q")
 
 
 async def test_five_thousand_messages_drawn_lazily_every_one_reachable(
@@ -169,25 +176,24 @@ async def test_five_thousand_messages_drawn_lazily_every_one_reachable(
         view.focus()
         before = rss_mb()
         await pilot.press("o")
-        await pilot.pause(0.2)
+        await until(lambda: view.show_all and len(view._message_spans()) == count, pilot)
         assert len(view.children) < SHOWN_AT_FIRST + 5  # header, history, the newest
+
+        def shows(text: str) -> bool:
+            return any(text in row for row in conversation_rows(app, view))
+
         await pilot.press("home")
-        await pilot.pause(0.1)
-        assert any("Pesan nomor 0." in row for row in conversation_rows(app, view))
+        await until(lambda: shows("Pesan nomor 0."), pilot, timeout=10)
         for n in (1, count // 2, count - SHOWN_AT_FIRST - 1):
             spans = view._message_spans()
             view.scroll_to(y=spans[n][1], animate=False, immediate=True)
-            await pilot.pause(0.05)
-            rows = conversation_rows(app, view)
-            assert any(f"Pesan nomor {n}." in row for row in rows), rows
+            await until(lambda n=n: shows(f"Pesan nomor {n}."), pilot, timeout=10)  # type: ignore[misc]
         await pilot.press("z")
-        await pilot.pause(0.2)
-        assert any("> baris empat" in row for row in conversation_rows(app, view))
+        await until(lambda: shows("> baris empat"), pilot, timeout=10)
         await pilot.press("z")
-        await pilot.pause(0.2)
+        await until(lambda: not view.expanded, pilot)
         await pilot.press("end")
-        await pilot.pause(0.1)
-        assert any(f"Pesan nomor {count - 1}." in row for row in conversation_rows(app, view))
+        await until(lambda: shows(f"Pesan nomor {count - 1}."), pilot, timeout=10)
         after = rss_mb()
         assert after - before < 200, f"RSS grew {after - before:.0f} MB"
         await pilot.press("q")

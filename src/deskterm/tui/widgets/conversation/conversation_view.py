@@ -235,7 +235,9 @@ class ConversationView(VerticalScroll, can_focus=True):
                 self._shown = list(
                     zip(as_widgets, children[len(children) - len(statics) :], strict=False)
                 )
-                if keep is None and not self.pin_last_inbound:
+                # The same blocks may show other messages now (new mail shifts the newest
+                # twenty): the reader's message is found again by its id.
+                if keep is not None or not self.pin_last_inbound:
                     self.call_after_refresh(self._settle, keep)
                 return
         self._history = history
