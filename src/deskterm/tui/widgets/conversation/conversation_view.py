@@ -327,6 +327,13 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.show_ticket(ticket)
             self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
 
+    def action_scroll_end(self) -> None:
+        """End: the newest message, and stay there while a lazily drawn history above is
+        still being measured (its height may grow after the scroll: anchored, the view
+        follows; scrolling up releases it)."""
+        self.anchor()
+        super().action_scroll_end()
+
     def action_toggle_quotes(self) -> None:
         """Show or collapse quoted history, keeping the message read at the top in place."""
         if self.ticket is None:
