@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import os
 import secrets
 import shlex
 import shutil
-import signal
 import sys
 import tempfile
 import threading
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from deskterm.config import load_config
 from deskterm.demo.folder import demo_folder
@@ -28,12 +24,7 @@ from deskterm.services.macros import import_macros
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
-from deskterm.tui.signals import (
-    ENDING_SIGNALS,
-    after_first_signal,
-    detach_from_dead_terminal,
-    terminal_gone,
-)
+from deskterm.tui.signals import SignalEnding
 
 MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
@@ -86,51 +77,6 @@ username = "{SHOP}"
     return config
 
 
-class _Ending:
-    """SIGHUP (the terminal went away: ssh dropped, tmux window killed), SIGTERM and SIGQUIT
-    end the demo the way quitting does: the inbox closes, sync stops, the servers stop.
-
-    Python's default for them is to die on the spot, skipping all of that. A second
-    SIGTERM or SIGQUIT, or a stop that takes longer than ``GRACE_SECONDS``, ends the
-    process at once (more SIGHUPs are ignored: tui/signals.py); the IMAP server dies with
-    it either way (see ``servers._BOUND_TO_PARENT``).
-    """
-
-    SIGNALS = ENDING_SIGNALS  # SIGTERM, SIGHUP, SIGQUIT
-    GRACE_SECONDS = 10.0
-
-    def __init__(self) -> None:
-        self.app: Any = None  # the running inbox, asked to quit
-        self.signum = 0
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _Ending:
-        if threading.current_thread() is threading.main_thread():  # else Python refuses
-            for sig in self.SIGNALS:
-                self._previous[sig] = signal.signal(sig, self._end)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self.signum:
-            for sig, handler in self._previous.items():
-                signal.signal(sig, handler)
-
-    def _end(self, signum: int, frame: object) -> None:
-        self.signum = signum
-        after_first_signal(self.SIGNALS)  # a second one: at once (SIGHUP: ignored)
-        if signum == signal.SIGHUP and terminal_gone():
-            detach_from_dead_terminal(self.app)  # restoring a gone terminal must not hang the exit
-        timer = threading.Timer(self.GRACE_SECONDS, os._exit, (128 + signum,))
-        timer.daemon = True
-        timer.start()
-        if self.app is not None and self.app.is_running:
-            with contextlib.suppress(RuntimeError):  # no loop: the app is just ending
-                # As q does: open drafts kept, the terminal restored by Textual's exit.
-                asyncio.get_running_loop().call_soon_threadsafe(self.app.end_on_signal, signum)
-                return
-        raise SystemExit(128 + signum)
-
-
 def run_demo(data_dir: Path | None, *, tui: bool, command: str = "deskterm") -> int:
     """Run the demo; returns the exit code.
 
@@ -156,7 +102,9 @@ def _in_folder(data_dir: Path, *, tui: bool, try_line: str) -> int:
     create_private_file(data_dir / "imap.log")  # pymap appends to it
     imap = DemoImap(SHOP, secrets.token_urlsafe(12), data_dir / "imap.log")
     smtp = DemoSmtp()
-    with _Ending() as ending, ExitStack() as stack:
+    # SIGHUP, SIGTERM, SIGQUIT end the demo as quitting does: the inbox closes (``app`` is
+    # set while it runs), sync and the servers stop (tui/signals.py).
+    with SignalEnding() as ending, ExitStack() as stack:
         # The fakes' keys and tokens and the IMAP password: private files outside the data
         # folder (which is there to be looked at, copied, shared), gone with the demo.
         secrets_dir = Path(tempfile.mkdtemp(prefix="deskterm-demo-secrets-"))
@@ -179,7 +127,7 @@ def _run(
     markets: Marketplaces,
     *,
     tui: bool,
-    ending: _Ending,
+    ending: SignalEnding,
     hint: str,
 ) -> int:
     imap.seed("Sent", [])
@@ -206,7 +154,7 @@ def _with_tui(
     store: object,
     imap: DemoImap,
     markets: Marketplaces,
-    ending: _Ending,
+    ending: SignalEnding,
     *,
     notice: str,
 ) -> int:

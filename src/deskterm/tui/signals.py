@@ -93,8 +93,8 @@ class SignalEnding:
     that takes longer than ``GRACE_SECONDS``: a signal never leaves a process behind.
     """
 
-    def __init__(self, app: Ends, signals: tuple[int, ...] = ENDING_SIGNALS) -> None:
-        self.app = app
+    def __init__(self, app: Ends | None = None, signals: tuple[int, ...] = ENDING_SIGNALS) -> None:
+        self.app = app  # None until the app runs (the demo starts its servers first)
         self.signals = signals
         self.signum = 0
         self._previous: dict[int, Any] = {}
@@ -119,7 +119,12 @@ class SignalEnding:
         timer.daemon = True
         timer.start()
         loop = getattr(self.app, "_loop", None)
-        if self.app.is_running and loop is not None and not loop.is_closed():
+        if (
+            self.app is not None
+            and self.app.is_running
+            and loop is not None
+            and not loop.is_closed()
+        ):
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self.app.end_on_signal, signum)
                 return
