@@ -70,7 +70,7 @@ async def test_welcome_pane_on_a_first_start_goes_when_tickets_arrive(empty_stor
         assert "deskterm secret set support" in text and "deskterm doctor" in text
         tickets = app.inbox.query_one(TicketList)
         assert not tickets.display  # the empty list makes way
-        assert isinstance(app.focused, WelcomePane)
+        await until(lambda: isinstance(app.focused, WelcomePane), pilot, timeout=5)
         add_ticket(empty_store)
         await until(lambda: not welcome_shown(app) and tickets.total == 1, pilot)
         assert tickets.display and app.focused is tickets

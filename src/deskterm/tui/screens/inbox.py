@@ -120,9 +120,17 @@ class InboxScreen(Screen[None]):
             self.query_one(WelcomePane).show(facts)
         self.set_class(facts is not None, "-welcome")
         if facts is not None and not shown:
-            self.query_one(WelcomePane).focus()
+            pane = self.query_one(WelcomePane)
+            pane.focus()
+            # Until the class above is applied the pane is hidden and cannot take the focus
+            # (the list, AUTO_FOCUS, keeps it): focus it again once it shows.
+            self.call_after_refresh(self._focus_welcome)
         elif facts is None and shown:
             self.query_one(TicketList).focus()
+
+    def _focus_welcome(self) -> None:
+        if self.has_class("-welcome"):
+            self.query_one(WelcomePane).focus()
 
     def on_resize(self, event: Resize) -> None:
         """Give the ticket list room first: stacked panes on narrow terminals, the sidebar
