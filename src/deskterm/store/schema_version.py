@@ -1,3 +1,3 @@
 """The Alembic revision the code expects; a test keeps it equal to the migrations' head."""
 
-HEAD_REVISION = "0003_drafts"
+HEAD_REVISION = "0004_labels"

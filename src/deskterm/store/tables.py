@@ -91,6 +91,9 @@ class Ticket(SQLModel, table=True):
     intent: str | None = None
     sentiments: str = ""  # space-separated; several may hold at once
     language: str | None = None
+    intent_confidence: float | None = None
+    # "agent" once someone corrected the intent: later messages no longer overwrite it.
+    intent_source: str = ""  # "" (unlabelled) | "model" | "agent"
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     message_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
@@ -132,6 +135,17 @@ class Message(SQLModel, table=True):
     auto_submitted: bool = False
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     has_attachments: bool = False
+    # Labels from automation.classify (customer messages only; language on every message).
+    language: str | None = None
+    intent: str | None = None
+    intent_confidence: float | None = None
+    sentiments: str = ""  # space-separated
+    # {"language": p, "sentiments": {name: p}} — the confidence behind each label.
+    label_scores: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    # The model version that labelled it; None: not yet labelled (backfill resumes from these).
+    labelled_by: str | None = None
 
 
 class MessageRaw(SQLModel, table=True):
@@ -204,6 +218,7 @@ class Macro(SQLModel, table=True):
     shortcut: str | None = Field(default=None, unique=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     actions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    intents: str = ""  # space-separated intents it answers (suggested first for those tickets)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -303,6 +318,20 @@ class Draft(SQLModel, table=True):
     kind: str  # "reply" | "note" (services.drafts.DRAFT_KINDS)
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class IntentCorrection(SQLModel, table=True):
+    """An agent's correction of a ticket's intent: an extra training example for this shop."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    language: str | None = None
+    intent: str
+    previous_intent: str | None = None
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 def table_of(model: type[SQLModel]) -> Table:
