@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
+from deskterm.config.classify_section import ClassifyConfig
 from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
 from deskterm.config.sections import (
@@ -45,6 +46,9 @@ class Config(ConfigModel):
 
     ui: UiConfig = Field(default_factory=UiConfig)
     """Appearance of the terminal interface."""
+
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    """Labelling customer messages: language, intent, sentiments."""
 
     _source: Path | None = PrivateAttr(default=None)
 

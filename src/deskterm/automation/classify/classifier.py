@@ -1,0 +1,114 @@
+"""The classifier: a message in, its language, intent and sentiments out (each with a score)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from deskterm.automation.classify.inputs import ClassifyInput
+from deskterm.automation.classify.language import detect_language
+from deskterm.automation.classify.model import Model
+from deskterm.automation.classify.prepare import classifiable_text
+from deskterm.domain.labels import MessageLabels
+
+log = logging.getLogger(__name__)
+
+# The model built from automation/classify/data by `python -m deskterm.automation.classify.build`.
+SHIPPED_MODEL = Path(__file__).with_name("model.npz")
+SHOP_MODEL_NAME = "classifier.npz"  # a shop's retrained model, in its data folder
+
+
+class Classifier:
+    """Labels messages with a loaded model (thread-safe: the model is read-only)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    @property
+    def version(self) -> str:
+        """Which model labelled a message (stored with it: backfill relabels older ones)."""
+        return self.model.version
+
+    def classify(self, item: ClassifyInput) -> MessageLabels:
+        """The labels of one message."""
+        text = classifiable_text(item.text, item.subject) if item.customer else item.text
+        index, values = self.model.vector(text)
+        language_scores = self.model.language.scores(index, values)
+        head = {
+            label: float(score)
+            for label, score in zip(self.model.language.labels, language_scores, strict=True)
+        }
+        language, language_confidence = detect_language(text, head)
+        if not item.customer:
+            return MessageLabels(language, language_confidence, model=self.version)
+        limits = self.model.thresholds
+        intent_scores = self.model.intent.scores(index, values)
+        best = int(intent_scores.argmax())
+        confidence = float(intent_scores[best]) if len(index) else 0.0
+        intent = self.model.intent.labels[best] if confidence >= limits.intent_abstain else None
+        if not len(index):
+            intent = None  # nothing the model knows: no guess
+        sentiment_scores = {
+            label: float(score)
+            for label, score in zip(
+                self.model.sentiment.labels,
+                self.model.sentiment.scores(index, values),
+                strict=True,
+            )
+        }
+        sentiments = tuple(
+            label
+            for label, score in sentiment_scores.items()
+            if len(index) and score >= limits.sentiments.get(label, 0.5)
+        )
+        return MessageLabels(
+            language=language,
+            language_confidence=language_confidence,
+            intent=intent,
+            intent_confidence=confidence,
+            intent_confident=intent is not None and confidence >= limits.intent_confident,
+            sentiments=sentiments,
+            sentiment_scores=sentiment_scores,
+            model=self.version,
+        )
+
+    def classify_many(self, items: Iterable[ClassifyInput]) -> list[MessageLabels]:
+        """The labels of several messages, in order."""
+        return [self.classify(item) for item in items]
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime: float) -> Classifier:
+    return Classifier(Model.load(path))
+
+
+def load_classifier(data_dir: Path | None = None) -> Classifier:
+    """The shop's retrained model when it is current, else the shipped one (loaded once).
+
+    A shop model trained on an older shipped model is ignored (the shipped examples it was
+    trained on have changed): ``deskterm classify --retrain`` makes a new one.
+    """
+    with _lock:
+        shipped = _load(SHIPPED_MODEL, SHIPPED_MODEL.stat().st_mtime)
+        if data_dir is None:
+            return shipped
+        shop = data_dir / SHOP_MODEL_NAME
+        try:
+            mtime = shop.stat().st_mtime
+        except OSError:
+            return shipped
+        try:
+            candidate = _load(shop, mtime)
+        except Exception as exc:  # a damaged file must not stop sync: the shipped model works
+            log.warning("%s: not a usable classifier model (%s); using the shipped one", shop, exc)
+            return shipped
+        if candidate.model.metadata.get("base") != shipped.version:
+            log.info("%s was trained on an older model; using the shipped one", shop)
+            return shipped
+        return candidate
