@@ -159,9 +159,7 @@ def detect_language(text: str, head: Mapping[str, float]) -> tuple[str | None, f
         # as English); our head, trained on such lines, wins when CLD2 is unsure, or when
         # the head is sure and the text is short, or in a language the head knows and not
         # long enough for CLD2 to be the better judge.
-        head_sure = best_p >= HEAD_SURE and (
-            letters < SHORT or (code in head and letters < LONG)
-        )
+        head_sure = best_p >= HEAD_SURE and (letters < SHORT or (code in head and letters < LONG))
         if (code is None or not reliable or head_sure) and best_p >= HEAD_GUESS:
             code, confidence = best, best_p
     if code is None:
