@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from deskterm.automation.classify.labeller import BuiltinLabeller, make_labeller
 from deskterm.automation.classify.llm import CircuitBreaker, LlmLabeller, check_server
 from deskterm.automation.classify.llm_prompt import INTENT_MEANINGS, SENTIMENT_MEANINGS
 from deskterm.config.classify_section import ClassifyConfig, LlmConfig
-from deskterm.demo.fakes.http_fake import FakeRequest, FakeResponse, HttpFake
+from deskterm.demo.fakes.http_fake import FakeRequest, FakeResponse
 from deskterm.domain.health import Status
 from deskterm.domain.labels import INTENTS, SENTIMENTS, MessageLabels
 from deskterm.ingest.context import ChannelContext
@@ -24,38 +23,7 @@ from deskterm.ingest.pipeline import ingest_message
 from deskterm.services.labels import count_unlabelled
 from deskterm.store.engine import Store
 from tests.conftest import msg
-
-MODEL = "test-model"
-GOOD = {"intent": "refund/request", "sentiments": ["urgent", "negative"], "confidence": 0.92}
-Reply = Callable[[FakeRequest], FakeResponse]
-
-
-def completion(content: str) -> FakeResponse:
-    """A /chat/completions body whose answer is ``content``."""
-    message = {"role": "assistant", "content": content}
-    return FakeResponse(200, {"object": "chat.completion", "choices": [{"message": message}]})
-
-
-class OpenAiFake(HttpFake):
-    """/v1/models and /v1/chat/completions; each test sets ``reply``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reply: Reply = lambda _request: completion(json.dumps(GOOD))
-        self.release = threading.Event()  # ends the "timeout" replies' wait at teardown
-
-    def handle(self, request: FakeRequest) -> FakeResponse:
-        """Answer as Ollama's OpenAI-compatible API does."""
-        if request.method == "GET" and request.path == "/v1/models":
-            return FakeResponse(200, {"object": "list", "data": [{"id": MODEL}]})
-        if request.method == "POST" and request.path == "/v1/chat/completions":
-            return self.reply(request)
-        return FakeResponse(404, {"error": "not found"})
-
-    def completions(self) -> list[FakeRequest]:
-        """The completion requests seen."""
-        with self.lock:
-            return [r for r in self.requests if r.path == "/v1/chat/completions"]
+from tests.servers.openai_fake import GOOD, MODEL, OpenAiFake, Reply, completion
 
 
 class StubBuiltin:
