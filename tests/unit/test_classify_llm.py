@@ -22,7 +22,8 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.pipeline import ingest_message
 from deskterm.services.labels import count_unlabelled
 from deskterm.store.engine import Store
-from tests.conftest import msg
+from tests.conftest import ingest, msg
+from tests.servers.imap_servers import free_port
 from tests.servers.openai_fake import GOOD, MODEL, OpenAiFake, Reply, completion
 
 
@@ -145,7 +146,7 @@ def test_the_stated_confidence_is_clipped_and_sets_confident(
     fake: OpenAiFake, labeller: LlmLabeller, case: tuple[str | None, float, float, bool]
 ) -> None:
     intent, stated, confidence, confident = case
-    answer = {"intent": intent, "sentiments": [], "confidence": stated}
+    answer: dict[str, object] = {"intent": intent, "sentiments": [], "confidence": stated}
     fake.reply = lambda _request: completion(json.dumps(answer))
     (result,) = labeller.label([UNSURE])
     assert result is not None
@@ -202,7 +203,7 @@ def test_a_bad_answer_keeps_the_builtin_labels_with_one_warning_line(
 
 
 def test_an_unreachable_server_falls_back() -> None:
-    closed = LlmConfig(url="http://127.0.0.1:9/v1", model=MODEL, timeout_seconds=1)
+    closed = LlmConfig(url=f"http://127.0.0.1:{free_port()}/v1", model=MODEL, timeout_seconds=1)
     with_dead = LlmLabeller(StubBuiltin(), closed)
     try:
         assert with_dead.label([UNSURE]) == [builtin_labels(UNSURE)]
@@ -334,10 +335,10 @@ def test_doctor_check_names_the_server_and_model(fake: OpenAiFake) -> None:
 
 
 def test_doctor_check_of_a_dead_server_is_one_warning() -> None:
-    dead = LlmConfig(url="http://127.0.0.1:9/v1", model=MODEL, timeout_seconds=1)
+    dead = LlmConfig(url=f"http://127.0.0.1:{free_port()}/v1", model=MODEL, timeout_seconds=1)
     result = check_server(dead, None)
     assert result.status is Status.WARN
-    assert "http://127.0.0.1:9/v1" in result.line and "built-in labels" in result.line
+    assert str(dead.url) in result.line and "built-in labels" in result.line
     assert "\n" not in result.line
 
 
@@ -371,3 +372,33 @@ def test_config_lists_the_llm_api_key_among_secrets(tmp_path: Path) -> None:
     )
     config = load_config_text(text, tmp_path / "c.toml")
     assert dict(config.secrets())["classify.llm.api_key"].model_dump() == {"env": "LLM_API_KEY"}
+
+
+def test_backfill_with_the_llm_backend_labels_once_and_resumes(
+    fake: OpenAiFake, store: Store, channel: ChannelContext, tmp_path: Path
+) -> None:
+    from deskterm.services.labels import backfill
+    from deskterm.sync import labelling
+
+    ingest(store, channel, msg("<a@x>", subject="", body="hmm"))
+    ingest(store, channel, msg("<b@x>", subject="Cancel", body="Please cancel my order #1001"))
+    labelling.use_settings(ClassifyConfig(backend="llm", llm=settings_for(fake)))
+    try:
+        labeller = labelling.labeller_for(tmp_path)
+        assert isinstance(labeller, LlmLabeller)
+        totals = backfill(store, labeller)
+        assert (totals.labelled, totals.remaining) == (2, 0)
+        assert len(fake.completions()) == 1  # the sure cancellation is not asked
+        # A second run finds nothing to do: "+llm" rows count as the built-in model's.
+        assert backfill(store, labeller).labelled == 0
+        labeller.close()
+    finally:
+        labelling.use_settings(ClassifyConfig())
+    with store.read() as session:
+        rows = (
+            session.connection()
+            .exec_driver_sql("SELECT body_text, intent, labelled_by FROM message ORDER BY id")
+            .all()
+        )
+    assert rows[0][1:] == ("refund/request", f"{labeller.version}+llm:{MODEL}")
+    assert rows[1][1:] == ("order/cancel", labeller.version)
