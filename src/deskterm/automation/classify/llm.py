@@ -145,7 +145,10 @@ class LlmLabeller:
         )
 
     def _ask(self, item: ClassifyInput) -> LlmAnswer | None:
-        text = classifiable_text(item.text, item.subject)
+        try:
+            text = classifiable_text(item.text, item.subject)
+        except Exception:  # the built-in model read it already; its labels stand
+            return None
         if not text.strip() or not self._breaker.allow():
             return None
         try:
