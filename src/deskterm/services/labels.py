@@ -122,7 +122,9 @@ UPDATE_LABELS = (
 
 
 def _pending(since: datetime | None, version: str) -> list[object]:
-    clauses: list[object] = [(_m.labelled_by.is_(None)) | (_m.labelled_by != version)]
+    # "v+llm:model": the same built-in model, helped by the LLM backend; labelled already.
+    done = (_m.labelled_by == version) | _m.labelled_by.startswith(version + "+", autoescape=True)
+    clauses: list[object] = [(_m.labelled_by.is_(None)) | ~done]
     if since is not None:
         clauses.append(_m.sent_at >= since)
     return clauses

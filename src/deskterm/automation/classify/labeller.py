@@ -54,5 +54,26 @@ class BuiltinLabeller:
 
 
 def make_labeller(settings: ClassifyConfig, data_dir: Path | None) -> Labeller:
-    """The labeller ``settings`` ask for ([classify] backend)."""
-    return BuiltinLabeller(data_dir)
+    """The labeller ``settings`` ask for ([classify] backend).
+
+    The LLM backend is never required: when its API key cannot be read, the built-in
+    model labels alone (one warning) rather than no labels at all.
+    """
+    builtin = BuiltinLabeller(data_dir)
+    if settings.backend != "llm" or settings.llm is None:
+        return builtin
+    from deskterm.automation.classify.llm import LlmLabeller  # httpx only when configured
+    from deskterm.domain.errors import DesktermError
+    from deskterm.secrets import resolve_secret
+
+    api_key = None
+    if settings.llm.api_key is not None:
+        try:
+            api_key = resolve_secret(settings.llm.api_key, what=LLM_API_KEY)
+        except DesktermError as exc:
+            log.warning("%s; labelling with the built-in model only", exc)
+            return builtin
+    return LlmLabeller(builtin, settings.llm, api_key=api_key)
+
+
+LLM_API_KEY = "classify.llm.api_key"  # the config key, as messages name it
