@@ -6,9 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
 
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.labeller import Labeller
@@ -79,20 +82,17 @@ def _subject_and_body(message: Message) -> str:
 
 
 def _latest_customer_message(session: Session, ticket_id: int) -> Message | None:
-    return (
-        session.exec(
-            select(Message)
-            .where(
-                col(Message.ticket_id) == ticket_id,
-                col(Message.direction) == Direction.IN.value,
-                col(Message.auto_submitted).is_(False),
-            )
-            .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-            .limit(1)
+    query = (
+        sqlmodel_select(Message)
+        .where(
+            col(Message.ticket_id) == ticket_id,
+            col(Message.direction) == Direction.IN.value,
+            col(Message.auto_submitted).is_(False),
         )
-        .scalars()
-        .first()
-    )  # type: ignore[call-overload]
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
 
 
 @dataclass
@@ -121,10 +121,10 @@ UPDATE_LABELS = (
 )
 
 
-def _pending(since: datetime | None, version: str) -> list[object]:
+def _pending(since: datetime | None, version: str) -> list[ColumnElement[bool]]:
     # "v+llm:model": the same built-in model, helped by the LLM backend; labelled already.
     done = (_m.labelled_by == version) | _m.labelled_by.startswith(version + "+", autoescape=True)
-    clauses: list[object] = [(_m.labelled_by.is_(None)) | ~done]
+    clauses: list[ColumnElement[bool]] = [(_m.labelled_by.is_(None)) | ~done]
     if since is not None:
         clauses.append(_m.sent_at >= since)
     return clauses
@@ -204,7 +204,7 @@ def _channel_kinds(store: Store) -> dict[int, str]:
 
 
 def _store_labels(
-    store: Store, rows: Sequence[object], labels: Sequence[MessageLabels | None]
+    store: Store, rows: Sequence[Sequence[Any]], labels: Sequence[MessageLabels | None]
 ) -> int:
     """Write one batch's labels and refresh the labels of the tickets they belong to."""
     from deskterm.ingest.pipeline import relabel_tickets
@@ -214,7 +214,7 @@ def _store_labels(
     for row, result in zip(rows, labels, strict=True):
         if result is None:
             continue
-        message_id, ticket_id, *_rest = row  # type: ignore[misc]
+        message_id, ticket_id = int(row[0]), int(row[1])
         columns = label_columns(result)
         params.append({"message_pk": message_id, **{f"v_{k}": v for k, v in columns.items()}})
         touched.add(int(ticket_id))

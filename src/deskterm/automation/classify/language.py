@@ -119,7 +119,8 @@ LONG = 400  # letters: above, CLD2 is right more often than the head
 def _cld2() -> ModuleType:
     import pycld2  # imported on first use: the TUI's start never pays for it
 
-    return pycld2
+    module: ModuleType = pycld2
+    return module
 
 
 def cld2_guess(text: str) -> tuple[str | None, float, bool]:
