@@ -58,7 +58,9 @@ def _model_dir(ctx: CliContext) -> Any:
 def describe(labels: MessageLabels) -> str:
     """One line for people: language, intent with its confidence, sentiments."""
     language = f"language {labels.language or 'unknown'} ({labels.language_confidence:.2f})"
-    if labels.intent is None:
+    if labels.intent is None and not labels.sentiment_scores:
+        intent = "intent none (no words of the customer's to read)"
+    elif labels.intent is None:
         intent = f"intent none (best guess below threshold, {labels.intent_confidence:.2f})"
     else:
         sure = ", confident" if labels.intent_confident else ""

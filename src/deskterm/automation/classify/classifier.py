@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from deskterm.automation.classify.features import fold, words
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.language import detect_language
 from deskterm.automation.classify.model import Model
@@ -42,15 +43,16 @@ class Classifier:
             for label, score in zip(self.model.language.labels, language_scores, strict=True)
         }
         language, language_confidence = detect_language(text, head)
-        if not item.customer:
+        if not item.customer or not len(index):
+            # The shop's words, or nothing the model knows (a card, a sticker): no guess.
             return MessageLabels(language, language_confidence, model=self.version)
         limits = self.model.thresholds
         intent_scores = self.model.intent.scores(index, values)
         best = int(intent_scores.argmax())
-        confidence = float(intent_scores[best]) if len(index) else 0.0
+        confidence = float(intent_scores[best])
         intent = self.model.intent.labels[best] if confidence >= limits.intent_abstain else None
-        if not len(index):
-            intent = None  # nothing the model knows: no guess
+        if not self._knows_a_word(text):
+            intent = None  # only letter shapes matched (gibberish, an unknown language)
         sentiment_scores = {
             label: float(score)
             for label, score in zip(
@@ -62,7 +64,7 @@ class Classifier:
         sentiments = tuple(
             label
             for label, score in sentiment_scores.items()
-            if len(index) and score >= limits.sentiments.get(label, 0.5)
+            if score >= limits.sentiments.get(label, 0.5)
         )
         return MessageLabels(
             language=language,
@@ -73,6 +75,14 @@ class Classifier:
             sentiments=sentiments,
             sentiment_scores=sentiment_scores,
             model=self.version,
+        )
+
+    def _knows_a_word(self, text: str) -> bool:
+        vocabulary = self.model.vocabulary
+        return any(
+            "w" + token in vocabulary or "w" + fold(token) in vocabulary
+            for token in words(text)
+            if not token.isdigit()
         )
 
     def classify_many(self, items: Iterable[ClassifyInput]) -> list[MessageLabels]:

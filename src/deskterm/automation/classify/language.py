@@ -110,7 +110,7 @@ _INDONESIAN = frozenset(
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 HEAD_SURE = 0.7  # the head's probability that overrides CLD2 (chosen on the calibration set)
-HEAD_GUESS = 0.3  # below it, with CLD2 silent too, the language is left unknown
+HEAD_GUESS = 0.5  # below it, with CLD2 silent too, the language is left unknown
 SHORT = 60  # letters: below, CLD2 is unreliable on chat
 LONG = 400  # letters: above, CLD2 is right more often than the head
 
