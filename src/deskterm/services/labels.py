@@ -152,6 +152,7 @@ def backfill(
     transaction per batch (a killed backfill resumes where it stopped)."""
     totals = BackfillTotals()
     after = 0
+    tickets: set[int] = set()
     channel_types = _channel_kinds(store)
     while limit is None or totals.labelled < limit:
         size = batch if limit is None else min(batch, limit - totals.labelled)
@@ -188,9 +189,9 @@ def backfill(
             for _id, _t, channel_id, direction, auto, subject, body, html in rows
         ]
         labels = labeller.label(items)
-        tickets = _store_labels(store, rows, labels)
+        tickets |= _store_labels(store, rows, labels)
         totals.labelled += len(rows)
-        totals.tickets += tickets
+        totals.tickets = len(tickets)
         if progress is not None:
             progress(totals.labelled)
     totals.remaining = count_unlabelled(store, labeller.version, since)
@@ -205,7 +206,7 @@ def _channel_kinds(store: Store) -> dict[int, str]:
 
 def _store_labels(
     store: Store, rows: Sequence[Sequence[Any]], labels: Sequence[MessageLabels | None]
-) -> int:
+) -> set[int]:
     """Write one batch's labels and refresh the labels of the tickets they belong to."""
     from deskterm.ingest.pipeline import relabel_tickets
 
@@ -219,12 +220,12 @@ def _store_labels(
         params.append({"message_pk": message_id, **{f"v_{k}": v for k, v in columns.items()}})
         touched.add(int(ticket_id))
     if not params:
-        return 0
+        return set()
     with store.write() as session:
         conn = session.connection()
         conn.execute(UPDATE_LABELS, params)
         relabel_tickets(conn, sorted(touched))
-    return len(touched)
+    return touched
 
 
 def correction_examples(store: Store) -> list[tuple[str, str, str | None]]:

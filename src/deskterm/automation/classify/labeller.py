@@ -34,6 +34,8 @@ class BuiltinLabeller:
         # numpy and the model load here, in the worker that labels, never at start-up.
         from deskterm.automation.classify.classifier import load_classifier
 
+        self._data_dir = data_dir
+        self._load = load_classifier
         self._classifier = load_classifier(data_dir)
 
     @property
@@ -41,8 +43,14 @@ class BuiltinLabeller:
         """The model's version."""
         return self._classifier.version
 
+    def _current(self) -> None:
+        # A model retrained by another process (`classify --retrain`) is picked up: the
+        # loader looks at the file's modification time and caches what it loaded.
+        self._classifier = self._load(self._data_dir)
+
     def label(self, items: Sequence[ClassifyInput]) -> list[MessageLabels | None]:
         """Labels per item; a message that breaks the classifier is left unlabelled."""
+        self._current()
         out: list[MessageLabels | None] = []
         for item in items:
             try:

@@ -133,7 +133,11 @@ def cld2_guess(text: str) -> tuple[str | None, float, bool]:
     name, code, percent, _score = details[0]
     if code in ("un", "xxx") or name == "Unknown":
         return None, 0.0, False
-    return _CLD2_CODES.get(code, code.split("-")[0]), percent / 100.0, bool(reliable)
+    code = _CLD2_CODES.get(code, code.split("-")[0])
+    if len(code) != 2:
+        # Cebuano ("ceb"), Waray ("war"), Hawaiian ("haw"): no ISO 639-1 code exists.
+        return None, 0.0, False
+    return code, percent / 100.0, bool(reliable)
 
 
 def malay_or_indonesian(text: str, head: Mapping[str, float]) -> str:

@@ -17,14 +17,24 @@ _CARD_LINE = re.compile(
 MAX_CHARS = 4000  # the first screenful says what a message wants; a pasted log does not
 
 
+def new_words(body: str) -> str:
+    """The customer's own new words in ``body``: no quoted history, no mail-client
+    signature, no marketplace card."""
+    fresh, _folded = split_reply(body[: MAX_CHARS * 4], direction="in")
+    return _CARD_LINE.sub("", fresh).strip()[:MAX_CHARS]
+
+
+def with_subject(words: str, subject: str) -> str:
+    """The text the intent model reads: the subject without its "Re:", then the words."""
+    topic = _REPLY_PREFIX.sub("", subject).strip()
+    text = f"{topic}\n{words}" if topic else words
+    return text[:MAX_CHARS]
+
+
 def classifiable_text(body: str, subject: str = "") -> str:
     """``body`` without quoted history and the mail client's signature, after its subject.
 
     The subject loses its "Re:"; the body is cut to ``MAX_CHARS`` so one huge message
     costs no more than a normal one.
     """
-    fresh, _folded = split_reply(body[: MAX_CHARS * 4], direction="in")
-    fresh = _CARD_LINE.sub("", fresh).strip()
-    topic = _REPLY_PREFIX.sub("", subject).strip()
-    text = f"{topic}\n{fresh}" if topic else fresh
-    return text[:MAX_CHARS]
+    return with_subject(new_words(body), subject)
