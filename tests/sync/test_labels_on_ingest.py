@@ -512,3 +512,69 @@ def test_every_label_is_from_the_taxonomy(markets: tuple[Marketplaces, Path]) ->
             assert intent is None and sentiments == ""
         if intent is not None:
             assert 0.0 <= confidence <= 1.0
+
+
+def test_tickets_json_carries_the_labels(mailbox: tuple[ImapServer, Path]) -> None:
+    _imap, config = mailbox
+    for ticket in tickets(config):
+        assert {"language", "intent", "sentiments"} <= ticket.keys()
+        assert isinstance(ticket["sentiments"], list)
+    found = dt_json("--config", str(config), "search", "language:id", "--json")
+    assert found and all(item["language"] == "id" for item in found)
+    assert all("snippet" in item for item in found)
+
+
+def test_a_classifier_failure_never_costs_a_message(
+    pymap: ImapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Labels are never worth a message: it is stored unlabelled, and a backfill labels
+    it later."""
+    from deskterm.automation.classify.classifier import Classifier
+
+    def broken(self: Classifier, item: object) -> object:
+        raise RuntimeError("model exploded")
+
+    config = write_config(tmp_path / "config.toml", pymap)
+    pymap.append_many(
+        "INBOX",
+        [
+            mail(1, WHERE_IS_IT, subject="Order #1001 not arrived"),
+            mail(4, PESANAN, subject="Pesanan #1002", sender="Budi <budi@example.co.id>"),
+        ],
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(Classifier, "classify", broken)
+        out = sync(config)
+    assert "2 new messages" in out
+    assert [row[7] for row in message_rows(config)] == [None, None]
+    code, out, err = dt("--config", str(config), "classify", "--backfill", "--json")
+    assert code == 0, err
+    assert [row[7] for row in message_rows(config)] == [model_version()] * 2
+    assert search(config, "language:id") == {ticket_by_subject(config, "Pesanan")["id"]}
+
+
+def test_the_import_path_labels_too(tmp_path: Path) -> None:
+    """`deskterm import mbox` goes through the same ingest and labels as it stores."""
+    import mailbox as mailboxes
+    from email import message_from_bytes
+
+    box_path = tmp_path / "in.mbox"
+    box = mailboxes.mbox(box_path, create=True)
+    box.add(message_from_bytes(mail(1, WHERE_IS_IT, subject="Order #1001 not arrived")))
+    box.add(
+        message_from_bytes(
+            mail(4, PESANAN, subject="Pesanan #1002", sender="Budi <budi@example.co.id>")
+        )
+    )
+    box.flush()
+    box.close()
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\npath = "store/deskterm.db"\n', encoding="utf-8")
+    code, out, err = dt("--config", str(config), "import", "mbox", str(box_path))
+    assert code == 0, out + err
+    rows = message_rows(config)
+    assert [(row[3], row[4]) for row in rows] == [
+        ("en", "shipping/status"),
+        ("id", "shipping/status"),
+    ]
+    assert {row[7] for row in rows} == {model_version()}
