@@ -216,6 +216,11 @@ def unlabelled(tmp_path: Path) -> Path:
     assert {row[5] for row in message_labels(config)} == {None}
     assert {(row[1], row[2]) for row in ticket_labels(config)} == {(None, None)}
     write_config(tmp_path, labelling=True)
+    # Loading the labelling-off config turned labelling off for this whole process (as a
+    # `deskterm` run would): back on, as the rewritten config says.
+    from deskterm.sync.labelling import use_settings
+
+    use_settings(ClassifyConfig())
     return config
 
 
