@@ -256,3 +256,24 @@ async def test_I_on_marked_tickets_sets_each(labelled: tuple[Path, dict[str, int
             ),
             pilot,
         )
+
+
+def test_intent_picker_80x24(fixed_store: Path, snap_compare: Snap) -> None:
+    """The picker on Siti's ticket (the agent's shipping/status): the current intent marked,
+    auto first, short forms beside the names; typed ahead with `I`."""
+    app = make_app(fixed_store)
+    shots: list[str] = []
+    wait = at_siti(app, shots)
+
+    async def run_before(pilot: Any) -> None:
+        await wait(pilot)
+        await pilot.press("I", *"ship")
+        await until(lambda: isinstance(app.screen, IntentPicker), pilot)
+        await pilot.pause(0.2)
+        shots.append(app.export_screenshot())
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    text = "\n".join(svg_lines(shots[-1]))
+    assert "Intent of #1" in text
+    assert re.search(r"● shipping/status +ship/status +\(now, ✓ set by an agent\)", text)
+    assert "shipping/policy" in text and "order/cancel" not in text  # filtered by "ship"
