@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from deskterm.domain.labels import INTENTS
+from deskterm.tui.actions.label_actions import intent_done
 from deskterm.tui.app import DesktermApp
-from deskterm.tui.screens.intent_picker import IntentPicker
+from deskterm.tui.screens.intent_picker import AUTO, IntentPicker, intent_score
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.conftest import seed_labels
@@ -21,6 +23,7 @@ from tests.tui.test_keys_palette_composer import make_app
 from tests.tui.test_snapshots import Snap, fixed_store, settled
 
 __all__ = ["fixed_store"]  # the fixture, for pytest
+CHOICES = (AUTO, *INTENTS)
 
 
 def db_path(config: Path) -> Path:
@@ -277,3 +280,30 @@ def test_intent_picker_80x24(fixed_store: Path, snap_compare: Snap) -> None:
     assert "Intent of #1" in text
     assert re.search(r"● shipping/status +ship/status +\(now, ✓ set by an agent\)", text)
     assert "shipping/policy" in text and "order/cancel" not in text  # filtered by "ship"
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("ship st", "shipping/status"),
+        ("shipping/status", "shipping/status"),
+        ("cancel", "order/cancel"),
+        ("refund stat", "refund/status"),
+        ("prod info", "product/question"),
+        ("damag", "order/damaged"),
+        ("auto", "auto"),
+        ("model", "auto"),
+    ],
+)
+def test_the_picker_filter_finds_intents_by_name_and_short_form(typed: str, first: str) -> None:
+    scored = [(intent_score(typed, name), index, name) for index, name in enumerate(CHOICES)]
+    assert min(s for s in scored if s[0] is not None)[2] == first
+
+
+def test_the_notification_says_what_was_set_and_on_how_many() -> None:
+    assert intent_done("auto", [4], 1) == "#4: intent back to the model"
+    assert intent_done("feedback", [4], 0) == "#4: intent feedback (unchanged)"
+    assert intent_done("order/cancel", [1, 2, 3], 3) == "Intent order/cancel on 3 tickets"
+    assert intent_done("order/cancel", [1, 2, 3], 2, 1) == (
+        "Intent order/cancel on 2 of 3 tickets (1 could not be changed)"
+    )

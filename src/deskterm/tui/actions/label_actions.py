@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from deskterm.domain.errors import DesktermError
 from deskterm.tui.actions.ticket_actions import acted_on
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
@@ -20,13 +21,14 @@ else:
     labels_svc = lazy_module("deskterm.services.labels")
 
 
-def intent_done(name: str, ids: list[int], changed: int) -> str:
+def intent_done(name: str, ids: list[int], changed: int, failed: int = 0) -> str:
     """The notification after `I`: what was set, on which ticket or how many."""
     what = "intent back to the model" if name == AUTO else f"intent {name}"
     if len(ids) == 1:
         return f"#{ids[0]}: {what}" + ("" if changed else " (unchanged)")
-    done = f"{what[0].upper()}{what[1:]} on {changed} of {len(ids)} tickets"
-    return done if changed != len(ids) else done.replace(f" {changed} of ", " ")
+    count = f"{len(ids)}" if changed == len(ids) else f"{changed} of {len(ids)}"
+    done = f"{what[0].upper()}{what[1:]} on {count} tickets"
+    return done + (f" ({failed} could not be changed)" if failed else "")
 
 
 class LabelActions(DesktermBase):
@@ -59,8 +61,18 @@ class LabelActions(DesktermBase):
         """Set ``name`` on every ticket in the writer thread; one notification with the count."""
 
         def change(store: Store, actor: Actor) -> None:
-            changed = sum(bool(labels_svc.set_intent(store, tid, name, actor)) for tid in ids)
-            self.post_to_ui(self.notify, intent_done(name, ids, changed), markup=False)
+            if len(ids) == 1:  # its error (a ticket merged away meanwhile) is the message
+                changed = int(labels_svc.set_intent(store, ids[0], name, actor))
+                self.post_to_ui(self.notify, intent_done(name, ids, changed), markup=False)
+                return
+            changed = failed = 0
+            for tid in ids:  # one ticket gone meanwhile must not stop the others
+                try:
+                    changed += labels_svc.set_intent(store, tid, name, actor)
+                except DesktermError:
+                    failed += 1
+            done = intent_done(name, ids, changed, failed)
+            self.post_to_ui(self.notify, done, markup=False)
 
         self.run_change("", change)
         tickets = self.inbox.query_one(TicketList)
