@@ -29,9 +29,10 @@ def cmd_classify(ctx: CliContext, args: argparse.Namespace) -> int:
         return _backfill(ctx, args)
     if args.retrain:
         return _retrain(ctx)
-    from deskterm.automation.classify.labeller import BuiltinLabeller
+    from deskterm.automation.classify.labeller import make_labeller
 
-    labeller = BuiltinLabeller(_model_dir(ctx))
+    # The configured backend ([classify]), with this shop's retrained model if it has one.
+    labeller = make_labeller(ctx.config.classify, ctx.config.store_path().parent)
     if args.stdin:
         return _classify_lines(labeller)
     from deskterm.automation.classify.inputs import ClassifyInput
@@ -47,18 +48,12 @@ def cmd_classify(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_dir(ctx: CliContext) -> Any:
-    """The store's folder when a config names one (its retrained model lives there)."""
-    try:
-        return ctx.config.store_path().parent
-    except Exception:  # a broken config must not stop classifying a text
-        return None
-
-
 def describe(labels: MessageLabels) -> str:
     """One line for people: language, intent with its confidence, sentiments."""
     language = f"language {labels.language or 'unknown'} ({labels.language_confidence:.2f})"
-    if labels.intent is None:
+    if labels.intent is None and not labels.sentiment_scores:
+        intent = "intent none (no words of the customer's to read)"
+    elif labels.intent is None:
         intent = f"intent none (best guess below threshold, {labels.intent_confidence:.2f})"
     else:
         sure = ", confident" if labels.intent_confident else ""
@@ -95,8 +90,7 @@ def _classify_lines(labeller: Any) -> int:
             failed += 1
             print(f"deskterm: stdin line {number}: {parsed}", file=sys.stderr)
         pending.append((number, parsed))
-        if len(pending) >= 64:
-            flush()
+        flush()  # each answer before the next line is read: a script may wait for it
     flush()
     return 1 if failed else 0
 
@@ -124,11 +118,11 @@ def _parse_line(line: str, number: int) -> Any:
 
 
 def _backfill(ctx: CliContext, args: argparse.Namespace) -> int:
-    from deskterm.domain.when import parse_when
+    from deskterm.domain.when import parse_since
     from deskterm.services.labels import backfill, count_unlabelled
     from deskterm.sync.labelling import labeller_for
 
-    since = parse_when(args.since) if args.since else None
+    since = parse_since(args.since) if args.since else None
     labeller = labeller_for(ctx.store.data_dir)
     if labeller is None:
         raise UsageError("labelling is off ([classify] enabled = false)")

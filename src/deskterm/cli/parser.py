@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deskterm import __version__
+from deskterm.domain.labels import INTENTS
 from deskterm.domain.record_ids import MAX_ID, parse_id
 from deskterm.domain.text import one_line
 from deskterm.domain.when import FORMS as WHEN_FORMS
@@ -219,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     intent = sub.add_parser("intent", help="set a ticket's intent (a correction the model learns)")
     intent.add_argument("ticket_id", type=_ticket_id, metavar="TICKET")
-    intent.add_argument("name", metavar="NAME", help="one of the 21 intents, or auto")
+    intent.add_argument(
+        "name", metavar="NAME", help=f"one of: {', '.join(INTENTS)}; or auto (the model's)"
+    )
 
     sub.add_parser("doctor", help="check config, credentials, connectivity and store health")
 

@@ -114,6 +114,9 @@ class Config(ConfigModel):
                     value = getattr(entry, field)
                     if isinstance(value, KeyringSecret | CommandSecret | EnvSecret):
                         yield f"{entry_name(section, index, entry.name)}.{field}", value
+        llm = self.classify.llm
+        if self.classify.backend == "llm" and llm is not None and llm.api_key is not None:
+            yield "classify.llm.api_key", llm.api_key
 
     def _unknown(self, kind: str, name: str, known: list[str]) -> str:
         where = f" in {self._source}" if self._source is not None else ""

@@ -6,9 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
 
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.labeller import Labeller
@@ -79,20 +82,17 @@ def _subject_and_body(message: Message) -> str:
 
 
 def _latest_customer_message(session: Session, ticket_id: int) -> Message | None:
-    return (
-        session.exec(
-            select(Message)
-            .where(
-                col(Message.ticket_id) == ticket_id,
-                col(Message.direction) == Direction.IN.value,
-                col(Message.auto_submitted).is_(False),
-            )
-            .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-            .limit(1)
+    query = (
+        sqlmodel_select(Message)
+        .where(
+            col(Message.ticket_id) == ticket_id,
+            col(Message.direction) == Direction.IN.value,
+            col(Message.auto_submitted).is_(False),
         )
-        .scalars()
-        .first()
-    )  # type: ignore[call-overload]
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
 
 
 @dataclass
@@ -121,8 +121,10 @@ UPDATE_LABELS = (
 )
 
 
-def _pending(since: datetime | None, version: str) -> list[object]:
-    clauses: list[object] = [(_m.labelled_by.is_(None)) | (_m.labelled_by != version)]
+def _pending(since: datetime | None, version: str) -> list[ColumnElement[bool]]:
+    # "v+llm:model": the same built-in model, helped by the LLM backend; labelled already.
+    done = (_m.labelled_by == version) | _m.labelled_by.startswith(version + "+", autoescape=True)
+    clauses: list[ColumnElement[bool]] = [(_m.labelled_by.is_(None)) | ~done]
     if since is not None:
         clauses.append(_m.sent_at >= since)
     return clauses
@@ -150,6 +152,7 @@ def backfill(
     transaction per batch (a killed backfill resumes where it stopped)."""
     totals = BackfillTotals()
     after = 0
+    tickets: set[int] = set()
     channel_types = _channel_kinds(store)
     while limit is None or totals.labelled < limit:
         size = batch if limit is None else min(batch, limit - totals.labelled)
@@ -186,9 +189,9 @@ def backfill(
             for _id, _t, channel_id, direction, auto, subject, body, html in rows
         ]
         labels = labeller.label(items)
-        tickets = _store_labels(store, rows, labels)
+        tickets |= _store_labels(store, rows, labels)
         totals.labelled += len(rows)
-        totals.tickets += tickets
+        totals.tickets = len(tickets)
         if progress is not None:
             progress(totals.labelled)
     totals.remaining = count_unlabelled(store, labeller.version, since)
@@ -202,8 +205,8 @@ def _channel_kinds(store: Store) -> dict[int, str]:
 
 
 def _store_labels(
-    store: Store, rows: Sequence[object], labels: Sequence[MessageLabels | None]
-) -> int:
+    store: Store, rows: Sequence[Sequence[Any]], labels: Sequence[MessageLabels | None]
+) -> set[int]:
     """Write one batch's labels and refresh the labels of the tickets they belong to."""
     from deskterm.ingest.pipeline import relabel_tickets
 
@@ -212,17 +215,17 @@ def _store_labels(
     for row, result in zip(rows, labels, strict=True):
         if result is None:
             continue
-        message_id, ticket_id, *_rest = row  # type: ignore[misc]
+        message_id, ticket_id = int(row[0]), int(row[1])
         columns = label_columns(result)
         params.append({"message_pk": message_id, **{f"v_{k}": v for k, v in columns.items()}})
         touched.add(int(ticket_id))
     if not params:
-        return 0
+        return set()
     with store.write() as session:
         conn = session.connection()
         conn.execute(UPDATE_LABELS, params)
         relabel_tickets(conn, sorted(touched))
-    return len(touched)
+    return touched
 
 
 def correction_examples(store: Store) -> list[tuple[str, str, str | None]]:

@@ -8,10 +8,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
+from deskterm.automation.classify.features import fold, words
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.language import detect_language
-from deskterm.automation.classify.model import Model
-from deskterm.automation.classify.prepare import classifiable_text
+from deskterm.automation.classify.model import FloatArray, Model
+from deskterm.automation.classify.prepare import new_words, with_subject
 from deskterm.domain.labels import MessageLabels
 
 log = logging.getLogger(__name__)
@@ -34,23 +38,24 @@ class Classifier:
 
     def classify(self, item: ClassifyInput) -> MessageLabels:
         """The labels of one message."""
-        text = classifiable_text(item.text, item.subject) if item.customer else item.text
+        body = new_words(item.text) if item.customer else item.text
+        text = with_subject(body, item.subject) if item.customer else item.text
         index, values = self.model.vector(text)
-        language_scores = self.model.language.scores(index, values)
-        head = {
-            label: float(score)
-            for label, score in zip(self.model.language.labels, language_scores, strict=True)
-        }
-        language, language_confidence = detect_language(text, head)
-        if not item.customer:
+        # The language is the body's: a reply under the shop's English subject ("Re: Your
+        # order has shipped") is still in the customer's language.
+        said = body if body.strip() else text
+        vector = (index, values) if said == text else self.model.vector(said)
+        language, language_confidence = self._language(said, *vector)
+        if not item.customer or not len(index):
+            # The shop's words, or nothing the model knows (a card, a sticker): no guess.
             return MessageLabels(language, language_confidence, model=self.version)
         limits = self.model.thresholds
         intent_scores = self.model.intent.scores(index, values)
         best = int(intent_scores.argmax())
-        confidence = float(intent_scores[best]) if len(index) else 0.0
+        confidence = float(intent_scores[best])
         intent = self.model.intent.labels[best] if confidence >= limits.intent_abstain else None
-        if not len(index):
-            intent = None  # nothing the model knows: no guess
+        if not self._knows_a_word(text):
+            intent = None  # only letter shapes matched (gibberish, an unknown language)
         sentiment_scores = {
             label: float(score)
             for label, score in zip(
@@ -62,7 +67,7 @@ class Classifier:
         sentiments = tuple(
             label
             for label, score in sentiment_scores.items()
-            if len(index) and score >= limits.sentiments.get(label, 0.5)
+            if score >= limits.sentiments.get(label, 0.5)
         )
         return MessageLabels(
             language=language,
@@ -73,6 +78,24 @@ class Classifier:
             sentiments=sentiments,
             sentiment_scores=sentiment_scores,
             model=self.version,
+        )
+
+    def _language(
+        self, text: str, index: npt.NDArray[np.int64], values: FloatArray
+    ) -> tuple[str | None, float]:
+        scores = self.model.language.scores(index, values)
+        head = {
+            label: float(score)
+            for label, score in zip(self.model.language.labels, scores, strict=True)
+        }
+        return detect_language(text, head)
+
+    def _knows_a_word(self, text: str) -> bool:
+        vocabulary = self.model.vocabulary
+        return any(
+            "w" + token in vocabulary or "w" + fold(token) in vocabulary
+            for token in words(text)
+            if not token.isdigit()
         )
 
     def classify_many(self, items: Iterable[ClassifyInput]) -> list[MessageLabels]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 
 # Hand-written rather than scikit-learn's TfidfVectorizer: the run-time path (ingest, the
 # `classify` command, a shop's own retraining) needs no scikit-learn/scipy, only numpy, and
@@ -20,6 +22,8 @@ _REPEAT = re.compile(r"(.)\1{2,}")  # "pleaseeee", "kakkk" -> two of a kind
 _LATIN_LIMIT = 0x250  # accents are folded on Latin letters only: Thai marks carry meaning
 _MAX_WORD = 24  # char n-grams of longer runs (Thai sentences, URLs) are capped
 CHAR_SIZES = (2, 3, 4)
+LEXICON_FILE = Path(__file__).with_name("data") / "lexicon.json"
+_LONGEST_PHRASE = 3
 
 
 @lru_cache(maxsize=65536)
@@ -64,7 +68,35 @@ def term_counts(text: str) -> Counter[str]:
                 counts["c" + padded[start : start + size]] += 1
     for first, second in pairwise(folded):
         counts["b" + first + " " + second] += 1
+    _lexicon_hits(folded, counts)
     return counts
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, tuple[str, ...]]:
+    """Folded word or phrase -> the sentiments it signals (data/lexicon.json).
+
+    The words a few hundred examples cannot all contain ("péssima", "lừa đảo", "zonk"):
+    each hit adds an "L<sentiment>" feature, so a signal learnt from one word carries over
+    to the others of its list, in every language.
+    """
+    found: dict[str, set[str]] = {}
+    for sentiment, entries in json.loads(LEXICON_FILE.read_text(encoding="utf-8")).items():
+        for entry in entries:
+            key = " ".join(fold(word) for word in words(entry))
+            if key:
+                found.setdefault(key, set()).add(sentiment)
+    return {key: tuple(sorted(values)) for key, values in found.items()}
+
+
+def _lexicon_hits(folded: list[str], counts: Counter[str]) -> None:
+    known = lexicon()
+    for start in range(len(folded)):
+        for size in range(1, _LONGEST_PHRASE + 1):
+            if start + size > len(folded):
+                break
+            for sentiment in known.get(" ".join(folded[start : start + size]), ()):
+                counts["L" + sentiment] += 1
 
 
 def weighted(counts: Counter[str]) -> dict[str, float]:

@@ -110,7 +110,7 @@ _INDONESIAN = frozenset(
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 HEAD_SURE = 0.7  # the head's probability that overrides CLD2 (chosen on the calibration set)
-HEAD_GUESS = 0.3  # below it, with CLD2 silent too, the language is left unknown
+HEAD_GUESS = 0.5  # below it, with CLD2 silent too, the language is left unknown
 SHORT = 60  # letters: below, CLD2 is unreliable on chat
 LONG = 400  # letters: above, CLD2 is right more often than the head
 
@@ -119,7 +119,8 @@ LONG = 400  # letters: above, CLD2 is right more often than the head
 def _cld2() -> ModuleType:
     import pycld2  # imported on first use: the TUI's start never pays for it
 
-    return pycld2
+    module: ModuleType = pycld2
+    return module
 
 
 def cld2_guess(text: str) -> tuple[str | None, float, bool]:
@@ -132,7 +133,11 @@ def cld2_guess(text: str) -> tuple[str | None, float, bool]:
     name, code, percent, _score = details[0]
     if code in ("un", "xxx") or name == "Unknown":
         return None, 0.0, False
-    return _CLD2_CODES.get(code, code.split("-")[0]), percent / 100.0, bool(reliable)
+    code = _CLD2_CODES.get(code, code.split("-")[0])
+    if len(code) != 2:
+        # Cebuano ("ceb"), Waray ("war"), Hawaiian ("haw"): no ISO 639-1 code exists.
+        return None, 0.0, False
+    return code, percent / 100.0, bool(reliable)
 
 
 def malay_or_indonesian(text: str, head: Mapping[str, float]) -> str:
@@ -159,9 +164,7 @@ def detect_language(text: str, head: Mapping[str, float]) -> tuple[str | None, f
         # as English); our head, trained on such lines, wins when CLD2 is unsure, or when
         # the head is sure and the text is short, or in a language the head knows and not
         # long enough for CLD2 to be the better judge.
-        head_sure = best_p >= HEAD_SURE and (
-            letters < SHORT or (code in head and letters < LONG)
-        )
+        head_sure = best_p >= HEAD_SURE and (letters < SHORT or (code in head and letters < LONG))
         if (code is None or not reliable or head_sure) and best_p >= HEAD_GUESS:
             code, confidence = best, best_p
     if code is None:

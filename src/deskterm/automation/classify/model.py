@@ -41,8 +41,10 @@ class Head:
         if self.kind == "softmax":
             logits = logits - logits.max()
             exp = np.exp(logits)
-            return (exp / exp.sum()).astype(np.float32)
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+            probabilities: FloatArray = (exp / exp.sum()).astype(np.float32)
+            return probabilities
+        squashed: FloatArray = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        return squashed
 
 
 @dataclass(frozen=True)
