@@ -12,7 +12,7 @@ from deskterm.config import ShopifyStore
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.query import parse_query
 from deskterm.domain.sla import SlaTargets
-from deskterm.store import label_reader, reader
+from deskterm.store import reader
 from deskterm.store.customer_reader import customer_context_for_ticket
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.views import all_views, view_query
@@ -97,11 +97,9 @@ class LiveData(DesktermBase):
         where = self.where
         if where is None:
             return
-        db = self._db()
         rows = reader.list_tickets(
-            db, where, limit=PAGE_SIZE, offset=page * PAGE_SIZE, agent_id=self.me_agent_id
+            self._db(), where, limit=PAGE_SIZE, offset=page * PAGE_SIZE, agent_id=self.me_agent_id
         )
-        label_reader.add_intent_sources(db, rows)  # an agent's intent is marked in the badge
         self.call_from_thread(self._page_loaded, where, page, rows)
 
     def _page_loaded(self, where: SqlFragment, page: int, rows: list[dict[str, Any]]) -> None:
@@ -122,7 +120,6 @@ class LiveData(DesktermBase):
         """One ticket with its conversation."""
         db = self._db()
         ticket = reader.get_ticket(db, ticket_id, agent_id=self.me_agent_id)
-        label_reader.add_intent_sources(db, [ticket])
         customer = customer_context_for_ticket(db, ticket_id)
         # Built here: the first amount formatted loads Babel and its locale data (~50 ms).
         panel = panel_text(customer)
