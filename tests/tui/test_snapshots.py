@@ -1,6 +1,6 @@
 """Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48 and at 80,
 100, 120, 140 and 160 columns, the macro picker and the help overlay, on a fixed clock and
-a store with fixed dates.
+a store with fixed dates and fixed labels (intent, sentiments, language).
 
 Update after an intended change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
 then look at the SVGs in the report before committing them.
@@ -24,7 +24,7 @@ from deskterm.tui.app import DesktermApp
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
-from tests.tui.conftest import REPO
+from tests.tui.conftest import REPO, seed_labels
 from tests.tui.test_keys_palette_composer import make_app
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -55,6 +55,7 @@ def fixed_store(sample_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main(["--config", str(config), "import", "mbox", str(dated)]) == 0
     macros = str(REPO / "samples" / "macros.toml")
     assert main(["--config", str(config), "macros", "import", macros]) == 0
+    seed_labels(config)  # fixed labels: the pictures do not follow the classifier's model
     return config
 
 

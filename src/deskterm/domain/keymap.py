@@ -32,6 +32,7 @@ BINDING_IDS: Final = frozenset(
         "manage_views",
         "save_view",
         "link_customer",
+        "set_intent",
         "quit",
         "help",
         "search",

@@ -3,14 +3,16 @@
 The subject and the customer always show: the subject gets at least ``MIN_SUBJECT``
 cells whenever the list is ``MIN_ROW`` cells wide (an 80-column terminal leaves far
 more), the customer at least ``MIN_CUSTOMER``. What is left goes to the optional columns
-in priority order — channel, SLA, store, id, assignee — each only while the subject
-keeps the room it asks for, then to longer forms (the channel's full name, the SLA's
-words), then to the subject.
+in priority order — channel, SLA, labels, store, id, assignee — each only while the
+subject keeps the room it asks for, then to longer forms (the labels' intent, the
+channel's full name, the SLA's words, the intents' full names), then to the subject.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+from deskterm.domain.label_badge import BADGE_LONG, BADGE_SHORT, BADGE_TINY
 
 FLAGS = 4
 """Marked, unread, draft and status marks: one cell each, always shown."""
@@ -55,6 +57,19 @@ SLA_LONG = 13
 STORE = 8
 """The shop a marketplace ticket belongs to (shown only with several shops)."""
 
+LABELS_TINY = BADGE_TINY
+"""``!-u id``: sentiment marks (``!`` first on an open ticket with an angry customer) and
+the language (domain.label_badge)."""
+
+LABELS_SHORT = BADGE_SHORT
+"""``!-u ship/status✓ id``: the intent too, shortened."""
+
+LABELS_LONG = BADGE_LONG
+"""``!-u shipping/status✓ id``: the intent's full name."""
+
+LABELS_SUBJECT = 30
+"""What the subject keeps when the labels grow to show the intent: it reads first."""
+
 ASSIGNEE = 10
 """The agent's address, cut."""
 
@@ -69,6 +84,7 @@ CHANNEL_CODES = {"email": "mail", "tiktokshop": "tok", "shopee": "shp", "lazada"
 _OPTIONAL = (
     ("channel", CHANNEL_SHORT, MIN_SUBJECT),
     ("sla", SLA_SHORT, 24),
+    ("labels", LABELS_TINY, 26),
     ("store", STORE, 30),
     ("id", 0, 34),  # the width of the largest id
     ("assignee", ASSIGNEE, 50),
@@ -87,6 +103,7 @@ class ListColumns:
     channel: int = 0
     store: int = 0
     customer: int = 0
+    labels: int = 0
     subject: int = 0
     assignee: int = 0
 
@@ -101,6 +118,7 @@ class ListColumns:
             "channel",
             "store",
             "customer",
+            "labels",
             "subject",
             "assignee",
         )
@@ -122,13 +140,15 @@ def list_columns(
     store: bool = False,
     assignee: bool = True,
     channel: bool = True,
+    labels: bool = False,
 ) -> ListColumns:
     """The columns for a list ``width`` cells wide.
 
     ``id_width`` is the largest ticket id's length, ``channel_width`` the longest channel
-    name's (capped at ``CHANNEL_LONG``); ``sla``, ``store``, ``assignee`` and ``channel``
-    say whether those columns have anything to show (SLA targets configured, several
-    shops, a ticket assigned, tickets from more than one channel).
+    name's (capped at ``CHANNEL_LONG``); ``sla``, ``store``, ``assignee``, ``channel`` and
+    ``labels`` say whether those columns have anything to show (SLA targets configured,
+    several shops, a ticket assigned, tickets from more than one channel, a ticket with
+    an intent, a sentiment or a language).
     """
     width = max(width, 0)
     columns = ListColumns(width)
@@ -139,7 +159,14 @@ def list_columns(
         return replace(columns, customer=max(customer, 0), subject=max(left - customer, 0))
     spare = left - MIN_CUSTOMER - MIN_SUBJECT
     cells = {"customer": MIN_CUSTOMER, "subject": MIN_SUBJECT}
-    wanted = {"sla": sla, "store": store, "id": True, "channel": channel, "assignee": assignee}
+    wanted = {
+        "sla": sla,
+        "labels": labels,
+        "store": store,
+        "id": True,
+        "channel": channel,
+        "assignee": assignee,
+    }
     for name, fixed, keeps in _OPTIONAL:
         size = max(id_width, 1) if name == "id" else fixed
         if not wanted[name]:
@@ -156,11 +183,26 @@ def list_columns(
             cells[name] += more
             spare -= more
 
+    def step(name: str, to: int, subject_keeps: int) -> None:
+        """Grow ``name`` to ``to`` whole (a form in between shows nothing more), from what
+        is left and then from the subject, down to ``subject_keeps`` cells."""
+        nonlocal spare
+        more = to - cells.get(name, to)
+        if more <= 0 or spare + cells["subject"] - subject_keeps < more:
+            return
+        taken = min(spare, more)
+        spare -= taken
+        cells["subject"] -= more - taken
+        cells[name] = to
+
     grow("customer", CUSTOMER)
     grow("subject", COMFORTABLE_SUBJECT)
     grow("channel", max(CHANNEL_SHORT, min(channel_width, CHANNEL_LONG)))
     grow("sla", SLA_LONG)
+    # The intent before a wider customer, at the cost of a subject longer than 30 cells.
+    step("labels", LABELS_SHORT, LABELS_SUBJECT)
     grow("customer", WIDE_CUSTOMER)
+    step("labels", LABELS_LONG, COMFORTABLE_SUBJECT)
     cells["subject"] += spare
     return replace(columns, **cells)
 

@@ -26,6 +26,7 @@ from deskterm.store.readdb import open_read
 from deskterm.tui.actions.attachment_actions import AttachmentActions
 from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.customer_actions import CustomerActions
+from deskterm.tui.actions.label_actions import LabelActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands, Palette
@@ -49,6 +50,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
     "deskterm.services.views",
     "deskterm.services.customers",
     "deskterm.services.read_state",
+    "deskterm.services.labels",
 )
 
 
@@ -59,6 +61,7 @@ class DesktermApp(
     AttachmentActions,
     ComposeActions,
     TicketActions,
+    LabelActions,
     Welcoming,
     LiveData,
 ):

@@ -12,9 +12,11 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
+from deskterm.domain.label_badge import badge_of, header_badge
 from deskterm.domain.quoting import FoldedReply, fold_reply
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text, shown_line
+from deskterm.tui.widgets.badge import badge_text
 from deskterm.tui.widgets.conversation.block import Block
 from deskterm.tui.widgets.conversation.history import EarlierMessages
 
@@ -134,6 +136,12 @@ def _status_text(ticket: dict[str, Any]) -> str:
     return f"{ticket['status']} until {wake:%a %d %b %H:%M}"
 
 
+def _labels(ticket: dict[str, Any]) -> list[Text]:
+    """The header's label badge (intent, sentiments in words, language), if any."""
+    pieces = header_badge(badge_of(ticket))
+    return [badge_text(pieces)] if pieces else []
+
+
 class ConversationView(VerticalScroll, can_focus=True):
     """Shows one ticket; the app calls ``show_ticket`` with data it loaded.
 
@@ -193,6 +201,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             safe_line(f"#{ticket['id']} {ticket['subject'] or '(no subject)'}", "bold"),
             join(
                 Text(_status_text(ticket)),
+                *_labels(ticket),
                 safe_line(ticket["channel"]),
                 safe_line(customer["name"] or customer["email"] or "-"),
                 safe_line(" ".join(customer["handles"]), "dim"),

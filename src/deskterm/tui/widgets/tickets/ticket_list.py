@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from deskterm.domain.label_badge import badge_of, list_badge
 from deskterm.domain.list_columns import (
     CHANNEL_LONG,
     CHANNEL_SHORT,
@@ -26,6 +27,7 @@ from deskterm.domain.list_columns import (
 from deskterm.domain.sla import SlaTargets, sla_for_ticket, sla_label, sla_short_label
 from deskterm.domain.timefmt import compact_age, utc_now
 from deskterm.tui.render import join, safe_line
+from deskterm.tui.widgets.badge import badge_text
 
 PAGE_SIZE = 100
 MAX_PAGES = 20  # pages kept in memory; older ones are dropped and reloaded on demand
@@ -98,6 +100,7 @@ class TicketList(ScrollView, can_focus=True):
         self._id_width = 2
         self._channel_width = CHANNEL_SHORT
         self._any_assignee = False
+        self._any_labels = False  # no ticket labelled (no classifier): no column for them
         self._channels: set[str] = set()  # one channel only: its column says nothing
         self._layout: ListColumns | None = None
         self._layout_key: tuple[object, ...] = ()
@@ -182,6 +185,7 @@ class TicketList(ScrollView, can_focus=True):
             self._channels.add(name)
             self._channel_width = max(self._channel_width, min(len(name), CHANNEL_LONG))
             self._any_assignee = self._any_assignee or bool(ticket["assignee"])
+            self._any_labels = self._any_labels or not badge_of(ticket).empty
 
     @property
     def columns(self) -> ListColumns:
@@ -195,6 +199,7 @@ class TicketList(ScrollView, can_focus=True):
             self.show_store,
             self._any_assignee,
             len(self._channels) > 1,
+            self._any_labels,
         )
         if self._layout is None or key != self._layout_key:
             self._layout_key = key
@@ -206,6 +211,7 @@ class TicketList(ScrollView, can_focus=True):
                 store=self.show_store,
                 assignee=self._any_assignee,
                 channel=len(self._channels) > 1,
+                labels=self._any_labels,
             )
         return self._layout
 
@@ -284,7 +290,15 @@ class TicketList(ScrollView, can_focus=True):
             return safe_line(customer_label(ticket["customer"]))
         if name == "assignee":
             return safe_line(ticket["assignee"] or "", "dim")
+        if name == "labels":
+            return self._labels_cell(ticket, size)
         return self._subject_cell(ticket, size)
+
+    @staticmethod
+    def _labels_cell(ticket: dict[str, Any], size: int) -> Text:
+        """Sentiment marks, intent and language (domain.label_badge): characters first,
+        colour only on top, so the badge reads the same in NO_COLOR."""
+        return badge_text(list_badge(badge_of(ticket), size))
 
     def _sla_cell(self, ticket: dict[str, Any], size: int) -> Text:
         state = sla_for_ticket(ticket, self.sla_targets.get(ticket["channel"]), utc_now())
