@@ -34,6 +34,7 @@ class MacroChoice:
     shortcut: str
     body: str
     actions: dict[str, Any]
+    intents: tuple[str, ...] = ()  # the intents it answers (suggested first for those tickets)
 
 
 @dataclass(frozen=True)
