@@ -101,9 +101,7 @@ class HelpCenter:
         for index, terms in enumerate(self._terms):
             norm = K1 * (1 - B + B * self._lengths[index] / average)
             score = sum(
-                self._idf(t) * terms[t] * (K1 + 1) / (terms[t] + norm)
-                for t in wanted
-                if terms[t]
+                self._idf(t) * terms[t] * (K1 + 1) / (terms[t] + norm) for t in wanted if terms[t]
             )
             if score > 0:
                 if language and self.articles[index].language == language:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskterm.automation.tokens import fold, tokens
+from deskterm.automation.tokens import fold, tokens, word_set
 from deskterm.domain.intents import intent_family
 
 MAX_SUGGESTED = 5  # the picker shows these first; more would push the rest off screen
@@ -32,13 +32,11 @@ _TEMPLATE = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
 # A few function words per language tell a macro's language cheaply (the macro's text is
 # written by the shop, in full sentences); a ticket's language comes from the classifier.
 _LANGUAGE_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and you your we our is are to for with thank thanks have has".split()),
-    "id": frozenset(
-        "dan yang kami anda kakak kak terima kasih sudah untuk dengan akan ini pesanan".split()
-    ),
-    "pt": frozenset("obrigado voce seu sua nosso para com pedido nao esta uma".split()),
-    "es": frozenset("gracias usted su nuestro para con pedido esta una los las por".split()),
-    "vi": frozenset("cam on ban cua chung toi don hang duoc khong".split()),
+    "en": word_set("the and you your we our is are to for with thank thanks have has"),
+    "id": word_set("dan yang kami anda kakak kak terima kasih sudah untuk dengan akan ini pesanan"),
+    "pt": word_set("obrigado voce seu sua nosso para com pedido nao esta uma"),
+    "es": word_set("gracias usted su nuestro para con pedido esta una los las por"),
+    "vi": word_set("cam on ban cua chung toi don hang duoc khong"),
 }
 
 
@@ -52,7 +50,9 @@ class MacroFacts:
     intents: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, name: str, body: str, actions: dict[str, Any], intents: Iterable[str]) -> MacroFacts:
+    def of(
+        cls, name: str, body: str, actions: dict[str, Any], intents: Iterable[str]
+    ) -> MacroFacts:
         """From a stored macro's fields (its tags are those its actions add)."""
         return cls(name, body, tuple(actions.get("add_tags") or ()), tuple(intents))
 

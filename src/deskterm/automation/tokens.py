@@ -16,8 +16,7 @@ from typing import Final
 
 # Thai, Lao, Myanmar, Khmer, CJK ideographs, kana: runs of these are cut into bigrams.
 _UNSPACED = (
-    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
-    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 )
 _PIECES = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 _UNSPACED_RUN = re.compile(rf"[{_UNSPACED}]")
@@ -25,7 +24,14 @@ _SUFFIXES = ("nya", "lah", "kah")  # Indonesian/Malay clitics glued to the word
 
 # Only words that say nothing about what a customer wants, in en/id/ms/pt/es/vi/tl; a
 # longer list would start dropping words like "mana" (where) that do.
-STOP_WORDS: Final = frozenset(
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``: word lists written as prose."""
+    return frozenset(text.split())
+
+
+STOP_WORDS: Final = word_set(
     """
     a an and are as at be but by can could do does for from had has have hello hi how i if
     in is it its me my no not of on or our please so that the their them there they this
@@ -37,7 +43,7 @@ STOP_WORDS: Final = frozenset(
     el la los las un una y en del al mi es por favor gracias hola
     anh chi em toi ban cua la va cho co khong duoc nhe a oi da xin chao cam on
     ang ng sa mga po na ko ako ba lang naman
-    """.split()
+    """
 )
 
 

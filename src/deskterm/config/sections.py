@@ -384,7 +384,9 @@ class HelpCenterConfig(ConfigModel):
         # Customers open these links: any public web address will do (no token travels).
         parts = urlsplit(value or "")
         if value is not None and (parts.scheme not in ("https", "http") or not parts.hostname):
-            raise PydanticCustomError("url", 'expected a web address like "https://shop.example/help/"')
+            raise PydanticCustomError(
+                "url", 'expected a web address like "https://shop.example/help/"'
+            )
         return value
 
 
