@@ -103,6 +103,7 @@ def rank_macros(
     """The macros that fit, best first (at most ``limit``); a macro that shares neither the
     intent nor a word with the customer's ``text`` is not suggested."""
     asked = set(tokens(text))
+    typed = set(tokens(text, roots=False))
     vocab = [_macro_words(m) for m in macros]
     # A word every macro has ("order" in a shop whose macros all talk about orders) says
     # little about which one fits: weight shared words by how rare they are among macros.
@@ -116,7 +117,10 @@ def rank_macros(
         weight = sum(math.log(1 + total / seen[w]) for w in shared)
         if shared:
             score += weight
-            reasons.append("words: " + ", ".join(shared[:MAX_REASON_WORDS]))
+            # The customer's own words read better than roots ("batal" for "batalin")
+            # when both are there; a root alone still explains the match.
+            shown = [w for w in shared if w in typed] or shared
+            reasons.append("words: " + ", ".join(shown[:MAX_REASON_WORDS]))
         if score <= 0:
             continue
         if language:

@@ -3,9 +3,12 @@
 Lowercased with accents folded ("Não" and "nao", "giao hàng" and "giao hang" match, as
 customers often type without them), short stop-words of the languages our sellers' customers
 write in dropped, and Indonesian/Malay "-nya"/"-lah"/"-kah" taken off ("resinya" is
-"resi"). Scripts written without spaces (Thai, Lao, Khmer, Burmese, Chinese, Japanese)
-have no words to split on; their runs become overlapping character bigrams, which match
-the same way on both sides without a dictionary.
+"resi"). A longer word also gives its Indonesian root, beside itself: "dibatalkan" and the
+chat form "batalin" both give "batal", "pengiriman" gives "kirim" (a light affix stripper,
+not a dictionary stemmer: a wrong root of an English word only adds a term that rarely
+matches, while the word itself still matches exactly). Scripts written without spaces
+(Thai, Lao, Khmer, Burmese, Chinese, Japanese) have no words to split on; their runs become
+overlapping character bigrams, which match the same way on both sides without a dictionary.
 """
 
 from __future__ import annotations
@@ -53,8 +56,9 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def tokens(text: str) -> list[str]:
-    """The words of ``text`` worth matching, in order (repeats kept, for term counts)."""
+def tokens(text: str, *, roots: bool = True) -> list[str]:
+    """The words of ``text`` worth matching, in order (repeats kept, for term counts);
+    each followed by its Indonesian roots unless ``roots`` is False."""
     out: list[str] = []
     for piece in _PIECES.findall(fold(text)):
         if _UNSPACED_RUN.match(piece):
@@ -62,7 +66,10 @@ def tokens(text: str) -> list[str]:
             continue
         if piece in STOP_WORDS or (len(piece) < 3 and not piece.isdigit()):
             continue
-        out.append(_stem(piece))
+        word = _stem(piece)
+        out.append(word)
+        if roots:
+            out.extend(root for root in dict.fromkeys(_roots(word)) if root != word)
     return out
 
 
@@ -70,6 +77,46 @@ def _bigrams(run: str) -> list[str]:
     # Tone marks were folded away above (they are combining), on both sides alike, so a
     # customer who leaves them out still matches; a lone character is its own "bigram".
     return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+_SUFFIX_RE = re.compile(r"(?:kan|an|in|i)$")
+# Prefixes and what the nasal ate: "pengiriman" is peng+kirim+an, "menukar" men+tukar.
+_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("meng", "k"),
+    ("peng", "k"),
+    ("meny", "s"),
+    ("peny", "s"),
+    ("mem", "p"),
+    ("pem", "p"),
+    ("men", "t"),
+    ("pen", "t"),
+    ("ber", ""),
+    ("ter", ""),
+    ("di", ""),
+    ("ke", ""),
+    ("se", ""),
+)
+_VOWELS = frozenset("aeiou")
+MIN_ROOT = 4
+
+
+def _roots(word: str) -> list[str]:
+    """The Indonesian roots ``word`` may have (none for short words or numbers)."""
+    if len(word) < 6 or not word.isalpha():
+        return []
+    bare = _SUFFIX_RE.sub("", word)
+    bare = bare if len(bare) >= MIN_ROOT else word
+    roots = [bare]
+    for form in dict.fromkeys((bare, word)):  # "memesan": mem+pesan, before "-an" is off
+        for prefix, eaten in _PREFIXES:
+            if form.startswith(prefix) and len(form) - len(prefix) >= MIN_ROOT - 1:
+                rest = form[len(prefix) :]
+                if eaten and rest[0] in _VOWELS:
+                    roots.append(eaten + rest)  # the nasal replaced the first letter
+                if len(rest) >= MIN_ROOT:
+                    roots.append(rest)
+                break
+    return roots
 
 
 def _stem(word: str) -> str:

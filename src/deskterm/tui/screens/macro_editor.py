@@ -148,11 +148,6 @@ class MacroEditor(Modal[None]):
                             id="macro-shortcut",
                         )
                     yield TextArea(macro.body if macro else "", id="macro-body", soft_wrap=True)
-                    yield Input(
-                        " ".join(macro.intents) if macro else "",
-                        placeholder="shipping/status shipping/delivery-issue",
-                        id="macro-intents",
-                    )
                     yield Static(Text("when the macro is sent:", "dim"), classes="editor-label")
                     with Horizontal(classes="editor-row"):
                         yield Input(
@@ -182,6 +177,12 @@ class MacroEditor(Modal[None]):
                             placeholder="email, me, none",
                             id="macro-assign",
                         )
+                    # Last, so the fields above keep their tab order.
+                    yield Input(
+                        " ".join(macro.intents) if macro else "",
+                        placeholder="shipping/status shipping/delivery-issue",
+                        id="macro-intents",
+                    )
                 with Vertical(id="editor-preview-box"):
                     heading = Text("Preview", "bold")
                     if self.about is not None:
