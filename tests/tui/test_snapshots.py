@@ -1,5 +1,5 @@
 """Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48 and at 80,
-100, 120, 140 and 160 columns, the macro picker and the help overlay, on a fixed clock and
+100, 120, 140 and 160 columns, the macro picker (with suggestions) and the help overlay, on a fixed clock and
 a store with fixed dates.
 
 Update after an intended change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
@@ -104,6 +104,23 @@ def test_macro_picker(fixed_store: Path, snap_compare: Snap) -> None:
     async def run_before(pilot: Any) -> None:
         await wait(pilot)
         await pilot.press("m", *"refund")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_macro_picker_with_suggestions(fixed_store: Path, snap_compare: Snap) -> None:
+    """issue 12 item 7: for a ticket whose intent is shipping/status the shipping macros
+    lead, each with its reason in a dim column; a line, then the rest by name."""
+    from tests.tui.test_suggestions import set_intent
+
+    set_intent(fixed_store, "shipping/status")
+    app = make_app(fixed_store)
+    wait = settled(app)
+
+    async def run_before(pilot: Any) -> None:
+        await wait(pilot)
+        await pilot.press("m")
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -25,26 +25,26 @@ _PIECES = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 _UNSPACED_RUN = re.compile(rf"[{_UNSPACED}]")
 _SUFFIXES = ("nya", "lah", "kah")  # Indonesian/Malay clitics glued to the word
 
-# Only words that say nothing about what a customer wants, in en/id/ms/pt/es/vi/tl; a
-# longer list would start dropping words like "mana" (where) that do.
-
 
 def word_set(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text``: word lists written as prose."""
     return frozenset(text.split())
 
 
+# Only words that say nothing about what a customer wants, in en/id/ms/pt/es/vi/tl; a
+# longer list would start dropping words like "mana" (where) that do. Thanks ("terima
+# kasih", "obrigado") stay: thanking is what a thank-you macro answers.
 STOP_WORDS: Final = word_set(
     """
     a an and are as at be but by can could do does for from had has have hello hi how i if
     in is it its me my no not of on or our please so that the their them there they this
-    to too us was we what when which who why will with would you your yes just thanks
+    to too us was we what when which who why will with would you your yes just
     ada aja akan aku anda apa atau bisa dan dari dengan di dong gan hai halo ini itu ka kak
     kah kakak ke kok lagi lah mas mbak min nih nya pak saya sama sih sudah tapi tolong udah
-    untuk ya yang yg sy gk ga tdk juga buat terima kasih makasih om bang sis
-    o os as um uma de do da dos das em no na e que para por com meu minha voce obrigado ola
-    el la los las un una y en del al mi es por favor gracias hola
-    anh chi em toi ban cua la va cho co khong duoc nhe a oi da xin chao cam on
+    untuk ya yang yg sy gk ga tdk juga buat om bang sis
+    o os as um uma de do da dos das em no na e que para por com meu minha voce ola
+    el la los las un una y en del al mi es por favor hola
+    anh chi em toi ban cua la va cho co khong duoc nhe a oi da xin chao
     ang ng sa mga po na ko ako ba lang naman
     """
 )

@@ -130,8 +130,14 @@ def preview(rendered: Rendered, name: str = "", actions: MacroActions | None = N
     return text
 
 
-def option_row(choice: MacroChoice, reason: str) -> RenderableType:
-    """One row of the list: the name and ;shortcut, and why it is suggested (dim, right)."""
+REASON_WIDTH = 32  # at most; the name keeps the rest of the row
+
+
+def option_row(
+    choice: MacroChoice, reason: str, reason_width: int = REASON_WIDTH
+) -> RenderableType:
+    """One row of the list: the name and ;shortcut, and why it is suggested in a dim
+    column ``reason_width`` wide (the same for every row, so the reasons line up)."""
     name = Text.assemble(
         safe_line(choice.name, "bold"),
         " ",
@@ -139,9 +145,9 @@ def option_row(choice: MacroChoice, reason: str) -> RenderableType:
     )
     if not reason:
         return name
-    row = Table.grid(expand=True, padding=(0, 1))
-    row.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
-    row.add_column(ratio=2, no_wrap=True, overflow="ellipsis", justify="right")
+    row = Table.grid(expand=True, padding=(0, 1, 0, 0))
+    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    row.add_column(width=reason_width, no_wrap=True, overflow="ellipsis")
     row.add_row(name, safe_line(reason, "dim"))
     return row
 
@@ -209,8 +215,9 @@ class MacroPicker(Modal[PickedMacro | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         rows: list[Option | None] = []
+        width = min(REASON_WIDTH, max((len(r) for r in self.reasons.values()), default=0))
         for n, macro in enumerate(self.shown):
-            rows.append(Option(option_row(macro, self.reasons.get(macro.name, ""))))
+            rows.append(Option(option_row(macro, self.reasons.get(macro.name, ""), width)))
             following = self.shown[n + 1] if n + 1 < len(self.shown) else None
             if (
                 following is not None
