@@ -42,6 +42,7 @@ def test_intents_are_imported_listed_and_exported(
 ) -> None:
     assert run(capsys, *cfg, "macros", "import", str(REPO / "samples" / "macros.toml"))[0] == 0
     code, out, _ = run(capsys, *cfg, "macros", "--json")
+    assert code == 0
     listed = {m["name"]: m for m in json.loads(out)}
     assert listed["Where is my order (ID)"]["intents"] == [
         "shipping/status",
@@ -50,6 +51,7 @@ def test_intents_are_imported_listed_and_exported(
     # The shapes it had keep their keys; intents is added.
     assert set(listed["Thanks (EN)"]) == {"name", "shortcut", "body", "actions", "intents"}
     code, out, _ = run(capsys, *cfg, "macros")
+    assert code == 0
     wismo = next(line for line in out.splitlines() if line.startswith("Where is my order"))
     assert wismo.endswith("[shipping/status shipping/delivery-issue]")
     exported = tmp_path / "out.toml"

@@ -1,6 +1,6 @@
 """Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48 and at 80,
-100, 120, 140 and 160 columns, the macro picker (with suggestions) and the help overlay, on a fixed clock and
-a store with fixed dates.
+100, 120, 140 and 160 columns, the macro picker (also with suggestions) and the help
+overlay, on a fixed clock and a store with fixed dates.
 
 Update after an intended change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
 then look at the SVGs in the report before committing them.
