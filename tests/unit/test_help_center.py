@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from deskterm.automation import help_center
 from deskterm.automation.help_center import build, load, parse_article
-from deskterm.config import Config, load_config_text
+from deskterm.config import Config, load_config, load_config_text
+from deskterm.demo.run import write_config
 from deskterm.domain.errors import UsageError
 from deskterm.services.suggestions import open_help_center, suggest_articles
 
@@ -152,9 +155,11 @@ def test_the_index_is_rebuilt_only_when_a_file_changes(
     builds: list[Path] = []
     real = help_center.build
 
-    def counting(folder: Path, base_url: str | None = None) -> help_center.HelpCenter:
+    def counting(
+        folder: Path, base_url: str | None = None, files: list[Path] | None = None
+    ) -> help_center.HelpCenter:
         builds.append(folder)
-        return real(folder, base_url)
+        return real(folder, base_url, files)
 
     monkeypatch.setattr(help_center, "build", counting)
     first = load(tmp_path)
@@ -193,3 +198,11 @@ def test_config_keys(tmp_path: Path) -> None:
     assert len(suggest_articles(centre, {"messages": []})) == 14
     with pytest.raises(Exception, match="web address"):
         load_config_text('[help_center]\nbase_url = "shop.example"\n', tmp_path / "c.toml")
+
+
+def test_the_demo_config_points_at_its_help_center(tmp_path: Path) -> None:
+    server: Any = SimpleNamespace(port=1, password="pw")  # what write_config reads of them
+    config = load_config(write_config(tmp_path, tmp_path, server, server))
+    assert config.help_center_path() == DEMO
+    assert config.help_center.base_url == BASE
+    assert len(open_help_center(config).articles) == 14

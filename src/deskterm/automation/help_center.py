@@ -298,11 +298,12 @@ def _signature(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(stamps)
 
 
-def build(folder: Path, base_url: str | None = None) -> HelpCenter:
-    """Read every article of ``folder`` (no cache); skipped files are logged and listed."""
+def build(folder: Path, base_url: str | None = None, files: list[Path] | None = None) -> HelpCenter:
+    """Read every article of ``folder`` (or ``files`` of it, already listed), no cache;
+    skipped files are logged and listed."""
     articles: list[Article] = []
     skipped: list[str] = []
-    for path in _article_files(folder):
+    for path in _article_files(folder) if files is None else files:
         read = _read(path, folder, base_url)
         if isinstance(read, Article):
             articles.append(read)
@@ -333,6 +334,6 @@ def load(folder: Path, base_url: str | None = None) -> HelpCenter:
         cached = _CACHE.get(key)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        centre = build(folder, base_url)
+        centre = build(folder, base_url, files)
         _CACHE[key] = (signature, centre)
         return centre

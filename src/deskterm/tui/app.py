@@ -49,6 +49,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
     "deskterm.services.views",
     "deskterm.services.customers",
     "deskterm.services.read_state",
+    "deskterm.services.suggestions",
 )
 
 
