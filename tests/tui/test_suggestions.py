@@ -9,8 +9,9 @@ from pathlib import Path
 
 from textual.widgets import Input, TextArea
 
+from deskterm.automation import help_center
 from deskterm.tui.app import DesktermApp
-from deskterm.tui.screens.article_picker import ArticlePicker
+from deskterm.tui.screens.article_picker import ArticlePicker, PickedArticle
 from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.macro_editor import MacroEditor
 from deskterm.tui.screens.macro_picker import MacroPicker
@@ -139,11 +140,22 @@ async def test_the_editor_edits_a_macros_intents(sample_config: Path) -> None:
         field.value = "other/thanks"
         await pilot.press("ctrl+s")
         await until(lambda: not isinstance(app.screen, MacroEditor), pilot)
-        thanks = [m for m in app.macros if m.name == "Thanks (EN)"]
         await until(
             lambda: (
                 [m.intents for m in app.macros if m.name == "Thanks (EN)"] == [("other/thanks",)]
             ),
             pilot,
         )
-        assert thanks
+
+
+def test_inserted_text_is_inert(tmp_path: Path) -> None:
+    (tmp_path / "evil.md").write_text(
+        '+++\ntitle = "Refunds\\u001b[2J"\nurl = "https://x.test/r\\u202e"\n+++\n'
+        "Refund \x1b]0;pwned\x07 within 3 days.",
+        encoding="utf-8",
+    )
+    hit = help_center.build(tmp_path).search("refund")[0]
+    for what in ("link", "excerpt"):
+        text = PickedArticle(hit, what).text()  # type: ignore[arg-type]
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert PickedArticle(hit, "link").text().startswith("Refunds")

@@ -18,6 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.automation.help_center import HelpCenter, Hit
+from deskterm.domain.text import one_line
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.modal import Modal
 
@@ -30,11 +31,13 @@ class PickedArticle:
     what: Literal["link", "excerpt"]
 
     def text(self) -> str:
-        """The text that goes into the reply."""
+        """The text that goes into the reply (one line each, controls made inert: the
+        articles are files anyone with access to the folder may have written)."""
         article = self.hit.article
-        link = f"{article.title}: {article.url}" if article.url else article.title
+        title = one_line(article.title)
+        link = f"{title}: {one_line(article.url)}" if article.url else title
         if self.what == "excerpt" and self.hit.excerpt:
-            return f"{self.hit.excerpt}\n{link}"
+            return f"{one_line(self.hit.excerpt)}\n{link}"
         return link
 
 
