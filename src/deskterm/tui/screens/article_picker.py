@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -39,6 +40,15 @@ class PickedArticle:
         if self.what == "excerpt" and self.hit.excerpt:
             return f"{one_line(self.hit.excerpt)}\n{link}"
         return link
+
+
+def article_row(hit: Hit) -> Table:
+    """One row of the list: the title (cut to one line) and its language, dim."""
+    row = Table.grid(expand=True, padding=(0, 1, 0, 0))
+    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    row.add_column(width=5, no_wrap=True, overflow="ellipsis")
+    row.add_row(safe_line(hit.article.title, "bold"), safe_line(hit.article.language or "", "dim"))
+    return row
 
 
 class ArticlePicker(Modal[PickedArticle | None]):
@@ -85,10 +95,7 @@ class ArticlePicker(Modal[PickedArticle | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         for hit in hits:
-            row = safe_line(hit.article.title, "bold")
-            if hit.article.language:
-                row.append_text(safe_line(f"  {hit.article.language}", "dim"))
-            options.add_option(Option(row))
+            options.add_option(Option(article_row(hit)))
         if hits:
             options.highlighted = 0
         self._preview()
