@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import threading
 import tomllib
@@ -253,16 +254,25 @@ def _title_from_name(slug: str) -> str:
 
 
 def _article_files(folder: Path) -> list[Path]:
+    """The article files under ``folder``, sorted; hidden files and folders (.git, editor
+    swap files) left out. A subfolder that cannot be listed is skipped with a warning, and
+    symlinked folders are not followed (a link to ``/`` or a loop must not index forever)."""
+
+    def unlisted(error: OSError) -> None:
+        log.warning("help center: skipped %s (%s)", error.filename, error.strerror or error)
+
     found: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative):
-            continue  # .git, editor swap files, hidden drafts
-        if path.suffix.lower() in SUFFIXES and path.is_file():
-            found.append(path)
+    for root, dirs, names in os.walk(folder, onerror=unlisted):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(root) / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+                continue
+            if path.is_file():
+                found.append(path)
             if len(found) >= MAX_ARTICLES:
                 log.warning("help center %s: only the first %d articles", folder, MAX_ARTICLES)
-                break
+                return found
     return found
 
 
