@@ -126,6 +126,27 @@ def test_macro_picker_with_suggestions(fixed_store: Path, snap_compare: Snap) ->
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
 
 
+def test_article_picker(fixed_store: Path, snap_compare: Snap) -> None:
+    """issue 12 item 7: ctrl+k in the composer lists the help articles for the customer's
+    message, the highlighted one's link and excerpt beside the list."""
+    from deskterm.tui.screens.article_picker import ArticlePicker
+    from tests.tui.test_suggestions import with_help_center
+
+    app = make_app(with_help_center(fixed_store))
+    wait = settled(app)
+
+    async def run_before(pilot: Any) -> None:
+        await wait(pilot)
+        await pilot.press("r", "ctrl+k")
+        for _ in range(200):
+            if isinstance(app.screen, ArticlePicker):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
 def test_help_overlay(fixed_store: Path, snap_compare: Snap) -> None:
     app = make_app(fixed_store)
     wait = settled(app)
