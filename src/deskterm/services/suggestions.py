@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from deskterm.automation import help_center
 from deskterm.automation.macro_suggest import MacroFacts, Suggestion, rank_macros
@@ -31,6 +31,25 @@ def suggest_macros(ticket: dict[str, Any], macros: Sequence[MacroFacts]) -> list
         text=latest_customer_text(ticket),
         language=ticket.get("language"),
     )
+
+
+class MacroLike(Protocol):
+    """A macro as the TUI holds it (``MacroChoice``): what ranking reads of it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def actions(self) -> dict[str, Any]: ...
+    @property
+    def intents(self) -> Sequence[str]: ...
+
+
+def suggest_for(ticket: dict[str, Any], macros: Iterable[MacroLike]) -> list[Suggestion]:
+    """:func:`suggest_macros` for macros as the TUI holds them."""
+    facts = [MacroFacts.of(m.name, m.body, m.actions, m.intents) for m in macros]
+    return suggest_macros(ticket, facts)
 
 
 def open_help_center(config: Config | None) -> help_center.HelpCenter:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from deskterm.automation.macro_suggest import MacroFacts, Suggestion
 from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.config import ChannelConfig
 from deskterm.domain.text import one_line
@@ -15,7 +14,6 @@ from deskterm.services.editor import quote_last_inbound
 from deskterm.store import reader
 from deskterm.tui.base import DesktermBase
 from deskterm.tui.lazy import lazy_module
-from deskterm.tui.screens.article_picker import ArticlePicker
 from deskterm.tui.screens.composer import Composed, ComposerScreen
 from deskterm.tui.screens.macro_picker import (
     MacroChoice,
@@ -26,11 +24,13 @@ from deskterm.tui.screens.macro_picker import (
 )
 
 if TYPE_CHECKING:
+    from deskterm.automation.macro_suggest import Suggestion
     from deskterm.services import drafts, replies, suggestions
     from deskterm.services import macros as macros_svc
     from deskterm.services import tickets as tickets_svc
     from deskterm.services.actor import Actor
     from deskterm.store.engine import Store
+    from deskterm.tui.screens.article_picker import ArticlePicker
 else:
     macros_svc = lazy_module("deskterm.services.macros")
     tickets_svc = lazy_module("deskterm.services.tickets")
@@ -142,8 +142,7 @@ class ComposeActions(DesktermBase):
 
     def _suggestions(self, ticket: dict[str, Any]) -> list[Suggestion]:
         """The macros that fit ``ticket`` (a few milliseconds: words of a few macros)."""
-        facts = [MacroFacts.of(m.name, m.body, m.actions, m.intents) for m in self.macros]
-        return suggestions.suggest_macros(ticket, facts)
+        return suggestions.suggest_for(ticket, self.macros)
 
     def on_composer_screen_articles_wanted(self, message: ComposerScreen.ArticlesWanted) -> None:
         """ctrl+k in the composer: find the articles for its ticket, then open the picker."""
@@ -156,6 +155,7 @@ class ComposeActions(DesktermBase):
         """Index the help center (cached until a file changes) and rank its articles by the
         customer's latest message; off the UI thread, as it reads the folder."""
         from deskterm.domain.errors import DesktermError
+        from deskterm.tui.screens.article_picker import ArticlePicker  # on first use
 
         try:
             centre = suggestions.open_help_center(self.config)

@@ -8,7 +8,7 @@ link with its title, ctrl+e its excerpt with the link under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -18,10 +18,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskterm.automation.help_center import HelpCenter, Hit
 from deskterm.domain.text import one_line
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.modal import Modal
+
+if TYPE_CHECKING:  # loaded with the suggestions service, after the inbox's first paint
+    from deskterm.automation.help_center import HelpCenter, Hit
 
 
 @dataclass(frozen=True)

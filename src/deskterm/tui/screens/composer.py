@@ -19,13 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
-from deskterm.automation.macro_suggest import Suggestion
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError
 from deskterm.services.editor import edit_text
 from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line
-from deskterm.tui.screens.article_picker import PickedArticle
 from deskterm.tui.screens.macro_picker import (
     RENDER_GROUP,
     MacroChoice,
@@ -38,6 +36,8 @@ from deskterm.tui.screens.macro_picker import (
 from deskterm.tui.screens.modal import Modal
 
 if TYPE_CHECKING:
+    from deskterm.automation.macro_suggest import Suggestion
+    from deskterm.tui.screens.article_picker import PickedArticle
     from deskterm.tui.screens.inbox import InboxScreen
 
 # ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -26,11 +26,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from deskterm.automation.macro_suggest import Suggestion
 from deskterm.automation.macros import MacroActions, Rendered, render_macro
 from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.modal import Modal
+
+if TYPE_CHECKING:  # its regexes compile on import: kept out of the inbox's cold start
+    from deskterm.automation.macro_suggest import Suggestion
 
 
 @dataclass(frozen=True)
