@@ -196,6 +196,13 @@ CASES: dict[str, Case] = {
     "search-too-many-terms": case("search", MANY_TERMS, needle="terms"),
     "views-save-too-many-terms": case("views", "save", "big", MANY_TERMS, needle="terms"),
     "views-save-too-long": case("views", "save", "long", "x" * 20000, needle="long"),
+    # --- labels (issue 12) ---------------------------------------------------------------------
+    "classify-bad-utf8": case("classify", BAD_UTF8, needle="not valid UTF-8"),
+    "classify-nothing": case("classify", needle="exactly one of"),
+    "classify-since-alone": case("classify", "hi", "--since", "2d", needle="--backfill"),
+    "intent-huge-id": case("intent", HUGE, "feedback", needle="ticket id out of range"),
+    "intent-unknown-name": case("intent", "1", "shiping/status", needle="unknown intent"),
+    "intent-bad-utf8": case("intent", "1", BAD_UTF8, needle="not valid UTF-8"),
 }
 
 

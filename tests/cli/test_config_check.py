@@ -84,6 +84,17 @@ def test_every_problem_is_listed_one_per_line_in_file_order(tmp_path: Path) -> N
             '[store]\nurl = "mysql://db/deskterm"',
             "store.url: deskterm stores in SQLite or PostgreSQL",
         ),
+        # issue 12 item 4: the LLM backend names what it lacks, in one line.
+        ('[classify]\nbackend = "llm"', 'classify: backend = "llm" needs a [classify.llm] table'),
+        (
+            '[classify]\nbackend = "llm"\n[classify.llm]\nurl = "http://localhost:11434/v1"',
+            "classify.llm.model: missing required key",
+        ),
+        (
+            '[classify.llm]\nurl = "http://localhost:1/v1"\nmodel = "m"\n'
+            'api_key = { command = "pass show \'llm" }',
+            "classify.llm.api_key.command: cannot parse the command (No closing quotation)",
+        ),
     ],
 )
 def test_what_the_programs_refuse_config_check_refuses(

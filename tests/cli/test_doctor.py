@@ -16,6 +16,7 @@ import pytest
 
 from deskterm.cli import main
 from tests.servers.imap_servers import PASSWORD, USERNAME, PymapServer, free_port
+from tests.servers.openai_fake import MODEL, OpenAiFake
 from tests.servers.smtp_servers import SmtpServer
 
 PASSWORD_ENV = "DESKTERM_TEST_DOCTOR_PASSWORD"
@@ -249,3 +250,44 @@ def test_each_message_names_its_key_once(tmp_path: Path) -> None:
     # Without the secrets there is nothing to log in with: skipped, not counted again.
     assert "password not available" in line_of(proc.stdout, "skip  support: imap")
     assert "9 problem(s) found" in proc.stdout
+
+
+LLM_KEY_ENV = "DESKTERM_TEST_DOCTOR_LLM_KEY"
+
+
+def classify_llm(url: str, model: str = MODEL) -> str:
+    return f"""
+[classify]
+backend = "llm"
+[classify.llm]
+url = "{url}"
+model = "{model}"
+timeout_seconds = 2
+api_key = {{ env = "{LLM_KEY_ENV}" }}
+"""
+
+
+def test_the_llm_backend_server_is_checked(tmp_path: Path) -> None:
+    """issue 12 item 4: one line saying whether the configured LLM server answers."""
+    fake = OpenAiFake()
+    with fake.serve() as base:
+        config = write_config(tmp_path, classify_llm(f"{base}/v1"))
+        proc = doctor(config, None, env={LLM_KEY_ENV: "tok-123"})
+        assert "ok    classify.llm.api_key" in proc.stdout, proc.stdout
+        line = line_of(proc.stdout, "ok    classify: llm")
+        assert MODEL in line and base in line
+        assert fake.calls["/v1/models"] == 1
+        assert fake.requests[-1].headers["authorization"] == "Bearer tok-123"
+        # Not the model asked for: worth fixing, not a problem (labels fall back).
+        config = write_config(tmp_path, classify_llm(f"{base}/v1", "other:7b"))
+        proc = doctor(config, None, env={LLM_KEY_ENV: "tok-123"})
+        assert "does not list 'other:7b'" in line_of(proc.stdout, "warn  classify: llm")
+    dead = free_port()
+    config = write_config(tmp_path, classify_llm(f"http://127.0.0.1:{dead}/v1"))
+    proc = doctor(config, None, env={LLM_KEY_ENV: "tok-123"})
+    assert "built-in labels" in line_of(proc.stdout, "warn  classify: llm")
+    assert "tok-123" not in proc.stdout + proc.stderr
+    # Its key missing: counted once above, the server check skipped.
+    proc = doctor(config, None)
+    assert "FAIL  classify.llm.api_key" in proc.stdout
+    assert "not available" in line_of(proc.stdout, "skip  classify: llm")

@@ -519,6 +519,7 @@ def test_secret_field_names_are_known() -> None:
         "access_token",
         "partner_key",
         "refresh_token",
+        "api_key",  # [classify.llm]
     }
 
 

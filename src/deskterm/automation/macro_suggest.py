@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deskterm.automation.tokens import fold, tokens, word_set
-from deskterm.domain.intents import intent_family
 
 MAX_SUGGESTED = 5  # the picker shows these first; more would push the rest off screen
 MAX_REASON_WORDS = 3
@@ -79,6 +78,11 @@ def guess_language(text: str) -> str | None:
 def _macro_words(macro: MacroFacts) -> set[str]:
     body = _TEMPLATE.sub(" ", macro.body)
     return set(tokens(" ".join((macro.name, body, " ".join(macro.tags)))))
+
+
+def intent_family(intent: str) -> str:
+    """The part before the slash: ``shipping`` for ``shipping/status``, ``feedback`` alone."""
+    return intent.partition("/")[0]
 
 
 def _intent_match(ticket_intent: str | None, macro: MacroFacts) -> tuple[float, str]:

@@ -24,6 +24,7 @@ Command = Callable[[CliContext, argparse.Namespace], int]
 def _commands() -> dict[str, Command]:
     from deskterm.cli import action_commands as act
     from deskterm.cli import admin_commands as admin
+    from deskterm.cli import classify_commands as classify
     from deskterm.cli import customer_commands as customer
     from deskterm.cli import demo_command, macro_commands, tui_command
     from deskterm.cli import import_commands as imp
@@ -54,6 +55,8 @@ def _commands() -> dict[str, Command]:
         "spam": act.cmd_spam,
         "merge": act.cmd_merge,
         "customer": customer.cmd_customer,
+        "classify": classify.cmd_classify,
+        "intent": classify.cmd_intent,
     }
 
 

@@ -30,6 +30,9 @@ class CliContext:
             from deskterm.config import load_config
 
             self._config = load_config(self.config_path)
+            from deskterm.sync.labelling import use_settings
+
+            use_settings(self._config.classify)  # how ingest labels, for this process
         return self._config
 
     def user_email(self) -> str:

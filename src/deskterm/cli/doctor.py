@@ -152,12 +152,29 @@ def _one(check: Callable[..., CheckResult], *args: object) -> list[CheckResult]:
     return [check(*args)]
 
 
+def check_classify(doctor: Doctor) -> Iterator[CheckResult]:
+    """The LLM labelling backend's server answers, when one is configured."""
+    assert doctor.config is not None
+    settings = doctor.config.classify
+    if not settings.enabled or settings.backend != "llm" or settings.llm is None:
+        return
+    from deskterm.automation.classify.labeller import LLM_API_KEY
+    from deskterm.automation.classify.llm import check_server  # httpx only when configured
+
+    api_key = doctor.secrets.get(LLM_API_KEY)
+    if settings.llm.api_key is not None and api_key is None:
+        yield skip("classify: llm", f"{LLM_API_KEY} not available (see above)")
+        return
+    yield check_server(settings.llm, api_key)
+
+
 CHECKS: list[Check] = [
     check_config,
     check_store,
     check_file_modes,
     check_secrets,
     check_channels,
+    check_classify,
 ]
 """Run in this order; every check after the first needs a loaded config."""
 

@@ -35,11 +35,11 @@ def cmd_import_mbox(ctx: CliContext, args: argparse.Namespace) -> int:
                 raise UsageError(f"channel {args.channel!r} is a {channel.type} channel, not email")
         with ctx.store.write() as session:
             if args.channel:
-                context = channel_context(session, channel)
+                context = channel_context(session, channel, data_dir=ctx.store.data_dir)
             elif len(emails) == 1:
-                context = channel_context(session, emails[0])
+                context = channel_context(session, emails[0], data_dir=ctx.store.data_dir)
             else:
-                context = adhoc_email_context(session, "import")
+                context = adhoc_email_context(session, "import", data_dir=ctx.store.data_dir)
         show_progress = sys.stderr.isatty() and not args.json
 
         def report(done: int) -> None:

@@ -75,10 +75,12 @@ def note(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def json_text(data: Any) -> str:
-    """``data`` as indented UTF-8 JSON whose strings cannot act on a terminal."""
+def json_text(data: Any, *, one_line: bool = False) -> str:
+    """``data`` as indented (or one-line: JSON lines) UTF-8 JSON whose strings cannot act
+    on a terminal."""
     # json.dumps escapes C0 controls but leaves DEL, C1 (U+009B is CSI) and bidi raw.
-    return escape_in_strings(json.dumps(data, ensure_ascii=False, indent=2))
+    indent = None if one_line else 2
+    return escape_in_strings(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def safe_url(url: str) -> str:

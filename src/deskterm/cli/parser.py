@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deskterm import __version__
+from deskterm.domain.labels import INTENTS
 from deskterm.domain.record_ids import MAX_ID, parse_id
 from deskterm.domain.text import one_line
 from deskterm.domain.when import FORMS as WHEN_FORMS
@@ -190,6 +191,38 @@ def build_parser() -> argparse.ArgumentParser:
     mbox.add_argument("path", type=Path, metavar="PATH")
     mbox.add_argument("--channel", metavar="NAME", help="email channel to file messages under")
     mbox.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    classify = sub.add_parser(
+        "classify", help="language, intent and sentiments of a text (or label the store)"
+    )
+    classify.add_argument("text", nargs="?", metavar="TEXT", help="the message to classify")
+    classify.add_argument(
+        "--stdin",
+        action="store_true",
+        help='read JSON lines {"text", "channel"?, "subject"?}; write one JSON line each',
+    )
+    classify.add_argument("--subject", default="", metavar="TEXT", help="the email's subject")
+    classify.add_argument(
+        "--channel", choices=("email", "chat"), default="chat", help="how it was sent"
+    )
+    classify.add_argument("--json", action="store_true", help="print JSON")
+    classify.add_argument(
+        "--backfill", action="store_true", help="label the store's messages (resumable)"
+    )
+    classify.add_argument(
+        "--since", metavar="WHEN", help=f"with --backfill: messages sent since ({WHEN_FORMS})"
+    )
+    classify.add_argument(
+        "--retrain",
+        action="store_true",
+        help="retrain on the shipped examples plus this shop's intent corrections",
+    )
+
+    intent = sub.add_parser("intent", help="set a ticket's intent (a correction the model learns)")
+    intent.add_argument("ticket_id", type=_ticket_id, metavar="TICKET")
+    intent.add_argument(
+        "name", metavar="NAME", help=f"one of: {', '.join(INTENTS)}; or auto (the model's)"
+    )
 
     sub.add_parser("doctor", help="check config, credentials, connectivity and store health")
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from deskterm.config.checks import CHANNEL_TYPES
+from deskterm.config.classify_section import LlmConfig
 from deskterm.config.model import Config
 from deskterm.config.naming import Loc, Problem, key, quote
 from deskterm.config.sections import (
@@ -239,7 +240,15 @@ def _is_secret_loc(loc: Loc) -> bool:
 def secret_field_names() -> frozenset[str]:
     """Names of every field holding a secret reference; computed on the first error only."""
     names = set()
-    for model in (EmailChannel, TikTokShopChannel, ShopeeChannel, LazadaChannel, ShopifyStore):
+    models = (
+        EmailChannel,
+        TikTokShopChannel,
+        ShopeeChannel,
+        LazadaChannel,
+        ShopifyStore,
+        LlmConfig,
+    )
+    for model in models:
         for name, field in model.model_fields.items():
             if _mentions_secret(field.annotation):
                 names.add(name)

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
+from deskterm.config.classify_section import ClassifyConfig
 from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
 from deskterm.config.sections import (
@@ -46,6 +47,9 @@ class Config(ConfigModel):
 
     ui: UiConfig = Field(default_factory=UiConfig)
     """Appearance of the terminal interface."""
+
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    """Labelling customer messages: language, intent, sentiments."""
 
     help_center: HelpCenterConfig = Field(default_factory=HelpCenterConfig)
     """The shop's help articles, searched by the customer's message in the composer."""
@@ -124,6 +128,9 @@ class Config(ConfigModel):
                     value = getattr(entry, field)
                     if isinstance(value, KeyringSecret | CommandSecret | EnvSecret):
                         yield f"{entry_name(section, index, entry.name)}.{field}", value
+        llm = self.classify.llm
+        if self.classify.backend == "llm" and llm is not None and llm.api_key is not None:
+            yield "classify.llm.api_key", llm.api_key
 
     def _unknown(self, kind: str, name: str, known: list[str]) -> str:
         where = f" in {self._source}" if self._source is not None else ""

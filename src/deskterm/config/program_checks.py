@@ -19,7 +19,7 @@ from typing import Any
 
 from deskterm.config.errors import secret_field_names
 from deskterm.config.model import resolve_store_path
-from deskterm.config.naming import Problem
+from deskterm.config.naming import Loc, Problem
 from deskterm.domain.keymap import keymap_problems
 from deskterm.domain.text import one_line
 from deskterm.domain.themes import theme_problem
@@ -128,23 +128,25 @@ def _ui_problems(section: Any) -> list[Problem]:
 
 def _command_problems(raw: Mapping[str, Any]) -> list[Problem]:
     """``{ command = "..." }`` secrets whose command line cannot be split (unclosed quote)."""
-    problems: list[Problem] = []
+    places: list[tuple[Loc, Any]] = []
     for section in ("channels", "stores"):
         entries = raw.get(section)
-        if not isinstance(entries, list):
+        if isinstance(entries, list):
+            places += [((section, index), entry) for index, entry in enumerate(entries)]
+    classify = raw.get("classify")
+    if isinstance(classify, dict):
+        places.append((("classify", "llm"), classify.get("llm")))
+    problems: list[Problem] = []
+    for loc, entry in places:
+        if not isinstance(entry, dict):
             continue
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, dict):
+        for field, value in entry.items():
+            command = value.get("command") if isinstance(value, dict) else None
+            if field not in secret_field_names() or not isinstance(command, str):
                 continue
-            for field, value in entry.items():
-                command = value.get("command") if isinstance(value, dict) else None
-                if field not in secret_field_names() or not isinstance(command, str):
-                    continue
-                try:
-                    shlex.split(command)
-                except ValueError as exc:
-                    # The wording of secrets.resolve_secret; the command is never echoed.
-                    problems.append(
-                        ((section, index, field, "command"), f"cannot parse the command ({exc})")
-                    )
+            try:
+                shlex.split(command)
+            except ValueError as exc:
+                # The wording of secrets.resolve_secret; the command is never echoed.
+                problems.append(((*loc, field, "command"), f"cannot parse the command ({exc})"))
     return problems

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
 from deskterm.domain.errors import QueryError
+from deskterm.domain.labels import INTENT_FAMILIES, INTENTS, SENTIMENTS
 from deskterm.domain.query_ast import (
     ALL_FIELDS,
     HAS_VALUES,
@@ -48,7 +49,13 @@ MAX_QUERY_LENGTH = 8000
 # A bare word ends at whitespace or at one of these; each of them starts a token of its own.
 _WORD_STOP = frozenset('()"')
 
-_CHOICES: dict[str, frozenset[str]] = {"status": STATUS_VALUES, "has": HAS_VALUES}
+_CHOICES: dict[str, frozenset[str]] = {
+    "status": STATUS_VALUES,
+    "has": HAS_VALUES,
+    # A misspelt label would silently match nothing: refuse it with the closest name.
+    "intent": frozenset(INTENTS) | frozenset(INTENT_FAMILIES),
+    "sentiment": frozenset(SENTIMENTS),
+}
 
 _UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "s": ("s", "sec", "secs", "second", "seconds"),
@@ -343,6 +350,9 @@ def _exact_term(given: _FieldInput) -> Term:
     field, value = given.field, given.value.strip()
     if not value:
         raise _empty_value(given)
+    if field == "intent" and not given.quoted and value.endswith("*"):
+        # intent:shipping/* (and intent:shipping*) mean the whole family, like intent:shipping
+        value = value.rstrip("*").rstrip("/") or value
     if not given.quoted and value.endswith("*"):
         star = given.value_position + len(given.value) - 1
         message = "'*' (prefix search) works only on words and on from:, to:, subject:, body:"

@@ -117,6 +117,24 @@ def parse_when(
     return moment
 
 
+def parse_since(text: str, *, now: datetime | None = None, tz: tzinfo | None = None) -> datetime:
+    """A moment in the past for ``--since``: ``2d`` / ``3 days`` mean that long AGO (as in
+    ``date:2d..``); dates and day names as ``parse_when`` reads them; a future time is
+    refused (WhenError, one line)."""
+    now = now or datetime.now(UTC)
+    phrase = " ".join(text.strip().lower().removesuffix(" ago").split())
+    try:
+        ahead = _relative(phrase.removeprefix("in "), now) if phrase else None
+    except OverflowError:
+        raise WhenError(f"time {_shown(text)} is out of range", forms=False) from None
+    if ahead is not None:
+        return (now - (ahead - now)).astimezone(UTC)
+    moment = parse_when(text, now=now, tz=tz)
+    if moment > now:
+        raise WhenError(f"time {_shown(text)} is in the future: --since needs a past time")
+    return moment
+
+
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:39] + "…")
 

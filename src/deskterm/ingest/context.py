@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deskterm.automation.classify.labeller import Labeller
 
 # Local parts of a shop's own form / no-reply senders (compared without "-", "_" and "."):
 # a website's contact form mails the shop from one of these with the visitor in Reply-To
@@ -43,6 +47,8 @@ class ChannelContext:
     noreply_addresses: frozenset[str] = field(default_factory=frozenset)  # form/no-reply
     gmail_grouping: bool = False
     store: str | None = None
+    # Labels new messages (language, intent, sentiments) before they are stored; None: off.
+    labeller: Labeller | None = field(default=None, compare=False, repr=False)
 
     def is_own(self, handle: str) -> bool:
         """True when ``handle`` is one of the shop's own addresses on this channel."""

@@ -8,10 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
 from sqlmodel import Session
 
 from deskterm.domain.enums import Direction, IdentityKind, TicketStatus
+from deskterm.domain.labels import MessageLabels
 from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.text import clean_stored_text, one_line
 from deskterm.ingest.context import ChannelContext
@@ -166,8 +167,13 @@ def ingest_message(
     *,
     blob_root: Path,
     actor: str,
+    labels: MessageLabels | None = None,
 ) -> IngestResult:
-    """Store ``message`` inside the caller's transaction; idempotent on (external id, content)."""
+    """Store ``message`` inside the caller's transaction; idempotent on (external id, content).
+
+    ``labels`` (computed before the transaction) are stored with the message; a customer
+    message's also become the ticket's when it is the ticket's newest customer message.
+    """
     conn = session if isinstance(session, Connection) else session.connection()
     existing = find_duplicate(conn, channel.id, message)
     if existing is not None:
@@ -211,7 +217,10 @@ def ingest_message(
         subject=subject,
         sent_at=sent_at,
         blob_root=blob_root,
+        labels=_own_labels(labels, direction, message),
     )
+    if labels is not None and direction is Direction.IN and not message.auto_submitted:
+        label_ticket(conn, ticket_id, labels, sent_at)
     _add_thread_refs(conn, channel.id, ticket_id, message)
     if created:
         _event(conn, ticket_id, actor, "ticket.created")
@@ -339,6 +348,7 @@ def _insert_message(
     subject: str,
     sent_at: datetime,
     blob_root: Path,
+    labels: MessageLabels | None,
 ) -> int:
     via = message.sender.handle if message.sender.handle != author.handle else ""
     result = conn.execute(
@@ -365,6 +375,7 @@ def _insert_message(
             "auto_submitted": message.auto_submitted,
             "has_attachments": bool(message.attachments),
             "agent_id": None,
+            **label_columns(labels),
         },
     )
     message_id = inserted_id(result)
@@ -394,6 +405,127 @@ def _insert_message(
             ],
         )
     return message_id
+
+
+def _own_labels(
+    labels: MessageLabels | None, direction: Direction, message: InboundMessage
+) -> MessageLabels | None:
+    """What of ``labels`` a message keeps: intents and sentiments are a customer's only
+    (never the shop's words, an auto-reply or a platform notice); the language is anyone's."""
+    if labels is None or (direction is Direction.IN and not message.auto_submitted):
+        return labels
+    return MessageLabels(labels.language, labels.language_confidence, model=labels.model)
+
+
+def label_columns(labels: MessageLabels | None) -> dict[str, Any]:
+    """The message row's label columns for ``labels`` (unlabelled when None)."""
+    if labels is None:
+        return {
+            "language": None,
+            "intent": None,
+            "intent_confidence": None,
+            "sentiments": "",
+            "label_scores": {},
+            "labelled_by": None,
+        }
+    scores: dict[str, Any] = {"language": round(labels.language_confidence, 4)}
+    if labels.sentiment_scores:
+        scores["sentiments"] = {k: round(v, 4) for k, v in labels.sentiment_scores.items()}
+    if labels.intent_confident:
+        scores["intent_confident"] = True
+    return {
+        "language": labels.language,
+        "intent": labels.intent,
+        # Only a customer message was asked for an intent (it alone has sentiment scores).
+        "intent_confidence": (
+            round(labels.intent_confidence, 4) if labels.sentiment_scores else None
+        ),
+        "sentiments": " ".join(labels.sentiments),
+        "label_scores": scores,
+        "labelled_by": labels.model or "unknown",
+    }
+
+
+# A customer message's labels become the ticket's when no later customer message exists;
+# an intent an agent set stays (issue 12: "unless an agent set it").
+LABEL_TICKET = (
+    update(TICKET)
+    .where(
+        _t.id == bindparam("ticket_pk"),
+        or_(_t.last_inbound_at.is_(None), _t.last_inbound_at <= bindparam("sent_at")),
+    )
+    .values(
+        language=bindparam("v_language"),
+        sentiments=bindparam("v_sentiments"),
+        intent=case((_t.intent_source == "agent", _t.intent), else_=bindparam("v_intent")),
+        intent_confidence=case(
+            (_t.intent_source == "agent", _t.intent_confidence), else_=bindparam("v_confidence")
+        ),
+        intent_source=case((_t.intent_source == "agent", "agent"), else_="model"),
+    )
+)
+
+
+def label_ticket(
+    conn: Connection, ticket_id: int, labels: MessageLabels, sent_at: datetime
+) -> None:
+    """Give the ticket a customer message's labels if it is its newest customer message."""
+    conn.execute(
+        LABEL_TICKET,
+        {
+            "ticket_pk": ticket_id,
+            "sent_at": sent_at,
+            "v_language": labels.language,
+            "v_sentiments": " ".join(labels.sentiments),
+            "v_intent": labels.intent,
+            "v_confidence": round(labels.intent_confidence, 4) if labels.intent else None,
+        },
+    )
+
+
+NEWEST_CUSTOMER_LABELS = (
+    select(_m.language, _m.intent, _m.intent_confidence, _m.sentiments)
+    .where(
+        _m.ticket_id == bindparam("ticket_id"),
+        _m.direction == Direction.IN.value,
+        _m.auto_submitted.is_(False),
+        _m.labelled_by.is_not(None),
+    )
+    .order_by(_m.sent_at.desc(), _m.id.desc())
+    .limit(1)
+)
+RELABEL_TICKET = (
+    update(TICKET)
+    .where(_t.id == bindparam("ticket_pk"))
+    .values(
+        language=bindparam("v_language"),
+        sentiments=bindparam("v_sentiments"),
+        intent=case((_t.intent_source == "agent", _t.intent), else_=bindparam("v_intent")),
+        intent_confidence=case(
+            (_t.intent_source == "agent", _t.intent_confidence), else_=bindparam("v_confidence")
+        ),
+        intent_source=case((_t.intent_source == "agent", "agent"), else_="model"),
+    )
+)
+
+
+def relabel_tickets(conn: Connection, ticket_ids: list[int]) -> None:
+    """Give each ticket the labels of its newest labelled customer message (backfill)."""
+    for ticket_id in ticket_ids:
+        row = conn.execute(NEWEST_CUSTOMER_LABELS, {"ticket_id": ticket_id}).first()
+        if row is None:
+            continue
+        language, intent, confidence, sentiments = row
+        conn.execute(
+            RELABEL_TICKET,
+            {
+                "ticket_pk": ticket_id,
+                "v_language": language,
+                "v_sentiments": sentiments or "",
+                "v_intent": intent,
+                "v_confidence": confidence if intent else None,
+            },
+        )
 
 
 def _add_thread_refs(

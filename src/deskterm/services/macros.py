@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from deskterm.automation.macros import MacroActions
 from deskterm.automation.template_sandbox import BODY_CHARS
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
-from deskterm.domain.intents import INTENTS
+from deskterm.domain.labels import INTENTS
 from deskterm.domain.text import escape_in_strings
 from deskterm.domain.userfiles import read_regular_file
 from deskterm.domain.when import parse_when

@@ -20,7 +20,7 @@ _TICKET_COLUMNS = """
     t.id, t.subject, t.status, t.snoozed_until, t.spam, ch.name, ch.type,
     t.customer_id, cu.name, a.email, a.name, t.message_count, t.created_at,
     t.last_message_at, t.priority, t.store, t.intent, t.sentiments, t.language,
-    t.closed_at, t.last_inbound_at
+    t.closed_at, t.last_inbound_at, t.intent_confidence, t.intent_source
 """
 _TICKET_FROM = """
     FROM ticket t
@@ -119,7 +119,8 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
     rows = db.all(
         "SELECT m.id, m.direction, m.author, m.author_handle, m.body_text, m.body_html_text,"
         " m.sent_at, m.external_id, m.subject, m.parse_status, m.parse_error, m.auto_submitted,"
-        ' o.id, o.state, o.last_error, o.attempts, m."references"'
+        ' o.id, o.state, o.last_error, o.attempts, m."references",'
+        " m.language, m.intent, m.intent_confidence, m.sentiments"
         " FROM message m LEFT JOIN outbox o ON o.message_id = m.id"
         " WHERE m.ticket_id = :id ORDER BY m.sent_at, m.id",
         {"id": ticket_id},
@@ -149,6 +150,12 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
             "parse_error": row[10],
             "auto_submitted": bool(row[11]),
             "attachments": attachments.get(row[0], []),
+            # The classifier's labels: a language for every message; intent and
+            # sentiments for a customer's (None / [] for the shop's and notices).
+            "language": row[17],
+            "intent": row[18],
+            "intent_confidence": row[19],
+            "sentiments": (row[20] or "").split(),
             # Marketplace chats: the platform's conversation ("" for email).
             "conversation_id": _conversation_id(row[16]),
             # Our replies: where delivery stands (queued, sending, sent, failed, unknown).
@@ -338,6 +345,10 @@ def _ticket_dict(
         "intent": row[16],
         "sentiments": (row[17] or "").split(),
         "language": row[18],
+        # How sure the model was (1.0 when an agent set it), and who set it: "model",
+        # "agent" or "" (not labelled yet).
+        "intent_confidence": row[21],
+        "intent_source": row[22] or "",
         "closed_at": None if status == SNOOZED else stopped_at,
         "snoozed_at": stopped_at if status == SNOOZED else None,
         "last_inbound_at": iso_utc(row[20]),

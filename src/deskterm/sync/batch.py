@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.domain.enums import ParseStatus
 from deskterm.domain.errors import StoreFaultError
+from deskterm.domain.labels import MessageLabels
 from deskterm.domain.messages import InboundMessage
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.fallback import fallback_forms
@@ -100,15 +102,19 @@ def ingest_batch(
     raised at once, and the failed transaction stored nothing.
     """
     totals.seen += len(messages)
-    single = _OneByOne(store, channel, totals, actor, checkpoint, ledger or MemoryLedger())
+    # Labelled before the transaction: classifying never holds the store's write lock.
+    labels = label_messages(channel, messages)
+    single = _OneByOne(
+        store, channel, totals, actor, checkpoint, ledger or MemoryLedger(), labels=labels
+    )
     # A message already known to fail is not retried inside the whole batch's transaction:
     # it would only roll back (and hold the write lock for) everything before it again.
     if not any(single.ledger.failures(index) for index in range(len(messages))):
         try:
             outcomes: list[IngestResult] = []
             with store.write() as session:
-                for message in messages:
-                    outcomes.append(single.ingest(session, message))
+                for index, message in enumerate(messages):
+                    outcomes.append(single.ingest(session, message, index))
                 if checkpoint is not None:
                     checkpoint(session, len(messages))
             for result, message in zip(outcomes, messages, strict=True):
@@ -136,18 +142,24 @@ class _OneByOne:
     actor: str
     checkpoint: Checkpoint | None
     ledger: FailureLedger
+    labels: Sequence[MessageLabels | None] = ()
 
-    def ingest(self, session: Session, message: InboundMessage) -> IngestResult:
+    def ingest(self, session: Session, message: InboundMessage, index: int) -> IngestResult:
         """The normal ingest path (where a test may inject a failure)."""
         injected_failure(message.external_id)
-        return self._ingest(session, message)
+        labels = self.labels[index] if index < len(self.labels) else None
+        return self._ingest(session, message, labels)
 
-    def _ingest(self, session: Session, message: InboundMessage) -> IngestResult:
-        return _ingest(session, self.store, self.channel, message, self.actor)
+    def _ingest(
+        self, session: Session, message: InboundMessage, labels: MessageLabels | None = None
+    ) -> IngestResult:
+        return _ingest(session, self.store, self.channel, message, self.actor, labels)
 
     def _commit(self, index: int, message: InboundMessage, *, fallback: bool) -> IngestResult:
         with self.store.write() as session:
-            result = self._ingest(session, message) if fallback else self.ingest(session, message)
+            result = (
+                self._ingest(session, message) if fallback else self.ingest(session, message, index)
+            )
             if self.checkpoint is not None:
                 self.checkpoint(session, index + 1)
         return result
@@ -212,7 +224,39 @@ class _OneByOne:
         return False
 
 
-def _ingest(
-    session: Session, store: Store, channel: ChannelContext, message: InboundMessage, actor: str
+def _ingest(  # noqa: PLR0917 — one private call site, in the order ingest_message reads
+    session: Session,
+    store: Store,
+    channel: ChannelContext,
+    message: InboundMessage,
+    actor: str,
+    labels: MessageLabels | None,
 ) -> IngestResult:
-    return ingest_message(session, channel, message, blob_root=store.attachments_dir(), actor=actor)
+    return ingest_message(
+        session, channel, message, blob_root=store.attachments_dir(), actor=actor, labels=labels
+    )
+
+
+def label_messages(
+    channel: ChannelContext, messages: Sequence[InboundMessage]
+) -> list[MessageLabels | None]:
+    """Labels for ``messages`` from the channel's labeller (all None when it has none)."""
+    if channel.labeller is None or not messages:
+        return [None] * len(messages)
+    kind = "email" if channel.type == "email" else "chat"
+    items = [
+        ClassifyInput(
+            text=message.body_text or message.body_html_text,
+            subject=message.subject if kind == "email" else "",
+            channel=kind,
+            # Whose words these are is settled in ingest; here only what surely is not a
+            # customer's skips the intent model (ingest drops the rest from the shop's).
+            customer=not (message.outbound or message.platform_notice or message.auto_submitted),
+        )
+        for message in messages
+    ]
+    try:
+        return channel.labeller.label(items)
+    except Exception as exc:  # labels are never worth a message: store them unlabelled
+        log.warning("%s: labelling failed (%s); stored unlabelled", channel.name, exc)
+        return [None] * len(messages)

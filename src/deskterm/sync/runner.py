@@ -44,7 +44,7 @@ def _password(channel: EmailChannel) -> str:
 
 def _context(store: Store, channel: ChannelConfig) -> ChannelContext:
     with store.write() as session:
-        return channel_context(session, channel)
+        return channel_context(session, channel, data_dir=store.data_dir)
 
 
 def _cannot_deliver(

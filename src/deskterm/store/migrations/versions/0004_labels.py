@@ -6,6 +6,7 @@ Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -47,6 +48,45 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_intentcorrection_ticket_id", "intentcorrection", ["ticket_id"])
+    _add_label_views()
+
+
+# Saved views every shop wants once messages are labelled (helpdesk.md "Views"); an
+# existing view of the same name is left alone, and users may edit or delete these.
+LABEL_VIEWS = (
+    (
+        "Angry customers",
+        "status:open (sentiment:negative OR sentiment:threatening OR sentiment:offensive)",
+    ),
+    ("Cancellations", "status:open intent:order/cancel"),
+)
+
+
+def _add_label_views() -> None:
+    conn = op.get_bind()
+    view = sa.table(
+        "savedview",
+        sa.column("name", sa.String),
+        sa.column("query", sa.String),
+        sa.column("sort", sa.String),
+        sa.column("agent_id", sa.Integer),
+        sa.column("position", sa.Integer),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    last = conn.execute(sa.select(sa.func.max(view.c.position))).scalar() or 0
+    for offset, (name, query) in enumerate(LABEL_VIEWS, 1):
+        exists = conn.execute(sa.select(view.c.name).where(view.c.name == name)).first()
+        if exists is None:
+            conn.execute(
+                view.insert().values(
+                    name=name,
+                    query=query,
+                    sort="last_message_at desc",
+                    agent_id=None,
+                    position=last + offset,
+                    created_at=datetime.now(UTC),
+                )
+            )
 
 
 def downgrade() -> None:

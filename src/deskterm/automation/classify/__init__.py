@@ -1,0 +1,1 @@
+"""Offline understanding of customer messages: language, intent, sentiments."""
