@@ -74,7 +74,7 @@ def test_the_tickets_language_tips_the_order() -> None:
     )
     ranked = rank_macros([english, WISMO], intent="shipping/status", language="id")
     assert [s.name for s in ranked] == ["Where is my order (ID)", "Shipping (EN)"]
-    assert ranked[0].reason == "intent shipping/status · in id"
+    assert ranked[0].reason == "intent shipping/status"
     ranked = rank_macros([english, WISMO], intent="shipping/status", language="en")
     assert ranked[0].name == "Shipping (EN)"
     assert guess_language(WISMO.body) == "id" and guess_language("ok") is None

@@ -129,9 +129,8 @@ def rank_macros(
             continue
         if language:
             spoken = guess_language(macro.name + "\n" + _TEMPLATE.sub(" ", macro.body))
-            if spoken == language:
+            if spoken == language:  # a tie-break, not a reason: the column stays short
                 score += SAME_LANGUAGE
-                reasons.append(f"in {language}")
             elif spoken is not None:
                 score *= OTHER_LANGUAGE
         suggestions.append(Suggestion(macro.name, score, " · ".join(reasons), tuple(shared)))
