@@ -24,6 +24,7 @@ from pathlib import Path
 from benchlib import BENCH, DESKTERM, default_n, deskterm_config, deskterm_db, machine
 
 from deskterm.automation.classify.classifier import ClassifyInput, load_classifier
+from deskterm.automation.classify.prepare import classifiable_text
 from deskterm.automation.classify.train import Example, read_examples
 from deskterm.domain.labels import INTENTS
 
@@ -37,6 +38,7 @@ def quality(examples: list[Example]) -> dict[str, object]:
     classifier = load_classifier()
     labels = [classifier.classify(ClassifyInput(e.text, e.subject, e.channel)) for e in examples]
     per_language: dict[str, list[bool]] = collections.defaultdict(list)
+    labelled_language: dict[str, list[bool]] = collections.defaultdict(list)
     labelled_right: list[bool] = []
     confident: list[bool] = []
     sentiment_exact: list[bool] = []
@@ -45,14 +47,11 @@ def quality(examples: list[Example]) -> dict[str, object]:
     confusion: dict[tuple[str, str], int] = collections.Counter()
     model = classifier.model
     for example, result in zip(examples, labels, strict=True):
-        index, values = model.vector(
-            __import__("deskterm.automation.classify.prepare", fromlist=["x"]).classifiable_text(
-                example.text, example.subject
-            )
-        )
+        index, values = model.vector(classifiable_text(example.text, example.subject))
         top1 = model.intent.labels[int(model.intent.scores(index, values).argmax())]
         per_language[example.language].append(top1 == example.intent)
         labelled_right.append(result.intent == example.intent)
+        labelled_language[example.language].append(result.intent == example.intent)
         confusion[(example.intent, top1)] += 1
         if result.intent_confident:
             confident.append(result.intent == example.intent)
@@ -68,7 +67,10 @@ def quality(examples: list[Example]) -> dict[str, object]:
         "intent_top1": sum(every) / len(every),
         "intent_labelled": sum(labelled_right) / len(labelled_right),
         "abstained": sum(r.intent is None for r in labels),
-        "per_language": {k: (sum(v) / len(v), len(v)) for k, v in sorted(per_language.items())},
+        "per_language": {
+            k: (sum(v) / len(v), sum(labelled_language[k]) / len(v), len(v))
+            for k, v in sorted(per_language.items())
+        },
         "confident_coverage": len(confident) / len(examples),
         "confident_precision": sum(confident) / len(confident) if confident else float("nan"),
         "sentiment_exact": sum(sentiment_exact) / len(sentiment_exact),
@@ -147,8 +149,9 @@ def main() -> int:
     print(f"intent top-1 accuracy: {q['intent_top1']:.3f}")
     print(f"intent label accuracy (empty when unsure counts wrong): {q['intent_labelled']:.3f}")
     print(f"intent left empty (below threshold): {q['abstained']}")
-    for language, (share, count) in q["per_language"].items():  # type: ignore[attr-defined]
-        print(f"  {language}: {share:.3f} ({count})")
+    print("  per language: top-1 / label (empty counts wrong) / messages")
+    for language, (share, labelled, count) in q["per_language"].items():  # type: ignore[attr-defined]
+        print(f"  {language}: {share:.3f} / {labelled:.3f} ({count})")
     print(
         f"confident: {q['confident_coverage']:.3f} of messages, "
         f"precision {q['confident_precision']:.3f}"

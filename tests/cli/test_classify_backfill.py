@@ -406,12 +406,6 @@ def test_a_backfill_killed_inside_a_batch_leaves_no_half_batch(
     assert (message_labels(config), ticket_labels(config)) == wanted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the backfill's ticket count adds each batch's tickets, so a ticket whose "
-    "messages fall in two batches (any store > 500 messages) is counted twice in "
-    "'labelled N messages in M tickets' / --json tickets",
-)
 def test_a_backfill_in_many_batches_counts_each_ticket_once(unlabelled: Path) -> None:
     from deskterm.services.labels import backfill
     from deskterm.sync.labelling import labeller_for
@@ -454,11 +448,6 @@ def test_since_a_bad_time_is_one_line(unlabelled: Path) -> None:
     assert {row[5] for row in message_labels(unlabelled)} == {None}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --since 2d is read as 2 days from now (the snooze parser), so a backfill "
-    "'since 2d' labels nothing; everywhere else (date:2d, stats --since) it means 2 days ago",
-)
 def test_since_a_relative_time_means_that_long_ago(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     box = write_mbox(
@@ -626,12 +615,6 @@ def test_the_shop_model_names_the_shipped_model_it_extends(retrained: Retrained)
     assert shop.model.metadata.get("base") == model_version()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a process that has labelled once (the sync daemon, the TUI's workers) keeps "
-    "the model it loaded first: a shop model written later by `classify --retrain` in "
-    "another process is not used until restart (labeller_for caches the labeller per store)",
-)
 def test_a_running_sync_picks_up_a_model_retrained_elsewhere(tmp_path: Path) -> None:
     """The shop model changes on disk (another process retrained) between two sync passes
     of a long-running process: the next pass labels with the new model."""

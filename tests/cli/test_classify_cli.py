@@ -158,11 +158,6 @@ def test_no_input_no_output() -> None:
     assert (result.code, result.out) == (0, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --stdin holds answers until 64 lines or end of input, so a script that "
-    "writes one line and waits for its answer (a co-process) waits forever",
-)
 def test_each_answer_comes_before_the_end_of_input() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "deskterm", "classify", "--stdin"],

@@ -222,11 +222,6 @@ NO_TWO_LETTER_CODE = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: CLD2's 3-letter codes (ceb, war, haw, ...) are passed through; "
-    "the message's language must be an ISO 639-1 code or None",
-)
 @pytest.mark.parametrize("cld2_code", list(NO_TWO_LETTER_CODE))
 def test_a_language_without_a_two_letter_code_is_not_given_a_longer_one(
     classifier: Classifier, cld2_code: str

@@ -235,11 +235,6 @@ def test_sent_from_my_iphone_changes_nothing(classifier: Classifier) -> None:
     assert signed.intent == "order/damaged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the shop's English subject (Re: Your order has shipped) outweighs a "
-    "short Portuguese reply: the message is labelled 'en'",
-)
 def test_a_reply_in_another_language_than_its_subject(classifier: Classifier) -> None:
     labels = label(
         classifier, "Quero cancelar o pedido, por favor.", "Re: Your order has shipped", "email"
@@ -281,11 +276,6 @@ def keyboard_mash(seed: int, count: int) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: random-letter gibberish gets an intent (mostly other/no-reply, confidence "
-    "0.25-0.6) above the abstain threshold 0.24 for ~3 in 4 strings: a guess, not None",
-)
 def test_gibberish_gets_no_intent(classifier: Classifier) -> None:
     """Below the classifier's own threshold the intent is left empty, not guessed."""
     mash = [*keyboard_mash(12, 60), "asdkjh qwpoeiru zxmcnv", "xkcd qwzx plmnb vbnrt"]

@@ -448,21 +448,22 @@ def label_columns(labels: MessageLabels | None) -> dict[str, Any]:
 
 # A customer message's labels become the ticket's when no later customer message exists;
 # an intent an agent set stays (issue 12: "unless an agent set it").
+_TICKET_LABELS = {
+    "language": bindparam("v_language"),
+    "sentiments": bindparam("v_sentiments"),
+    "intent": case((_t.intent_source == "agent", _t.intent), else_=bindparam("v_intent")),
+    "intent_confidence": case(
+        (_t.intent_source == "agent", _t.intent_confidence), else_=bindparam("v_confidence")
+    ),
+    "intent_source": case((_t.intent_source == "agent", "agent"), else_="model"),
+}
 LABEL_TICKET = (
     update(TICKET)
     .where(
         _t.id == bindparam("ticket_pk"),
         or_(_t.last_inbound_at.is_(None), _t.last_inbound_at <= bindparam("sent_at")),
     )
-    .values(
-        language=bindparam("v_language"),
-        sentiments=bindparam("v_sentiments"),
-        intent=case((_t.intent_source == "agent", _t.intent), else_=bindparam("v_intent")),
-        intent_confidence=case(
-            (_t.intent_source == "agent", _t.intent_confidence), else_=bindparam("v_confidence")
-        ),
-        intent_source=case((_t.intent_source == "agent", "agent"), else_="model"),
-    )
+    .values(_TICKET_LABELS)
 )
 
 
@@ -494,19 +495,7 @@ NEWEST_CUSTOMER_LABELS = (
     .order_by(_m.sent_at.desc(), _m.id.desc())
     .limit(1)
 )
-RELABEL_TICKET = (
-    update(TICKET)
-    .where(_t.id == bindparam("ticket_pk"))
-    .values(
-        language=bindparam("v_language"),
-        sentiments=bindparam("v_sentiments"),
-        intent=case((_t.intent_source == "agent", _t.intent), else_=bindparam("v_intent")),
-        intent_confidence=case(
-            (_t.intent_source == "agent", _t.intent_confidence), else_=bindparam("v_confidence")
-        ),
-        intent_source=case((_t.intent_source == "agent", "agent"), else_="model"),
-    )
-)
+RELABEL_TICKET = update(TICKET).where(_t.id == bindparam("ticket_pk")).values(_TICKET_LABELS)
 
 
 def relabel_tickets(conn: Connection, ticket_ids: list[int]) -> None:

@@ -40,7 +40,8 @@ class BuiltinLabeller:
 
     @property
     def version(self) -> str:
-        """The model's version."""
+        """The model's version (of the model on disk now: it may have been retrained)."""
+        self._current()
         return self._classifier.version
 
     def _current(self) -> None:

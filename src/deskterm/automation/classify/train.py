@@ -277,8 +277,8 @@ def choose_thresholds(examples: Sequence[Example], predictions: Sequence[Predict
     """Thresholds from predictions on a calibration set the model was not trained on.
 
     Confident: the lowest top probability above which intents are right at least 96% of
-    the time. Abstain: the highest below which fewer than 40% of guesses are right, so an
-    empty label is more honest than one of them. Sentiments: the probability that gives
+    the time. Abstain: the highest below which fewer than a third of guesses are right, so
+    an empty label is more honest than one of them. Sentiments: the probability that gives
     each its best F1 (0.5 when the set has too few examples of it to say).
     """
     truth = np.asarray([INTENTS.index(e.intent) for e in examples])
@@ -293,7 +293,7 @@ def choose_thresholds(examples: Sequence[Example], predictions: Sequence[Predict
     abstain = 0.08
     for limit in np.arange(0.08, 0.30, 0.01):
         below = top < limit
-        if below.sum() >= 5 and right[below].mean() < 0.4:
+        if below.sum() >= 8 and right[below].mean() < 1 / 3:
             abstain = float(round(limit, 2))
     sentiments: dict[str, float] = {}
     for column, name in enumerate(SENTIMENTS):
