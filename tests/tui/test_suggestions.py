@@ -31,11 +31,12 @@ def with_help_center(config: Path) -> Path:
     return config
 
 
-def set_intent(config: Path, intent: str) -> None:
-    """Every ticket's intent, as the classifier would have set it."""
+def set_intent(config: Path, intent: str | None, language: str | None = None) -> None:
+    """Every ticket's intent and language, as the classifier would have set them (fixed
+    here, so what the tests see does not change with the shipped model)."""
     path = store_url(config).removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE ticket SET intent = ?", (intent,))
+        db.execute("UPDATE ticket SET intent = ?, language = ?", (intent, language))
 
 
 async def ready(app: DesktermApp, pilot: object) -> None:
