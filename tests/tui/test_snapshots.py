@@ -1,6 +1,7 @@
 """Snapshots (pytest-textual-snapshot) of the main screen at 80x24 and 160x48 and at 80,
-100, 120, 140 and 160 columns, the macro picker and the help overlay, on a fixed clock and
-a store with fixed dates and fixed labels (intent, sentiments, language).
+100, 120, 140 and 160 columns, the macro picker (also with suggestions) and the help
+overlay, on a fixed clock and a store with fixed dates and fixed labels (intent,
+sentiments, language).
 
 Update after an intended change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
 then look at the SVGs in the report before committing them.
@@ -105,6 +106,45 @@ def test_macro_picker(fixed_store: Path, snap_compare: Snap) -> None:
     async def run_before(pilot: Any) -> None:
         await wait(pilot)
         await pilot.press("m", *"refund")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_macro_picker_with_suggestions(fixed_store: Path, snap_compare: Snap) -> None:
+    """issue 12 item 7: for a ticket whose intent is shipping/status the shipping macros
+    lead, each with its reason in a dim column; a line, then the rest by name."""
+    from tests.tui.test_suggestions import set_intent
+
+    set_intent(fixed_store, "shipping/status")
+    app = make_app(fixed_store)
+    wait = settled(app)
+
+    async def run_before(pilot: Any) -> None:
+        await wait(pilot)
+        await pilot.press("m")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_article_picker(fixed_store: Path, snap_compare: Snap) -> None:
+    """issue 12 item 7: ctrl+k in the composer lists the help articles for the customer's
+    message, the highlighted one's link and excerpt beside the list."""
+    from deskterm.tui.screens.article_picker import ArticlePicker
+    from tests.tui.test_suggestions import set_intent, with_help_center
+
+    set_intent(fixed_store, None)  # the picture does not follow the shipped model's labels
+    app = make_app(with_help_center(fixed_store))
+    wait = settled(app)
+
+    async def run_before(pilot: Any) -> None:
+        await wait(pilot)
+        await pilot.press("r", "ctrl+k")
+        for _ in range(200):
+            if isinstance(app.screen, ArticlePicker):
+                break
+            await pilot.pause(0.05)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -35,7 +35,13 @@ def cmd_macros(ctx: CliContext, args: argparse.Namespace) -> int:
             sys.stdout.write(f"macros written to {args.path}\n")
         return 0
     rows: list[dict[str, Any]] = [
-        {"name": m.name, "shortcut": m.shortcut, "body": m.body, "actions": m.actions}
+        {
+            "name": m.name,
+            "shortcut": m.shortcut,
+            "body": m.body,
+            "actions": m.actions,
+            "intents": macros.macro_intents(m),
+        }
         for m in macros.list_macros(ctx.store)
     ]
     if args.json:
@@ -48,9 +54,10 @@ def cmd_macros(ctx: CliContext, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             shortcut = f";{row['shortcut']}" if row["shortcut"] else ""
-            sys.stdout.write(
-                f"{one_line(row['name'], 30):<30} {shortcut:<12} {one_line(row['body'], 60)}\n"
-            )
+            line = f"{one_line(row['name'], 30):<30} {shortcut:<12} {one_line(row['body'], 60)}"
+            if row["intents"]:  # after the text, so the columns before it stay where they were
+                line += f"  [{' '.join(row['intents'])}]"
+            sys.stdout.write(line + "\n")
     return 0
 
 

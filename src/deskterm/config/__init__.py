@@ -19,6 +19,7 @@ from deskterm.config.model import Config
 from deskterm.config.sections import (
     ChannelConfig,
     EmailChannel,
+    HelpCenterConfig,
     ImapConfig,
     LazadaChannel,
     ShopeeChannel,
@@ -40,6 +41,7 @@ __all__ = [
     "ConfigCheck",
     "ConfigPlace",
     "EmailChannel",
+    "HelpCenterConfig",
     "ImapConfig",
     "LazadaChannel",
     "Security",

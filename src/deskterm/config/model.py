@@ -16,6 +16,7 @@ from deskterm.config.naming import entry as entry_name
 from deskterm.config.sections import (
     ChannelConfig,
     EmailChannel,
+    HelpCenterConfig,
     ShopifyStore,
     StoreConfig,
     UiConfig,
@@ -50,6 +51,9 @@ class Config(ConfigModel):
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     """Labelling customer messages: language, intent, sentiments."""
 
+    help_center: HelpCenterConfig = Field(default_factory=HelpCenterConfig)
+    """The shop's help articles, searched by the customer's message in the composer."""
+
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -75,6 +79,16 @@ class Config(ConfigModel):
         if self.store.url is not None:
             return self.store.url
         return f"sqlite:///{self.store_path()}"
+
+    def help_center_path(self) -> Path | None:
+        """``[help_center] path`` as opened (``~`` expanded, relative to the config file)."""
+        path = self.help_center.path
+        if path is None:
+            return None
+        path = path.expanduser()
+        if not path.is_absolute():
+            path = (self._source.parent if self._source is not None else Path.cwd()) / path
+        return path
 
     def channel(self, name: str) -> ChannelConfig:
         """The channel called ``name``; ConfigError naming the known channels otherwise."""

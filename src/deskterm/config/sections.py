@@ -1,10 +1,12 @@
-"""The config's section models: [store], mail servers, [[channels]], [[stores]], [user], [ui]."""
+"""The config's section models: [store], mail servers, [[channels]], [[stores]], [user], [ui],
+[help_center]."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -356,6 +358,36 @@ class UiConfig(ConfigModel):
     def cursor_blinks(self, environ: Mapping[str, str]) -> bool:
         """Whether the text cursor blinks, ``environ`` deciding when the setting is unset."""
         return self.cursor_blink if self.cursor_blink is not None else not over_ssh(environ)
+
+
+class HelpCenterConfig(ConfigModel):
+    """``[help_center]``: the shop's help articles, suggested in the composer (ctrl+k)."""
+
+    path: Annotated[Path | None, Field(strict=False)] = None
+    """Folder of Markdown articles, one per file, any language (`~` expands; relative to
+    the config file). Unset: no help center, ctrl+k says how to set one."""
+
+    base_url: str | None = None
+    """Where the articles are published, e.g. "https://shop.example/help/": an article
+    without a ``url`` in its front matter links to this + its file name without ``.md``."""
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_not_empty(cls, value: Any) -> Any:
+        if value == "" or (isinstance(value, str) and "\x00" in value):
+            raise PydanticCustomError("path", "must be a folder's path (not empty, no NUL)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Customers open these links: any public web address will do (no token travels).
+        parts = urlsplit(value or "")
+        if value is not None and (parts.scheme not in ("https", "http") or not parts.hostname):
+            raise PydanticCustomError(
+                "url", 'expected a web address like "https://shop.example/help/"'
+            )
+        return value
 
 
 def over_ssh(environ: Mapping[str, str]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import secrets
 import shlex
@@ -27,6 +28,8 @@ from deskterm.sync.runner import Daemon, run_once
 from deskterm.tui.signals import SignalEnding
 
 MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.toml
+HELP_CENTER = Path(__file__).with_name("help_center")  # Markdown articles, en/ and id/
+HELP_URL = "https://kopi-nusantara.test/help/"
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
 
 
@@ -50,6 +53,10 @@ path = "deskterm.db"
 [user]
 name = "Dewi"
 email = "dewi@kopi-nusantara.test"
+
+[help_center]
+path = {_toml_string(str(HELP_CENTER))}
+base_url = "{HELP_URL}"
 
 [[channels]]
 name = "support"
@@ -75,6 +82,11 @@ username = "{SHOP}"
 {markets}""",
     )
     return config
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (an install path may hold quotes or backslashes)."""
+    return json.dumps(text)  # JSON's escapes are a subset of TOML's basic strings
 
 
 def run_demo(data_dir: Path | None, *, tui: bool, command: str = "deskterm") -> int:

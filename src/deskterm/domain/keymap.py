@@ -65,6 +65,7 @@ BINDING_IDS: Final = frozenset(
         "composer.send",
         "composer.macro",
         "composer.editor",
+        "composer.articles",
         "composer.cancel",
         # macro manager and editor
         "macro_manager.new",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from deskterm.automation.macros import MacroActions
 from deskterm.automation.template_sandbox import BODY_CHARS
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
+from deskterm.domain.labels import INTENTS
 from deskterm.domain.text import escape_in_strings
 from deskterm.domain.userfiles import read_regular_file
 from deskterm.domain.when import parse_when
@@ -23,7 +25,7 @@ from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.tables import Macro, utcnow
 
-_KEYS = {"name", "shortcut", "body", "actions"}
+_KEYS = {"name", "shortcut", "body", "actions", "intents"}
 _ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign"}
 _SYNTAX = SandboxedEnvironment()  # parses only; rendering is automation.macros' job
 MAX_MACROS_FILE = 16 << 20  # a team's macros are kilobytes; /dev/zero must not fill memory
@@ -87,7 +89,26 @@ def check_macro(entry: Any, where: str = "") -> dict[str, Any]:
             f"{_at(where, 'body')}: template error on line {exc.lineno}: {exc.message}"
         ) from None
     _check_actions(entry.get("actions", {}), _at(where, "actions"))
+    _check_intents(entry.get("intents", []), where, entry["name"].strip())
     return entry
+
+
+def _check_intents(intents: Any, where: str, name: str) -> None:
+    """A list of the 21 intent names; a wrong one is named with the macro it is in."""
+    if not isinstance(intents, list) or not all(isinstance(i, str) for i in intents):
+        raise UsageError(f'{_at(where, "intents")}: a list of intents, e.g. ["shipping/status"]')
+    for intent in intents:
+        if intent not in INTENTS:
+            close = difflib.get_close_matches(intent, INTENTS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(INTENTS)}"
+            raise UsageError(
+                f"{_at(where, 'intents')}: macro {name!r}: unknown intent {intent!r} ({hint})"
+            )
+
+
+def macro_intents(macro: Macro) -> list[str]:
+    """The intents a stored macro answers, as a list."""
+    return (macro.intents or "").split()
 
 
 def _check_actions(actions: Any, where: str) -> None:
@@ -170,6 +191,8 @@ def _save(
     macro.shortcut = normalize_shortcut(entry.get("shortcut"))
     macro.body = entry["body"]
     macro.actions = dict(entry.get("actions", {}))
+    # Kept in the order given, once each: the order is the seller's, shown as written.
+    macro.intents = " ".join(dict.fromkeys(entry.get("intents", [])))
     macro.updated_at = utcnow()
     session.add(macro)
     session.flush()  # the next entry of an import must see this one
@@ -223,6 +246,8 @@ def export_macros(store: Store) -> str:
         entry: dict[str, Any] = {"name": macro.name, "body": macro.body}
         if macro.shortcut:
             entry["shortcut"] = macro.shortcut
+        if macro.intents:
+            entry["intents"] = macro_intents(macro)
         if macro.actions:
             entry["actions"] = macro.actions
         macros.append(entry)

@@ -51,6 +51,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
     "deskterm.services.customers",
     "deskterm.services.read_state",
     "deskterm.services.labels",
+    "deskterm.services.suggestions",
 )
 
 

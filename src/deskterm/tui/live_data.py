@@ -240,7 +240,7 @@ class LiveData(DesktermBase):
         """Macros for the picker (reloaded when the store changes)."""
         store, _actor = self._write_store()
         choices = [
-            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions))
+            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions), tuple(m.intents.split()))
             for m in macros_svc.list_macros(store)
         ]
         self.call_from_thread(setattr, self, "macros", choices)

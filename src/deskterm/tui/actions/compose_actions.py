@@ -24,16 +24,19 @@ from deskterm.tui.screens.macro_picker import (
 )
 
 if TYPE_CHECKING:
-    from deskterm.services import drafts, replies
+    from deskterm.automation.macro_suggest import Suggestion
+    from deskterm.services import drafts, replies, suggestions
     from deskterm.services import macros as macros_svc
     from deskterm.services import tickets as tickets_svc
     from deskterm.services.actor import Actor
     from deskterm.store.engine import Store
+    from deskterm.tui.screens.article_picker import ArticlePicker
 else:
     macros_svc = lazy_module("deskterm.services.macros")
     tickets_svc = lazy_module("deskterm.services.tickets")
     drafts = lazy_module("deskterm.services.drafts")
     replies = lazy_module("deskterm.services.replies")
+    suggestions = lazy_module("deskterm.services.suggestions")
 
 
 def draft_kind(note: bool) -> str:
@@ -118,6 +121,7 @@ class ComposeActions(DesktermBase):
             subject=str(ticket["subject"]),
             macros=self.macros,
             variables=self._variables(ticket),
+            suggestions=self._suggestions(ticket),
             picked=picked,
             channel_type=str(ticket.get("channel_type") or "email"),
             context=quote_last_inbound(ticket) if "messages" in ticket else "",
@@ -136,6 +140,43 @@ class ComposeActions(DesktermBase):
     def _variables(self, ticket: dict[str, Any]) -> dict[str, Any]:
         return ticket_variables(ticket, agent_name=self.me_name, agent_email=self.me_email)
 
+    def _suggestions(self, ticket: dict[str, Any]) -> list[Suggestion]:
+        """The macros that fit ``ticket`` (a few milliseconds: words of a few macros)."""
+        return suggestions.suggest_for(ticket, self.macros)
+
+    def on_composer_screen_articles_wanted(self, message: ComposerScreen.ArticlesWanted) -> None:
+        """ctrl+k in the composer: find the articles for its ticket, then open the picker."""
+        composer = message.composer
+        if composer.ticket_id is not None:
+            self.find_articles(composer, composer.ticket_id)
+
+    @work(thread=True, exclusive=True, group="help-center", exit_on_error=False)
+    def find_articles(self, composer: ComposerScreen, ticket_id: int) -> None:
+        """Index the help center (cached until a file changes) and rank its articles by the
+        customer's latest message; off the UI thread, as it reads the folder."""
+        from deskterm.domain.errors import DesktermError
+        from deskterm.tui.screens.article_picker import ArticlePicker  # on first use
+
+        try:
+            centre = suggestions.open_help_center(self.config)
+            ticket = reader.get_ticket(self._db(), ticket_id)
+        except DesktermError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        if not centre.articles:
+            folder = self.config.help_center_path() if self.config is not None else None
+            self.call_from_thread(
+                self.notify, f"No articles (*.md) in {folder}", severity="warning", markup=False
+            )
+            return
+        hits = suggestions.suggest_articles(centre, ticket)
+        picker = ArticlePicker(centre, hits, ticket.get("language"))
+        self.call_from_thread(self._open_articles, composer, picker)
+
+    def _open_articles(self, composer: ComposerScreen, picker: ArticlePicker) -> None:
+        if self.screen is composer:  # the agent may have sent or closed it meanwhile
+            self.push_screen(picker, composer.insert_article)
+
     def action_macro(self) -> None:
         """Pick a macro for this ticket; it opens the reply composer with the text in place."""
         ticket = self._with_ticket()
@@ -149,7 +190,8 @@ class ComposeActions(DesktermBase):
             if choice is not None:  # rendered for THIS ticket: reply to it, whatever moved
                 self._compose(note=False, picked=choice, ticket=ticket)
 
-        self.push_screen(MacroPicker(self.macros, self._variables(ticket)), picked)
+        picker = MacroPicker(self.macros, self._variables(ticket), self._suggestions(ticket))
+        self.push_screen(picker, picked)
 
     def reply_with_macro(self, name: str) -> None:
         """Open the reply composer with macro ``name`` rendered for this ticket."""

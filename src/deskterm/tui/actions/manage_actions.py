@@ -73,7 +73,7 @@ class ManageActions(LiveData):
     @staticmethod
     def _macro_choices(store: Store) -> list[MacroChoice]:
         return [
-            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions))
+            MacroChoice(m.name, m.shortcut or "", m.body, dict(m.actions), tuple(m.intents.split()))
             for m in macros_svc.list_macros(store)
         ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +36,8 @@ from deskterm.tui.screens.macro_picker import (
 from deskterm.tui.screens.modal import Modal
 
 if TYPE_CHECKING:
+    from deskterm.automation.macro_suggest import Suggestion
+    from deskterm.tui.screens.article_picker import PickedArticle
     from deskterm.tui.screens.inbox import InboxScreen
 
 # ";wismo " typed at the start of a line or after a space expands the macro with that shortcut.
@@ -56,8 +59,10 @@ class ComposerScreen(Modal[Composed | None]):
     It sits in the lower part of the inbox's conversation pane (``room``), so the
     customer's message stays readable above it while the agent types.
 
-    Macros come in with ctrl+t (or pre-inserted by ``m``). When one left a variable empty,
-    the first ctrl+s names it and refuses; a second ctrl+s confirms (helpdesk.md). What
+    Macros come in with ctrl+t (or pre-inserted by ``m``), the ones that fit the ticket
+    first; help articles with ctrl+k (the app finds them: ``ArticlesWanted``). When a macro
+    left a variable empty, the first ctrl+s names it and refuses; a second ctrl+s confirms
+    (helpdesk.md). What
     the macros will do besides their text shows under it ("will add tag refund and close
     the ticket") until sent, or until the text is cleared (their actions go with it).
     """
@@ -68,6 +73,9 @@ class ComposerScreen(Modal[Composed | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,ctrl+enter", "send", "Send", id="composer.send"),
         Binding("ctrl+t", "macro", "Insert macro", id="composer.macro"),
+        # Priority: the text area's own ctrl+k (delete to the end of the line) would take
+        # it first. It only opens a picker, so a key typed before it is in the text anyway.
+        Binding("ctrl+k", "articles", "Insert help article", priority=True, id="composer.articles"),
         Binding("ctrl+e", "editor", "Edit in $EDITOR", id="composer.editor"),
         Binding("escape", "cancel", "Cancel", id="composer.cancel"),
     ]
@@ -81,6 +89,7 @@ class ComposerScreen(Modal[Composed | None]):
         draft: str = "",
         macros: list[MacroChoice] | None = None,
         variables: dict[str, Any] | None = None,
+        suggestions: Sequence[Suggestion] = (),
         picked: PickedMacro | None = None,
         channel_type: str = "email",
         context: str = "",
@@ -102,6 +111,7 @@ class ComposerScreen(Modal[Composed | None]):
         self._saved_draft = draft
         self.macros = macros or []
         self.variables = variables or {}
+        self.suggestions = list(suggestions)  # the macros that fit this ticket, best first
         self.actions: list[MacroActions] = [picked.actions] if picked else []
         # The actions of macros that inserted text: clearing the text drops them too.
         self._text_actions: list[MacroActions] = (
@@ -122,6 +132,13 @@ class ComposerScreen(Modal[Composed | None]):
             self.ticket_id = ticket_id
             self.note = note
             self.text = text
+
+    class ArticlesWanted(Message):
+        """ctrl+k: the app finds the help articles for this ticket and opens the picker."""
+
+        def __init__(self, composer: ComposerScreen) -> None:
+            super().__init__()
+            self.composer = composer
 
     def compose(self) -> ComposeResult:
         """Who it goes to, the text area, the keys."""
@@ -161,8 +178,8 @@ class ComposerScreen(Modal[Composed | None]):
 
     def _hint(self) -> Text:
         hint = Text(
-            "ctrl+s send · ctrl+t macro · ;shortcut+space expands · ctrl+e $EDITOR · "
-            "escape close (draft kept)"
+            "ctrl+s send · ctrl+t macro · ctrl+k help article · ;shortcut+space expands · "
+            "ctrl+e $EDITOR · escape close (draft kept)"
         )
         if self.empty:
             hint.append("   empty: ", "bold red")
@@ -360,7 +377,27 @@ class ComposerScreen(Modal[Composed | None]):
             self._took(picked)
             area.focus()
 
-        self.app.push_screen(MacroPicker(self.macros, self.variables), insert)
+        self.app.push_screen(MacroPicker(self.macros, self.variables, self.suggestions), insert)
+
+    def action_articles(self) -> None:
+        """Insert a help article's link or excerpt (the app opens the picker)."""
+        if self.ticket_id is None:
+            self.notify("Help articles need a ticket", severity="warning")
+            return
+        self.post_message(self.ArticlesWanted(self))
+
+    def insert_article(self, picked: PickedArticle | None) -> None:
+        """The chosen article's link (or excerpt and link) at the cursor."""
+        if picked is None or self.closing or not self.is_attached:
+            return
+        area = self.query_one(TextArea)
+        area.insert(picked.text())
+        area.focus()
+        if not picked.hit.article.url:
+            self.notify(
+                "This article has no link: set [help_center] base_url, or url in its front matter",
+                severity="warning",
+            )
 
     def action_cancel(self) -> None:
         """Leave without sending; the text stays as this ticket's draft."""

@@ -1,4 +1,4 @@
-"""The macro editor: name, shortcut, body and actions, with a live preview for THIS ticket.
+"""The macro editor: name, shortcut, body, intents, actions; a live preview for THIS ticket.
 
 The preview renders in a thread worker, one render at a time (the newest text wins), so
 typing a macro that hits the render limit never stalls the editor.
@@ -74,6 +74,7 @@ _TITLES = {
     "#macro-remove-tags": "remove tags",
     "#macro-snooze": "snooze",
     "#macro-assign": "assign",
+    "#macro-intents": "suggested first for intents",
 }
 
 
@@ -176,6 +177,12 @@ class MacroEditor(Modal[None]):
                             placeholder="email, me, none",
                             id="macro-assign",
                         )
+                    # Last, so the fields above keep their tab order.
+                    yield Input(
+                        " ".join(macro.intents) if macro else "",
+                        placeholder="shipping/status shipping/delivery-issue",
+                        id="macro-intents",
+                    )
                 with Vertical(id="editor-preview-box"):
                     heading = Text("Preview", "bold")
                     if self.about is not None:
@@ -217,6 +224,9 @@ class MacroEditor(Modal[None]):
         }
         if actions:
             entry["actions"] = actions
+        intents = _words(self.query_one("#macro-intents", Input).value)
+        if intents:
+            entry["intents"] = intents
         return entry
 
     def _preview(self) -> None:

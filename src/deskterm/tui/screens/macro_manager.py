@@ -155,6 +155,9 @@ class MacroManager(Modal[None]):
             if actions:
                 text.append("\nactions: ", "dim")
                 text.append_text(safe_line(actions))
+            if macro.intents:
+                text.append("\nsuggested first for: ", "dim")
+                text.append_text(safe_line(" ".join(macro.intents)))
             text.append("\n\n")
             text.append_text(safe_text(macro.body))  # as written: variables unrendered
         self.query_one("#manager-text", Static).update(text)

@@ -1,5 +1,8 @@
 """The macro picker: fuzzy search by name or shortcut, preview rendered for THIS ticket.
 
+The macros that fit the ticket (its intent, the customer's words: automation/macro_suggest)
+come first, each with why in a dim column ("intent shipping/status"), then the rest by
+name; typing filters over all of them, the suggested ones first among equal matches.
 Macros render off the UI thread (a shared macro may take up to the render limit), so the
 picker keeps answering keys while one renders; one that failed shows its one-line reason
 and is never inserted.
@@ -7,10 +10,13 @@ and is never inserted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,6 +31,9 @@ from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line, safe_text
 from deskterm.tui.screens.modal import Modal
 
+if TYPE_CHECKING:  # its regexes compile on import: kept out of the inbox's cold start
+    from deskterm.automation.macro_suggest import Suggestion
+
 
 @dataclass(frozen=True)
 class MacroChoice:
@@ -34,6 +43,7 @@ class MacroChoice:
     shortcut: str
     body: str
     actions: dict[str, Any]
+    intents: tuple[str, ...] = ()  # the intents it answers (suggested first for those tickets)
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,45 @@ def preview(rendered: Rendered, name: str = "", actions: MacroActions | None = N
     return text
 
 
+REASON_WIDTH = 32  # at most; the name keeps the rest of the row
+
+
+def option_row(
+    choice: MacroChoice, reason: str, reason_width: int = REASON_WIDTH
+) -> RenderableType:
+    """One row of the list: the name and ;shortcut, and why it is suggested in a dim
+    column ``reason_width`` wide (the same for every row, so the reasons line up)."""
+    name = Text.assemble(
+        safe_line(choice.name, "bold"),
+        " ",
+        safe_line(f";{choice.shortcut}" if choice.shortcut else "", "dim"),
+    )
+    if not reason:
+        return name
+    row = Table.grid(expand=True, padding=(0, 1, 0, 0))
+    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    row.add_column(width=reason_width, no_wrap=True, overflow="ellipsis")
+    row.add_row(name, safe_line(reason, "dim"))
+    return row
+
+
+def ordered(
+    macros: Sequence[MacroChoice], suggestions: Sequence[Suggestion], query: str
+) -> list[MacroChoice]:
+    """What the list shows for ``query``: with nothing typed, the suggested macros (best
+    first) then the rest by name; else every match, best first, suggested ones first
+    among equal matches."""
+    rank = {s.name: n for n, s in enumerate(suggestions)}
+    last = len(rank)
+    scored = [(fuzzy_score(query, m), rank.get(m.name, last), m.name.casefold(), m) for m in macros]
+    kept = [s for s in scored if s[0] is not None]
+    if not query.strip(";").strip():
+        kept.sort(key=lambda s: (s[1], s[2]))
+    else:
+        kept.sort(key=lambda s: (s[0], s[1], s[2]))
+    return [s[3] for s in kept]
+
+
 class MacroPicker(Modal[PickedMacro | None]):
     """Type to filter, up/down to choose, enter to insert, escape to cancel."""
 
@@ -132,10 +181,17 @@ class MacroPicker(Modal[PickedMacro | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, macros: list[MacroChoice], variables: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        macros: list[MacroChoice],
+        variables: dict[str, Any],
+        suggestions: Sequence[Suggestion] = (),
+    ) -> None:
         super().__init__()
         self.macros = macros
         self.variables = variables
+        self.suggestions = list(suggestions)
+        self.reasons = {s.name: s.reason for s in self.suggestions}
         self.shown: list[MacroChoice] = list(macros)
         self.rendered: dict[str, PickedMacro] = {}  # by name, for this ticket
         self._rendering: set[str] = set()
@@ -157,25 +213,21 @@ class MacroPicker(Modal[PickedMacro | None]):
         self.query_one(Input).focus()
 
     def _refilter(self, query: str) -> None:
-        scored = [(fuzzy_score(query, m), m.name.casefold(), m) for m in self.macros]
-        self.shown = [
-            m
-            for score, _, m in sorted(
-                (s for s in scored if s[0] is not None), key=lambda s: (s[0], s[1])
-            )
-        ]
+        self.shown = ordered(self.macros, self.suggestions, query)
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options(
-            Option(
-                Text.assemble(
-                    safe_line(m.name, "bold"),
-                    " ",
-                    safe_line(f";{m.shortcut}" if m.shortcut else "", "dim"),
-                )
-            )
-            for m in self.shown
-        )
+        rows: list[Option | None] = []
+        width = min(REASON_WIDTH, max((len(r) for r in self.reasons.values()), default=0))
+        for n, macro in enumerate(self.shown):
+            rows.append(Option(option_row(macro, self.reasons.get(macro.name, ""), width)))
+            following = self.shown[n + 1] if n + 1 < len(self.shown) else None
+            if (
+                following is not None
+                and macro.name in self.reasons
+                and following.name not in self.reasons
+            ):
+                rows.append(None)  # a line between the suggested macros and the rest
+        options.add_options(rows)
         if self.shown:
             options.highlighted = 0
         self._show_preview()
