@@ -66,8 +66,10 @@ async def test_views_sidebar_counts_and_switching(sample_config: Path) -> None:
     app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
     async with app.run_test(size=(160, 48)) as pilot:
         sidebar = app.screen.query_one(ViewsList)
-        await until(lambda: sidebar.option_count == 7, pilot)
-        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(7)]
+        # 7 system views and the 2 saved ones every store gets
+        await until(lambda: sidebar.option_count == 9, pilot)
+        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(9)]
+        assert labels[7].startswith("Angry customers") and labels[8].startswith("Cancellations")
         assert labels[0].startswith("Inbox") and labels[0].rstrip().endswith("10")
         assert labels[5].startswith("Spam") and labels[5].rstrip().endswith("0")
         sidebar.focus()

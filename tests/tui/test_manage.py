@@ -215,7 +215,8 @@ async def test_save_a_search_as_a_view(sample_config: Path) -> None:
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         tickets = app.inbox.query_one(TicketList)
-        await until(lambda: tickets.total == 10 and len(sidebar_labels(app)) == 7, pilot)
+        # 7 system views and the 2 every store gets (Angry customers, Cancellations)
+        await until(lambda: tickets.total == 10 and len(sidebar_labels(app)) == 9, pilot)
         await pilot.press("V")  # not a search: nothing to save
         await pilot.pause(0.1)
         assert top(app) is app.inbox
@@ -224,8 +225,8 @@ async def test_save_a_search_as_a_view(sample_config: Path) -> None:
         await pilot.press("V")
         on_screen(app, PromptScreen)
         await pilot.press(*"Grinders", "enter")
-        await until(lambda: len(sidebar_labels(app)) == 8, pilot)
-        label = sidebar_labels(app)[7]
+        await until(lambda: len(sidebar_labels(app)) == 10, pilot)
+        label = sidebar_labels(app)[9]
         assert label.startswith("Grinders") and label.rstrip().endswith(" 1")
         assert app.view == "Grinders"
         assert "Grinders: 1 tickets" in shown(app.inbox.query_one("#status", Static))
@@ -237,12 +238,13 @@ async def test_views_manager_edits_and_deletes_saved_views(
     assert main(["--config", str(sample_config), "views", "save", "Refunds", "refund"]) == 0
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
-        await until(lambda: len(sidebar_labels(app)) == 8, pilot)
+        await until(lambda: len(sidebar_labels(app)) == 10, pilot)
         await pilot.press("f3")
         manager = on_screen(app, ViewsManager)
-        await until(lambda: len(manager.views) == 8, pilot)
+        await until(lambda: len(manager.views) == 10, pilot)
         assert manager.views[0] == ("Inbox", "status:open", True)
-        assert manager.views[7] == ("Refunds", "refund", False)
+        assert manager.views[7][0] == "Angry customers" and manager.views[8][0] == "Cancellations"
+        assert manager.views[9] == ("Refunds", "refund", False)
 
         await pilot.press("e")  # Inbox: a system view is read-only
         assert top(app) is manager
@@ -272,12 +274,12 @@ async def test_views_manager_edits_and_deletes_saved_views(
             ),
             pilot,
         )
-        await until(lambda: sidebar_labels(app)[7].startswith("Money back"), pilot)
+        await until(lambda: sidebar_labels(app)[9].startswith("Money back"), pilot)
 
         await pilot.press("d")
         on_screen(app, ConfirmScreen)
         await pilot.press("y")
-        await until(lambda: len(manager.views) == 7 and len(sidebar_labels(app)) == 7, pilot)
+        await until(lambda: len(manager.views) == 9 and len(sidebar_labels(app)) == 9, pilot)
         await pilot.press("escape")
         assert top(app) is app.inbox
     capsys.readouterr()

@@ -190,14 +190,28 @@ def test_non_ascii_word_before_colon_is_text() -> None:
 
 
 def test_every_field_parses() -> None:
-    for field in ["from", "to", "subject", "body", "tag", "channel", "intent", "sentiment"]:
+    for field in ["from", "to", "subject", "body", "tag", "channel"]:
         assert parse(f"{field}:x") == Term(field, "x")
+    # Labels take only their own names (a typo would silently match nothing).
+    assert parse("intent:feedback") == Term("intent", "feedback")
+    assert parse("sentiment:urgent") == Term("sentiment", "urgent")
     for field in ["language", "store", "priority", "customer", "assignee"]:
         assert parse(f"{field}:x") == Term(field, "x")
 
 
 def test_intent_values_keep_their_slash() -> None:
     assert parse("intent:refund/request") == Term("intent", "refund/request")
+
+
+def test_an_intent_family_with_a_star_is_the_family() -> None:
+    assert parse("intent:shipping/*") == parse("intent:shipping") == Term("intent", "shipping")
+
+
+def test_a_misspelt_label_is_refused_with_the_closest_name() -> None:
+    with pytest.raises(QueryError, match="did you mean 'shipping/status'"):
+        parse("intent:shiping/status")
+    with pytest.raises(QueryError, match="unknown sentiment"):
+        parse("sentiment:angry")
 
 
 # --- operators, precedence, grouping ---------------------------------------------------------
