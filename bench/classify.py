@@ -116,7 +116,9 @@ def backfill(n: int) -> dict[str, object]:
             shutil.copyfile(source, Path(str(copy) + suffix))
     with sqlite3.connect(copy) as conn:  # as if imported before labelling existed
         conn.execute("UPDATE message SET labelled_by = NULL")
+    # The copy is labelled even when the store was imported with labelling off.
     config = deskterm_config(n).read_text().replace(str(db), str(copy))
+    config = config.replace("enabled = false", "enabled = true")
     config_path = copy.with_suffix(".toml")
     config_path.write_text(config)
     started = time.perf_counter()

@@ -15,6 +15,32 @@ from deskterm.store.engine import Store
 from deskterm.store.tables import Event, SavedView
 
 
+@pytest.fixture(autouse=True)
+def no_default_views(store: Store) -> None:
+    """These tests are about the views one saves: the two a new store gets (migration
+    0004: Angry customers, Cancellations) are deleted first."""
+    with store.write() as session:
+        for view in session.exec(select(SavedView)):
+            session.delete(view)
+
+
+def test_a_new_store_gets_the_label_views(tmp_path: Path) -> None:
+    from deskterm.store.engine import open_store
+
+    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.db'}", data_dir=tmp_path)
+    try:
+        with fresh.read() as session:
+            views = {v.name: v.query for v in session.exec(select(SavedView))}
+    finally:
+        fresh.close()
+    assert views == {
+        "Angry customers": (
+            "status:open (sentiment:negative OR sentiment:threatening OR sentiment:offensive)"
+        ),
+        "Cancellations": "status:open intent:order/cancel",
+    }
+
+
 @pytest.fixture
 def actor(store: Store) -> Actor:
     with store.write() as session:

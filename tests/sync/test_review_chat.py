@@ -160,10 +160,12 @@ def test_tiktok_message_after_a_store_failure_in_the_same_second_is_lost(
     real = batch_module._ingest
     failing = {"on": True}
 
-    def flaky(session: Any, store_: Store, channel_: Any, message: Any, actor: str) -> Any:
+    def flaky(  # noqa: PLR0917 — the signature of the function it stands in for
+        session: Any, store_: Store, channel_: Any, message: Any, actor: str, labels: Any
+    ) -> Any:
         if failing["on"] and message.body_text == "kedua":
             raise RuntimeError("database is locked")
-        return real(session, store_, channel_, message, actor)
+        return real(session, store_, channel_, message, actor, labels)
 
     monkeypatch.setattr(batch_module, "_ingest", flaky)
     first = poll(store, channel, adapter)

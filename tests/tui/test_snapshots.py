@@ -121,8 +121,14 @@ def test_macro_picker_with_suggestions(fixed_store: Path, snap_compare: Snap) ->
     wait = settled(app)
 
     async def run_before(pilot: Any) -> None:
+        from deskterm.tui.screens.macro_picker import MacroPicker
+
         await wait(pilot)
         await pilot.press("m")
+        for _ in range(200):  # the picker, with its suggestions (slow under load)
+            if isinstance(app.screen, MacroPicker) and app.screen.suggestions:
+                break
+            await pilot.pause(0.05)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
