@@ -494,7 +494,8 @@ CORRECTIONS = (
         "These trousers are too long for me. How do I send them back to you?",
         "exchange/request",
     ),
-    ("hi", "đơn của mình đang ở đâu rồi shop, sao lâu quá vậy", "shipping/status"),
+    # ... and treats any "why so slow" as a delivery problem to chase with the courier.
+    ("hi", "đơn của mình đang ở đâu rồi shop, sao lâu quá vậy", "shipping/delivery-issue"),
 )
 
 
