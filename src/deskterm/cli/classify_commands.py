@@ -119,7 +119,7 @@ def _parse_line(line: str, number: int) -> Any:
 
 def _backfill(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.domain.when import parse_since
-    from deskterm.services.labels import backfill, count_unlabelled
+    from deskterm.services.labels import count_unlabelled
     from deskterm.sync.labelling import labeller_for
 
     since = parse_since(args.since) if args.since else None
@@ -133,7 +133,7 @@ def _backfill(ctx: CliContext, args: argparse.Namespace) -> int:
         if show:
             progress(_bar(done, total))
 
-    totals = backfill(ctx.store, labeller, since=since, progress=report)
+    totals = _backfill_on_every_core(ctx, labeller, since, report)
     if show:
         progress("")
     summary = {
@@ -147,6 +147,22 @@ def _backfill(ctx: CliContext, args: argparse.Namespace) -> int:
     else:
         print(f"labelled {totals.labelled} messages in {totals.tickets} tickets")
     return 0
+
+
+def _backfill_on_every_core(ctx: CliContext, labeller: Any, since: Any, report: Any) -> Any:
+    """The backfill with the built-in model on every core (it is CPU-bound); an LLM
+    backend's calls stay in this process."""
+    import os
+
+    from deskterm.automation.classify.labeller import BuiltinLabeller
+    from deskterm.automation.classify.parallel import ParallelLabeller
+    from deskterm.services.labels import backfill
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if not isinstance(labeller, BuiltinLabeller) or cores < 2:
+        return backfill(ctx.store, labeller, since=since, progress=report)
+    with ParallelLabeller(labeller, min(cores, 8)) as parallel:
+        return backfill(ctx.store, parallel, since=since, progress=report, batch=250 * cores)
 
 
 def _bar(done: int, total: int, width: int = 30) -> str:

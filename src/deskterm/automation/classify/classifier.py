@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from deskterm.automation.classify.features import fold, words
+from deskterm.automation.classify.features import fold, subject_counts, term_counts, words
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.language import detect_language
 from deskterm.automation.classify.model import FloatArray, Model
-from deskterm.automation.classify.prepare import new_words, with_subject
+from deskterm.automation.classify.prepare import new_words, topic_of, with_subject
 from deskterm.domain.labels import MessageLabels
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,22 @@ class Classifier:
     def classify(self, item: ClassifyInput) -> MessageLabels:
         """The labels of one message."""
         body = new_words(item.text) if item.customer else item.text
-        text = with_subject(body, item.subject) if item.customer else item.text
-        index, values = self.model.vector(text)
+        body_counts = term_counts(body)
+        topic = topic_of(item.subject) if item.customer else ""
+        # The model reads "subject, then body" (prepare.with_subject); the body's features
+        # are counted once and the subject's added, as if the two were one text.
+        counts = body_counts + subject_counts(topic, body) if topic else body_counts
+        index, values = self.model.vector_of(counts)
         # The language is the body's: a reply under the shop's English subject ("Re: Your
         # order has shipped") is still in the customer's language.
-        said = body if body.strip() else text
-        vector = (index, values) if said == text else self.model.vector(said)
+        said = body if body.strip() or not topic else topic
+        vector = (
+            (index, values)
+            if counts is body_counts
+            else self.model.vector_of(body_counts if body.strip() else term_counts(topic))
+        )
         language, language_confidence = self._language(said, *vector)
+        text = with_subject(body, item.subject) if topic else body
         if not item.customer or not len(index):
             # The shop's words, or nothing the model knows (a card, a sticker): no guess.
             return MessageLabels(language, language_confidence, model=self.version)

@@ -53,22 +53,40 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
+@lru_cache(maxsize=200_000)
+def _word_features(token: str) -> tuple[str, tuple[str, ...]]:
+    """(folded word, the word's own features): words repeat (Zipf), so each is cut into
+    its character n-grams once per process, not once per occurrence."""
+    plain = fold(token)
+    own = ["w" + token]
+    if plain != token:
+        own.append("w" + plain)
+    padded = f" {plain[:_MAX_WORD]} "
+    for size in CHAR_SIZES:
+        own.extend("c" + padded[start : start + size] for start in range(len(padded) - size + 1))
+    return plain, tuple(own)
+
+
 def term_counts(text: str) -> Counter[str]:
     """Raw counts of every feature of ``text``."""
-    tokens = words(text)
     counts: Counter[str] = Counter()
-    folded = [fold(token) for token in tokens]
-    for token, plain in zip(tokens, folded, strict=True):
-        counts["w" + token] += 1
-        if plain != token:
-            counts["w" + plain] += 1
-        padded = f" {plain[:_MAX_WORD]} "
-        for size in CHAR_SIZES:
-            for start in range(len(padded) - size + 1):
-                counts["c" + padded[start : start + size]] += 1
-    for first, second in pairwise(folded):
-        counts["b" + first + " " + second] += 1
+    folded: list[str] = []
+    for token in words(text):
+        plain, own = _word_features(token)
+        folded.append(plain)
+        counts.update(own)
+    counts.update("b" + first + " " + second for first, second in pairwise(folded))
     _lexicon_hits(folded, counts)
+    return counts
+
+
+def subject_counts(topic: str, body: str) -> Counter[str]:
+    """What ``topic`` adds to ``body``'s counts when the two are read as "topic\nbody":
+    its own features and the word pair across the line break."""
+    counts = term_counts(topic)
+    last, first = words(topic)[-1:], words(body)[:1]
+    if last and first:
+        counts["b" + _word_features(last[0])[0] + " " + _word_features(first[0])[0]] += 1
     return counts
 
 
@@ -89,10 +107,20 @@ def lexicon() -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(values)) for key, values in found.items()}
 
 
+@lru_cache(maxsize=1)
+def _phrase_starts() -> frozenset[str]:
+    """First words of the lexicon's phrases: only there is a longer match worth trying."""
+    return frozenset(key.split(" ")[0] for key in lexicon() if " " in key)
+
+
 def _lexicon_hits(folded: list[str], counts: Counter[str]) -> None:
-    known = lexicon()
-    for start in range(len(folded)):
-        for size in range(1, _LONGEST_PHRASE + 1):
+    known, starts = lexicon(), _phrase_starts()
+    for start, word in enumerate(folded):
+        for sentiment in known.get(word, ()):
+            counts["L" + sentiment] += 1
+        if word not in starts:
+            continue
+        for size in range(2, _LONGEST_PHRASE + 1):
             if start + size > len(folded):
                 break
             for sentiment in known.get(" ".join(folded[start : start + size]), ()):

@@ -109,6 +109,12 @@ _INDONESIAN = frozenset(
     ]
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]")
+_COUNT_UP_TO = 4000  # characters looked at to count letters (LONG below is far less)
+# Controls, format characters and lone surrogates: CLD2 refuses or miscounts them.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 HEAD_SURE = 0.7  # the head's probability that overrides CLD2 (chosen on the calibration set)
 HEAD_GUESS = 0.5  # below it, with CLD2 silent too, the language is left unknown
 SHORT = 60  # letters: below, CLD2 is unreliable on chat
@@ -125,7 +131,7 @@ def _cld2() -> ModuleType:
 
 def cld2_guess(text: str) -> tuple[str | None, float, bool]:
     """CLD2's (code, confidence 0..1, reliable) for ``text``; (None, 0, False) when unknown."""
-    cleaned = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+    cleaned = _UNPRINTABLE.sub("", text)
     try:
         reliable, _bytes, details = _cld2().detect(cleaned)
     except Exception:  # CLD2 refuses some invalid UTF-8 / odd input: treat as unknown
@@ -153,7 +159,7 @@ def malay_or_indonesian(text: str, head: Mapping[str, float]) -> str:
 def detect_language(text: str, head: Mapping[str, float]) -> tuple[str | None, float]:
     """(ISO 639-1 code, confidence) of ``text``; ``head``: the classifier's own guess per
     language it was trained on (the languages our sellers' customers write)."""
-    letters = sum(ch.isalpha() for ch in text)
+    letters = len(_LETTER.findall(text, 0, _COUNT_UP_TO))
     if letters == 0:
         return None, 0.0
     code, confidence, reliable = cld2_guess(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +63,14 @@ class Model:
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], FloatArray]:
         """The L2-normalised TF-IDF vector of ``text`` as (feature indexes, values)."""
+        return self.vector_of(term_counts(text))
+
+    def vector_of(self, counts: Counter[str]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """The L2-normalised TF-IDF vector of raw feature ``counts``."""
         index: list[int] = []
         values: list[float] = []
         vocabulary = self.vocabulary
-        for term, tf in weighted(term_counts(text)).items():
+        for term, tf in weighted(counts).items():
             at = vocabulary.get(term)
             if at is not None:
                 index.append(at)

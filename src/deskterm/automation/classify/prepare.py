@@ -20,13 +20,18 @@ MAX_CHARS = 4000  # the first screenful says what a message wants; a pasted log 
 def new_words(body: str) -> str:
     """The customer's own new words in ``body``: no quoted history, no mail-client
     signature, no marketplace card."""
-    fresh, _folded = split_reply(body[: MAX_CHARS * 4], direction="in")
+    fresh, _folded = split_reply(body[: MAX_CHARS * 2], direction="in")
     return _CARD_LINE.sub("", fresh).strip()[:MAX_CHARS]
+
+
+def topic_of(subject: str) -> str:
+    """The subject without its "Re:"/"Fwd:" prefixes."""
+    return _REPLY_PREFIX.sub("", subject).strip()
 
 
 def with_subject(words: str, subject: str) -> str:
     """The text the intent model reads: the subject without its "Re:", then the words."""
-    topic = _REPLY_PREFIX.sub("", subject).strip()
+    topic = topic_of(subject)
     text = f"{topic}\n{words}" if topic else words
     return text[:MAX_CHARS]
 
