@@ -110,6 +110,8 @@ def backfill(n: int) -> dict[str, object]:
     if not db.exists():
         sys.exit(f"{db}: no bench store; run bench/bench_import.py --n {n} first")
     copy = db.with_name("classify-bench.db")
+    for suffix in ("", "-wal", "-shm"):  # no stale WAL of an earlier copy may stay
+        Path(str(copy) + suffix).unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm"):
         source = Path(str(db) + suffix)
         if source.exists():
