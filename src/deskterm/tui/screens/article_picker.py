@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from deskterm.domain.text import one_line
 from deskterm.tui.render import safe_line, safe_text
+from deskterm.tui.screens.filtered_list import FilteredList
 from deskterm.tui.screens.modal import Modal
 
 if TYPE_CHECKING:  # loaded with the suggestions service, after the inbox's first paint
@@ -53,7 +54,7 @@ def article_row(hit: Hit) -> Table:
     return row
 
 
-class ArticlePicker(Modal[PickedArticle | None]):
+class ArticlePicker(FilteredList["Hit"], Modal[PickedArticle | None]):
     """Type to search, up/down to choose, enter inserts the link, ctrl+e the excerpt."""
 
     CSS_PATH = "article_picker.tcss"
@@ -102,10 +103,6 @@ class ArticlePicker(Modal[PickedArticle | None]):
             options.highlighted = 0
         self._preview()
 
-    def _current(self) -> Hit | None:
-        index = self.query_one(OptionList).highlighted
-        return self.shown[index] if index is not None and index < len(self.shown) else None
-
     def _preview(self) -> None:
         hit = self._current()
         if hit is None:
@@ -134,13 +131,6 @@ class ArticlePicker(Modal[PickedArticle | None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """The preview follows the highlight."""
         self._preview()
-
-    def action_move(self, delta: int) -> None:
-        """Up/down move in the list while typing in the search."""
-        options = self.query_one(OptionList)
-        if self.shown:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: insert the highlighted article's link."""

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from deskterm.domain.label_badge import AGENT_MARK, INTENT_SHORT
 from deskterm.domain.labels import INTENTS
+from deskterm.tui.screens.filtered_list import FilteredList
 from deskterm.tui.screens.modal import Modal
 
 AUTO = "auto"
@@ -46,7 +47,7 @@ def intent_score(query: str, name: str) -> int | None:
     return best
 
 
-class IntentPicker(Modal[str | None]):
+class IntentPicker(FilteredList[str], Modal[str | None]):
     """Type to filter, up/down to choose, enter to set, escape to cancel.
 
     Dismisses with an intent's name, ``auto``, or None when cancelled.
@@ -113,13 +114,6 @@ class IntentPicker(Modal[str | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the agent types."""
         self._refilter(event.value)
-
-    def action_move(self, delta: int) -> None:
-        """Up/down move in the list while typing in the filter."""
-        options = self.query_one(OptionList)
-        if self.shown:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: set the highlighted intent."""

@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from deskterm.automation.macros import MacroActions, Rendered, render_macro
 from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line, safe_text
+from deskterm.tui.screens.filtered_list import FilteredList
 from deskterm.tui.screens.modal import Modal
 
 if TYPE_CHECKING:  # its regexes compile on import: kept out of the inbox's cold start
@@ -171,7 +172,7 @@ def ordered(
     return [s[3] for s in kept]
 
 
-class MacroPicker(Modal[PickedMacro | None]):
+class MacroPicker(FilteredList[MacroChoice], Modal[PickedMacro | None]):
     """Type to filter, up/down to choose, enter to insert, escape to cancel."""
 
     CSS_PATH = "macro_picker.tcss"
@@ -232,10 +233,6 @@ class MacroPicker(Modal[PickedMacro | None]):
             options.highlighted = 0
         self._show_preview()
 
-    def _current(self) -> MacroChoice | None:
-        index = self.query_one(OptionList).highlighted
-        return self.shown[index] if index is not None and index < len(self.shown) else None
-
     def _show_preview(self) -> None:
         choice = self._current()
         if choice is None:
@@ -284,13 +281,6 @@ class MacroPicker(Modal[PickedMacro | None]):
         if current is None or current.name != self._chosen:
             self._chosen = None
         self._show_preview()
-
-    def action_move(self, delta: int) -> None:
-        """Up/down move in the list while typing in the filter."""
-        options = self.query_one(OptionList)
-        if self.shown:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: insert the highlighted macro."""
