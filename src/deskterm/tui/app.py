@@ -62,9 +62,11 @@ class DesktermApp(
     AttachmentActions,
     ComposeActions,
     TicketActions,
-    LabelActions,
     Welcoming,
     LiveData,
+    # Last: its bindings come after the others in the palette's list (a palette opened
+    # and confirmed in one burst of keys picks that list's first entry).
+    LabelActions,
 ):
     """The inbox. All I/O runs in thread workers calling UI-free code."""
 
