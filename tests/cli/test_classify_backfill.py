@@ -22,12 +22,13 @@ from typing import Any
 
 import pytest
 
-from deskterm.cli import main
 from deskterm.config.classify_section import ClassifyConfig
 
 SHOP = "support@toko.test"
 INDEPENDENT = Path(__file__).resolve().parents[1] / "data" / "classify" / "independent.tsv"
 START = datetime(2026, 3, 1, 8, tzinfo=UTC)
+
+from tests.sync.conftest import dt  # noqa: E402 — deskterm in this process
 
 
 @pytest.fixture(autouse=True)
@@ -40,20 +41,6 @@ def _default_labelling() -> Iterator[None]:
     yield
     use_settings(ClassifyConfig())
     forget()
-
-
-def dt(*args: str) -> tuple[int, str, str]:
-    """deskterm in this process: (exit code, stdout, stderr)."""
-    from contextlib import redirect_stderr, redirect_stdout
-    from io import StringIO
-
-    out, err = StringIO(), StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def dt_process(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
