@@ -29,6 +29,19 @@ def _isolated_dirs(
     monkeypatch.delenv("DESKTERM_CONFIG", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _default_labelling() -> Iterator[None]:
+    """Labelling settings are process-wide: start and end every test on the defaults."""
+    from deskterm.config.classify_section import ClassifyConfig
+    from deskterm.sync.labelling import forget, use_settings
+
+    use_settings(ClassifyConfig())
+    forget()
+    yield
+    use_settings(ClassifyConfig())
+    forget()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A freshly migrated SQLite store in a temp dir."""

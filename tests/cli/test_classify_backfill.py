@@ -31,18 +31,6 @@ START = datetime(2026, 3, 1, 8, tzinfo=UTC)
 from tests.sync.conftest import dt  # noqa: E402 — deskterm in this process
 
 
-@pytest.fixture(autouse=True)
-def _default_labelling() -> Iterator[None]:
-    """Labelling settings are process-wide: start and end every test on the defaults."""
-    from deskterm.sync.labelling import forget, use_settings
-
-    use_settings(ClassifyConfig())
-    forget()
-    yield
-    use_settings(ClassifyConfig())
-    forget()
-
-
 def dt_process(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """deskterm as its own process (nothing cached from this one)."""
     return subprocess.run(

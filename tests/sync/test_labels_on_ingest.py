@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from deskterm.config.classify_section import ClassifyConfig
 from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.domain.labels import INTENTS, SENTIMENTS
 from tests.servers.imap_servers import ImapServer
@@ -24,18 +23,6 @@ from tests.sync.conftest import dt, dt_json, write_config
 
 CUSTOMER = "laura.brooks@example.com"
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _default_labelling() -> Iterator[None]:
-    """Labelling settings are process-wide: start and end every test on the defaults."""
-    from deskterm.sync.labelling import forget, use_settings
-
-    use_settings(ClassifyConfig())
-    forget()
-    yield
-    use_settings(ClassifyConfig())
-    forget()
 
 
 def model_version() -> str:
