@@ -184,11 +184,14 @@ def test_shop_replies_and_auto_replies_get_no_intent(mailbox: tuple[ImapServer, 
     auto = rows["label-3@example.com"]
     assert auto[2] in (1, True)
     assert auto[4] is None and auto[6] == ""
-    # The auto-reply's words (refunds, cancellations, "furious") did not become the ticket's.
+    # The auto-reply's words (refunds, cancellations, "furious") did not become the ticket's:
+    # it carries the labels of its latest customer message, the question.
     ticket = ticket_by_subject(config, "Order #1001")
     assert ticket["intent"] == "shipping/status"
-    assert "negative" not in ticket["sentiments"]
     shown = show(config, ticket["id"])
+    question = next(m for m in shown["messages"] if m["direction"] == "in")
+    assert ticket["sentiments"] == question["sentiments"]
+    assert not {"threatening", "urgent"} & set(ticket["sentiments"])
     for message in shown["messages"]:
         if message["direction"] != "in" or message["auto_submitted"]:
             assert message["intent"] is None and message["sentiments"] == []

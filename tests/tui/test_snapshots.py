@@ -26,7 +26,15 @@ from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.sidebar.views_list import ViewsList
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.conftest import REPO, seed_labels
-from tests.tui.test_keys_palette_composer import make_app
+from tests.tui.test_keys_palette_composer import make_app as make_live_app
+
+
+def make_app(config: Path) -> DesktermApp:
+    """The app for a picture: a blinking cursor would be on or off at the moment taken."""
+    app = make_live_app(config)
+    app.blink_cursor = False
+    return app
+
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 Snap = Callable[..., bool]

@@ -177,6 +177,35 @@ def test_a_signature_after_dashes_is_not_read(classifier: Classifier) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("Where is it?\nThanks,\nLaura", "Where is it?"),
+        ("Got it, all perfect.\n\nLaura Brooks", "Got it, all perfect."),
+        (
+            "Hi,\n\nMy order #1001 has not arrived.\n\nRegards,\nBudi Santoso\n+62 812 3456 7890",
+            "Hi,\n\nMy order #1001 has not arrived.",
+        ),
+        (
+            "Chào shop,\n\nMình chưa nhận được hàng.\n\nCảm ơn shop,\nĐỗ Văn Nam",
+            "Chào shop,\n\nMình chưa nhận được hàng.",
+        ),
+        (
+            "Halo kak, pesanan saya belum sampai\n\nTerima kasih,\nSiti",
+            "Halo kak, pesanan saya belum sampai",
+        ),
+        ("ok\nDewi", None),  # no break before the name: it may be the message
+        ("Hi\n\nWhere Is My Order", None),  # a title-case sentence, not a name
+        ("Thank you so much!\nLaura", None),  # thanks said, not a sign-off
+    ],
+)
+def test_a_typed_sign_off_is_not_read(body: str, words: str | None) -> None:
+    """The name under a mail ("Brooks" shares letters with "broken") is not the message."""
+    from deskterm.automation.classify.prepare import new_words
+
+    assert new_words(body) == (body if words is None else words)
+
+
+@pytest.mark.parametrize(
     ("body", "intent", "code"),
     [
         (

@@ -15,7 +15,12 @@ from deskterm.automation.classify.features import fold, subject_counts, term_cou
 from deskterm.automation.classify.inputs import ClassifyInput
 from deskterm.automation.classify.language import detect_language
 from deskterm.automation.classify.model import FloatArray, Model
-from deskterm.automation.classify.prepare import new_words, topic_of, with_subject
+from deskterm.automation.classify.prepare import (
+    is_reply_subject,
+    new_words,
+    topic_of,
+    with_subject,
+)
 from deskterm.domain.labels import MessageLabels
 
 log = logging.getLogger(__name__)
@@ -65,11 +70,14 @@ class Classifier:
         intent = self.model.intent.labels[best] if confidence >= limits.intent_abstain else None
         if not self._knows_a_word(text):
             intent = None  # only letter shapes matched (gibberish, an unknown language)
+        # A reply's subject repeats the thread's first message ("Re: Broken mug"): the
+        # intent may lean on it, but how the customer feels now is in the new words alone.
+        felt = vector if topic and body.strip() and is_reply_subject(item.subject) else None
         sentiment_scores = {
             label: float(score)
             for label, score in zip(
                 self.model.sentiment.labels,
-                self.model.sentiment.scores(index, values),
+                self.model.sentiment.scores(*(felt or (index, values))),
                 strict=True,
             )
         }
