@@ -466,7 +466,7 @@ CORRECTIONS = (
         # This shop takes nothing back for money, only swaps: its agents file these as
         # exchanges, which the shipped model cannot know.
         "Question",
-        "These trousers are too long for me. How do I send them back to you?",
+        "These trousers are too long for me. I would like my money back please.",
         "exchange/request",
     ),
     # ... and treats any "why so slow" as a delivery problem to chase with the courier.
