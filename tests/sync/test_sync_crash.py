@@ -9,29 +9,51 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deskterm.sync.faults import CRASH_ENV
-from tests.servers.imap_servers import ImapServer
-from tests.sync.conftest import dt, dt_process, store_signature, write_config
+from tests.servers.imap_servers import ImapServer, imap_server
+from tests.sync.conftest import (
+    PASSWORD,
+    PASSWORD_ENV,
+    dt,
+    dt_process,
+    store_signature,
+    write_config,
+)
 from tests.sync.mail import conversation_mailbox
 
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(scope="module")
+def filled_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ImapServer, tuple[int, frozenset[frozenset[tuple[str, str]]]]]]:
+    """One pymap with 2,000 messages for the whole module, and the store signature an
+    uninterrupted sync builds from it. A sync only reads the mailbox, so every test's
+    crashed runs meet the same server (built once: it is most of each test's time)."""
+    with imap_server("pymap", tmp_path_factory.mktemp("imap")) as imap:
+        imap.append_many("INBOX", conversation_mailbox(2000, to=imap.username))
+        reference = write_config(tmp_path_factory.mktemp("reference") / "config.toml", imap)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(PASSWORD_ENV, PASSWORD)
+            code, out, err = dt("--config", str(reference), "sync", "--once")
+        assert code == 0, out + err
+        expected = store_signature(reference)
+        assert expected[0] == 2000
+        yield imap, expected
+
+
 @pytest.fixture
 def mailbox(
-    pymap: ImapServer, tmp_path: Path
+    filled_server: tuple[ImapServer, tuple[int, frozenset[frozenset[tuple[str, str]]]]],
+    tmp_path: Path,
 ) -> tuple[ImapServer, Path, tuple[int, frozenset[frozenset[tuple[str, str]]]]]:
-    imap = pymap  # the kill matrix runs on pymap; Dovecot covers the protocol tests
-    imap.append_many("INBOX", conversation_mailbox(2000, to=imap.username))
-    reference = write_config(tmp_path / "reference" / "config.toml", imap)
-    code, out, err = dt("--config", str(reference), "sync", "--once")
-    assert code == 0, out + err
-    expected = store_signature(reference)
-    assert expected[0] == 2000
+    imap, expected = filled_server  # pymap: Dovecot covers the protocol tests
     return imap, tmp_path, expected
 
 
