@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from pathlib import Path
 
@@ -12,16 +14,29 @@ from deskterm.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample mailbox imported once per test process; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("sample-template")
+    config = folder / "config.toml"
+    shutil.copy(REPO / "samples" / "deskterm.toml", config)
+    with pytest.MonkeyPatch.context() as patch:
+        # No test may touch the real user's config, data or keyring (tests/conftest.py).
+        for var in ("CONFIG", "DATA", "CACHE", "LOG"):
+            patch.setenv(f"DESKTERM_{var}_DIR", str(folder / var.lower()))
+        patch.delenv("DESKTERM_CONFIG", raising=False)
+        args = ["--config", str(config), "import", "mbox", str(REPO / "samples" / "support.mbox")]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main(args) == 0
+    return folder
+
+
 @pytest.fixture
-def sample_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def sample_config(sample_template: Path, tmp_path: Path) -> Path:
     """The sample config with the sample mailbox imported into a temp store."""
     config = tmp_path / "config.toml"
-    shutil.copy(REPO / "samples" / "deskterm.toml", config)
-    assert (
-        main(["--config", str(config), "import", "mbox", str(REPO / "samples" / "support.mbox")])
-        == 0
-    )
-    capsys.readouterr()
+    shutil.copy(sample_template / "config.toml", config)
+    shutil.copytree(sample_template / ".sample-store", tmp_path / ".sample-store")
     return config
 
 
