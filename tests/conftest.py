@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,12 @@ from deskterm.store.channels import ensure_channel
 from deskterm.store.engine import Store, open_store
 
 SHOP = "support@shop.test"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: half again as many workers as cores. The TUI tests spend half their time
+    waiting (pilot pauses, app timers), so two workers on two cores leave one idle."""
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
 
 
 @pytest.fixture(autouse=True)
