@@ -227,11 +227,15 @@ class Order(SQLModel, table=True):
     """An order cached from a commerce source, with the time it was fetched."""
 
     __tablename__ = "shop_order"  # "order" is an SQL keyword
-    __table_args__ = (UniqueConstraint("store", "external_id", name="uq_order_store"),)
+    __table_args__ = (
+        UniqueConstraint("store", "external_id", name="uq_order_store"),
+        Index("ix_shop_order_buyer", "store", "buyer_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    # The Shopify store's name, or the marketplace channel's: where REFs ("shopee-id:…") point.
     store: str
-    external_id: str
+    external_id: str  # Shopify: the order's GID; marketplaces: the platform's order id
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     email: str = Field(default="", index=True)
     name: str = ""  # e.g. "#1001"
@@ -243,6 +247,35 @@ class Order(SQLModel, table=True):
     status_url: str = ""
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     fetched_at: datetime = Field(default_factory=utcnow)
+    platform: str = "shopify"  # domain.orders.PLATFORMS
+    status: str = ""  # normalised (domain.orders.STATUSES); "" until first mapped
+    platform_status: str = ""  # the platform's own word
+    buyer_id: str = ""  # the marketplace buyer id (a BUYER identity's value)
+    source_updated_at: datetime | None = None  # the platform's last change: refresh skips same
+
+
+class OrderAction(SQLModel, table=True):
+    """An order action (cancel, refund, ...) written before it is sent, like the outbox:
+    exactly once, and an ambiguous failure is settled by reading the order back."""
+
+    __table_args__ = (Index("ix_orderaction_state", "state", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store: str
+    order_id: str  # the platform's order id
+    order_name: str = ""
+    kind: str  # domain.orders.ACTIONS
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(unique=True)  # minted once per row, sent with every attempt
+    state: str = "pending"  # pending | sending | done | refused | unknown
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = ""
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
 
 
 class SyncCursor(SQLModel, table=True):
