@@ -291,7 +291,7 @@ def test_orders_newest_first_with_totals_and_cache_age(
     newest, _refunded, paid, _undated = context["orders"]
     assert newest["created_at"] == "2026-03-10T00:00:00Z"
     assert newest["items"] == [
-        {"title": "Gayo 1kg", "variant": "Beans", "sku": "GY-1", "quantity": 2}
+        {"title": "Gayo 1kg", "variant": "Beans", "sku": "GY-1", "quantity": 2, "price": None}
     ]
     assert newest["tracking"] == [
         {
@@ -299,11 +299,14 @@ def test_orders_newest_first_with_totals_and_cache_age(
             "url": "https://t.test/JNE123",
             "company": "JNE",
             "status": "IN_TRANSIT",
+            "events": [],
         }
     ]
-    assert paid["items"] == [{"title": "Grinder", "variant": "Black", "sku": "", "quantity": 1}]
+    assert paid["items"] == [
+        {"title": "Grinder", "variant": "Black", "sku": "", "quantity": 1, "price": None}
+    ]
     assert paid["tracking"] == [
-        {"number": "SC9", "url": "", "company": "SiCepat", "status": "delivered"}
+        {"number": "SC9", "url": "", "company": "SiCepat", "status": "delivered", "events": []}
     ]
     assert paid["status_url"] == "https://shop.test/orders/1"
     assert paid["fetched_at"] == "2026-03-20T08:00:00Z"
@@ -335,8 +338,12 @@ def test_odd_order_json_never_breaks_the_panel(any_store: Store, db: ReadDb, wor
     orders = customer_context(db, world.alice)["orders"]
     by_id = {o["external_id"]: o for o in orders}
     assert by_id["x1"]["items"] == [] and by_id["x1"]["tracking"] == []
-    assert by_id["x2"]["items"] == [{"title": "", "variant": "", "sku": "", "quantity": None}]
-    assert by_id["x2"]["tracking"] == [{"number": "42", "url": "", "company": "", "status": ""}]
+    assert by_id["x2"]["items"] == [
+        {"title": "", "variant": "", "sku": "", "quantity": None, "price": None}
+    ]
+    assert by_id["x2"]["tracking"] == [
+        {"number": "42", "url": "", "company": "", "status": "", "events": []}
+    ]
 
 
 def test_empty_and_missing_customer(any_store: Store, db: ReadDb) -> None:

@@ -97,7 +97,13 @@ def test_refresh_caches_orders_the_panel_reads(
     assert newest["name"] == seeded[0].name
     assert Decimal(newest["total"]) == seeded[0].total
     assert newest["items"] == [
-        {"title": line.title.split(" - ")[0], "variant": "", "sku": "", "quantity": line.quantity}
+        {
+            "title": line.title.split(" - ")[0],
+            "variant": "",
+            "sku": "",
+            "quantity": line.quantity,
+            "price": None,
+        }
         for line in seeded[0].lines
     ]
     assert [(t["number"], t["company"]) for t in newest["tracking"]] == [

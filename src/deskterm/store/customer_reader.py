@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from deskterm.domain.enums import shown_status
 from deskterm.domain.errors import NotFoundError
+from deskterm.store.order_json import ORDER_COLUMNS, order_dict
 from deskterm.store.readdb import ReadDb, iso_utc
 
 # Financial statuses whose money did not stay with the shop; "total spent" leaves them out
 # (Shopify's own amountSpent is net of refunds and voids too).
 _NOT_SPENT = frozenset({"refunded", "voided"})
-# Order JSON comes from a shop API; cap what one order can put in the panel.
-_MAX_LIST = 100
 
 
 def customer_context_for_ticket(
@@ -204,8 +202,7 @@ def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict
         params,
     )
     rows = db.all(
-        "SELECT o.id, o.store, o.external_id, o.name, o.placed_at, o.financial_status,"
-        " o.fulfillment_status, o.total, o.currency, o.status_url, o.data, o.fetched_at"
+        f"SELECT {ORDER_COLUMNS}"
         f" FROM shop_order o WHERE {where}"
         # Unknown placement dates last, portably (NULLS LAST is not in every SQLite).
         " ORDER BY CASE WHEN o.placed_at IS NULL THEN 1 ELSE 0 END, o.placed_at DESC,"
@@ -214,7 +211,7 @@ def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict
     )
     fetched = [moment for row in summary if (moment := iso_utc(row[3]))]
     return {
-        "orders": [_order_dict(row) for row in rows],
+        "orders": [order_dict(row) for row in rows],
         "order_count": len(summary),
         "total_spent": _total_spent(summary),
         # The latest refresh of this customer's cached orders, so the panel can show its age.
@@ -234,132 +231,3 @@ def _total_spent(rows: list[Sequence[Any]]) -> dict[str, str]:
         if amount.is_finite():
             totals[currency or ""] = totals.get(currency or "", Decimal(0)) + amount
     return {currency: str(amount) for currency, amount in sorted(totals.items())}
-
-
-def _order_dict(row: Sequence[Any]) -> dict[str, Any]:
-    data = _json_object(row[10])
-    return {
-        "id": row[0],
-        "store": row[1],
-        "external_id": row[2],
-        "name": row[3],
-        "created_at": iso_utc(row[4]),  # when the order was placed (Order.placed_at)
-        "financial_status": row[5],
-        "fulfillment_status": row[6],
-        "total": row[7],
-        "currency": row[8],
-        "status_url": row[9],
-        "items": _items(data),
-        "tracking": _tracking(data),
-        "shipping_address": _shipping(data),
-        "fetched_at": iso_utc(row[11]),
-    }
-
-
-def _shipping(data: dict[str, Any]) -> dict[str, str]:
-    """The address an order ships to (the macro variables' ``shipping_address``)."""
-    raw = data.get("shipping_address") or data.get("shippingAddress")
-    if not isinstance(raw, dict):
-        return {}
-    return {key: _text(raw.get(key)) for key in ("address1", "city", "zip", "country")}
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    # SQLite hands JSON columns back as text, psycopg as decoded objects.
-    if isinstance(value, str | bytes):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _nodes(value: Any) -> list[dict[str, Any]]:
-    """The objects of a list, a GraphQL connection (``nodes`` / ``edges``), or nothing."""
-    if isinstance(value, dict):
-        if isinstance(value.get("nodes"), list):
-            value = value["nodes"]
-        elif isinstance(value.get("edges"), list):
-            value = [e.get("node") for e in value["edges"] if isinstance(e, dict)]
-    if not isinstance(value, list):
-        return []
-    return [item for item in value[:_MAX_LIST] if isinstance(item, dict)]
-
-
-def _text(*values: Any) -> str:
-    """The first non-empty scalar among ``values`` as text ("" when there is none)."""
-    for value in values:
-        if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
-            return str(value)
-    return ""
-
-
-def _quantity(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    # Which shape the cache holds depends on the commerce adapter: our own normalised
-    # "items", Shopify REST "line_items" or Shopify GraphQL "lineItems". Accept each.
-    found = next(
-        (_nodes(data[key]) for key in ("items", "line_items", "lineItems") if key in data), []
-    )
-    return [
-        {
-            "title": _text(item.get("title"), item.get("name")),
-            "variant": _text(
-                item.get("variant"), item.get("variant_title"), item.get("variantTitle")
-            ),
-            "sku": _text(item.get("sku")),
-            "quantity": _quantity(item.get("quantity", item.get("currentQuantity"))),
-        }
-        for item in found
-    ]
-
-
-def _tracking(data: dict[str, Any]) -> list[dict[str, str]]:
-    entries: list[dict[str, str]] = []
-    if "tracking" in data:
-        for info in _nodes(data["tracking"]):
-            entries.append(_track(info, info.get("status")))
-    for fulfillment in _nodes(data.get("fulfillments")):
-        status = _text(
-            fulfillment.get("shipment_status"),
-            fulfillment.get("displayStatus"),
-            fulfillment.get("status"),
-        )
-        infos = _nodes(fulfillment.get("trackingInfo"))  # GraphQL
-        if infos:
-            entries.extend(_track(info, status) for info in infos)
-            continue
-        numbers = fulfillment.get("tracking_numbers") or [fulfillment.get("tracking_number")]
-        urls = fulfillment.get("tracking_urls") or [fulfillment.get("tracking_url")]
-        if not isinstance(numbers, list) or not isinstance(urls, list):
-            continue
-        for index, number in enumerate(numbers[:_MAX_LIST]):
-            url = urls[index] if index < len(urls) else None
-            if number or url:
-                entries.append(
-                    _track(
-                        {
-                            "number": number,
-                            "url": url,
-                            "company": fulfillment.get("tracking_company"),
-                        },
-                        status,
-                    )
-                )
-    unique = {tuple(entry.values()): entry for entry in entries}
-    return list(unique.values())[:_MAX_LIST]
-
-
-def _track(info: dict[str, Any], status: Any) -> dict[str, str]:
-    return {
-        "number": _text(info.get("number"), info.get("tracking_number")),
-        "url": _text(info.get("url"), info.get("tracking_url")),
-        "company": _text(info.get("company"), info.get("tracking_company")),
-        "status": _text(status),
-    }
