@@ -1,0 +1,145 @@
+"""Write orders of any platform into the cache (shop_order), linked to their customers.
+
+Orders are only inserted or updated, never deleted (sync/orders/refresh.py says why). A
+marketplace order belongs to the customer whose BUYER identity (scope: the platform) is
+its buyer id; an order with an email belongs to the customer with that email identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from deskterm.domain.enums import IdentityKind
+from deskterm.domain.orders import PlatformOrder
+from deskterm.store.engine import Store
+from deskterm.store.tables import CustomerIdentity, Order, as_utc, table_of, utcnow
+from deskterm.store.upsert import upsert
+
+_CHUNK = 500  # values per IN (...): under SQLite's and PostgreSQL's parameter limits
+# Every column a refresh may change; customer_id joins them only when an owner is known.
+_UPDATED = (
+    "email",
+    "name",
+    "placed_at",
+    "financial_status",
+    "fulfillment_status",
+    "total",
+    "currency",
+    "status_url",
+    "data",
+    "fetched_at",
+    "platform",
+    "status",
+    "platform_status",
+    "buyer_id",
+    "source_updated_at",
+)
+
+
+def order_data(order: PlatformOrder) -> dict[str, Any]:
+    """The ``shop_order.data`` JSON store.order_json reads back, the API's node under the
+    platform's name (not at the top level, where the reader would take its fields)."""
+    return {
+        "items": [item.to_json() for item in order.items],
+        "tracking": [parcel.to_json() for parcel in order.tracking],
+        "returns": [entry.to_json() for entry in order.returns],
+        "actions": list(order.actions),
+        "shipping_address": dict(order.shipping_address),
+        order.platform: dict(order.raw),
+    }
+
+
+def cache_orders(
+    store: Store,
+    store_name: str,
+    orders: Sequence[PlatformOrder],
+    *,
+    external_ids: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Upsert ``orders`` of ``store_name`` (a Shopify store's or a marketplace channel's
+    name), fetched at ``now``; returns how many were written. ``external_ids`` (same
+    order) overrides the key, for platforms whose cache key is not ``order.id`` (Shopify
+    keeps its GID)."""
+    if not orders:
+        return 0
+    moment = as_utc(now) if now is not None else utcnow()
+    keys = list(external_ids) if external_ids is not None else [o.id for o in orders]
+    with store.write() as session:
+        buyers = _buyer_owners(session, {(o.platform, o.buyer_id) for o in orders if o.buyer_id})
+        emails = _email_owners(session, {o.email for o in orders if o.email})
+        for order, key in zip(orders, keys, strict=True):
+            owner = buyers.get((order.platform, order.buyer_id)) or emails.get(order.email.lower())
+            values = {
+                "store": store_name,
+                "external_id": key,
+                "customer_id": owner,
+                "email": order.email,
+                "name": order.name,
+                "placed_at": order.created_at,
+                "financial_status": order.financial_status,
+                "fulfillment_status": order.fulfillment_status,
+                "total": str(order.total),
+                "currency": order.currency,
+                "status_url": order.status_url,
+                "data": order_data(order),
+                "fetched_at": moment,
+                "platform": order.platform,
+                "status": order.status,
+                "platform_status": order.platform_status,
+                "buyer_id": order.buyer_id,
+                "source_updated_at": order.updated_at,
+            }
+            # No owner known: keep whatever link the row had (a manual one included).
+            update = (*_UPDATED, "customer_id") if owner is not None else _UPDATED
+            session.execute(
+                upsert(
+                    store.dialect,
+                    table_of(Order),
+                    values,
+                    keys=("store", "external_id"),
+                    update=update,
+                )
+            )
+    return len(orders)
+
+
+def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def _buyer_owners(session: Session, buyers: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(platform, buyer id) -> the customer with that BUYER identity."""
+    owners: dict[tuple[str, str], int] = {}
+    for platform in sorted({platform for platform, _buyer in buyers}):
+        ids = sorted(buyer for p, buyer in buyers if p == platform)
+        for chunk in _chunks(ids):
+            rows = session.exec(
+                select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
+                    CustomerIdentity.kind == IdentityKind.BUYER.value,
+                    CustomerIdentity.scope == platform,
+                    col(CustomerIdentity.value).in_(chunk),
+                )
+            ).all()
+            owners.update({(platform, value): customer for value, customer in rows})
+    return owners
+
+
+def _email_owners(session: Session, emails: set[str]) -> dict[str, int]:
+    """Email (lower-cased) -> the customer with that email identity."""
+    owners: dict[str, int] = {}
+    for chunk in _chunks(sorted(e.lower() for e in emails)):
+        rows = session.exec(
+            select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
+                CustomerIdentity.kind == IdentityKind.EMAIL.value,
+                CustomerIdentity.scope == "",
+                col(CustomerIdentity.value).in_(chunk),
+            )
+        ).all()
+        owners.update(dict(rows))
+    return owners

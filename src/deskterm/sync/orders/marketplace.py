@@ -1,0 +1,101 @@
+"""Marketplace order caches kept fresh by the sync: one listing per channel per pass.
+
+A pass lists the orders created or changed since the channel's order cursor (minus a
+little overlap for the platform's clock) and fetches details only for those, so a pass
+where nothing changed costs one listing call.
+The cursor is written after the orders: a crash in between lists them again (the upsert
+converges). A failure leaves the cache and the cursor as they were (shown with its age).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deskterm.domain.errors import ChannelError
+from deskterm.domain.orders import MarketplaceOrders
+from deskterm.store.engine import Store
+from deskterm.store.order_cache import cache_orders
+from deskterm.store.tables import as_utc, utcnow
+from deskterm.sync.cursors import load_cursor, save_cursor
+
+SCOPE = "orders"
+FIRST_WINDOW = timedelta(days=60)  # how far back the first pass of a channel looks
+OVERLAP = timedelta(minutes=10)  # the platform's update_time may lag its own clock
+BUYER_WINDOW = timedelta(days=180)  # a buyer's orders looked up when their ticket opens
+
+
+@dataclass
+class MarketplaceOrdersPass:
+    """What one pass over a channel's orders did (sync summary, bench)."""
+
+    listed: int = 0  # ids the listing returned
+    fetched: int = 0  # orders whose details were fetched and written
+    error: str = ""  # the failure that ended the pass, one line
+
+
+def refresh_channel_orders(
+    store: Store,
+    source: MarketplaceOrders,
+    channel_name: str,
+    channel_id: int,
+    *,
+    now: datetime | None = None,
+) -> MarketplaceOrdersPass:
+    """One pass: list what changed since the cursor, fetch what differs, write, move on."""
+    moment = as_utc(now) if now is not None else utcnow()
+    result = MarketplaceOrdersPass()
+    with store.read() as session:
+        cursor = load_cursor(session, channel_id, SCOPE)
+    since = _since(cursor, moment)
+    try:
+        ids = source.changed_order_ids(since, moment)
+        result.listed = len(ids)
+        orders = source.orders(list(dict.fromkeys(ids))) if ids else []
+    except ChannelError as exc:
+        result.error = exc.message
+        return result
+    result.fetched = cache_orders(store, channel_name, orders, now=moment)
+    with store.write() as session:
+        save_cursor(session, channel_id, SCOPE, {"until": moment.isoformat()})
+    return result
+
+
+def refresh_buyer_orders(
+    store: Store,
+    source: MarketplaceOrders,
+    channel_name: str,
+    channel_id: int,
+    buyer_id: str,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """On demand (a buyer's ticket was opened): their orders, by the platform's buyer
+    filter where it has one, else by the channel's changed-orders pass. Raises
+    ChannelError when the platform cannot be reached (the cache stays as it was)."""
+    moment = as_utc(now) if now is not None else utcnow()
+    ids = source.buyer_order_ids(buyer_id, moment - BUYER_WINDOW)
+    if ids is None:
+        done = refresh_channel_orders(store, source, channel_name, channel_id, now=moment)
+        if done.error:
+            raise ChannelError(done.error)
+        return done.fetched
+    return cache_orders(store, channel_name, source.orders(ids) if ids else [], now=moment)
+
+
+def fetch_order(store: Store, source: MarketplaceOrders, channel_name: str, order_id: str) -> bool:
+    """One order by id (an order card in a chat names one not cached yet); False when the
+    platform does not know it."""
+    found = source.orders([order_id])
+    cache_orders(store, channel_name, found)
+    return bool(found)
+
+
+def _since(cursor: dict[str, object], moment: datetime) -> datetime:
+    until = cursor.get("until")
+    if isinstance(until, str):
+        try:
+            return as_utc(datetime.fromisoformat(until)) - OVERLAP
+        except ValueError:
+            pass  # a damaged cursor: start over, the upsert converges
+    return moment - FIRST_WINDOW

@@ -1,0 +1,210 @@
+"""Issue 13 items 1–2: marketplace orders cached per channel, linked to the chat buyer,
+read back in the one order shape; a pass with nothing changed costs one listing call.
+
+The adapters themselves are tested over HTTP against the fakes (tests/channels); here an
+in-memory source stands in so that the cache's own rules are pinned exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from deskterm.domain.errors import ChannelError
+from deskterm.domain.orders import (
+    CANCEL,
+    OrderItem,
+    OrderReturn,
+    Parcel,
+    PlatformOrder,
+    TrackingEvent,
+)
+from deskterm.store.channels import ensure_channel
+from deskterm.store.customer_reader import customer_orders
+from deskterm.store.engine import Store
+from deskterm.store.readdb import open_read
+from deskterm.store.tables import Customer, CustomerIdentity
+from deskterm.sync.orders.marketplace import (
+    refresh_buyer_orders,
+    refresh_channel_orders,
+)
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def order(order_id: str, buyer: str, status: str = "to_ship", **extra: object) -> PlatformOrder:
+    values: dict[str, object] = {
+        "platform": "shopee",
+        "id": order_id,
+        "name": order_id,
+        "created_at": NOW - timedelta(days=3),
+        "status": status,
+        "platform_status": "READY_TO_SHIP",
+        "total": Decimal("129000.00"),
+        "currency": "IDR",
+        "buyer_id": buyer,
+        "updated_at": NOW - timedelta(days=1),
+        "items": (OrderItem("Kemeja Batik", 2, sku="KB-01", price=Decimal("64500.00")),),
+        "tracking": (
+            Parcel(
+                "SPXID0123",
+                company="SPX Express",
+                status="In transit",
+                events=(TrackingEvent(NOW - timedelta(hours=5), "Arrived at Jakarta hub"),),
+            ),
+        ),
+        "returns": (OrderReturn("R1", "REQUESTED", "wrong size", Decimal("64500.00")),),
+        "actions": (CANCEL,),
+    }
+    values.update(extra)
+    return PlatformOrder(**values)  # type: ignore[arg-type]
+
+
+class Source:
+    """A marketplace as the cache sees it, counting calls."""
+
+    platform = "shopee"
+
+    def __init__(self, orders: list[PlatformOrder], *, buyer_filter: bool = False) -> None:
+        self.all = {o.id: o for o in orders}
+        self.buyer_filter = buyer_filter
+        self.listings: list[tuple[datetime, datetime]] = []
+        self.details: list[list[str]] = []
+        self.fail = False
+
+    @property
+    def requests(self) -> int:
+        return len(self.listings) + len(self.details)
+
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        if self.fail:
+            raise ChannelError("shopee: connection reset")
+        self.listings.append((since, until))
+        return [o.id for o in self.all.values() if o.updated_at and since <= o.updated_at <= until]
+
+    def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
+        self.details.append(list(ids))
+        return [self.all[i] for i in ids if i in self.all]
+
+    def buyer_order_ids(self, buyer_id: str, since: datetime) -> list[str] | None:
+        if not self.buyer_filter:
+            return None
+        return [o.id for o in self.all.values() if o.buyer_id == buyer_id]
+
+    def cancel(self, order_id: str, reason: str, *, idempotency_key: str) -> None:
+        raise NotImplementedError
+
+    def answer_cancellation(self, order_id: str, accept: bool) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def world(store: Store) -> tuple[int, int]:
+    """A Shopee channel and a customer known by Shopee buyer id "b-77"."""
+    with store.write() as session:
+        channel = ensure_channel(session, name="shopee-id", type="shopee")
+        customer = Customer(name="Siti")
+        session.add(customer)
+        session.flush()
+        assert channel.id is not None and customer.id is not None
+        session.add(
+            CustomerIdentity(customer_id=customer.id, kind="buyer", scope="shopee", value="b-77")
+        )
+        return channel.id, customer.id
+
+
+def shown(store: Store, customer_id: int) -> list[dict[str, object]]:
+    db = open_read(store.url)
+    try:
+        return customer_orders(db, customer_id)
+    finally:
+        db.close()
+
+
+def test_first_pass_caches_orders_linked_to_the_chat_buyer(
+    store: Store, world: tuple[int, int]
+) -> None:
+    channel_id, customer = world
+    source = Source([order("2512010ABC", "b-77"), order("2512010XYZ", "someone-else")])
+    done = refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    assert (done.listed, done.fetched, done.error) == (2, 2, "")
+    [mine] = shown(store, customer)
+    assert mine["platform"] == "shopee" and mine["store"] == "shopee-id"
+    assert mine["id"] == "2512010ABC" and mine["name"] == "2512010ABC"
+    assert (mine["status"], mine["platform_status"]) == ("to_ship", "READY_TO_SHIP")
+    assert (mine["total"], mine["currency"]) == ("129000.00", "IDR")
+    assert mine["items"][0]["sku"] == "KB-01" and mine["items"][0]["price"] == "64500.00"
+    parcel = mine["tracking"][0]
+    assert (parcel["number"], parcel["company"], parcel["status"]) == (
+        "SPXID0123",
+        "SPX Express",
+        "In transit",
+    )
+    assert parcel["events"] == [{"at": "2026-12-01T04:00:00Z", "text": "Arrived at Jakarta hub"}]
+    assert mine["returns"] == [
+        {"id": "R1", "status": "REQUESTED", "reason": "wrong size", "amount": "64500.00"}
+    ]
+    assert mine["actions"] == ["cancel"]
+
+
+def test_a_pass_with_nothing_changed_is_one_listing_call(
+    store: Store, world: tuple[int, int]
+) -> None:
+    channel_id, _customer = world
+    source = Source([order(f"ORD{n}", "b-77") for n in range(5)])
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    before = source.requests
+    done = refresh_channel_orders(
+        store, source, "shopee-id", channel_id, now=NOW + timedelta(minutes=5)
+    )
+    assert source.requests - before == 1 and done.fetched == 0
+    # The second listing starts where the first stopped (less the clock overlap).
+    assert source.listings[1][0] == NOW - timedelta(minutes=10)
+
+
+def test_only_changed_orders_are_fetched_again(store: Store, world: tuple[int, int]) -> None:
+    channel_id, customer = world
+    source = Source([order(f"ORD{n}", "b-77") for n in range(3)])
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    later = NOW + timedelta(hours=1)
+    source.all["ORD1"] = order(
+        "ORD1", "b-77", status="shipped", platform_status="SHIPPED", updated_at=later
+    )
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=later + timedelta(minutes=1))
+    assert source.details[-1] == ["ORD1"]
+    statuses = {o["id"]: o["status"] for o in shown(store, customer)}
+    assert statuses == {"ORD0": "to_ship", "ORD1": "shipped", "ORD2": "to_ship"}
+
+
+def test_an_unreachable_platform_leaves_cache_and_cursor(
+    store: Store, world: tuple[int, int]
+) -> None:
+    channel_id, customer = world
+    source = Source([order("ORD1", "b-77")])
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    source.fail = True
+    done = refresh_channel_orders(
+        store, source, "shopee-id", channel_id, now=NOW + timedelta(hours=2)
+    )
+    assert done.error == "shopee: connection reset"
+    assert [o["id"] for o in shown(store, customer)] == ["ORD1"]
+    source.fail = False
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW + timedelta(hours=3))
+    assert source.listings[-1][0] == NOW - timedelta(minutes=10)  # the failed pass moved nothing
+
+
+def test_opening_a_ticket_fetches_the_buyers_orders(store: Store, world: tuple[int, int]) -> None:
+    channel_id, customer = world
+    filtered = Source([order("A1", "b-77"), order("A2", "other")], buyer_filter=True)
+    assert refresh_buyer_orders(store, filtered, "shopee-id", channel_id, "b-77", now=NOW) == 1
+    assert filtered.details == [["A1"]] and not filtered.listings
+    unfiltered = Source([order("B1", "b-77")])
+    refresh_buyer_orders(store, unfiltered, "shopee-id", channel_id, "b-77", now=NOW)
+    assert len(unfiltered.listings) == 1  # no buyer filter: the channel's pass finds them
+    assert sorted(o["id"] for o in shown(store, customer)) == ["A1", "B1"]
