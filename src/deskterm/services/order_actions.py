@@ -1,0 +1,230 @@
+"""Order actions done exactly once: recorded before sent, settled by reading the order back.
+
+Like the outbox (reliability.md item 12): ``record`` writes the action with a fresh
+idempotency key before anything is sent; ``execute`` marks it ``sending``, asks the
+platform, and records the outcome. A refusal is final (one sentence, the platform's
+reason). An ambiguous failure (timeout, 5xx, dropped connection) — or a process that died
+while ``sending`` — is never simply retried: the order is read back first, and only an
+action the platform shows not done is sent again, with the same key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from deskterm.domain.errors import ChannelError, DesktermError, NotFoundError
+from deskterm.domain.orders import ActionRefused, PlatformOrder
+from deskterm.services.actor import Actor
+from deskterm.services.tickets import add_note
+from deskterm.store.engine import Store
+from deskterm.store.events import append_event
+from deskterm.store.order_cache import cache_orders
+from deskterm.store.tables import OrderAction, utcnow
+
+PENDING, SENDING, DONE, REFUSED, UNKNOWN = "pending", "sending", "done", "refused", "unknown"
+MAX_SENDS = 3  # sends of one action, each after a read-back showed it not done
+
+
+class OrderActor(Protocol):
+    """What one platform does for the engine (a thin layer over its order adapter)."""
+
+    def perform(
+        self, kind: str, order_id: str, params: Mapping[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        """Send the action; the platform's answer worth keeping (a draft's name, ...).
+        Raises ActionRefused (final) or a transient ChannelError (ambiguous)."""
+        ...
+
+    def confirm(
+        self, kind: str, order_id: str, params: Mapping[str, Any], idempotency_key: str
+    ) -> dict[str, Any] | None:
+        """Read the order back: the result when the action shows as done, else None.
+        Raises ChannelError when the platform cannot be read either."""
+        ...
+
+    def read(self, order_id: str) -> PlatformOrder | None:
+        """The order as the platform has it now (the cache is refreshed with it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """How an action ended, for the CLI's line and the TUI's notice."""
+
+    action_id: int
+    state: str  # DONE, REFUSED or UNKNOWN
+    message: str  # one line
+    result: dict[str, Any]
+
+
+def record(
+    store: Store,
+    *,
+    store_name: str,
+    order_id: str,
+    order_name: str,
+    kind: str,
+    params: Mapping[str, Any],
+    ticket_id: int | None,
+    actor: Actor,
+) -> int:
+    """Write the action (state ``pending``, a new idempotency key); returns its id."""
+    with store.write() as session:
+        row = OrderAction(
+            store=store_name,
+            order_id=order_id,
+            order_name=order_name or order_id,
+            kind=kind,
+            params=dict(params),
+            idempotency_key=str(uuid.uuid4()),
+            ticket_id=ticket_id,
+            agent_id=actor.agent_id,
+        )
+        session.add(row)
+        session.flush()
+        append_event(
+            session,
+            ticket_id,
+            "order.action_requested",
+            actor=actor.label,
+            agent_id=actor.agent_id,
+            store=store_name,
+            order=order_id,
+            action=kind,
+            params=dict(params),
+        )
+        assert row.id is not None
+        return row.id
+
+
+def execute(
+    store: Store, actor_for: OrderActor, action_id: int, actor: Actor, summary: str
+) -> ActionOutcome:
+    """Carry the action out exactly once (see the module docstring); ``summary`` is the
+    note left on the ticket when it is done ("Order #1042 cancelled: out of stock; ...")."""
+    row = _load(store, action_id)
+    if row.state in (DONE, REFUSED):
+        return _outcome(row)
+    if row.state in (SENDING, UNKNOWN):
+        # It may have happened: a dropped answer, or a process killed while sending.
+        settled = _settle(store, actor_for, row, actor, summary)
+        if settled is not None:
+            return settled
+    while True:
+        row = _load(store, action_id)
+        if row.attempts >= MAX_SENDS:
+            return _mark(store, row, UNKNOWN, error="not confirmed after three tries")
+        _mark(store, row, SENDING, attempts=row.attempts + 1)
+        try:
+            result = actor_for.perform(row.kind, row.order_id, row.params, row.idempotency_key)
+        except ActionRefused as exc:
+            return _mark(store, row, REFUSED, error=exc.message, actor=actor)
+        except ChannelError as exc:
+            _mark(store, row, UNKNOWN, error=exc.message)
+            settled = _settle(store, actor_for, _load(store, action_id), actor, summary)
+            if settled is not None:
+                return settled
+            continue  # read back: not done, so it is safe to send again (same key)
+        return _done(
+            store, actor_for, _load(store, action_id), result, actor=actor, summary=summary
+        )
+
+
+def _settle(
+    store: Store, actor_for: OrderActor, row: OrderAction, actor: Actor, summary: str
+) -> ActionOutcome | None:
+    """Done (recorded as such), still unknown (the platform cannot be read), or None:
+    read back and not done, so sending again is safe."""
+    try:
+        result = actor_for.confirm(row.kind, row.order_id, row.params, row.idempotency_key)
+    except ChannelError as exc:
+        return _mark(store, row, UNKNOWN, error=f"could not check the order: {exc.message}")
+    if result is None:
+        return None
+    return _done(store, actor_for, row, result, actor=actor, summary=summary)
+
+
+def _done(
+    store: Store,
+    actor_for: OrderActor,
+    row: OrderAction,
+    result: dict[str, Any],
+    *,
+    actor: Actor,
+    summary: str,
+) -> ActionOutcome:
+    outcome = _mark(store, row, DONE, result=result, actor=actor)
+    if row.ticket_id is not None:
+        add_note(store, row.ticket_id, summary, actor)
+    try:
+        fresh = actor_for.read(row.order_id)
+    except DesktermError:
+        fresh = None  # the cache refreshes on the next pass; the action itself is done
+    if fresh is not None:
+        cache_orders(store, row.store, [fresh])
+    return outcome
+
+
+def _load(store: Store, action_id: int) -> OrderAction:
+    with store.read() as session:
+        row = session.get(OrderAction, action_id)
+        if row is None:
+            raise NotFoundError(f"no order action with id {action_id}")
+        session.expunge(row)
+        return row
+
+
+def _mark(
+    store: Store,
+    row: OrderAction,
+    state: str,
+    *,
+    error: str = "",
+    result: dict[str, Any] | None = None,
+    attempts: int | None = None,
+    actor: Actor | None = None,
+) -> ActionOutcome:
+    with store.write() as session:
+        current = session.get(OrderAction, row.id)
+        assert current is not None
+        current.state = state
+        current.error = error
+        current.updated_at = utcnow()
+        if result is not None:
+            current.result = dict(result)
+        if attempts is not None:
+            current.attempts = attempts
+        if state == DONE:
+            current.done_at = current.updated_at
+        session.add(current)
+        if actor is not None and state in (DONE, REFUSED):
+            append_event(
+                session,
+                current.ticket_id,
+                f"order.{state}",
+                actor=actor.label,
+                agent_id=actor.agent_id,
+                store=current.store,
+                order=current.order_id,
+                action=current.kind,
+                error=error,
+                result=dict(current.result),
+            )
+        session.flush()
+        session.expunge(current)
+        return _outcome(current)
+
+
+def _outcome(row: OrderAction) -> ActionOutcome:
+    assert row.id is not None
+    messages = {
+        DONE: f"order {row.order_name}: {row.kind} done",
+        REFUSED: f"order {row.order_name}: {row.kind} refused: {row.error}",
+        UNKNOWN: f"order {row.order_name}: {row.kind} not confirmed ({row.error}); "
+        "deskterm reads the order back before it tries again",
+    }
+    message = messages.get(row.state, f"order {row.order_name}: {row.kind} {row.state}")
+    return ActionOutcome(row.id, row.state, message, dict(row.result))
