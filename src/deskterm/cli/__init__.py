@@ -28,6 +28,7 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import customer_commands as customer
     from deskterm.cli import demo_command, macro_commands, tui_command
     from deskterm.cli import import_commands as imp
+    from deskterm.cli import order_commands as order
     from deskterm.cli import read_commands as read
     from deskterm.cli import sync_commands as sync
 
@@ -57,6 +58,7 @@ def _commands() -> dict[str, Command]:
         "customer": customer.cmd_customer,
         "classify": classify.cmd_classify,
         "intent": classify.cmd_intent,
+        "order": order.cmd_order,
     }
 
 

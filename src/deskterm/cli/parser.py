@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_ticket_actions(sub)
     _add_customer_commands(sub)
+    _add_order_commands(sub)
     _check_text_arguments(parser)
     return parser
 
@@ -268,6 +269,23 @@ def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     unlink.add_argument("customer_id", type=_customer_id, metavar="CUSTOMER_ID")
     unlink.add_argument("handle", metavar="HANDLE")
+
+
+def _add_order_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    ref_help = (
+        "REF is STORE_OR_CHANNEL:ORDER_ID: the Shopify store's or marketplace channel's name,"
+        " a colon, the order's id or name (shopee-id:2512010ABCDEF, main:#1042)."
+    )
+    order = sub.add_parser("order", help="a customer's orders: list, show", epilog=ref_help)
+    actions = order.add_subparsers(dest="order_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the orders of a ticket's customer, newest first")
+    listing.add_argument("ticket_id", type=_ticket_id, metavar="TICKET")
+    listing.add_argument("--json", action="store_true", help="JSON array on stdout")
+    show = actions.add_parser(
+        "show", help="one order: items, tracking events, returns, actions", epilog=ref_help
+    )
+    show.add_argument("ref", metavar="REF")
+    show.add_argument("--json", action="store_true", help="JSON object on stdout")
 
 
 def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:

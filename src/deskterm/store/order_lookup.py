@@ -1,0 +1,55 @@
+"""Find a cached order by REF (``STORE_OR_CHANNEL:ORDER_ID``) and a ticket's orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deskterm.domain.errors import NotFoundError, UsageError
+from deskterm.store.customer_reader import customer_orders
+from deskterm.store.order_json import ORDER_COLUMNS, order_dict
+from deskterm.store.readdb import ReadDb
+
+REF_HELP = (
+    "REF is STORE_OR_CHANNEL:ORDER_ID: the Shopify store's or the marketplace channel's "
+    "name, a colon, and the order's id or name (e.g. shopee-id:2512010ABCDEF, main:#1042)"
+)
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    """(store, order) of a REF; UsageError naming the expected form otherwise."""
+    store, sep, order = ref.strip().partition(":")
+    if not sep or not store.strip() or not order.strip():
+        raise UsageError(f"{ref!r} is not an order REF; {REF_HELP}")
+    return store.strip(), order.strip()
+
+
+def find_order(db: ReadDb, ref: str) -> dict[str, Any]:
+    """The cached order ``ref`` names: by the platform's id, its name ("#1042" or "1042")
+    or Shopify's GID. NotFoundError says which stores the cache knows."""
+    store, wanted = parse_ref(ref)
+    names = {wanted, wanted.lstrip("#"), f"#{wanted.lstrip('#')}"}
+    keys = {f"k{n}": value for n, value in enumerate(sorted(names))}
+    listed = ", ".join(f":{key}" for key in keys)
+    rows = db.all(
+        f"SELECT {ORDER_COLUMNS} FROM shop_order o WHERE o.store = :store AND"
+        f" (o.external_id IN ({listed}) OR o.name IN ({listed})"
+        " OR o.external_id LIKE :gid) ORDER BY o.id LIMIT 1",
+        {"store": store, "gid": f"gid://shopify/Order/{wanted.lstrip('#')}", **keys},
+    )
+    if rows:
+        return order_dict(rows[0])
+    known = [row[0] for row in db.all("SELECT DISTINCT store FROM shop_order ORDER BY store", {})]
+    if store not in known:
+        where = f"the cache holds orders of {', '.join(known)}" if known else "no order is cached"
+        raise NotFoundError(f"no orders of {store!r} are cached ({where})")
+    raise NotFoundError(f"no order {wanted!r} of {store!r} is cached")
+
+
+def ticket_orders(db: ReadDb, ticket_id: int, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The orders of a ticket's customer, newest first ([] when it has no customer)."""
+    rows = db.all("SELECT customer_id FROM ticket WHERE id = :id", {"id": ticket_id})
+    if not rows:
+        raise NotFoundError(f"no ticket with id {ticket_id}")
+    if rows[0][0] is None:
+        return []
+    return customer_orders(db, int(rows[0][0]), limit=limit)
