@@ -102,7 +102,10 @@ def make_order(
 ) -> SeededOrder:
     """An order of ``kind`` (one of KINDS) for the buyer, created some days before ``now``."""
     status = STATUS_OF_KIND.get(kind, kind)
-    created = now - rng.randrange(2, 20) * DAY - rng.randrange(DAY)
+    # Shipped orders are a week or more old (their journey and return lie in the past);
+    # the others are a day or three old (the platform cancels unpaid orders quickly).
+    days = rng.randrange(8, 30) if kind in SHIPPED_KINDS else rng.randrange(1, 4)
+    created = now - days * DAY - rng.randrange(DAY)
     lines = _lines(order_id, rng, status)
     sub_total = sum(int(line["sale_price"]) for line in lines)
     shipping = 12000
@@ -148,7 +151,7 @@ def make_order(
                 cancel_type="BUYER_CANCEL",
                 role="BUYER",
                 status="CANCELLATION_REQUEST_PENDING",
-                now=now,
+                now=created + 3600,
             )
         )
         seeded.cancellations[-1]["cancel_reason"] = (
@@ -167,7 +170,7 @@ def make_order(
             cancel_type="CANCEL",
             role="SELLER",
             status="CANCELLATION_REQUEST_COMPLETE",
-            now=now,
+            now=created + 7200,
         )
         done["cancel_reason"] = "seller_cancel_reason_out_of_stock"
         done["cancel_reason_text"] = "Out of stock"
@@ -183,10 +186,10 @@ def make_order(
                 created + 5 * DAY,
             )
         )
-    order["update_time"] = max(
-        order["update_time"], created + 7 * DAY if kind in SHIPPED_KINDS else 0
-    )
-    order["update_time"] = min(order["update_time"], now - 60)
+    changes = [order.get(k, 0) for k in ("request_cancel_time", "cancel_time", "delivery_time")]
+    changes += [int(e["update_time_millis"]) // 1000 for e in seeded.tracking]
+    changes += [int(r["update_time"]) for r in seeded.returns]
+    order["update_time"] = max(order["update_time"], *changes)
     return seeded
 
 
