@@ -4,6 +4,7 @@ actions per status, cancel, buyer cancellation answers and the dropped-reply fau
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -457,3 +458,26 @@ def test_seeded_chat_buyers_have_1_to_5_orders_covering_every_status(rig: Rig) -
     for buyer in buyers:
         found = rig.orders.buyer_order_ids(buyer, _now() - timedelta(days=60))
         assert found is not None and len(found) == per_buyer[buyer]
+
+
+def test_an_expired_token_is_refreshed_and_the_cancel_sent_once(rig: Rig) -> None:
+    order_id = rig.add("AWAITING_SHIPMENT")
+    rig.orders.orders([order_id])
+    rig.fake.expire_tokens()  # the platform refuses before doing anything: safe to resend
+    rig.orders.cancel(order_id, "out of stock", idempotency_key="k1")
+    assert rig.fake.order_desk.applied == [("cancel", order_id)]
+    assert rig.fake.calls["/api/v2/token/refresh"] == 1
+
+
+def test_a_chats_order_card_names_an_order_the_adapter_can_fetch(rig: Rig) -> None:
+    rig.fake.seed(5, 7)  # the first script's buyer opens the chat from an order card
+    cards = [
+        m.content
+        for c in rig.fake.conversations.values()
+        for m in c.messages
+        if m.type in ("ORDER_CARD", "BUYER_ENTER_FROM_ORDER")
+    ]
+    assert cards
+    order_ids = {json.loads(content)["order_id"] for content in cards}
+    found = rig.orders.orders(sorted(order_ids))
+    assert {o.id for o in found} == order_ids

@@ -243,8 +243,9 @@ def to_order(
 ) -> PlatformOrder:
     """One Get Order Detail ``orders[]`` entry with its tracking, cancellations and returns."""
     platform_status = _text(raw.get("status"))
-    payment = raw.get("payment") if isinstance(raw.get("payment"), Mapping) else {}
-    assert isinstance(payment, Mapping)
+    payment = raw.get("payment")
+    if not isinstance(payment, Mapping):
+        payment = {}
     status = status_of(platform_status, returns)
     order_id = _text(raw.get("id"))
     return PlatformOrder(
