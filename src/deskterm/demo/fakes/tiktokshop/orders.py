@@ -269,7 +269,7 @@ class OrderDesk:
         ids: str,
         most: int,
         least: int,
-    ) -> tuple[list[dict[str, Any]], int] | FakeResponse:
+    ) -> tuple[list[dict[str, Any]], int, int] | FakeResponse:
         size = request.query.get("page_size", "10")
         if not size.isdigit() or not least <= int(size) <= most:
             return fail(*BAD_REQUEST)
@@ -294,14 +294,13 @@ class OrderDesk:
                 start = int(base64.urlsafe_b64decode(token.encode()).decode())
             except ValueError:
                 return fail(*BAD_REQUEST)
-        return kept[start : start + int(size)], start + int(size) if len(kept) > start + int(
-            size
-        ) else 0
+        end = start + int(size)
+        return kept[start:end], end if len(kept) > end else 0, len(kept)
 
-    def _page(self, key: str, found: tuple[list[dict[str, Any]], int]) -> FakeResponse:
-        page, following = found
+    def _page(self, key: str, found: tuple[list[dict[str, Any]], int, int]) -> FakeResponse:
+        page, following, total = found
         token = base64.urlsafe_b64encode(str(following).encode()).decode() if following else ""
-        return ok({key: page, "total_count": len(page), "next_page_token": token})
+        return ok({key: page, "total_count": total, "next_page_token": token})
 
     def _search_cancellations(self, request: FakeRequest) -> FakeResponse:
         entries = (c for s in self.orders.values() for c in s.cancellations)
