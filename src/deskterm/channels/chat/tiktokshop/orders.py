@@ -1,5 +1,4 @@
-"""TikTok Shop orders (Order API, tracking, cancellations, returns) through the chat adapter's
-signed client: the MarketplaceOrders adapter of issue 13."""
+"""TikTok Shop's MarketplaceOrders (issue 13): orders, tracking, cancel, buyer cancel answers."""
 
 from __future__ import annotations
 
