@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed
+from deskterm.channels.chat.http import ATTEMPTS, Classifier, JsonApi, Signed
 from deskterm.channels.chat.tiktokshop.errors import DOCTOR, classifier
 from deskterm.channels.chat.tiktokshop.parse import order_key, to_conversation, to_message
 from deskterm.channels.chat.tiktokshop.refresh import (
@@ -158,6 +158,22 @@ class TikTokShopAdapter:
         self._api.close()
         self._auth.close()
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        sending: bool = False,
+        classify: Classifier | None = None,
+    ) -> dict[str, Any]:
+        """One signed Partner API call with the token refresh (the order adapter's way in);
+        ``sending`` marks an action (never retried blindly), ``classify`` its own error codes."""
+        return self._call(
+            method, path, params=params, body=body, sending=sending, classify=classify
+        )
+
     # --- paging ------------------------------------------------------------------------
 
     def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -229,6 +245,7 @@ class TikTokShopAdapter:
         params: dict[str, str] | None = None,
         body: Any = None,
         sending: bool = False,
+        classify: Classifier | None = None,
     ) -> dict[str, Any]:
         def once() -> dict[str, Any]:
             data: dict[str, Any] = self._api.call(
@@ -237,7 +254,7 @@ class TikTokShopAdapter:
                 params=params,
                 body=body,
                 sign=self._sign,
-                classify=classifier(self.label, sending=sending),
+                classify=classify or classifier(self.label, sending=sending),
                 idempotent=not sending,  # a refused token means nothing was sent: retry is safe
             )
             return data

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from deskterm.demo.fakes.http_fake import FakeRequest, FakeResponse, HttpFake
 from deskterm.demo.fakes.tiktokshop import gateway
 from deskterm.demo.fakes.tiktokshop.gateway import fail, ok
+from deskterm.demo.fakes.tiktokshop.orders import OrderDesk
 from deskterm.demo.fakes.tiktokshop.seed import plan
 from deskterm.demo.fakes.tiktokshop.state import AVATAR, Conversation, Message, Person, Snowflakes
 
@@ -86,6 +87,7 @@ class TikTokShopFake(HttpFake):
         self.answers: list[tuple[str, int]] = []  # (path, envelope code) per answered request
         self.read_calls: list[str] = []  # conversation ids marked read through the API
         self.injected: list[tuple[int, int, str]] = []  # platform errors to answer next
+        self.order_desk = OrderDesk(self.ids, self._now)  # the Order API part (issue 13)
 
     # --- helpers for tests and the demo ------------------------------------------------
 
@@ -107,6 +109,12 @@ class TikTokShopFake(HttpFake):
                         conversation, content, role=role, type=kind, at=when, visible=visible
                     )
                 ids.append(conversation)
+                buyer = self.conversations[conversation].buyer
+                self.order_desk.seed_buyer(
+                    buyer,
+                    random.Random(f"{seed}:{n}"),  # noqa: S311  (repeatable demo data)
+                    first_id=made.order_id,
+                )
             ids.sort(key=lambda c: -self.conversations[c].activity_key())
         return ids
 
@@ -267,7 +275,14 @@ class TikTokShopFake(HttpFake):
         status, code, message = self.injected.pop(0)
         return fail(status, code, message)
 
+    def _dispatch(self, request: FakeRequest) -> FakeResponse | None:
+        response = super()._dispatch(request)  # an applied action may lose its reply (issue 13)
+        with self.lock:
+            return None if response is None else self.order_desk.after(request, response)
+
     def _route(self, request: FakeRequest) -> FakeResponse:
+        if self.order_desk.handles(request.path):
+            return self.order_desk.route(request) or fail(*gateway.NO_PATH)
         if request.path == CONVERSATIONS:
             if request.method == "GET":
                 return self._list_conversations(request.query)
