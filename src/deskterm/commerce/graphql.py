@@ -35,7 +35,11 @@ def _wait(state: RetryCallState) -> float:
 
 class GraphqlError(ChannelError):
     """Shopify answered the document with a GraphQL error of its own (not auth, budget or an
-    internal error): for a mutation, a refusal that nothing was done."""
+    internal error): for a mutation, a refusal that nothing was done. ``reason``: its words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, transient=False)
+        self.reason = reason
 
 
 def _retryable(error: BaseException) -> bool:
@@ -224,4 +228,4 @@ class GraphqlHttp:
             )
         if code == "INTERNAL_SERVER_ERROR":
             return ChannelError(f"{self.label}: Shopify internal error: {text}")
-        return GraphqlError(f"{self.label}: Shopify GraphQL error: {text}", transient=False)
+        return GraphqlError(f"{self.label}: Shopify GraphQL error: {text}", text)

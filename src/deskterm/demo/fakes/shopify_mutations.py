@@ -11,10 +11,17 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, GraphQLString, GraphQLResolveInfo, value_from_ast
+from graphql import GraphQLError, GraphQLString, value_from_ast
 
 if TYPE_CHECKING:
+    from graphql import GraphQLResolveInfo
+
     from deskterm.demo.fakes.shopify import FakeOrder, FakeShopify
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Info: TypeAlias = GraphQLResolveInfo[Any]
 
 # Added to the fake's schema (demo/fakes/shopify.py builds SCHEMA_SDL + MUTATION_SDL).
 MUTATION_SDL = """
@@ -307,12 +314,13 @@ def _decimal(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def _idempotency_key(info: GraphQLResolveInfo) -> str | None:
+def _idempotency_key(info: Info) -> str | None:
     for directive in info.field_nodes[0].directives or ():
         if directive.name.value == "idempotent":
-            for argument in directive.arguments:
+            for argument in directive.arguments or ():
                 if argument.name.value == "key":
-                    value = value_from_ast(argument.value, GraphQLString, info.variable_values)
+                    variables = info.variable_values.coerced
+                    value = value_from_ast(argument.value, GraphQLString, variables)
                     return str(value)
     return None
 
@@ -351,7 +359,7 @@ class Mutations:
 
     # --- orderCancel ---
 
-    def order_cancel(self, _info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def order_cancel(self, _info: Info, **args: Any) -> dict[str, Any]:
         """Cancel: refused when already cancelled or (partly) fulfilled."""
         order = self._order(args["orderId"])
 
@@ -398,7 +406,7 @@ class Mutations:
 
     # --- refundCreate ---
 
-    def refund_create(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def refund_create(self, info: Info, **args: Any) -> dict[str, Any]:
         """Refund lines, shipping and money; an @idempotent key replays the first answer."""
         key = _idempotency_key(info)
         if key is not None and self.api_version() < IDEMPOTENT_SINCE:
@@ -468,9 +476,7 @@ class Mutations:
         order.refunds.append(refund)
         order.restocked += [(i, qty) for i, qty, kind in lines if kind in ("RETURN", "CANCEL")]
         if amount > 0:
-            order.financial = (
-                "REFUNDED" if refunded(order) >= paid(order) else "PARTIALLY_REFUNDED"
-            )
+            order.financial = "REFUNDED" if refunded(order) >= paid(order) else "PARTIALLY_REFUNDED"
         if payload.get("notify"):
             order.notified.append("refund_created")
         self._touch(order, "refundCreate")
@@ -482,7 +488,7 @@ class Mutations:
 
     # --- orderUpdate ---
 
-    def order_update(self, _info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def order_update(self, _info: Info, **args: Any) -> dict[str, Any]:
         """Edit the shipping address: refused once fulfilled or cancelled."""
         payload = args["input"]
         order = self._order(payload["id"])
@@ -506,7 +512,7 @@ class Mutations:
 
     # --- draftOrderCreate ---
 
-    def draft_order_create(self, _info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def draft_order_create(self, _info: Info, **args: Any) -> dict[str, Any]:
         """A draft order from line items, a customer and an address."""
         payload = args["input"]
         lines = list(payload.get("lineItems") or ())
