@@ -359,3 +359,21 @@ def test_no_idempotency_directive_before_2026_01(shop: Shop, seeded: dict[str, F
 def test_unknown_order_is_refused(shop: Shop) -> None:
     with pytest.raises(o.ActionRefused, match="Shopify has no order 123"):
         _actions(shop).order("123")
+
+
+def test_a_rate_limited_mutation_is_retried_because_it_never_ran(
+    shop: Shop, seeded: dict[str, FakeOrder]
+) -> None:
+    fake = seeded["to_ship"]
+    shop.fake.inject_rate_limits(1, "2")
+    _actions(shop).update_address(str(fake.id), {"city": "Bogor"})
+    assert shop.time.sleeps == [2.0]
+    assert fake.address["city"] == "Bogor" and _effects(shop, "orderUpdate") == 1
+
+
+def test_a_key_is_made_where_shopify_requires_one(shop: Shop, seeded: dict[str, FakeOrder]) -> None:
+    fake = seeded["delivered"]
+    _actions(shop, "2026-04").refund(str(fake.id), amount=Decimal(1000))
+    body = shop.fake.requests[-1].json()
+    assert len(body["variables"]["idempotencyKey"]) == 36
+    assert fake.refunds[-1].amount == Decimal(1000)

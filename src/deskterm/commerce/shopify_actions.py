@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +21,7 @@ from deskterm.domain.text import one_line
 # (a second cancel is refused as already cancelled; an address set twice is the same address;
 # a duplicate's draft carries the key as a tag so it can be found).
 IDEMPOTENT_SINCE = "2026-01"
+IDEMPOTENT_REQUIRED = "2026-04"  # from here refundCreate without a key is an error
 
 ORDER_QUERY = f"""
 query Order($id: ID!) {{
@@ -244,6 +246,8 @@ class ShopifyOrderActions:
             ]
         document = REFUND_MUTATION
         variables: dict[str, Any] = {"input": payload}
+        if not idempotency_key and self.http.api_version >= IDEMPOTENT_REQUIRED:
+            idempotency_key = str(uuid.uuid4())  # the caller's read-back stays the guard
         if idempotency_key and self.http.api_version >= IDEMPOTENT_SINCE:
             document = REFUND_MUTATION_IDEMPOTENT
             variables["idempotencyKey"] = idempotency_key
