@@ -377,3 +377,27 @@ def test_a_key_is_made_where_shopify_requires_one(shop: Shop, seeded: dict[str, 
     body = shop.fake.requests[-1].json()
     assert len(body["variables"]["idempotencyKey"]) == 36
     assert fake.refunds[-1].amount == Decimal(1000)
+
+
+def test_dropped_duplicate_is_found_by_its_key(shop: Shop, seeded: dict[str, FakeOrder]) -> None:
+    fake = seeded["cancelled"]
+    actions = _actions(shop)
+    assert actions.find_duplicate("act-9") is None
+    shop.fake.drop_after_next_send()
+    with pytest.raises(ChannelError) as caught:
+        actions.duplicate(str(fake.id), idempotency_key="act-9")
+    assert caught.value.transient
+    found = actions.find_duplicate("act-9")
+    assert found is not None and found.name == "#D1"
+    assert len(shop.fake.mutations.drafts) == 1
+
+
+def test_dropped_address_edit_reads_back_applied(shop: Shop, seeded: dict[str, FakeOrder]) -> None:
+    fake = seeded["unpaid"]
+    actions = _actions(shop)
+    shop.fake.drop_after_next_send()
+    with pytest.raises(ChannelError) as caught:
+        actions.update_address(str(fake.id), {"zip": "16424"})
+    assert caught.value.transient
+    assert actions.order(str(fake.id)).shipping_address["zip"] == "16424"
+    assert _effects(shop, "orderUpdate") == 1

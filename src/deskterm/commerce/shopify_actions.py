@@ -73,6 +73,13 @@ mutation DraftOrderCreate($input: DraftOrderInput!) {
 }
 """
 
+# A duplicate's draft carries ``deskterm-KEY``: after a dropped answer this finds it.
+DRAFT_BY_TAG_QUERY = """
+query DraftByTag($query: String!) {
+  draftOrders(first: 1, query: $query) { nodes { id name } }
+}
+"""
+
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF")
 # Words of a free-text reason -> Shopify's OrderCancelReason (the text goes to staffNote).
 _REASON_WORDS = (
@@ -291,7 +298,7 @@ class ShopifyOrderActions:
                     "currencyCode": currency,
                 }
             lines.append(entry)
-        tags = ["deskterm"] + ([f"deskterm-{idempotency_key}"] if idempotency_key else [])
+        tags = ["deskterm"] + ([_tag(idempotency_key)] if idempotency_key else [])
         payload: dict[str, Any] = {
             "lineItems": lines,
             "note": f"Duplicate of {name}",
@@ -311,6 +318,16 @@ class ShopifyOrderActions:
         if not isinstance(draft, Mapping):
             raise ChannelError(f"{self.label}: Shopify answered without the draft order")
         return DraftRef(numeric_id(_str(draft.get("id"))), _str(draft.get("name")))
+
+    def find_duplicate(self, idempotency_key: str) -> DraftRef | None:
+        """The draft a ``duplicate`` with this key made, if Shopify has it (the read-back
+        after an ambiguous failure: draftOrderCreate takes no idempotency key)."""
+        variables = {"query": f"tag:{_tag(idempotency_key)}"}
+        data = self.http.execute(DRAFT_BY_TAG_QUERY, variables, key="draftOrders:1")
+        found = _nodes(_get(data, "draftOrders").get("nodes"))
+        if not found:
+            return None
+        return DraftRef(numeric_id(_str(found[0].get("id"))), _str(found[0].get("name")))
 
     # --- plumbing ---
 
@@ -355,6 +372,11 @@ class ShopifyOrderActions:
             ):
                 return line
         raise ActionRefused(f"{self.label}: order {name} has no line {wanted!r}")
+
+
+def _tag(idempotency_key: str) -> str:
+    # Shopify tags are at most 40 characters; search matches them whole.
+    return f"deskterm-{idempotency_key}"[:40]
 
 
 def _sentence(text: str) -> str:

@@ -101,6 +101,8 @@ type QueryRoot {
     sortKey: OrderSortKeys = ID, reverse: Boolean = false, savedSearchId: ID
   ): OrderConnection!
   order(id: ID!): Order
+  draftOrders(first: Int, after: String, last: Int, before: String, query: String):
+    DraftOrderConnection!
   shop: Shop!
 }
 

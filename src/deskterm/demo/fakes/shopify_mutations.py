@@ -71,8 +71,15 @@ type DraftOrder implements Node {
   name: String!
   email: String
   note2: String
+  tags: [String!]!
   totalPriceSet: MoneyBag!
 }
+type DraftOrderConnection {
+  nodes: [DraftOrder!]!
+  edges: [DraftOrderEdge!]!
+  pageInfo: PageInfo!
+}
+type DraftOrderEdge { cursor: String! node: DraftOrder! }
 type DraftOrderCreatePayload { draftOrder: DraftOrder userErrors: [UserError!]! }
 
 input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean }
@@ -338,8 +345,9 @@ class Mutations:
     _next: int = 9_100_000_001
 
     def resolvers(self) -> dict[str, Any]:
-        """The Mutation root's fields for graphql-core's default resolver."""
+        """The Mutation root's fields (and ``draftOrders``) for graphql-core's resolver."""
         return {
+            "draftOrders": self.draft_orders,
             "orderCancel": self.order_cancel,
             "refundCreate": self.refund_create,
             "orderUpdate": self.order_update,
@@ -512,6 +520,20 @@ class Mutations:
 
     # --- draftOrderCreate ---
 
+    def draft_orders(self, _info: Info, **args: Any) -> dict[str, Any]:
+        """Drafts, newest last; ``query`` understands ``tag:NAME`` (Shopify's search)."""
+        from deskterm.demo.fakes.shopify import _page  # the fake imports this module
+
+        wanted = str(args.get("query") or "").strip()
+        tag = wanted[4:].strip('"') if wanted.startswith("tag:") else ""
+        found = [d for d in self.drafts if not tag or tag in d.tags]
+        page = _page(found, lambda d: d.id, "DraftOrder", args)
+        nodes = [_draft_node(d) for d in page["nodes"]]
+        edges = [
+            {"cursor": e["cursor"], "node": n} for e, n in zip(page["edges"], nodes, strict=True)
+        ]
+        return {"nodes": nodes, "edges": edges, "pageInfo": page["pageInfo"]}
+
     def draft_order_create(self, _info: Info, **args: Any) -> dict[str, Any]:
         """A draft order from line items, a customer and an address."""
         payload = args["input"]
@@ -544,23 +566,27 @@ class Mutations:
         )
         self.drafts.append(draft)
         self.effects.append(("draftOrderCreate", f"gid://shopify/DraftOrder/{draft.id}"))
-        total = sum(
-            (
-                (_decimal(line["originalUnitPriceWithCurrency"]["amount"]) or Decimal(0))
-                * line["quantity"]
-                for line in lines
-                if line.get("originalUnitPriceWithCurrency")
-            ),
-            Decimal(0),
-        )
-        node = {
-            "id": f"gid://shopify/DraftOrder/{draft.id}",
-            "name": draft.name,
-            "email": draft.email or None,
-            "note2": draft.note or None,
-            "totalPriceSet": money_bag(total, currency),
-        }
-        return {"draftOrder": node, "userErrors": []}
+        return {"draftOrder": _draft_node(draft), "userErrors": []}
+
+
+def _draft_node(draft: FakeDraft) -> dict[str, Any]:
+    total = sum(
+        (
+            (_decimal(line["originalUnitPriceWithCurrency"]["amount"]) or Decimal(0))
+            * line["quantity"]
+            for line in draft.lines
+            if line.get("originalUnitPriceWithCurrency")
+        ),
+        Decimal(0),
+    )
+    return {
+        "id": f"gid://shopify/DraftOrder/{draft.id}",
+        "name": draft.name,
+        "email": draft.email or None,
+        "note2": draft.note or None,
+        "tags": draft.tags,
+        "totalPriceSet": money_bag(total, draft.currency),
+    }
 
 
 def _refused(field_path: list[str], message: str) -> dict[str, Any]:
