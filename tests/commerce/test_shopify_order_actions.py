@@ -87,7 +87,7 @@ def test_order_fields_are_mapped(shop: Shop, seeded: dict[str, FakeOrder]) -> No
         "J&T",
         "Delivered",
     )
-    assert [(r.status, r.reason) for r in order.returns] == [("OPEN", f"{fake.name}-R1")]
+    assert [(r.id, r.status) for r in order.returns] == [("", "RETURN_REQUESTED")]
     assert order.shipping_address["city"] == "Jakarta Selatan"
     assert order.to_json("main")["actions"] == ["refund", "duplicate"]
 

@@ -171,11 +171,9 @@ def _parcels(fulfillments: Any) -> tuple[o.Parcel, ...]:
 
 
 def _returns(node: Mapping[str, Any]) -> tuple[o.OrderReturn, ...]:
-    """Returns the buyer opened, then the refunds made (Shopify keeps them apart)."""
-    entries = [
-        o.OrderReturn(numeric_id(_str(r.get("id"))), _str(r.get("status")), _str(r.get("name")))
-        for r in _nodes(node.get("returns"))
-    ]
+    """The order's return state (when a return exists), then the refunds made."""
+    state = _str(node.get("returnStatus")).upper()
+    entries = [o.OrderReturn("", state)] if state and state != "NO_RETURN" else []
     entries += [
         o.OrderReturn(
             numeric_id(_str(refund.get("id"))),
