@@ -11,6 +11,7 @@ from typing import Any
 from deskterm.commerce.graphql import GraphqlError
 from deskterm.commerce.shopify import LINE_ITEMS, ORDER_FIELDS, ShopifyClient, _get, _nodes, _str
 from deskterm.commerce.shopify_orders import numeric_id, order_gid, platform_order
+from deskterm.commerce.shopify_refund import money, plan_refund
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.orders import ActionRefused, PlatformOrder
 from deskterm.domain.text import one_line
@@ -104,7 +105,6 @@ ADDRESS_FIELDS = (
     "countryCode",
     "phone",
 )
-_PAYMENTS = ("SALE", "CAPTURE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,63 +194,17 @@ class ShopifyOrderActions:
         True for all of it); neither amount nor items: everything still refundable. Returns
         the money sent back."""
         node = self._node(order_id)
-        name = _str(node.get("name")) or numeric_id(order_id)
-        fulfilled = _str(node.get("displayFulfillmentStatus")).upper() != "UNFULFILLED"
-        restock_type = ("RETURN" if fulfilled else "CANCEL") if restock else "NO_RESTOCK"
-        lines = _nodes(node.get("lineItems"))
-        full = amount is None and not items and shipping is None
-        wanted = (
-            [(line, int(line.get("refundableQuantity") or 0)) for line in lines]
-            if full
-            else [(self._line(lines, ref, name), qty) for ref, qty in items]
+        plan = plan_refund(
+            node,
+            amount=amount,
+            items=items,
+            shipping=shipping,
+            restock=restock,
+            label=self.label,
         )
-        refund_lines = [
-            {"lineItemId": _str(line.get("id")), "quantity": qty, "restockType": restock_type}
-            for line, qty in wanted
-            if qty > 0
-        ]
-        paid = _payments(node)
-        parent = paid[0] if paid else None
-        refundable = sum((_money(t) for t in paid), Decimal(0)) - _refunds(node)
-        ship_input: dict[str, Any] | None = None
-        ship_amount = Decimal(0)
-        if full or shipping is True:
-            ship_input = {"fullRefund": True}
-            ship_amount = _money(_get(node, "totalShippingPriceSet"))
-        elif isinstance(shipping, Decimal):
-            ship_input, ship_amount = {"amount": str(shipping)}, shipping
-        if full:
-            money = refundable
-        elif amount is not None:
-            money = amount
-        else:
-            money = ship_amount + sum(
-                (_money(_get(line, "originalUnitPriceSet")) * qty for line, qty in wanted),
-                Decimal(0),
-            )
-        if money > 0 and parent is None:
-            raise ActionRefused(f"{self.label}: nothing was paid on order {name} to refund")
-        if money <= 0 and not refund_lines and (full or ship_input is None):
-            raise ActionRefused(f"{self.label}: nothing is left to refund on order {name}")
-        payload: dict[str, Any] = {
-            "orderId": order_gid(order_id),
-            "notify": notify,
-            "refundLineItems": refund_lines,
-        }
+        payload = {"orderId": order_gid(order_id), "notify": notify, **plan.input}
         if note:
             payload["note"] = note
-        if ship_input is not None:
-            payload["shipping"] = ship_input
-        if money > 0 and parent is not None:
-            payload["transactions"] = [
-                {
-                    "orderId": order_gid(order_id),
-                    "parentId": _str(parent.get("id")),
-                    "gateway": _str(parent.get("gateway")),
-                    "kind": "REFUND",
-                    "amount": str(money),
-                }
-            ]
         document = REFUND_MUTATION
         variables: dict[str, Any] = {"input": payload}
         if not idempotency_key and self.http.api_version >= IDEMPOTENT_REQUIRED:
@@ -260,7 +214,7 @@ class ShopifyOrderActions:
             variables["idempotencyKey"] = idempotency_key
         data = self._mutate(document, variables, "refundCreate", "refund", order_id)
         self._refused(data.get("userErrors"), "refund", order_id)
-        return max(money, Decimal(0))
+        return plan.amount
 
     def update_address(self, order_id: str, fields: Mapping[str, str]) -> None:
         """Set shipping address fields (ADDRESS_FIELDS); the rest of the address is kept."""
@@ -272,7 +226,7 @@ class ShopifyOrderActions:
         current = _address_input(_get(self._node(order_id), "shippingAddress"))
         if "country" in fields and "countryCode" not in fields:
             current.pop("countryCode", None)  # the old code would contradict the new country
-        address = current | {k: v for k, v in fields.items()}
+        address = current | dict(fields)
         variables = {"input": {"id": order_gid(order_id), "shippingAddress": address}}
         data = self._mutate(
             ADDRESS_MUTATION, variables, "orderUpdate", "edit the address of", order_id
@@ -294,7 +248,7 @@ class ShopifyOrderActions:
                 entry["title"] = _str(line.get("title"))
                 entry["sku"] = _str(line.get("sku")) or None
                 entry["originalUnitPriceWithCurrency"] = {
-                    "amount": str(_money(_get(line, "originalUnitPriceSet"))),
+                    "amount": str(money(_get(line, "originalUnitPriceSet"))),
                     "currencyCode": currency,
                 }
             lines.append(entry)
@@ -363,16 +317,6 @@ class ShopifyOrderActions:
                 f"{_sentence('; '.join(messages))}"
             )
 
-    def _line(self, lines: list[Mapping[str, Any]], ref: str, name: str) -> Mapping[str, Any]:
-        wanted = ref.strip()
-        for line in lines:
-            gid = _str(line.get("id"))
-            if wanted in (gid, numeric_id(gid)) or (
-                wanted and wanted.lower() == _str(line.get("sku")).lower()
-            ):
-                return line
-        raise ActionRefused(f"{self.label}: order {name} has no line {wanted!r}")
-
 
 def _tag(idempotency_key: str) -> str:
     # Shopify tags are at most 40 characters; search matches them whole.
@@ -382,34 +326,6 @@ def _tag(idempotency_key: str) -> str:
 def _sentence(text: str) -> str:
     line = one_line(text, 200).rstrip(".")
     return f"{line}."
-
-
-def _money(bag: Mapping[str, Any]) -> Decimal:
-    """The shop amount of a MoneyBag (or of an object holding ``amountSet``)."""
-    source = _get(bag, "amountSet") if "amountSet" in bag else bag
-    try:
-        return Decimal(str(_get(source, "shopMoney").get("amount") or "0"))
-    except ArithmeticError:
-        return Decimal(0)
-
-
-def _payments(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [
-        t
-        for t in _nodes(node.get("transactions"))
-        if _str(t.get("kind")) in _PAYMENTS and _str(t.get("status")) == "SUCCESS"
-    ]
-
-
-def _refunds(node: Mapping[str, Any]) -> Decimal:
-    return sum(
-        (
-            _money(t)
-            for t in _nodes(node.get("transactions"))
-            if _str(t.get("kind")) == "REFUND" and _str(t.get("status")) == "SUCCESS"
-        ),
-        Decimal(0),
-    )
 
 
 def _address_input(address: Mapping[str, Any]) -> dict[str, str]:
