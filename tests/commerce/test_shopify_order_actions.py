@@ -8,7 +8,7 @@ import pytest
 
 from deskterm.commerce.shopify import ShopifyClient
 from deskterm.commerce.shopify_actions import ShopifyOrderActions, cancel_reason
-from deskterm.commerce.shopify_orders import platform_orders_for_email
+from deskterm.commerce.shopify_orders import normalised_status, platform_orders_for_email
 from deskterm.demo.fakes.shopify import FakeOrder
 from deskterm.domain import orders as o
 from deskterm.domain.errors import ChannelError
@@ -99,6 +99,38 @@ def test_refunds_show_as_returns_with_their_amount(
     order = _actions(shop).order(fake.gid)
     refund = next(r for r in order.returns if r.status == "REFUNDED")
     assert refund.amount == fake.total
+
+
+def _node(financial: str, fulfillment: str, *parcels: str, **extra: object) -> dict[str, object]:
+    node: dict[str, object] = {
+        "displayFinancialStatus": financial,
+        "displayFulfillmentStatus": fulfillment,
+        "fulfillments": [{"displayStatus": parcel} for parcel in parcels],
+    }
+    return node | extra
+
+
+@pytest.mark.parametrize(
+    ("node", "status"),
+    [
+        (_node("AUTHORIZED", "UNFULFILLED"), "unpaid"),
+        (_node("PARTIALLY_PAID", "ON_HOLD"), "unpaid"),
+        (_node("PAID", "ON_HOLD"), "to_ship"),
+        (_node("PARTIALLY_REFUNDED", "UNFULFILLED"), "to_ship"),
+        (_node("PAID", "PARTIALLY_FULFILLED", "DELIVERED"), "shipped"),
+        (_node("PARTIALLY_REFUNDED", "FULFILLED", "DELIVERED", "IN_TRANSIT"), "shipped"),
+        (_node("PAID", "FULFILLED", "DELIVERED"), "delivered"),
+        (_node("PAID", "FULFILLED", "DELIVERED", closed=True), "completed"),
+        (_node("VOIDED", "UNFULFILLED"), "cancelled"),
+        (_node("PAID", "UNFULFILLED", cancelledAt="2026-03-01T00:00:00Z"), "cancelled"),
+        (_node("PAID", "FULFILLED", returnStatus="IN_PROGRESS"), "returning"),
+        (_node("PARTIALLY_REFUNDED", "FULFILLED", returnStatus="INSPECTION_COMPLETE"), "returned"),
+        (_node("REFUNDED", "FULFILLED"), "returned"),
+        (_node("REFUNDED", "RESTOCKED"), "returned"),
+    ],
+)
+def test_status_table(node: dict[str, object], status: str) -> None:
+    assert normalised_status(node) == status
 
 
 # --- cancel -------------------------------------------------------------------------------
