@@ -17,7 +17,8 @@ from tests.commerce.conftest import TOKEN, VERSION, Shop
 
 PATH = f"/admin/api/{VERSION}/graphql.json"
 ORDERS_COST = (
-    292  # 2 + 10 x (order 1 + price 2 + lineItems 2+20 + fulfillments 2 + address 1 + customer 1)
+    502  # 2 + 10 x (order 1 + prices 2+2 + lineItems 2+10x3 + fulfillments 2 + refunds 3x3
+    # + address 1 + customer 1)
 )
 
 
@@ -339,7 +340,7 @@ def test_fake_hides_old_orders_without_read_all_orders(shop: Shop) -> None:
 def test_query_over_the_single_query_limit_is_not_retried(shop: Shop) -> None:
     with shop.client() as client, pytest.raises(ChannelError) as caught:
         client.orders_for_email("alice@example.com", first=250)
-    assert "Query cost is 7252, which exceeds the single query max cost limit (1000)." in str(
+    assert "Query cost is 12502, which exceeds the single query max cost limit (1000)." in str(
         caught.value
     )
     assert "\n" not in str(caught.value)
@@ -351,11 +352,11 @@ def test_query_over_the_single_query_limit_is_not_retried(shop: Shop) -> None:
 
 def test_waits_for_the_bucket_before_a_query_that_would_not_fit(shop: Shop) -> None:
     _seed_one(shop.fake)
-    shop.fake.available = 300  # another app of the shop has been busy
+    shop.fake.available = 510  # another app of the shop has been busy
     with shop.client() as client:
         client.orders_for_email("budi@contoh.co.id")
         left = client.http.budget.available
-        assert left is not None and left < ORDERS_COST  # 300 - 292 + the unused part refunded
+        assert left is not None and left < ORDERS_COST  # 510 - 502 + the unused part refunded
         assert shop.time.sleeps == []
         client.orders_for_email("budi@contoh.co.id")
     # Waited exactly until the bucket could pay, then was never throttled.
@@ -366,7 +367,7 @@ def test_waits_for_the_bucket_before_a_query_that_would_not_fit(shop: Shop) -> N
 
 def test_budget_refills_with_time_so_no_wait_is_needed(shop: Shop) -> None:
     _seed_one(shop.fake)
-    shop.fake.available = 300
+    shop.fake.available = 510
     with shop.client() as client:
         client.orders_for_email("budi@contoh.co.id")
         shop.time.now += 10  # 500 points leak back in
@@ -381,7 +382,7 @@ def test_throttled_answer_is_retried_after_the_computed_wait(shop: Shop) -> None
         shop.fake.available = 100  # drained behind the client's back
         orders = client.orders_for_email("budi@contoh.co.id")
     assert len(orders) == 1
-    # THROTTLED said: requested 292, available 100, restoring 50/s -> 3.84 s.
+    # THROTTLED said: requested 502, available 100, restoring 50/s -> 8.04 s.
     assert shop.time.sleeps == [pytest.approx((ORDERS_COST - 100) / 50.0)]
     assert shop.fake.costs[1] == (ORDERS_COST, None)
     shop.fake.available = 0

@@ -33,9 +33,25 @@ def _wait(state: RetryCallState) -> float:
     return full_jitter(state.attempt_number)
 
 
+class GraphqlError(ChannelError):
+    """Shopify answered the document with a GraphQL error of its own (not auth, budget or an
+    internal error): for a mutation, a refusal that nothing was done. ``reason``: its words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, transient=False)
+        self.reason = reason
+
+
 def _retryable(error: BaseException) -> bool:
-    # Every Shopify call made here is a query (a read), so any transient failure may be retried.
+    # A query (a read) may be retried after any transient failure.
     return isinstance(error, ChannelError) and error.transient
+
+
+def _mutation_retryable(error: BaseException) -> bool:
+    # A mutation is retried only when Shopify said it did not run it (THROTTLED, HTTP 429):
+    # after a timeout, a 5xx or a dropped connection it may have happened, so the caller
+    # reads the order back before anything is sent again.
+    return isinstance(error, ThrottledError)
 
 
 def _error_text(payload: Any) -> str:
@@ -70,6 +86,7 @@ class GraphqlHttp:
     ) -> None:
         self.label = label  # the [[stores]] name: first word of every error
         self.shop_url = shop_url.rstrip("/")
+        self.api_version = api_version
         self.path = f"/admin/api/{api_version}/graphql.json"
         self.sleep = sleep
         self.attempts = attempts
@@ -93,11 +110,14 @@ class GraphqlHttp:
         """Release the connection pool."""
         self._client.close()
 
-    def execute(self, query: str, variables: Mapping[str, Any], *, key: str) -> dict[str, Any]:
+    def execute(
+        self, query: str, variables: Mapping[str, Any], *, key: str, mutation: bool = False
+    ) -> dict[str, Any]:
         """Run ``query``; ``key`` names the operation and its page sizes (one cost each).
 
         Waits first when the last known budget cannot pay for it; retries THROTTLED, 429,
         5xx and network errors a bounded number of times; other failures raise at once.
+        A ``mutation`` is retried only after THROTTLED or 429 (Shopify did not run it).
         """
         body = {"query": query, "variables": dict(variables)}
 
@@ -110,7 +130,7 @@ class GraphqlHttp:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=_wait,
-            retry=retry_if_exception(_retryable),
+            retry=retry_if_exception(_mutation_retryable if mutation else _retryable),
             sleep=self._pause,
             reraise=True,
         )
@@ -208,4 +228,4 @@ class GraphqlHttp:
             )
         if code == "INTERNAL_SERVER_ERROR":
             return ChannelError(f"{self.label}: Shopify internal error: {text}")
-        return ChannelError(f"{self.label}: Shopify GraphQL error: {text}", transient=False)
+        return GraphqlError(f"{self.label}: Shopify GraphQL error: {text}", text)

@@ -17,30 +17,53 @@ from deskterm.domain.errors import ChannelError
 from deskterm.domain.text import clean_stored_text
 
 MAX_FIRST = 250  # Shopify's largest page
-LINE_ITEMS = 20  # lines per order: enough for the panel, and each one costs budget
+# Per order: lines and refunds, each one costing budget. Ten lines is enough for the panel and
+# keeps a page of ten orders (502 points) well inside the 1,000-point query limit.
+LINE_ITEMS = 10
+REFUNDS = 3
+
+# Everything an order shows and its actions need (commerce/shopify_orders.py maps it to
+# PlatformOrder); the cache keeps the node whole, so every reader sees the same fields.
+# Returns come as ``returnStatus`` only: ``Order.returns`` needs the read_returns scope, and
+# one field the app may not read would fail the whole lookup.
+ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
+  id
+  name
+  email
+  createdAt
+  updatedAt
+  cancelledAt
+  cancelReason
+  closed
+  returnStatus
+  displayFinancialStatus
+  displayFulfillmentStatus
+  statusPageUrl
+  totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
+  totalRefundedSet {{ shopMoney {{ amount }} }}
+  lineItems(first: {LINE_ITEMS}) {{
+    nodes {{
+      id title quantity sku refundableQuantity
+      originalUnitPriceSet {{ shopMoney {{ amount }} }}
+    }}
+  }}
+  fulfillments {{ displayStatus trackingInfo {{ number url company }} }}
+  refunds(first: {REFUNDS}) {{ id createdAt note totalRefundedSet {{ shopMoney {{ amount }} }} }}
+  shippingAddress {{ address1 address2 city province zip country countryCodeV2 phone }}
+  customer {{ email }}
+}}
+"""
 
 # The email travels as a variable, never spliced into the document; the search string
 # quotes it (email_search) so it cannot add search terms either.
 ORDERS_QUERY = f"""
 query CustomerOrders($first: Int!, $query: String!) {{
   orders(first: $first, query: $query, sortKey: CREATED_AT, reverse: true) {{
-    nodes {{
-      id
-      name
-      email
-      createdAt
-      displayFinancialStatus
-      displayFulfillmentStatus
-      statusPageUrl
-      totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
-      lineItems(first: {LINE_ITEMS}) {{ nodes {{ title quantity }} }}
-      fulfillments {{ trackingInfo {{ number url company }} }}
-      shippingAddress {{ address1 city zip country }}
-      customer {{ email }}
-    }}
+    nodes {{ ...OrderFields }}
   }}
 }}
-"""
+{ORDER_FIELDS}"""
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain } }"
 

@@ -67,6 +67,7 @@ def serve_marketplaces(
             seeded["lazada-id"] = lazada.seed(conversations, messages)
         for email, name, indonesian in SHOPIFY_CUSTOMERS:
             shopify.seed_orders(email, 2, customer_name=name, indonesian=indonesian)
+        shopify.seed_every_status("dewa.putra@mail.test", customer_name="Dewa Putra")
 
         def secret(name: str, value: str) -> str:
             return _secret_file(secrets_dir, name, value)

@@ -53,9 +53,20 @@ from graphql import (
 )
 
 from deskterm.demo.fakes.http_fake import FakeRequest, FakeResponse, HttpFake
+from deskterm.demo.fakes.shopify_mutations import (
+    MUTATION_COST,
+    MUTATION_SDL,
+    FakeRefund,
+    FakeReturn,
+    Mutations,
+    money_bag,
+    order_extras,
+    refunded_quantity,
+    seed_refunds,
+)
 
 SCHEMA_SDL = """
-schema { query: QueryRoot }
+schema { query: QueryRoot mutation: Mutation }
 
 scalar DateTime
 scalar Decimal
@@ -90,6 +101,8 @@ type QueryRoot {
     sortKey: OrderSortKeys = ID, reverse: Boolean = false, savedSearchId: ID
   ): OrderConnection!
   order(id: ID!): Order
+  draftOrders(first: Int, after: String, last: Int, before: String, query: String):
+    DraftOrderConnection!
   shop: Shop!
 }
 
@@ -123,6 +136,9 @@ type Order implements Node {
   processedAt: DateTime!
   updatedAt: DateTime!
   cancelledAt: DateTime
+  cancelReason: OrderCancelReason
+  closed: Boolean!
+  returnStatus: OrderReturnStatus!
   displayFinancialStatus: OrderDisplayFinancialStatus
   displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
   statusPageUrl: URL!
@@ -130,6 +146,10 @@ type Order implements Node {
   totalPriceSet: MoneyBag!
   subtotalPriceSet: MoneyBag
   totalShippingPriceSet: MoneyBag!
+  totalRefundedSet: MoneyBag!
+  refunds(first: Int): [Refund!]!
+  returns(first: Int, after: String, last: Int, before: String): ReturnConnection!
+  transactions(first: Int): [OrderTransaction!]!
   lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false):
     LineItemConnection!
   fulfillments(first: Int): [Fulfillment!]!
@@ -151,8 +171,12 @@ type LineItem implements Node {
   sku: String
   quantity: Int!
   currentQuantity: Int!
+  refundableQuantity: Int!
   originalUnitPriceSet: MoneyBag!
+  variant: ProductVariant
 }
+
+type ProductVariant implements Node { id: ID! sku: String }
 
 type Fulfillment implements Node {
   id: ID!
@@ -188,9 +212,11 @@ type MailingAddress implements Node {
 }
 """
 
-SCHEMA: GraphQLSchema = build_schema(SCHEMA_SDL)
-assert SCHEMA.query_type is not None
+SCHEMA: GraphQLSchema = build_schema(SCHEMA_SDL + MUTATION_SDL)
+assert SCHEMA.query_type is not None and SCHEMA.mutation_type is not None
 _QUERY_ROOT: GraphQLObjectType = SCHEMA.query_type
+_MUTATION_ROOT: GraphQLObjectType = SCHEMA.mutation_type
+_MUTATION_RE = re.compile(r"^\s*mutation\b")
 
 MAX_PAGE = 250
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105  (Shopify's error text)
@@ -242,6 +268,18 @@ class FakeOrder:
     fulfillment: str = "UNFULFILLED"  # OrderDisplayFulfillmentStatus
     tracking: list[FakeTracking] = field(default_factory=list)
     address: dict[str, str] = field(default_factory=dict)
+    # Order actions (demo/fakes/shopify_mutations.py) and their traces.
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    closed: bool = False  # archived: a completed order
+    delivered: bool = False  # the carrier delivered every fulfillment
+    return_status: str = "NO_RETURN"  # OrderReturnStatus
+    refunds: list[FakeRefund] = field(default_factory=list)
+    returns: list[FakeReturn] = field(default_factory=list)
+    restocked: list[tuple[int, int]] = field(default_factory=list)  # (line index, quantity)
+    notified: list[str] = field(default_factory=list)  # notifications sent to the customer
+    staff_notes: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None
 
     @property
     def gid(self) -> str:
@@ -259,13 +297,7 @@ class FakeOrder:
         return sum((line.price * line.quantity for line in self.lines), self.shipping)
 
 
-def _money(amount: Decimal, currency: str) -> dict[str, Any]:
-    # Shopify's Decimal scalar serialises as a string with at least one decimal ("189000.0").
-    text = format(amount.normalize(), "f")
-    if "." not in text:
-        text += ".0"
-    bag = {"amount": text, "currencyCode": currency}
-    return {"shopMoney": bag, "presentmentMoney": dict(bag)}
+_money = money_bag
 
 
 def _iso(moment: datetime) -> str:
@@ -497,6 +529,9 @@ class FakeShopify(HttpFake):
         self.costs: list[tuple[int, int | None]] = []  # (requested, actual) per metered query
         self._next_id = 5_600_000_001
         self._next_number = 1001
+        self.api_version = ""  # of the request being answered (the path names it)
+        # The order actions (demo/fakes/shopify_mutations.py): drafts, idempotency, effects.
+        self.mutations = Mutations(self, lambda: self.api_version)
 
     # --- seeding ---
 
@@ -532,6 +567,7 @@ class FakeShopify(HttpFake):
             )
             self._next_id += 1
             self._next_number += 1
+            seed_refunds(order)
             self.orders.append(order)
             return order
 
@@ -592,12 +628,76 @@ class FakeShopify(HttpFake):
             )
         return orders[::-1]
 
+    def seed_every_status(
+        self, email: str, *, customer_name: str = "", now: datetime | None = None
+    ) -> dict[str, FakeOrder]:
+        """One IDR order of ``email`` in each normalised status (domain/orders.py STATUSES),
+        keyed by it: what the demo's buyers and the order-action tests start from."""
+        now = now or self.now()
+        name = customer_name or email.partition("@")[0].replace(".", " ").title()
+        address = dict(_ADDRESSES_ID[0])
+        # status -> (financial, fulfillment, delivered, closed, cancelled, return status)
+        plan: dict[str, tuple[str, str, bool, bool, bool, str]] = {
+            "unpaid": ("PENDING", "UNFULFILLED", False, False, False, "NO_RETURN"),
+            "to_ship": ("PAID", "UNFULFILLED", False, False, False, "NO_RETURN"),
+            "shipped": ("PAID", "FULFILLED", False, False, False, "NO_RETURN"),
+            "delivered": ("PAID", "FULFILLED", True, False, False, "NO_RETURN"),
+            "completed": ("PAID", "FULFILLED", True, True, False, "NO_RETURN"),
+            "cancelled": ("REFUNDED", "UNFULFILLED", False, False, True, "NO_RETURN"),
+            "returning": ("PAID", "FULFILLED", True, False, False, "RETURN_REQUESTED"),
+            "returned": ("REFUNDED", "FULFILLED", True, True, False, "RETURNED"),
+        }
+        made: dict[str, FakeOrder] = {}
+        for age, (status, state) in enumerate(plan.items()):
+            financial, fulfillment, delivered, closed, cancelled, returning = state
+            title, price, sku = _CATALOGUE_IDR[age % len(_CATALOGUE_IDR)]
+            second = _CATALOGUE_IDR[(age + 3) % len(_CATALOGUE_IDR)]
+            number = f"JP{8_800_000_000 + age}"
+            order = self.add_order(
+                email,
+                [FakeLine(title, 2, price, sku), FakeLine(second[0], 1, second[1], second[2])],
+                created_at=(now - timedelta(days=20 - age)).replace(microsecond=0),
+                customer_name=name,
+                shipping=Decimal(15000),
+                financial=financial,
+                fulfillment=fulfillment,
+                tracking=[FakeTracking(number, f"https://jet.co.id/track?awb={number}", "J&T")]
+                if fulfillment == "FULFILLED"
+                else [],
+                address=address,
+            )
+            with self.lock:
+                order.delivered, order.closed, order.return_status = delivered, closed, returning
+                if cancelled:
+                    order.cancelled_at, order.cancel_reason = order.created_at, "CUSTOMER"
+                if returning != "NO_RETURN":
+                    order.returns.append(
+                        FakeReturn(
+                            order.id * 10 + 1,
+                            f"{order.name}-R1",
+                            "OPEN" if returning == "RETURN_REQUESTED" else "CLOSED",
+                        )
+                    )
+            made[status] = order
+        return made
+
     # --- HTTP ---
+
+    def is_send(self, request: FakeRequest) -> bool:
+        """A mutation is what ``drop_after_next_send`` applies and then leaves unanswered."""
+        try:
+            body = request.json()
+        except ValueError:
+            return False
+        query = body.get("query") if isinstance(body, dict) else None
+        return isinstance(query, str) and bool(_MUTATION_RE.match(query))
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         """One Admin API request: path, token, JSON body, then the GraphQL document."""
-        if not _PATH_RE.match(request.path):
+        path = _PATH_RE.match(request.path)
+        if not path:
             return FakeResponse(404, {"errors": "Not Found"})
+        self.api_version = path.group(1)
         if request.method != "POST":
             return FakeResponse(405, {"errors": "Method Not Allowed"})
         if request.headers.get("x-shopify-access-token") != self.access_token:
@@ -704,6 +804,10 @@ class FakeShopify(HttpFake):
         found, fragments = self._operation(document, operation)
         if found is None:
             return 0
+        if found.operation.value == "mutation":
+            return MUTATION_COST + query_cost(
+                found.selection_set, _MUTATION_ROOT, variables, fragments
+            )
         return query_cost(found.selection_set, _QUERY_ROOT, variables, fragments)
 
     def _actual_cost(
@@ -716,6 +820,10 @@ class FakeShopify(HttpFake):
         found, fragments = self._operation(document, operation)
         if found is None or data is None:
             return 0
+        if found.operation.value == "mutation":
+            return MUTATION_COST + query_cost(
+                found.selection_set, _MUTATION_ROOT, variables, fragments, data
+            )
         return query_cost(found.selection_set, _QUERY_ROOT, variables, fragments, data)
 
     # --- resolvers (graphql-core's default resolver calls callables with info and args) ---
@@ -734,6 +842,7 @@ class FakeShopify(HttpFake):
                 "currencyCode": "IDR",
                 "ianaTimezone": "Asia/Jakarta",
             },
+            **self.mutations.resolvers(),
         }
 
     def _visible(self) -> list[FakeOrder]:
@@ -769,8 +878,10 @@ class FakeShopify(HttpFake):
                 "variantTitle": line.title.split(" - ")[1] if " - " in line.title else None,
                 "sku": line.sku or None,
                 "quantity": line.quantity,
-                "currentQuantity": 0 if order.financial == "REFUNDED" else line.quantity,
+                "currentQuantity": line.quantity - refunded_quantity(order, index),
+                "refundableQuantity": line.quantity - refunded_quantity(order, index),
                 "originalUnitPriceSet": _money(line.price, order.currency),
+                "variant": None,  # the demo's lines are custom items
             }
             for index, line in enumerate(order.lines)
         ]
@@ -780,7 +891,7 @@ class FakeShopify(HttpFake):
                     "id": f"gid://shopify/Fulfillment/{order.id}",
                     "name": f"{order.name}-F1",
                     "status": "SUCCESS",
-                    "displayStatus": "IN_TRANSIT",
+                    "displayStatus": "DELIVERED" if order.delivered else "IN_TRANSIT",
                     "createdAt": _iso(order.created_at + timedelta(days=1)),
                     "trackingInfo": lambda _info, first=None, t=order.tracking: [
                         {"number": i.number, "url": i.url, "company": i.company}
@@ -788,10 +899,12 @@ class FakeShopify(HttpFake):
                     ],
                 }
             ]
-            if order.fulfillment != "UNFULFILLED"
+            if order.fulfillment in ("FULFILLED", "PARTIALLY_FULFILLED")
             else []
         )
-        return {
+        extras = order_extras(order)
+        returns = extras.pop("_returns")
+        return extras | {
             "id": order.gid,
             "name": order.name,
             "email": order.email,
@@ -800,8 +913,8 @@ class FakeShopify(HttpFake):
             "tags": [],
             "createdAt": _iso(order.created_at),
             "processedAt": _iso(order.created_at),
-            "updatedAt": _iso(order.created_at),
-            "cancelledAt": None,
+            "updatedAt": _iso(order.updated_at or order.created_at),
+            "returns": lambda _info, **args: _page(returns, _line_key, "Return", args),
             "displayFinancialStatus": order.financial,
             "displayFulfillmentStatus": order.fulfillment,
             "statusPageUrl": f"https://{self.domain}/60000001/orders/{token[:32]}/authenticate"
