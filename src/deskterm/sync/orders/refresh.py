@@ -38,6 +38,10 @@ _UPDATED = (
     "status_url",
     "data",
     "fetched_at",
+    "platform",
+    "status",
+    "platform_status",
+    "source_updated_at",
 )
 
 
@@ -69,6 +73,33 @@ def order_data(order: ShopOrder) -> dict[str, object]:
         "tracking": [entry.to_json() for entry in order.tracking],
         "shipping_address": dict(order.shipping_address),
         "shopify": order.raw,
+    }
+
+
+def _normalised(order: ShopOrder, store_name: str) -> dict[str, object]:
+    """The one-order-model columns (issue 13): normalised status, the platform's words,
+    and what may be done now, from the same Shopify node; nothing when it cannot be read
+    (the reader then derives a status from the financial and fulfilment words)."""
+    from deskterm.commerce.shopify_orders import platform_order
+
+    try:
+        mapped = platform_order(order.raw, label=store_name)
+    except ChannelError:
+        return {
+            "platform": "shopify",
+            "status": "",
+            "platform_status": "",
+            "source_updated_at": None,
+        }
+    data = order_data(order)
+    data["actions"] = list(mapped.actions)
+    data["returns"] = [entry.to_json() for entry in mapped.returns]
+    return {
+        "platform": "shopify",
+        "status": mapped.status,
+        "platform_status": mapped.platform_status,
+        "source_updated_at": mapped.updated_at,
+        "data": data,
     }
 
 
@@ -118,6 +149,7 @@ def refresh_orders(
                 "status_url": order.status_url,
                 "data": order_data(order),
                 "fetched_at": moment,
+                **_normalised(order, store_name),
             }
             # No identity matches: keep whatever link the row had (a manual one included).
             update = (*_UPDATED, "customer_id") if values["customer_id"] is not None else _UPDATED
