@@ -127,7 +127,9 @@ def windows(since: datetime, until: datetime) -> Iterator[tuple[int, int]]:
         yield start, stop
         if stop >= end:
             return
-        start = stop  # the shared second is listed twice; ids are de-duplicated
+        # The docs do not say whether time_to is inclusive: windows share their boundary
+        # second, so nothing falls between them (an id listed twice is de-duplicated).
+        start = stop
 
 
 class ShopeeOrders:
