@@ -220,9 +220,9 @@ def test_details_come_in_batches_of_50_counting_requests(shop: Shop) -> None:
     batches = [q["order_sn_list"].split(",") for q in shop.calls(DETAIL_PATH)]
     assert [len(b) for b in batches] == [50, 50, 20]
     assert DETAIL_BATCH == 50
-    # UNPAID orders have no parcel: no tracking calls; one return listing window.
+    # UNPAID orders have no parcel and no return: no tracking or return calls at all.
     assert shop.calls(TRACKING_NUMBER_PATH) == []
-    assert len(shop.calls(RETURN_LIST_PATH)) == 1
+    assert shop.calls(RETURN_LIST_PATH) == []
 
 
 def test_the_fake_refuses_51_order_sn(shop: Shop) -> None:
@@ -335,6 +335,24 @@ def test_returns_and_buyer_cancellation_requests_are_mapped(shop: Shop) -> None:
     assert request.status == "IN_CANCEL" and request.reason == "Ingin mengubah pesanan"
     for query in shop.calls(RETURN_LIST_PATH):
         assert int(query["update_time_to"]) - int(query["update_time_from"]) <= 15 * DAY
+
+
+def test_return_detail_reads_one_return_and_leaves_unknown_ones_out(shop: Shop) -> None:
+    return_sn, raw = next(iter(shop.fake.order_book.returns.items()))
+    detail = shop.orders.return_detail(return_sn)
+    assert detail is not None and detail["order_sn"] == raw["order_sn"]
+    assert shop.orders.return_detail("999") is None
+
+
+def test_seeded_order_cards_in_chat_name_the_buyers_orders(shop: Shop) -> None:
+    book = shop.fake.order_book
+    cards = 0
+    for chat in shop.fake.conversations.values():
+        for message in chat.messages:
+            if message["message_type"] == "order":
+                cards += 1
+                assert message["content"]["order_sn"] in book.of_buyer(chat.buyer_id)
+    assert cards
 
 
 def test_actions_offered_follow_the_platform_status(shop: Shop) -> None:

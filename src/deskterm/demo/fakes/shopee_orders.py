@@ -141,17 +141,32 @@ class ShopeeOrderBook:
             return [sn for sn, o in self.orders.items() if o["order_status"] == order_status]
 
     def seed(self, buyers: Sequence[tuple[int, str]], *, seed: int = 5) -> list[str]:
-        """1-5 orders per buyer (in turn), cycling through SCENARIOS; returns the order_sn."""
+        """1-5 orders per buyer (in turn), cycling through SCENARIOS; returns the order_sn.
+
+        The order cards the buyer sent in chat name the buyer's newest order from then on.
+        """
         rng = random.Random(seed)  # noqa: S311  (repeatable demo data)
         made: list[str] = []
         now = int(time.time())
         with self.fake.lock:
             for index, (buyer_id, name) in enumerate(buyers):
+                mine: list[str] = []
                 for _ in range(1 + index % 5):
-                    scenario = SCENARIOS[len(made) % len(SCENARIOS)]
-                    created = now - 3600 - len(made) * 197_000 - rng.randrange(3600)
-                    made.append(self.add_order(buyer_id, name, scenario, created, rng))
+                    turn = len(made) + len(mine)
+                    scenario = SCENARIOS[turn % len(SCENARIOS)]
+                    created = now - 3600 - turn * 197_000 - rng.randrange(3600)
+                    mine.append(self.add_order(buyer_id, name, scenario, created, rng))
+                made.extend(mine)
+                self._link_cards(buyer_id, mine[0])
         return made
+
+    def _link_cards(self, buyer_id: int, order_sn: str) -> None:
+        for chat in self.fake.conversations.values():
+            if chat.buyer_id != buyer_id:
+                continue
+            for message in chat.messages:
+                if message["message_type"] == "order":
+                    message["content"] = {**message["content"], "order_sn": order_sn}
 
     def add_order(
         self,

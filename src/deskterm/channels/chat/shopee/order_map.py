@@ -72,6 +72,9 @@ CANCELLABLE = frozenset({"UNPAID", "INVOICE_PENDING", "READY_TO_SHIP", "PROCESSE
 ANSWERABLE = frozenset({"IN_CANCEL"})
 # Statuses whose packages have (or had) a tracking number worth asking for.
 TRACKED = frozenset({"PROCESSED", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"})
+# Statuses an order can carry a return in (after shipping; a refunded return may leave the
+# order CANCELLED): only these make the adapter list returns.
+RETURNABLE = frozenset({"SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN", "CANCELLED"})
 DELIVERY_DONE = "LOGISTICS_DELIVERY_DONE"
 # ReturnStatus (Data Definition): these still need someone to act; REFUND_PAID is done with
 # the money back; CANCELLED and CLOSED ended without a refund.

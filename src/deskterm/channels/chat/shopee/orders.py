@@ -248,10 +248,14 @@ class ShopeeOrders:
         return parcels
 
     def _returns(self, details: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        """get_return_list has no order filter: list by update time from the oldest order's
-        creation (no return is older) to now, 15 days a window, and keep ours."""
-        ours = {as_id(raw.get("order_sn")) for raw in details}
-        created = [as_int(raw.get("create_time")) for raw in details if raw.get("create_time")]
+        """get_return_list has no order filter: list by update time from the oldest
+        returnable order's creation (no return is older) to now, 15 days a window, and keep
+        ours. Orders that never shipped cannot have returns: no call for them."""
+        returnable = [
+            raw for raw in details if str(raw.get("order_status")) in order_map.RETURNABLE
+        ]
+        ours = {as_id(raw.get("order_sn")) for raw in returnable}
+        created = [as_int(raw.get("create_time")) for raw in returnable if raw.get("create_time")]
         if not created:
             return {}
         since = datetime.fromtimestamp(min(created), UTC)
@@ -282,8 +286,8 @@ class ShopeeOrders:
         """get_return_detail for one return (its negotiation, proof and items); None if unknown."""
         try:
             return self._get(RETURN_DETAIL_PATH, {"return_sn": return_sn})
-        except OrderLookupError:
-            return None
+        except (OrderLookupError, PlatformRefusal):
+            return None  # "Return SN or ID is invalid."
 
     # -- acting --------------------------------------------------------------------------
 
