@@ -71,20 +71,17 @@ REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 REASON_WORDS = "out of stock, buyer asked, undeliverable area, COD not supported"
 
 
-class OrderLookupError(ChannelError):
-    """Shopee knows no such order, package or return (the id is then left out)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, transient=False)
-
-
 class PlatformRefusal(ChannelError):
     """Shopee answered with its own error for this call (not the gateway's)."""
 
     def __init__(self, message: str, error: str, said: str) -> None:
         super().__init__(message, transient=False)
-        self.error = error
-        self.said = said
+        self.error = error  # e.g. "order.error_limit"
+        self.said = said  # Shopee's message, on one line
+
+
+class OrderLookupError(PlatformRefusal):
+    """Shopee knows no such order, package or return (a read then leaves the id out)."""
 
 
 def order_classifier(label: str) -> Classifier:
@@ -99,21 +96,21 @@ def order_classifier(label: str) -> Classifier:
                 raise  # tokens, signature, shop access, busy, server: the chat rules hold
             error = str(payload.get("error") or "")
             said = one_line(str(payload.get("message") or "")) or error
-            if error in NOT_FOUND:
-                raise OrderLookupError(f"{label}: Shopee: {said}") from None
-            raise PlatformRefusal(f"{label}: Shopee error {error} ({said})", error, said) from None
+            kind = OrderLookupError if error in NOT_FOUND else PlatformRefusal
+            raise kind(f"{label}: Shopee error {error} ({said})", error, said) from None
 
     return classify
 
 
-def reason_code(reason: str) -> str:
+def reason_code(reason: str, label: str = "shopee") -> str:
     """Shopee's cancel_reason for a free-text reason; ActionRefused when none fits."""
     text = reason.strip().lower()
     for code, pattern in REASONS:
         if text == code.lower() or pattern.search(text):
             return code
     raise ActionRefused(
-        f"Shopee cannot cancel for the reason {reason.strip()!r}; it accepts: {REASON_WORDS}"
+        f"{label}: Shopee cannot cancel for the reason {reason.strip()!r}; "
+        f"it accepts: {REASON_WORDS}"
     )
 
 
@@ -286,7 +283,7 @@ class ShopeeOrders:
         """get_return_detail for one return (its negotiation, proof and items); None if unknown."""
         try:
             return self._get(RETURN_DETAIL_PATH, {"return_sn": return_sn})
-        except (OrderLookupError, PlatformRefusal):
+        except PlatformRefusal:
             return None  # "Return SN or ID is invalid."
 
     # -- acting --------------------------------------------------------------------------
@@ -297,7 +294,7 @@ class ShopeeOrders:
         Shopee has no idempotency key: ``idempotency_key`` is the caller's record only, and
         a lost answer is a transient ChannelError (read the order back before any retry).
         """
-        code = reason_code(reason)
+        code = reason_code(reason, self.label)
         body: dict[str, Any] = {"order_sn": order_id, "cancel_reason": code}
         if code == "OUT_OF_STOCK":
             # "item_list: Required when cancel_reason is OUT_OF_STOCK."
@@ -328,9 +325,8 @@ class ShopeeOrders:
             self._adapter.shop_call(
                 "POST", path, body=body, idempotent=False, classify=self._classify
             )
-        except (PlatformRefusal, OrderLookupError) as exc:
-            said = exc.said if isinstance(exc, PlatformRefusal) else str(exc).split(": ", 2)[-1]
-            raise ActionRefused(f"{self.label}: Shopee refused to {what}: {said}") from exc
+        except PlatformRefusal as exc:
+            raise ActionRefused(f"{self.label}: Shopee refused to {what}: {exc.said}") from exc
         except ChannelError as exc:
             if not exc.transient:
                 raise
