@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -16,7 +16,7 @@ from deskterm.channels.chat.shopee.adapter import ShopeeAdapter
 from deskterm.channels.chat.shopee.envelope import one_line, shop_classifier
 from deskterm.channels.chat.shopee.mapping import as_id, as_int, as_utc
 from deskterm.domain.errors import ChannelError
-from deskterm.domain.orders import ActionRefused, Parcel, PlatformOrder
+from deskterm.domain.orders import ActionRefused, MarketplaceOrders, Parcel, PlatformOrder
 
 LIST_PATH = "/api/v2/order/get_order_list"
 DETAIL_PATH = "/api/v2/order/get_order_detail"
@@ -336,3 +336,7 @@ class ShopeeOrders:
                 f"{self.label}: no answer from Shopee to {what}; "
                 "reading the order back before trying again"
             ) from exc
+
+
+if TYPE_CHECKING:  # mypy proves the class keeps the shared contract
+    _CONTRACT: type[MarketplaceOrders] = ShopeeOrders
