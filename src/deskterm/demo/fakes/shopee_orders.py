@@ -34,6 +34,7 @@ RETURN_DETAIL_PATH = "/api/v2/returns/get_return_detail"
 ACTION_PATHS = (CANCEL_PATH, ANSWER_PATH)
 
 WINDOW = 15 * 86400
+SEED_SPAN = 42 * 86400
 MAX_DETAIL = 50
 CANCEL_REASONS = frozenset(
     {"OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED"}
@@ -154,7 +155,10 @@ class ShopeeOrderBook:
                 for _ in range(1 + index % 5):
                     turn = len(made) + len(mine)
                     scenario = SCENARIOS[turn % len(SCENARIOS)]
-                    created = now - 3600 - turn * 197_000 - rng.randrange(3600)
+                    # Spread over the last six weeks (so listings cross 15-day windows),
+                    # however many buyers there are.
+                    age = (turn * 197_000) % SEED_SPAN + rng.randrange(3600)
+                    created = now - 3600 - age
                     mine.append(self.add_order(buyer_id, name, scenario, created, rng))
                 made.extend(mine)
                 self._link_cards(buyer_id, mine[0])
