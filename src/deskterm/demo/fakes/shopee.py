@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deskterm.demo.fakes.http_fake import FakeRequest, FakeResponse, HttpFake
+from deskterm.demo.fakes.shopee_orders import ACTION_PATHS, ShopeeOrderBook
 
 PARTNER_ID = 1000001
 PARTNER_KEY = "4c6a706e4d59756b6f784e4a51715a7441725963674e6b4f6d48576352657a71"
@@ -80,7 +81,7 @@ class FakeConversation:
 class ShopeeFake(HttpFake):
     """Shopee's sellerchat and auth endpoints for one partner app and one shop."""
 
-    send_paths = (SEND_PATH,)
+    send_paths = (SEND_PATH, *ACTION_PATHS)  # order actions can drop their answer too
 
     def __init__(
         self,
@@ -111,6 +112,7 @@ class ShopeeFake(HttpFake):
         self._last_nano = 0
         self.access_token = self._issue_access()
         self.refresh_token = self._issue_refresh()
+        self.order_book = ShopeeOrderBook(self)  # orders, tracking, returns (issue 13)
 
     # -- helpers for tests and the demo ------------------------------------------------
 
@@ -245,6 +247,8 @@ class ShopeeFake(HttpFake):
                     trailing += 1
                 self.conversations[int(cid)].unread_count = trailing
                 ids.append(cid)
+            chats = [self.conversations[int(cid)] for cid in ids]
+            self.order_book.seed([(c.buyer_id, c.buyer_name) for c in chats], seed=seed)
         return ids
 
     # -- the gateway ---------------------------------------------------------------------
@@ -258,6 +262,7 @@ class ShopeeFake(HttpFake):
             SEND_PATH: ("POST", True, self._send),
             READ_PATH: ("POST", True, self._read),
             REFRESH_PATH: ("POST", False, self._refresh_tokens),
+            **self.order_book.routes(),
         }
         route = routes.get(request.path)
         if route is None or route[0] != request.method:

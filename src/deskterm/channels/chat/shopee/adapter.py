@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed, Signer
+from deskterm.channels.chat.http import ATTEMPTS, Classifier, JsonApi, Signed, Signer
 from deskterm.channels.chat.shopee import mapping
 from deskterm.channels.chat.shopee.envelope import DOCTOR, refresh_classifier, shop_classifier
 from deskterm.channels.chat.shopee.sign import public_signature, shop_signature
@@ -228,6 +228,22 @@ class ShopeeAdapter:
 
     # -- signing and tokens --------------------------------------------------------------
 
+    def shop_call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+        classify: Classifier | None = None,
+    ) -> dict[str, Any]:
+        """One signed Shop API call with this shop's tokens (the order adapter shares it);
+        ``classify`` replaces the chat envelope decoding when given."""
+        return self._shop_call(
+            method, path, params=params, body=body, idempotent=idempotent, classify=classify
+        )
+
     def _shop_call(
         self,
         method: str,
@@ -236,11 +252,18 @@ class ShopeeAdapter:
         params: dict[str, str] | None = None,
         body: Any = None,
         idempotent: bool = True,
+        classify: Classifier | None = None,
     ) -> dict[str, Any]:
         tokens = self._usable_tokens()
         try:
             return self._signed_call(
-                method, path, tokens, params=params, body=body, idempotent=idempotent
+                method,
+                path,
+                tokens,
+                params=params,
+                body=body,
+                idempotent=idempotent,
+                classify=classify,
             )
         except TokenExpiredError:
             # The gateway refused the token before doing anything, so even a send is safe
@@ -248,7 +271,13 @@ class ShopeeAdapter:
             tokens = self._renew(tokens.access_token)
         try:
             return self._signed_call(
-                method, path, tokens, params=params, body=body, idempotent=idempotent
+                method,
+                path,
+                tokens,
+                params=params,
+                body=body,
+                idempotent=idempotent,
+                classify=classify,
             )
         except TokenExpiredError as exc:
             raise ChannelAuthError(
@@ -264,6 +293,7 @@ class ShopeeAdapter:
         params: dict[str, str] | None,
         body: Any,
         idempotent: bool,
+        classify: Classifier | None = None,
     ) -> dict[str, Any]:
         result = self._api.call(
             method,
@@ -271,7 +301,7 @@ class ShopeeAdapter:
             params=params,
             body=body,
             sign=self._shop_signer(tokens.access_token),
-            classify=self._classify,
+            classify=classify or self._classify,
             idempotent=idempotent,
         )
         return result if isinstance(result, dict) else {}
