@@ -265,11 +265,27 @@ class LazadaAdapter:
         """One signed call; an expired token is refreshed (and saved) and the call retried once."""
         token = self._current().access_token
         try:
-            return self._once(method, api, params, form, idempotent, token, classify)
+            return self._once(
+                method,
+                api,
+                params,
+                form=form,
+                idempotent=idempotent,
+                token=token,
+                classify=classify,
+            )
         except TokenExpiredError:
             token = self._renew(token).access_token
         try:
-            return self._once(method, api, params, form, idempotent, token, classify)
+            return self._once(
+                method,
+                api,
+                params,
+                form=form,
+                idempotent=idempotent,
+                token=token,
+                classify=classify,
+            )
         except TokenExpiredError as exc:
             raise ChannelAuthError(
                 f"{self.label}: access token rejected even after a refresh — {DOCTOR}"
@@ -280,6 +296,7 @@ class LazadaAdapter:
         method: str,
         api: str,
         params: dict[str, str] | None,
+        *,
         form: dict[str, str] | None,
         idempotent: bool,
         token: str,
