@@ -28,8 +28,7 @@ LIST_LIMIT = 100  # GetOrders: "The supported maximum number is 100"
 MAX_OFFSET = 4500  # GetOrders: offset "Max Size:4500"
 ITEMS_LIMIT = 50  # GetMultipleOrderItems: "No more than 50 at a time"
 CANCELLABLE = {"pending", "packed", "repacked", "ready_to_ship", "ready_to_ship_pending"}
-SHIPPED_ON = {"shipped", "delivered", "confirmed", "failed_delivery", "shipped_back"}
-TRACEABLE = SHIPPED_ON | {"shipped_back_success", "shipped_back_failed", "returned", "lost_by_3pl"}
+UNSHIPPED = CANCELLABLE | {"unpaid", "topack", "toship", "canceled"}  # no parcel handed over
 ACTION_PATHS = ("/rest/order/reverse/cancel/create", "/rest/order/reverse/cancel/seller/decide")
 # OrderCancelValidate's offers, as order-cancellation.json shows them for Indonesia.
 REASON_OPTIONS = (
@@ -229,7 +228,7 @@ class LazadaOrderBook:
                 )
             order = FakeOrder(order_id, first_name, created, created, items)
             self.orders[order_id] = order
-            if status in TRACEABLE or status == "ready_to_ship":
+            if status not in UNSHIPPED or status == "ready_to_ship":
                 self._ship(order, status)
             return order
 
@@ -373,7 +372,7 @@ class LazadaOrderBook:
         order = self.orders.get(int(raw)) if raw.isdigit() else None
         if order is None:
             raise Refusal("LD_INPUT_PARAM_VALID", "orderId is wrong")
-        if not set(order.statuses) & (TRACEABLE | {"ready_to_ship"}):
+        if not set(order.statuses) - (UNSHIPPED - {"ready_to_ship"}):
             raise Refusal("INPUT_PARAM_VALID", "query trade failed")
         packages: dict[str, list[str]] = {}
         for item in order.items:

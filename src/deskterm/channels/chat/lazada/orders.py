@@ -185,7 +185,12 @@ class LazadaOrders:
         return found
 
     def _trace(self, order_id: str) -> dict[str, Any] | None:
-        result = self._call(TRACE, {"order_id": order_id, "locale": "en"}).get("result")
+        try:
+            result = self._call(TRACE, {"order_id": order_id, "locale": "en"}).get("result")
+        except ChannelError as error:
+            if type(error) is not ChannelError or error.transient:
+                raise
+            return None  # Lazada has no trace for it (yet): the tracking numbers still show
         if not isinstance(result, dict) or not _true(result.get("success")):
             return None  # no trace yet: the tracking numbers still show
         return result
