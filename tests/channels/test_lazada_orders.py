@@ -304,6 +304,10 @@ def test_money_is_decimal_times_are_utc_items_carry_sku_and_unit_price(
     assert all(isinstance(i.price, Decimal) for i in found.items)
     assert found.buyer_id == str(BUYER)
     assert found.to_json("lazada-id")["total"] == str(found.total)
+    # Cash on delivery: paid once delivered.
+    assert (found.financial_status, found.fulfillment_status) == ("pending", "unfulfilled")
+    delivered = one(orders, add(fake, "delivered"))
+    assert (delivered.financial_status, delivered.fulfillment_status) == ("paid", "fulfilled")
 
 
 def test_tracking_number_and_events_newest_first(fake: LazadaFake, orders: LazadaOrders) -> None:

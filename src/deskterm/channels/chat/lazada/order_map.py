@@ -241,6 +241,13 @@ def returns(entries: Sequence[Mapping[str, Any]], currency: str) -> tuple[o.Orde
     return tuple(found)
 
 
+def _financial(status: str, payment_method: str) -> str:
+    """Cash on delivery is paid when the parcel is delivered."""
+    if payment_method.upper() == "COD" and status in (o.TO_SHIP, o.SHIPPED):
+        return "pending"
+    return FINANCIAL.get(status, "paid")
+
+
 def platform_order(
     detail: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -274,7 +281,7 @@ def platform_order(
         currency=currency,
         buyer_id=next((str(i["buyer_id"]) for i in items if i.get("buyer_id")), ""),
         updated_at=when(detail.get("updated_at")),
-        financial_status=FINANCIAL.get(status, "paid"),
+        financial_status=_financial(status, str(detail.get("payment_method") or "")),
         fulfillment_status=FULFILMENT.get(status, ""),
         items=order_items(items),
         tracking=parcels(items, trace),

@@ -75,7 +75,9 @@ def _classify(label: str, api: str, *, refusal: str = "") -> Classifier:
 
 
 class LazadaOrders:
-    """One Lazada seller's orders, signed and sent by that seller's chat adapter."""
+    """One Lazada seller's orders, signed and sent by a LazadaAdapter built from the same
+    channel settings (give it its own: ``close`` closes it). ``base_url`` is the channel's
+    gateway, which names the currency when the items do not."""
 
     platform = "lazada"
 
