@@ -580,3 +580,33 @@ def test_an_expired_token_is_refreshed_for_order_calls(
     fake.expire_tokens()
     assert one(orders, order).id == str(order.order_id)
     assert fake.refreshes == 1
+
+
+def test_fake_checks_the_signature_on_order_calls(fake: LazadaFake) -> None:
+    order = add(fake, "pending")
+    params = {
+        "app_key": fake.app_key,
+        "sign_method": "sha256",
+        "timestamp": str(fake.now_ms()),
+        "access_token": fake.access_token,
+        "order_id": str(order.order_id),
+        "sign": "0" * 64,
+    }
+    body = httpx.get(f"{fake.base_url}{DETAIL}", params=params).json()
+    assert body["code"] == "IncompleteSignature"
+
+
+def test_fake_reverse_order_detail_has_the_documented_shape(fake: LazadaFake) -> None:
+    order = add(fake, "delivered")
+    reverse = fake.orders.open_reverse(order.order_id, "RETURN", "Wrong size")
+    detail = raw_call(
+        fake,
+        "/rest/order/reverse/return/detail/list",
+        {"reverse_order_id": str(reverse.reverse_order_id)},
+    )["data"]
+    assert detail["trade_order_id"] == order.order_id and detail["request_type"] == "RETURN"
+    [line] = detail["reverseOrderLineDTOList"]
+    assert line["reverse_status"] == "REQUEST_INITIATE" and "productDTO" in line
+    assert line["buyer"] == {"user_id": BUYER}
+    missing = raw_call(fake, "/rest/order/reverse/return/detail/list", {"reverse_order_id": "1"})
+    assert missing["code"] == "105"

@@ -84,7 +84,7 @@ class LazadaOrders:
     def __init__(
         self,
         adapter: LazadaAdapter,
-        base_url: str,
+        base_url: str = "",
         *,
         list_limit: int = LIST_LIMIT,
         max_offset: int = MAX_OFFSET,
