@@ -194,7 +194,7 @@ Handler = Callable[[Params], dict[str, Any]]
 class LazadaFake(HttpFake):
     """Lazada's IM gateway under ``/rest`` and its auth service under ``/auth/rest``."""
 
-    send_paths = (f"{API_PREFIX}/im/message/send",)
+    send_paths: tuple[str, ...] = (f"{API_PREFIX}/im/message/send",)
     rate_limit_body: ClassVar[Any] = {
         "type": "ISP",
         "code": "ApiCallLimit",
@@ -234,6 +234,13 @@ class LazadaFake(HttpFake):
             "/im/message/send": self._message_send,
         }
         self._auth: dict[str, Handler] = {"/auth/token/refresh": self._token_refresh}
+        # Orders live in their own module; an order action counts as a send for the
+        # drop-the-response fault (drop_after_next_send).
+        from deskterm.demo.fakes.lazada_orders import LazadaOrderBook
+
+        self.orders = LazadaOrderBook(self, seed=seed + 6)
+        self._api.update(self.orders.routes())
+        self.send_paths = (*self.send_paths, *self.orders.action_paths)
 
     # --- helpers for tests and the demo ----------------------------------------------
 
@@ -373,6 +380,7 @@ class LazadaFake(HttpFake):
                 if self.random.random() < 0.4:  # the seller has read some of them
                     session.self_position = session.last.send_time
                 created.append(session.session_id)
+            self.orders.seed([(self.sessions[s].buyer_id, self.sessions[s].title) for s in created])
             return created
 
     # --- HTTP -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from deskterm.channels.chat.http import ATTEMPTS, JsonApi, Signed, Signer
+from deskterm.channels.chat.http import ATTEMPTS, Classifier, JsonApi, Signed, Signer
 from deskterm.channels.chat.lazada import sign as signing
 from deskterm.channels.chat.lazada.errors import (
     DOCTOR,
@@ -237,6 +237,21 @@ class LazadaAdapter:
 
     # --- calls, signing and tokens ----------------------------------------------------
 
+    def call(
+        self,
+        method: str,
+        api: str,
+        params: dict[str, str] | None = None,
+        *,
+        idempotent: bool = True,
+        classify: Classifier | None = None,
+    ) -> dict[str, Any]:
+        """One signed call for another Lazada API (the order adapter), tokens as for chat.
+
+        ``classify`` replaces the envelope classifier (to tell "unknown order" or a refusal).
+        """
+        return self._call(method, api, params, idempotent=idempotent, classify=classify)
+
     def _call(
         self,
         method: str,
@@ -245,15 +260,32 @@ class LazadaAdapter:
         *,
         form: dict[str, str] | None = None,
         idempotent: bool = True,
+        classify: Classifier | None = None,
     ) -> dict[str, Any]:
         """One signed call; an expired token is refreshed (and saved) and the call retried once."""
         token = self._current().access_token
         try:
-            return self._once(method, api, params, form=form, idempotent=idempotent, token=token)
+            return self._once(
+                method,
+                api,
+                params,
+                form=form,
+                idempotent=idempotent,
+                token=token,
+                classify=classify,
+            )
         except TokenExpiredError:
             token = self._renew(token).access_token
         try:
-            return self._once(method, api, params, form=form, idempotent=idempotent, token=token)
+            return self._once(
+                method,
+                api,
+                params,
+                form=form,
+                idempotent=idempotent,
+                token=token,
+                classify=classify,
+            )
         except TokenExpiredError as exc:
             raise ChannelAuthError(
                 f"{self.label}: access token rejected even after a refresh — {DOCTOR}"
@@ -268,6 +300,7 @@ class LazadaAdapter:
         form: dict[str, str] | None,
         idempotent: bool,
         token: str,
+        classify: Classifier | None,
     ) -> dict[str, Any]:
         result: dict[str, Any] = self._api.call(
             method,
@@ -275,7 +308,7 @@ class LazadaAdapter:
             params=params,
             form=form,
             sign=self._signer(token),
-            classify=classifier(self.label, api),
+            classify=classify or classifier(self.label, api),
             idempotent=idempotent,
         )
         return result
