@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from deskterm.domain.errors import ChannelError
+from deskterm.domain.errors import ChannelError, SecretError
 from deskterm.domain.orders import MarketplaceOrders
 from deskterm.store.engine import Store
 from deskterm.store.order_cache import cache_orders
 from deskterm.store.tables import as_utc, utcnow
+from deskterm.sync.chat.adapters import ChatChannelConfig
 from deskterm.sync.cursors import load_cursor, save_cursor
+from deskterm.sync.summary import ChannelSummary
 
 SCOPE = "orders"
 FIRST_WINDOW = timedelta(days=60)  # how far back the first pass of a channel looks
@@ -99,3 +101,26 @@ def _since(cursor: dict[str, object], moment: datetime) -> datetime:
         except ValueError:
             pass  # a damaged cursor: start over, the upsert converges
     return moment - FIRST_WINDOW
+
+
+def refresh_marketplace_orders(
+    store: Store, channel: ChatChannelConfig, channel_id: int
+) -> ChannelSummary:
+    """The sync's pass over one marketplace channel's orders; failures become problems."""
+    from deskterm.sync.orders.sources import make_order_source
+
+    summary = ChannelSummary(channel=channel.name)
+    try:
+        source = make_order_source(store, channel, channel_id)
+    except SecretError as exc:
+        summary.problems.append(str(exc))
+        summary.note = "orders not refreshed"
+        return summary
+    try:
+        done = refresh_channel_orders(store, source, channel.name, channel_id)
+    finally:
+        source.close()
+    summary.note = f"orders: {done.listed} changed, {done.fetched} fetched"
+    if done.error:
+        summary.problems.append(done.error)
+    return summary

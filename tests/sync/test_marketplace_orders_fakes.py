@@ -1,0 +1,94 @@
+"""Issue 13 item 1 end to end: a chat buyer on each marketplace shows their orders in
+``show --json`` after the channel's order pass, over real HTTP against the fakes; a second
+pass fetches again only what changed within the clock overlap of the first."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskterm.config import load_config
+from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
+from deskterm.domain.orders import STATUSES
+from deskterm.store.engine import open_store
+from deskterm.sync.chat.adapters import CHAT_TYPES
+from deskterm.sync.orders.marketplace import OVERLAP, refresh_marketplace_orders
+from deskterm.sync.runner import channel_id_for
+from tests.sync.conftest import dt
+
+PLATFORM = {"tokopedia": "tiktokshop", "shopee-id": "shopee", "lazada-id": "lazada"}
+
+
+@pytest.fixture
+def synced(tmp_path: Path) -> Iterator[tuple[Marketplaces, Path]]:
+    with serve_marketplaces(tmp_path / "secrets", conversations=2, messages=2) as fakes:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[store]\npath = "store/deskterm.db"\n[classify]\nenabled = false\n' + fakes.config,
+            encoding="utf-8",
+        )
+        code, out, err = dt("--config", str(config), "sync", "--once")
+        assert code == 0, out + err
+        yield fakes, config
+
+
+def order_pass(config: Path) -> dict[str, Any]:
+    settings = load_config(config)
+    store = open_store(settings.store_url())
+    try:
+        notes = {}
+        for channel in settings.channels:
+            if isinstance(channel, CHAT_TYPES):
+                summary = refresh_marketplace_orders(store, channel, channel_id_for(store, channel))
+                assert not summary.problems, summary.problems
+                notes[channel.name] = summary.note
+        return notes
+    finally:
+        store.close()
+
+
+def recently_changed(config: Path, since: datetime) -> dict[str, int]:
+    """Per channel: cached orders the platform changed at or after ``since`` (the second
+    pass lists these again: its window starts one clock overlap before the first ended)."""
+    conn = sqlite3.connect(config.parent / "store" / "deskterm.db")
+    try:
+        rows = conn.execute("SELECT store, source_updated_at FROM shop_order").fetchall()
+    finally:
+        conn.close()
+    counts: dict[str, int] = {}
+    for store, updated in rows:
+        if updated and datetime.fromisoformat(updated).replace(tzinfo=UTC) >= since:
+            counts[store] = counts.get(store, 0) + 1
+    return counts
+
+
+def test_each_marketplace_buyer_shows_their_orders(synced: tuple[Marketplaces, Path]) -> None:
+    _fakes, config = synced
+    started = datetime.now(UTC)
+    first = order_pass(config)
+    assert set(first) == set(PLATFORM)
+    code, out, err = dt("--config", str(config), "tickets", "--json")
+    assert code == 0, err
+    seen: dict[str, int] = {}
+    for ticket in json.loads(out):
+        code, out, err = dt("--config", str(config), "show", str(ticket["id"]), "--json")
+        assert code == 0, err
+        shown = json.loads(out)
+        for order in shown["orders"]:
+            assert order["platform"] == PLATFORM[ticket["channel"]]
+            assert order["store"] == ticket["channel"]
+            assert order["status"] in STATUSES
+            assert order["items"] and order["total"] and order["currency"]
+            seen[ticket["channel"]] = seen.get(ticket["channel"], 0) + 1
+    assert set(seen) == set(PLATFORM), seen  # every marketplace's buyers have orders
+    again = order_pass(config)
+    recent = recently_changed(config, started - OVERLAP)
+    for name, note in again.items():
+        fetched = int(note.rsplit(", ", 1)[1].split()[0])
+        assert fetched <= recent.get(name, 0), (name, note, recent)
