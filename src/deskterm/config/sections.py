@@ -210,6 +210,10 @@ class _ChatChannel(_ChannelBase):
     """Mark a conversation read on the platform when deskterm syncs it. Off by default, so
     the seller app's unread badges stay as they were."""
 
+    orders_refresh_minutes: int = Field(default=15, ge=0, le=1440)
+    """Minutes between passes over the shop's orders on this marketplace (one listing call
+    when nothing changed; details only for changed orders). 0: orders are not fetched."""
+
 
 class TikTokShopChannel(_ChatChannel):
     """``type = "tiktokshop"``: TikTok Shop Partner API chats (also serves Tokopedia shops)."""

@@ -24,6 +24,7 @@ from deskterm.sync.chat.fetch import sync_chat_channel
 from deskterm.sync.chat.outbox import ChatOutboxSender
 from deskterm.sync.email.fetch import sync_email_channel
 from deskterm.sync.email.outbox import OutboxSender
+from deskterm.sync.orders.marketplace import refresh_marketplace_orders
 from deskterm.sync.orders.shopify import refresh_store_orders
 from deskterm.sync.outbox_state import mark_blocked
 from deskterm.sync.status import write_status
@@ -208,9 +209,15 @@ def run_once(
     summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
     if only is None:
         # Orders after messages: the customers with open tickets are known by now.
-        summaries += [
-            _guarded(shop.name, refresh_store_orders, store, shop, {}) for shop in config.stores
-        ]
+        for shop in config.stores:
+            done = _guarded(shop.name, refresh_store_orders, store, shop, {})
+            if done is not None:
+                summaries.append(done)
+    for channel in channels:
+        if isinstance(channel, CHAT_TYPES):
+            summary = _guarded(channel.name, _marketplace_orders, store, channel)
+            if summary is not None:
+                summaries.append(summary)
     try:
         wake_snoozed(store, actor="sync:snooze")
     except Exception as exc:  # the channels' results must still be printed
@@ -218,6 +225,11 @@ def run_once(
         summary.problems.append(_failure_text("snoozes", exc))
         summaries.append(summary)
     return summaries
+
+
+def _marketplace_orders(store: Store, channel: ChatChannelConfig) -> ChannelSummary | None:
+    """The channel's order pass when due (orders_refresh_minutes), else None."""
+    return refresh_marketplace_orders(store, channel, channel_id_for(store, channel))
 
 
 def _failure_text(what: str, exc: Exception) -> str:
@@ -229,7 +241,9 @@ def _failure_text(what: str, exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def _guarded(name: str, step: Callable[..., ChannelSummary], *args: Any) -> ChannelSummary:
+def _guarded(
+    name: str, step: Callable[..., ChannelSummary | None], *args: Any
+) -> ChannelSummary | None:
     """Run one non-channel step of a pass; a failure becomes its summary's problem."""
     try:
         return step(*args)
@@ -359,6 +373,7 @@ class Daemon:
                         self._report(
                             channel.name, summary.line(), error="; ".join(summary.problems)
                         )
+                        self._chat_orders(channel, context.id)
                         failures = 0
                         next_poll = time.monotonic() + channel.poll_seconds
                     outbox = ChannelSummary(channel=channel.name)
@@ -375,6 +390,18 @@ class Daemon:
         finally:
             if adapter is not None:
                 adapter.close()
+
+    def _chat_orders(self, channel: ChatChannelConfig, channel_id: int) -> None:
+        """The channel's order pass when due; its failure is logged, never raised (the
+        chat itself synced)."""
+        try:
+            orders = refresh_marketplace_orders(self.store, channel, channel_id)
+        except Exception as exc:  # no exception may end a sync loop
+            log.warning("%s: %s", channel.name, _failure_text(f"{channel.name}: orders", exc))
+            return
+        if orders is not None:
+            for problem in orders.problems:
+                log.warning("%s: orders: %s", channel.name, problem)
 
     def _wait_for_mail(self, channel: EmailChannel, mailbox: ImapMailbox) -> None:
         """Block until new mail may be there: IDLE slices, or the poll interval."""

@@ -103,12 +103,33 @@ def _since(cursor: dict[str, object], moment: datetime) -> datetime:
     return moment - FIRST_WINDOW
 
 
+def orders_due(store: Store, channel: ChatChannelConfig, channel_id: int, now: datetime) -> bool:
+    """Whether the channel's order pass is due: on, and its last pass older than
+    ``orders_refresh_minutes`` (or never run)."""
+    minutes = channel.orders_refresh_minutes
+    if minutes <= 0:
+        return False
+    with store.read() as session:
+        until = load_cursor(session, channel_id, SCOPE).get("until")
+    if not isinstance(until, str):
+        return True
+    try:
+        last = as_utc(datetime.fromisoformat(until))
+    except ValueError:
+        return True
+    return now - last >= timedelta(minutes=minutes)
+
+
 def refresh_marketplace_orders(
-    store: Store, channel: ChatChannelConfig, channel_id: int
-) -> ChannelSummary:
-    """The sync's pass over one marketplace channel's orders; failures become problems."""
+    store: Store, channel: ChatChannelConfig, channel_id: int, *, force: bool = False
+) -> ChannelSummary | None:
+    """The sync's pass over one marketplace channel's orders when due (``force``: now);
+    None when not due. Failures become the summary's problems."""
     from deskterm.sync.orders.sources import make_order_source
 
+    moment = utcnow()
+    if not force and not orders_due(store, channel, channel_id, moment):
+        return None
     summary = ChannelSummary(channel=channel.name)
     try:
         source = make_order_source(store, channel, channel_id)
@@ -117,7 +138,7 @@ def refresh_marketplace_orders(
         summary.note = "orders not refreshed"
         return summary
     try:
-        done = refresh_channel_orders(store, source, channel.name, channel_id)
+        done = refresh_channel_orders(store, source, channel.name, channel_id, now=moment)
     finally:
         source.close()
     summary.note = f"orders: {done.listed} changed, {done.fetched} fetched"
