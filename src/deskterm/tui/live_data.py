@@ -146,6 +146,9 @@ class LiveData(DesktermBase):
         shop = self._shop_for(str(ticket["channel"]))
         if shop is not None and ticket["customer"].get("id"):
             self.refresh_orders(shop, int(ticket["customer"]["id"]))
+        buyer = self._buyer_for(ticket)
+        if buyer is not None:
+            self.refresh_buyer_orders(*buyer)
         if ticket.get("unread"):
             # Read once it stayed on screen a moment: skimming with j/k marks nothing.
             tid = int(ticket["id"])
@@ -160,6 +163,32 @@ class LiveData(DesktermBase):
         if wanted is None:
             return self.config.stores[0] if len(self.config.stores) == 1 else None
         return next((s for s in self.config.stores if s.name == wanted), None)
+
+    def _buyer_for(self, ticket: dict[str, Any]) -> tuple[Any, str] | None:
+        """(marketplace channel, buyer id) when the ticket is a chat whose buyer's orders
+        are fetched (orders_refresh_minutes > 0)."""
+        if self.config is None:
+            return None
+        channel = self.config.find_channel(str(ticket["channel"]))
+        minutes = getattr(channel, "orders_refresh_minutes", 0)
+        if channel is None or not minutes:
+            return None
+        prefix = f"{channel.type}:"
+        handles = ticket.get("customer", {}).get("handles") or []
+        buyer = next((h[len(prefix) :] for h in handles if str(h).startswith(prefix)), None)
+        return (channel, buyer) if buyer else None
+
+    @work(thread=True, exclusive=True, group="buyer-orders", exit_on_error=False)
+    def refresh_buyer_orders(self, channel: Any, buyer_id: str) -> None:
+        """A marketplace buyer's orders when the channel's cache is old; offline, keep it."""
+        from deskterm.sync.orders.marketplace import refresh_buyer_if_stale  # httpx: later
+        from deskterm.sync.runner import channel_id_for
+
+        store, _actor = self._write_store()
+        try:
+            refresh_buyer_if_stale(store, channel, channel_id_for(store, channel), buyer_id)
+        except DesktermError as exc:  # offline or refused: the cached orders stay, aged
+            self.log.warning(f"orders not refreshed: {exc}")
 
     @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
     def refresh_orders(self, shop: ShopifyStore, customer_id: int) -> None:

@@ -145,3 +145,23 @@ def refresh_marketplace_orders(
     if done.error:
         summary.problems.append(done.error)
     return summary
+
+
+def refresh_buyer_if_stale(
+    store: Store, channel: ChatChannelConfig, channel_id: int, buyer_id: str
+) -> bool:
+    """On demand (the TUI opened a buyer's ticket): fetch the buyer's orders when the
+    channel's last order pass is older than ``orders_refresh_minutes``. Returns whether a
+    refresh ran; raises ChannelError/SecretError when the platform cannot be reached (the
+    cache is then shown with its age)."""
+    from deskterm.sync.orders.sources import make_order_source
+
+    moment = utcnow()
+    if not orders_due(store, channel, channel_id, moment):
+        return False
+    source = make_order_source(store, channel, channel_id)
+    try:
+        refresh_buyer_orders(store, source, channel.name, channel_id, buyer_id, now=moment)
+    finally:
+        source.close()
+    return True
