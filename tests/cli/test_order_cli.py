@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from deskterm.cli import main
 from deskterm.domain.enums import IdentityKind
 from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.orders import (
@@ -28,18 +27,10 @@ from deskterm.ingest.pipeline import ingest_message
 from deskterm.store.channels import ensure_channel
 from deskterm.store.engine import open_store
 from deskterm.store.order_cache import cache_orders
+from tests.cli.test_customer_cli import run
 
 REPO = Path(__file__).resolve().parents[2]
 PLACED = datetime(2026, 12, 1, 8, tzinfo=UTC)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -19,9 +19,10 @@ from deskterm.store.engine import Store
 from deskterm.store.tables import CustomerIdentity, Order, as_utc, table_of, utcnow
 from deskterm.store.upsert import upsert
 
-_CHUNK = 500  # values per IN (...): under SQLite's and PostgreSQL's parameter limits
+_T = TypeVar("_T")
+CHUNK = 500  # values per IN (...): under SQLite's and PostgreSQL's parameter limits
 # Every column a refresh may change; customer_id joins them only when an owner is known.
-_UPDATED = (
+UPDATED_COLUMNS = (
     "email",
     "name",
     "placed_at",
@@ -95,7 +96,7 @@ def cache_orders(
                 "source_updated_at": order.updated_at,
             }
             # No owner known: keep whatever link the row had (a manual one included).
-            update = (*_UPDATED, "customer_id") if owner is not None else _UPDATED
+            update = (*UPDATED_COLUMNS, "customer_id") if owner is not None else UPDATED_COLUMNS
             session.execute(
                 upsert(
                     store.dialect,
@@ -108,9 +109,10 @@ def cache_orders(
     return len(orders)
 
 
-def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
+def chunks(values: Sequence[_T]) -> Iterable[list[_T]]:
+    """``values`` in slices of CHUNK, for IN (...) lists."""
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
 
 
 def _buyer_owners(session: Session, buyers: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -118,7 +120,7 @@ def _buyer_owners(session: Session, buyers: set[tuple[str, str]]) -> dict[tuple[
     owners: dict[tuple[str, str], int] = {}
     for platform in sorted({platform for platform, _buyer in buyers}):
         ids = sorted(buyer for p, buyer in buyers if p == platform)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = session.exec(
                 select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
                     CustomerIdentity.kind == IdentityKind.BUYER.value,
@@ -133,7 +135,7 @@ def _buyer_owners(session: Session, buyers: set[tuple[str, str]]) -> dict[tuple[
 def _email_owners(session: Session, emails: set[str]) -> dict[str, int]:
     """Email (lower-cased) -> the customer with that email identity."""
     owners: dict[str, int] = {}
-    for chunk in _chunks(sorted(e.lower() for e in emails)):
+    for chunk in chunks(sorted(e.lower() for e in emails)):
         rows = session.exec(
             select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
                 CustomerIdentity.kind == IdentityKind.EMAIL.value,

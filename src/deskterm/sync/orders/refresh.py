@@ -7,10 +7,10 @@ answer (older than the page, or than what the app may see) is still a real order
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -19,30 +19,12 @@ from deskterm.commerce.types import ShopOrder
 from deskterm.domain.enums import IdentityKind, TicketStatus
 from deskterm.domain.errors import ChannelError
 from deskterm.store.engine import Store
+from deskterm.store.order_cache import UPDATED_COLUMNS, chunks
 from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc, table_of, utcnow
 from deskterm.store.upsert import upsert
 
-_T = TypeVar("_T")
 
 MAX_EMAILS = 5  # addresses looked up per customer: each one is a query against the budget
-_CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
-# Every column a refresh may change; customer_id joins them only when a match was found.
-_UPDATED = (
-    "email",
-    "name",
-    "placed_at",
-    "financial_status",
-    "fulfillment_status",
-    "total",
-    "currency",
-    "status_url",
-    "data",
-    "fetched_at",
-    "platform",
-    "status",
-    "platform_status",
-    "source_updated_at",
-)
 
 
 class OrderSource(Protocol):
@@ -149,10 +131,15 @@ def refresh_orders(
                 "status_url": order.status_url,
                 "data": order_data(order),
                 "fetched_at": moment,
+                "buyer_id": "",
                 **_normalised(order, store_name),
             }
             # No identity matches: keep whatever link the row had (a manual one included).
-            update = (*_UPDATED, "customer_id") if values["customer_id"] is not None else _UPDATED
+            update = (
+                (*UPDATED_COLUMNS, "customer_id")
+                if values["customer_id"] is not None
+                else UPDATED_COLUMNS
+            )
             session.execute(
                 upsert(
                     store.dialect,
@@ -254,11 +241,6 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _chunks(values: Sequence[_T]) -> Iterator[list[_T]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
-
-
 def _open_customers(session: Session, store_name: str) -> dict[int, int]:
     """Customer id -> a number that grows with their latest open ticket's activity."""
     rows = session.exec(
@@ -282,7 +264,7 @@ def _open_customers(session: Session, store_name: str) -> dict[int, int]:
 def _emails_of(session: Session, customer_ids: Sequence[int]) -> dict[int, list[str]]:
     """Customer id -> their email identities (stored lower-cased), oldest first."""
     found: dict[int, list[str]] = {}
-    for chunk in _chunks(customer_ids):
+    for chunk in chunks(customer_ids):
         rows = session.exec(
             select(CustomerIdentity.customer_id, CustomerIdentity.value)
             .where(
@@ -300,7 +282,7 @@ def _owners(session: Session, emails: Iterable[str]) -> dict[str, int]:
     """Email -> the customer that has it as an identity (identities are unique per value)."""
     wanted = sorted({e for e in emails if e})
     owners: dict[str, int] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         rows = session.exec(
             select(CustomerIdentity.value, CustomerIdentity.customer_id).where(
                 CustomerIdentity.kind == IdentityKind.EMAIL.value,
@@ -326,7 +308,7 @@ def _freshness(
     by_email: dict[str, datetime] = {}
     by_customer: dict[int, datetime] = {}
     every_email = _unique(e for ids in customer_ids for e in emails.get(ids, []))
-    for chunk in _chunks(every_email):
+    for chunk in chunks(every_email):
         for email, fetched in session.exec(
             select(Order.email, Order.fetched_at).where(
                 Order.store == store_name, col(Order.email).in_(chunk)
@@ -334,7 +316,7 @@ def _freshness(
         ).all():
             moment = as_utc(fetched)
             by_email[email] = max(by_email.get(email, moment), moment)
-    for id_chunk in _chunks(customer_ids):
+    for id_chunk in chunks(customer_ids):
         for customer_id, fetched in session.exec(
             select(Order.customer_id, Order.fetched_at).where(
                 Order.store == store_name, col(Order.customer_id).in_(id_chunk)
