@@ -23,7 +23,6 @@ from deskterm.store.order_cache import UPDATED_COLUMNS, chunks
 from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc, table_of, utcnow
 from deskterm.store.upsert import upsert
 
-
 MAX_EMAILS = 5  # addresses looked up per customer: each one is a query against the budget
 
 
