@@ -219,3 +219,35 @@ def test_the_time_limit_covers_the_empty_variable_pass_too(
     monkeypatch.setattr(template_sandbox, "RENDER_SECONDS", 0.5)
     rendered = bounded_render("{{ ticket.id }}" * 6000)
     assert rendered.error == "takes longer than 0.5 s to render"
+
+
+def test_every_platforms_orders_under_neutral_names() -> None:
+    """issue 13 item 2: ``ticket.customer.orders[0]...`` for any platform; Gorgias's
+    Shopify names keep holding the Shopify orders only."""
+    shopee = {
+        "platform": "shopee",
+        "store": "shopee-id",
+        "id": "2512010ABCDEF",
+        "name": "2512010ABCDEF",
+        "status": "shipped",
+        "platform_status": "SHIPPED",
+        "total": "129000.00",
+        "currency": "IDR",
+        "tracking": [{"number": "SPXID0123", "company": "SPX Express", "status": "In transit"}],
+        "items": [{"title": "Kopi Gayo 1kg", "sku": "GY-1", "quantity": 2, "price": "64500.00"}],
+    }
+    shopify = {"platform": "shopify", "name": "#1042", "status": "to_ship", "total": "185000"}
+    variables = ticket_variables(
+        {"id": 7, "customer": {"name": "Siti"}, "orders": [shopee, shopify]},
+        agent_name="Dewi",
+        agent_email="dewi@shop.test",
+    )
+    body = (
+        "{{ticket.customer.orders[0].name}} {{ticket.customer.orders[0].status}} "
+        "{{ticket.customer.orders[0].tracking[0].number}} "
+        "{{ticket.customer.orders[0].line_items[0].sku}} {{ticket.customer.orders[1].name}} "
+        "{{ticket.customer.integrations.shopify.orders[0].name}}"
+    )
+    rendered = render_macro(body, variables)
+    assert rendered.text == "2512010ABCDEF shipped SPXID0123 GY-1 #1042 #1042"
+    assert rendered.empty == []

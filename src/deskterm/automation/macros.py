@@ -129,6 +129,46 @@ def gorgias_order(order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def neutral_order(order: dict[str, Any]) -> dict[str, Any]:
+    """A cached order of any platform under platform-neutral names
+    (``ticket.customer.orders[0].status``, ``.tracking[0].number``, ...; issue 13)."""
+    return {
+        "id": order.get("id") or "",
+        "name": order.get("name") or "",
+        "platform": order.get("platform") or "",
+        "store": order.get("store") or "",
+        "status": order.get("status") or "",
+        "platform_status": order.get("platform_status") or "",
+        "created_at": order.get("created_at") or "",
+        "status_url": order.get("status_url") or "",
+        "financial_status": order.get("financial_status") or "",
+        "fulfillment_status": order.get("fulfillment_status") or "",
+        "total": order.get("total") or "",
+        "total_formatted": MoneyText(order.get("total") or "", order.get("currency") or ""),
+        "currency": order.get("currency") or "",
+        "tracking": [
+            {
+                "number": t.get("number") or "",
+                "url": t.get("url") or "",
+                "company": t.get("company") or "",
+                "status": t.get("status") or "",
+            }
+            for t in order.get("tracking") or []
+        ],
+        # "line_items", not "items": Jinja would find the dict's own .items() method first.
+        "line_items": [
+            {
+                "title": i.get("title") or "",
+                "sku": i.get("sku") or "",
+                "quantity": i.get("quantity") or 0,
+                "price": i.get("price") or "",
+            }
+            for i in order.get("items") or []
+        ],
+        "shipping_address": dict(order.get("shipping_address") or {}),
+    }
+
+
 def ticket_variables(
     ticket: dict[str, Any], *, agent_name: str, agent_email: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -137,7 +177,9 @@ def ticket_variables(
     customer = ticket.get("customer") or {}
     first, last = _split_name(customer.get("name") or "")
     agent_first, _ = _split_name(agent_name)
-    orders = [gorgias_order(order) for order in ticket.get("orders") or []]
+    cached = ticket.get("orders") or []
+    # Gorgias's names hold the Shopify orders only; every platform's are under ``orders``.
+    shopify = [gorgias_order(o) for o in cached if (o.get("platform") or "shopify") == "shopify"]
     return {
         "ticket": {
             "id": ticket.get("id"),
@@ -154,7 +196,8 @@ def ticket_variables(
                 "firstname": first,
                 "lastname": last,
                 "email": customer.get("email") or "",
-                "integrations": {"shopify": {"orders": orders}},
+                "integrations": {"shopify": {"orders": shopify}},
+                "orders": [neutral_order(order) for order in cached],
             },
         },
         "current_user": {"name": agent_name, "firstname": agent_first, "email": agent_email},
