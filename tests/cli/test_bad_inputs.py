@@ -203,6 +203,12 @@ CASES: dict[str, Case] = {
     "intent-huge-id": case("intent", HUGE, "feedback", needle="ticket id out of range"),
     "intent-unknown-name": case("intent", "1", "shiping/status", needle="unknown intent"),
     "intent-bad-utf8": case("intent", "1", BAD_UTF8, needle="not valid UTF-8"),
+    # --- orders (issue 13) ---------------------------------------------------------------------
+    "order-list-huge-id": case("order", "list", HUGE, needle="ticket id out of range"),
+    "order-list-missing-ticket": case("order", "list", MAX_ID, code=1, needle="no ticket"),
+    "order-show-not-a-ref": case("order", "show", "12345", needle="not an order REF"),
+    "order-show-unknown-ref": case("order", "show", "shopee-id:NOPE", code=1, needle="no order"),
+    "order-show-bad-utf8": case("order", "show", BAD_UTF8, needle="not valid UTF-8"),
 }
 
 

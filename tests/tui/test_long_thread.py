@@ -95,8 +95,14 @@ async def open_thread(app: object, pilot: object, count: int) -> ConversationVie
     view: ConversationView = app.inbox.query_one(ConversationView)  # type: ignore[attr-defined]
     await until(lambda: view.ticket is not None, pilot)
     tickets = app.inbox.query_one(TicketList)  # type: ignore[attr-defined]
-    ids = [int(row["id"]) for page in tickets._pages.values() for row in page]
-    wanted = next(i for i in ids if i > 10)  # the imported thread, after the samples
+
+    def listed() -> list[int]:
+        return [int(row["id"]) for page in tickets._pages.values() for row in page]
+
+    # The imported thread comes after the samples; a loaded machine may list it a
+    # moment after the first ticket is shown.
+    await until(lambda: any(i > 10 for i in listed()), pilot)
+    wanted = next(i for i in listed() if i > 10)
     app.open_ticket(wanted)  # type: ignore[attr-defined]
     await until(
         lambda: view.ticket["id"] == wanted and len(view.ticket["messages"]) == count, pilot
