@@ -95,18 +95,18 @@ def cache_orders(
                 "buyer_id": order.buyer_id,
                 "source_updated_at": order.updated_at,
             }
-            # No owner known: keep whatever link the row had (a manual one included).
-            update = (*UPDATED_COLUMNS, "customer_id") if owner is not None else UPDATED_COLUMNS
-            session.execute(
-                upsert(
-                    store.dialect,
-                    table_of(Order),
-                    values,
-                    keys=("store", "external_id"),
-                    update=update,
-                )
-            )
+            write_order_row(session, store.dialect, values)
     return len(orders)
+
+
+def write_order_row(session: Session, dialect: str, values: dict[str, Any]) -> None:
+    """Upsert one shop_order row on (store, external_id); with no owner in ``values``
+    the row keeps whatever link it had (a manual one included)."""
+    known = values["customer_id"] is not None
+    update = (*UPDATED_COLUMNS, "customer_id") if known else UPDATED_COLUMNS
+    session.execute(
+        upsert(dialect, table_of(Order), values, keys=("store", "external_id"), update=update)
+    )
 
 
 def chunks(values: Sequence[_T]) -> Iterable[list[_T]]:

@@ -85,22 +85,21 @@ def refresh_buyer_orders(
     return cache_orders(store, channel_name, source.orders(ids) if ids else [], now=moment)
 
 
-def fetch_order(store: Store, source: MarketplaceOrders, channel_name: str, order_id: str) -> bool:
-    """One order by id (an order card in a chat names one not cached yet); False when the
-    platform does not know it."""
-    found = source.orders([order_id])
-    cache_orders(store, channel_name, found)
-    return bool(found)
+def _last_pass(cursor: dict[str, object]) -> datetime | None:
+    """When the channel's last order pass ended (our clock); None: never, or a damaged
+    cursor (then everything starts over and the upsert converges)."""
+    until = cursor.get("until")
+    if not isinstance(until, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(until))
+    except ValueError:
+        return None
 
 
 def _since(cursor: dict[str, object], moment: datetime) -> datetime:
-    until = cursor.get("until")
-    if isinstance(until, str):
-        try:
-            return as_utc(datetime.fromisoformat(until)) - OVERLAP
-        except ValueError:
-            pass  # a damaged cursor: start over, the upsert converges
-    return moment - FIRST_WINDOW
+    last = _last_pass(cursor)
+    return last - OVERLAP if last is not None else moment - FIRST_WINDOW
 
 
 def orders_due(store: Store, channel: ChatChannelConfig, channel_id: int, now: datetime) -> bool:
@@ -110,12 +109,8 @@ def orders_due(store: Store, channel: ChatChannelConfig, channel_id: int, now: d
     if minutes <= 0:
         return False
     with store.read() as session:
-        until = load_cursor(session, channel_id, SCOPE).get("until")
-    if not isinstance(until, str):
-        return True
-    try:
-        last = as_utc(datetime.fromisoformat(until))
-    except ValueError:
+        last = _last_pass(load_cursor(session, channel_id, SCOPE))
+    if last is None:
         return True
     return now - last >= timedelta(minutes=minutes)
 

@@ -19,9 +19,8 @@ from deskterm.commerce.types import ShopOrder
 from deskterm.domain.enums import IdentityKind, TicketStatus
 from deskterm.domain.errors import ChannelError
 from deskterm.store.engine import Store
-from deskterm.store.order_cache import UPDATED_COLUMNS, chunks
-from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc, table_of, utcnow
-from deskterm.store.upsert import upsert
+from deskterm.store.order_cache import chunks, write_order_row
+from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc, utcnow
 
 MAX_EMAILS = 5  # addresses looked up per customer: each one is a query against the budget
 
@@ -133,21 +132,7 @@ def refresh_orders(
                 "buyer_id": "",
                 **_normalised(order, store_name),
             }
-            # No identity matches: keep whatever link the row had (a manual one included).
-            update = (
-                (*UPDATED_COLUMNS, "customer_id")
-                if values["customer_id"] is not None
-                else UPDATED_COLUMNS
-            )
-            session.execute(
-                upsert(
-                    store.dialect,
-                    table_of(Order),
-                    values,
-                    keys=("store", "external_id"),
-                    update=update,
-                )
-            )
+            write_order_row(session, store.dialect, values)
     return len(fetched)
 
 
