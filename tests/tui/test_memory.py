@@ -38,6 +38,9 @@ async def test_opens_and_focus_changes_leave_memory_bounded(sample_config: Path)
         tickets = app.inbox.query_one(TicketList)
         view = app.inbox.query_one(ConversationView)
         await until(lambda: tickets.current is not None and view.ticket is not None, pilot)
+        # A live reload (the buyer's orders refreshed on open) may have the rows in flight:
+        # wait until a page is loaded again.
+        await until(lambda: bool(tickets._pages), pilot)
         ids = [int(row["id"]) for page in tickets._pages.values() for row in page]
         assert len(ids) >= 5
 

@@ -93,10 +93,10 @@ class DemoImap:
             "--port",
             str(self.port),
             "dict",
-            "--demo-user",
-            self.username,
-            "--demo-password",
-            self.password,
+            # "=" form: a random password may start with "-", which argparse would
+            # otherwise read as an option (the demo failed to start 1 run in ~10).
+            f"--demo-user={self.username}",
+            f"--demo-password={self.password}",
         ]
         with self.log.open("ab") as log:
             try:
