@@ -76,7 +76,7 @@ def readme_commands() -> dict[Entry, set[str]]:
         assert words[0] == "deskterm", f"not a deskterm command line: {line!r}"
         command = words[1] if len(words) > 1 and re.fullmatch(r"[a-z]+", words[1]) else None
         action = None
-        if command in with_actions and len(words) > 2 and re.fullmatch(r"[a-z]+", words[2]):
+        if command in with_actions and len(words) > 2 and re.fullmatch(r"[a-z][a-z-]*", words[2]):
             action = words[2]
         found.setdefault((command, action), set()).update(re.findall(r"--[a-z][a-z-]*", line))
     return found

@@ -13,9 +13,12 @@ from deskterm.domain.text import one_line, terminal_safe
 
 
 def cmd_order(ctx: CliContext, args: argparse.Namespace) -> int:
-    """list / show."""
-    action = {"list": _list, "show": _show}[args.order_action]
-    return action(ctx, args)
+    """list / show, or one of the actions (cancel, refund, address, duplicate, ...)."""
+    if args.order_action in ("list", "show"):
+        return {"list": _list, "show": _show}[args.order_action](ctx, args)
+    from deskterm.cli.order_actions import run_action
+
+    return run_action(ctx, args)
 
 
 def _list(ctx: CliContext, args: argparse.Namespace) -> int:

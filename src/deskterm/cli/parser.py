@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -276,7 +277,11 @@ def _add_order_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         "REF is STORE_OR_CHANNEL:ORDER_ID: the Shopify store's or marketplace channel's name,"
         " a colon, the order's id or name (shopee-id:2512010ABCDEF, main:#1042)."
     )
-    order = sub.add_parser("order", help="a customer's orders: list, show", epilog=ref_help)
+    order = sub.add_parser(
+        "order",
+        help="a customer's orders: list, show, cancel, refund, address, duplicate",
+        epilog=ref_help,
+    )
     actions = order.add_subparsers(dest="order_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="the orders of a ticket's customer, newest first")
     listing.add_argument("ticket_id", type=_ticket_id, metavar="TICKET")
@@ -286,6 +291,122 @@ def _add_order_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     show.add_argument("ref", metavar="REF")
     show.add_argument("--json", action="store_true", help="JSON object on stdout")
+    _add_order_actions(actions, ref_help)
+
+
+def _order_action(
+    actions: argparse._SubParsersAction[_Parser], name: str, help_text: str, ref_help: str
+) -> _Parser:
+    """One order action's parser with what every action takes: REF, --ticket, --yes, --json."""
+    parser = actions.add_parser(
+        name,
+        help=help_text,
+        epilog=ref_help + " Without --yes it shows exactly what will happen and asks "
+        "(and refuses when stdin is not a terminal). Done once: an answer lost on the way is "
+        "settled by reading the order back, never by sending it again blindly.",
+    )
+    parser.add_argument("ref", metavar="REF")
+    parser.add_argument(
+        "--ticket",
+        type=_ticket_id,
+        metavar="TICKET",
+        help="the ticket that gets the note (default: the customer's latest ticket)",
+    )
+    parser.add_argument("--yes", action="store_true", help="go ahead without asking")
+    parser.add_argument("--json", action="store_true", help="the outcome as JSON on stdout")
+    return parser
+
+
+def _add_order_actions(actions: argparse._SubParsersAction[_Parser], ref_help: str) -> None:
+    cancel = _order_action(actions, "cancel", "cancel an order (Shopify, marketplaces)", ref_help)
+    cancel.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (told to the platform)"
+    )
+    cancel.add_argument(
+        "--no-refund", dest="refund", action="store_false", help="Shopify: keep what was paid"
+    )
+    cancel.add_argument(
+        "--no-restock", dest="restock", action="store_false", help="Shopify: do not restock"
+    )
+    cancel.add_argument(
+        "--no-notify",
+        dest="notify",
+        action="store_false",
+        help="Shopify: do not email the customer",
+    )
+    refund = _order_action(
+        actions, "refund", "refund a Shopify order: all, an amount, items, shipping", ref_help
+    )
+    refund.add_argument("--amount", type=_amount, metavar="N", help="this much (shop currency)")
+    refund.add_argument(
+        "--item",
+        dest="items",
+        action="append",
+        type=_refund_item,
+        default=[],
+        metavar="SKU[:QTY]",
+        help="a line by SKU or line id, QTY of it (default 1); repeat for more lines",
+    )
+    refund.add_argument(
+        "--shipping",
+        nargs="?",
+        const=True,
+        type=_amount,
+        metavar="AMOUNT",
+        help="refund the shipping (all of it, or AMOUNT)",
+    )
+    refund.add_argument(
+        "--no-restock", dest="restock", action="store_false", help="do not restock the items"
+    )
+    refund.add_argument(
+        "--no-notify", dest="notify", action="store_false", help="do not email the customer"
+    )
+    address = _order_action(actions, "address", "edit a Shopify order's shipping address", ref_help)
+    address.add_argument(
+        "--set",
+        dest="fields",
+        action="append",
+        type=_field_value,
+        required=True,
+        metavar="FIELD=VALUE",
+        help="address1, address2, city, province, provinceCode, zip, country, countryCode, "
+        "firstName, lastName, company, phone; repeat for more",
+    )
+    _order_action(actions, "duplicate", "duplicate a Shopify order as a draft order", ref_help)
+    _order_action(
+        actions, "accept-cancel", "accept a buyer's cancellation request (marketplaces)", ref_help
+    )
+    _order_action(
+        actions, "reject-cancel", "reject a buyer's cancellation request (marketplaces)", ref_help
+    )
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount (e.g. 25 or 12.50)") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount above zero")
+    return value
+
+
+def _refund_item(text: str) -> tuple[str, int]:
+    ref, sep, qty = text.strip().rpartition(":")
+    if not sep:
+        ref, qty = text.strip(), "1"
+    if not ref or not qty.isdigit() or int(qty) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SKU[:QTY] (a SKU or line id, then a quantity of 1 or more)"
+        )
+    return ref, int(qty)
+
+
+def _field_value(text: str) -> tuple[str, str]:
+    field, sep, value = text.partition("=")
+    if not sep or not field.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=VALUE (e.g. city=Bandung)")
+    return field.strip(), value.strip()
 
 
 def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from deskterm.commerce.graphql import GraphqlError
 from deskterm.commerce.shopify import LINE_ITEMS, ORDER_FIELDS, ShopifyClient, _get, _nodes, _str
 from deskterm.commerce.shopify_orders import numeric_id, order_gid, platform_order
-from deskterm.commerce.shopify_refund import money, plan_refund
+from deskterm.commerce.shopify_refund import RefundPlan, money, plan_refund
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.orders import ActionRefused, PlatformOrder
 from deskterm.domain.text import one_line
@@ -148,6 +148,30 @@ class ShopifyOrderActions:
         if not isinstance(node, Mapping):
             raise ActionRefused(f"{self.label}: Shopify has no order {numeric_id(order_id)}")
         return node
+
+    def refund_plan(
+        self,
+        order_id: str,
+        *,
+        amount: Decimal | None = None,
+        items: Sequence[tuple[str, int]] = (),
+        shipping: Decimal | bool | None = None,
+        restock: bool = False,
+    ) -> RefundPlan:
+        """What ``refund`` with these arguments would send now (ActionRefused when Shopify's
+        figures forbid it: nothing paid, more than was paid, an unknown line)."""
+        return plan_refund(
+            self._node(order_id),
+            amount=amount,
+            items=items,
+            shipping=shipping,
+            restock=restock,
+            label=self.label,
+        )
+
+    def shipping_address(self, order_id: str) -> dict[str, str]:
+        """The order's shipping address as MailingAddressInput fields (ADDRESS_FIELDS)."""
+        return _address_input(_get(self._node(order_id), "shippingAddress"))
 
     # --- the actions ---
 

@@ -21,6 +21,9 @@ class RefundPlan:
 
     input: dict[str, Any]
     amount: Decimal
+    lines: tuple[tuple[str, int], ...] = ()  # (title, quantity) of each line refunded
+    shipping: Decimal = Decimal(0)  # the shipping refunded
+    restock: bool = False
 
 
 def money(bag: Mapping[str, Any]) -> Decimal:
@@ -78,7 +81,7 @@ def plan_refund(
     elif isinstance(shipping, Decimal):
         ship_input, ship_amount = {"amount": str(shipping)}, shipping
     if full:
-        total = sum((money(t) for t in paid), Decimal(0)) - _refunded(node)
+        total = sum((money(t) for t in paid), Decimal(0)) - refunded(node)
     elif amount is not None:
         total = amount
     else:
@@ -104,10 +107,18 @@ def plan_refund(
                 "amount": str(total),
             }
         ]
-    return RefundPlan(fields, max(total, Decimal(0)))
+    titles = tuple(
+        (_str(line.get("title")) or _str(line.get("sku")) or "item", qty)
+        for line, qty in wanted
+        if qty > 0
+    )
+    return RefundPlan(
+        fields, max(total, Decimal(0)), titles, ship_amount, restock and bool(refund_lines)
+    )
 
 
-def _refunded(node: Mapping[str, Any]) -> Decimal:
+def refunded(node: Mapping[str, Any]) -> Decimal:
+    """The money refunded on the order so far (successful REFUND transactions)."""
     return sum(
         (
             money(t)

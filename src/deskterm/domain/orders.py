@@ -234,3 +234,45 @@ class MarketplaceOrders(Protocol):
     def close(self) -> None:
         """Release the HTTP client."""
         ...
+
+
+DRAFT = "{draft}"  # in a duplicate's note: the draft's name, known once it exists
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """What a person asked for; each kind reads only its own fields."""
+
+    kind: str
+    reason: str = ""  # cancel
+    refund: bool = True  # Shopify cancel: give back what was paid
+    restock: bool = True  # Shopify cancel and refund
+    notify: bool = True  # Shopify: email the customer
+    amount: Decimal | None = None  # refund: this much (else the lines' worth, or all)
+    items: tuple[tuple[str, int], ...] = ()  # refund: (SKU or line id, quantity)
+    shipping: Decimal | bool | None = None  # refund: an amount or True (all of it)
+    fields: Mapping[str, str] = field(default_factory=dict)  # address: FIELD -> VALUE
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """Exactly what will be sent, in words (``steps``) and as the recorded ``params``;
+    ``note`` is left on the ticket once it is done."""
+
+    kind: str
+    store: str
+    order_id: str
+    order_name: str
+    params: dict[str, Any]
+    steps: tuple[str, ...]
+    note: str
+
+    def recorded(self) -> dict[str, Any]:
+        """The params as recorded: the plan's words ride along, so a later run that
+        settles this action shows what was confirmed."""
+        return self.params | {"steps": list(self.steps), "note": self.note}
+
+
+def note_for(note: str, result: Mapping[str, Any]) -> str:
+    """The ticket note once done (a duplicate's draft name filled in)."""
+    return note.replace(DRAFT, str(result.get("draft_name") or "a draft order"))

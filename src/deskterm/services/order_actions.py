@@ -11,12 +11,14 @@ action the platform shows not done is sent again, with the same key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlmodel import col, select
+
 from deskterm.domain.errors import ChannelError, DesktermError, NotFoundError
-from deskterm.domain.orders import ActionRefused, PlatformOrder
+from deskterm.domain.orders import ActionPlan, ActionRefused, PlatformOrder, note_for
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import add_note
 from deskterm.store.engine import Store
@@ -48,6 +50,11 @@ class OrderActor(Protocol):
     def read(self, order_id: str) -> PlatformOrder | None:
         """The order as the platform has it now (the cache is refreshed with it)."""
         ...
+
+
+# The note left on the ticket when an action is done: a text, or one made from the
+# platform's answer (a duplicate's draft name is known only then).
+Summary = str | Callable[[Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ def record(
 
 
 def execute(
-    store: Store, actor_for: OrderActor, action_id: int, actor: Actor, summary: str
+    store: Store, actor_for: OrderActor, action_id: int, actor: Actor, summary: Summary
 ) -> ActionOutcome:
     """Carry the action out exactly once (see the module docstring); ``summary`` is the
     note left on the ticket when it is done ("Order #1042 cancelled: out of stock; ...")."""
@@ -133,8 +140,54 @@ def execute(
         )
 
 
+def unsettled(store: Store, store_name: str, order_id: str, kind: str) -> OrderAction | None:
+    """The earlier action of this kind on this order that never ended (pending, sending
+    or unknown): it may have happened, so it is settled before anything new is sent."""
+    with store.read() as session:
+        row = session.exec(
+            select(OrderAction)
+            .where(
+                OrderAction.store == store_name,
+                OrderAction.order_id == order_id,
+                OrderAction.kind == kind,
+                col(OrderAction.state).in_((PENDING, SENDING, UNKNOWN)),
+            )
+            .order_by(col(OrderAction.id))
+        ).first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def carry_out(
+    store: Store,
+    actor_for: OrderActor,
+    plan: ActionPlan,
+    *,
+    ticket_id: int | None,
+    actor: Actor,
+) -> ActionOutcome:
+    """Record the confirmed ``plan`` and carry it out once; an earlier unsettled action of
+    the same kind on the order is settled instead (read back first, never doubled)."""
+    earlier = unsettled(store, plan.store, plan.order_id, plan.kind)
+    if earlier is not None and earlier.id is not None:
+        note = str(earlier.params.get("note") or plan.note)
+        return execute(store, actor_for, earlier.id, actor, lambda r: note_for(note, r))
+    action_id = record(
+        store,
+        store_name=plan.store,
+        order_id=plan.order_id,
+        order_name=plan.order_name,
+        kind=plan.kind,
+        params=plan.recorded(),
+        ticket_id=ticket_id,
+        actor=actor,
+    )
+    return execute(store, actor_for, action_id, actor, lambda r: note_for(plan.note, r))
+
+
 def _settle(
-    store: Store, actor_for: OrderActor, row: OrderAction, actor: Actor, summary: str
+    store: Store, actor_for: OrderActor, row: OrderAction, actor: Actor, summary: Summary
 ) -> ActionOutcome | None:
     """Done (recorded as such), still unknown (the platform cannot be read), or None:
     read back and not done, so sending again is safe."""
@@ -154,11 +207,13 @@ def _done(
     result: dict[str, Any],
     *,
     actor: Actor,
-    summary: str,
+    summary: Summary,
 ) -> ActionOutcome:
     outcome = _mark(store, row, DONE, result=result, actor=actor)
     if row.ticket_id is not None:
-        add_note(store, row.ticket_id, summary, actor)
+        add_note(
+            store, row.ticket_id, summary if isinstance(summary, str) else summary(result), actor
+        )
     try:
         fresh = actor_for.read(row.order_id)
     except DesktermError:
@@ -221,8 +276,13 @@ def _mark(
 def _outcome(row: OrderAction) -> ActionOutcome:
     assert row.id is not None
     messages = {
-        DONE: f"order {row.order_name}: {row.kind} done",
-        REFUSED: f"order {row.order_name}: {row.kind} refused: {row.error}",
+        DONE: f"done: {note_for(str(row.params.get('note') or ''), row.result)}"
+        if row.params.get("note")
+        else f"order {row.order_name}: {row.kind} done",
+        # The adapters' refusals name the order already; say it once.
+        REFUSED: row.error
+        if row.order_id in row.error or row.order_name in row.error
+        else f"order {row.order_name}: {row.kind} refused: {row.error}",
         UNKNOWN: f"order {row.order_name}: {row.kind} not confirmed ({row.error}); "
         "deskterm reads the order back before it tries again",
     }

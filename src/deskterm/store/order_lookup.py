@@ -53,3 +53,15 @@ def ticket_orders(db: ReadDb, ticket_id: int, *, limit: int = 50) -> list[dict[s
     if rows[0][0] is None:
         return []
     return customer_orders(db, int(rows[0][0]), limit=limit)
+
+
+def order_ticket(db: ReadDb, store: str, external_id: str) -> int | None:
+    """The latest ticket of the customer a cached order belongs to (where an action's note
+    goes when no ticket is named), or None."""
+    rows = db.all(
+        "SELECT t.id FROM shop_order o JOIN ticket t ON t.customer_id = o.customer_id"
+        " WHERE o.store = :store AND o.external_id = :external"
+        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 1",
+        {"store": store, "external": external_id},
+    )
+    return int(rows[0][0]) if rows else None
