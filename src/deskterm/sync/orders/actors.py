@@ -13,7 +13,7 @@ from typing import Any
 
 from deskterm.commerce.shopify_actions import ADDRESS_FIELDS, ShopifyOrderActions
 from deskterm.domain import orders as o
-from deskterm.domain.money import format_money
+from deskterm.domain.order_text import money_words
 from deskterm.domain.orders import (
     DRAFT,
     ActionPlan,
@@ -61,13 +61,6 @@ def unsupported(platform: str, kind: str, store: str) -> ActionRefused:
     return ActionRefused(
         f"{store}: deskterm cannot {VERBS.get(kind, kind)} a {name} order ({why}); it can: {can}"
     )
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    try:
-        return format_money(str(amount), currency)
-    except (ArithmeticError, ValueError):
-        return f"{amount} {currency}".strip()
 
 
 def _who(order: PlatformOrder) -> str:
@@ -190,8 +183,8 @@ class ShopifyActor:
             except ActionRefused:
                 money = Decimal(0)  # nothing paid or nothing left: nothing to give back
         if request.refund and money > 0:
-            steps.append(f"refund {_money(money, order.currency)} to the original payment")
-            note += f"; refunded {_money(money, order.currency)}"
+            steps.append(f"refund {money_words(money, order.currency)} to the original payment")
+            note += f"; refunded {money_words(money, order.currency)}"
         else:
             steps.append("no refund" if not request.refund else "nothing was paid to refund")
         count = sum(item.quantity for item in order.items)
@@ -218,14 +211,14 @@ class ShopifyActor:
         }
         plan = self.actions.refund_plan(order.id, **args)  # type: ignore[arg-type]
         full = request.amount is None and not request.items and request.shipping is None
-        money = _money(plan.amount, order.currency)
+        money = money_words(plan.amount, order.currency)
         steps = [head, f"give back {money} to the original payment"]
         parts = []
         if plan.lines:
             steps.append(f"items: {_items_text(plan.lines)}")
             parts.append(_items_text(plan.lines))
         if plan.shipping:
-            steps.append(f"shipping: {_money(plan.shipping, order.currency)}")
+            steps.append(f"shipping: {money_words(plan.shipping, order.currency)}")
             parts.append("shipping")
         if full:
             steps.append("everything still refundable: every line and the shipping")
@@ -354,7 +347,7 @@ class MarketplaceActor:
         if order is None:
             raise ActionRefused(f"{self.store}: {name} has no order {order_id}")
         head = f"{VERBS[kind]} {_who(order)} of {self.store} ({name}), now {_status_words(order)}"
-        total = _money(order.total, order.currency) if order.total is not None else ""
+        total = money_words(order.total, order.currency) if order.total is not None else ""
         items = _items_text(tuple((item.title, item.quantity) for item in order.items))
         steps = [head]
         if items:
