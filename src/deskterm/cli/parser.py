@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 from deskterm import __version__
 from deskterm.domain.labels import INTENTS
+from deskterm.domain.order_input import parse_amount, parse_field, parse_item
 from deskterm.domain.record_ids import MAX_ID, parse_id
 from deskterm.domain.text import one_line
 from deskterm.domain.when import FORMS as WHEN_FORMS
@@ -381,32 +382,21 @@ def _add_order_actions(actions: argparse._SubParsersAction[_Parser], ref_help: s
     )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount (e.g. 25 or 12.50)") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount above zero")
-    return value
+def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse ``type`` from a domain parser (its ValueError is argparse's message)."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
-def _refund_item(text: str) -> tuple[str, int]:
-    ref, sep, qty = text.strip().rpartition(":")
-    if not sep:
-        ref, qty = text.strip(), "1"
-    if not ref or not qty.isdigit() or int(qty) < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not SKU[:QTY] (a SKU or line id, then a quantity of 1 or more)"
-        )
-    return ref, int(qty)
-
-
-def _field_value(text: str) -> tuple[str, str]:
-    field, sep, value = text.partition("=")
-    if not sep or not field.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=VALUE (e.g. city=Bandung)")
-    return field.strip(), value.strip()
+_amount = _typed(parse_amount)
+_refund_item = _typed(parse_item)
+_field_value = _typed(parse_field)
 
 
 def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:

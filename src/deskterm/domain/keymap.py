@@ -33,6 +33,7 @@ BINDING_IDS: Final = frozenset(
         "save_view",
         "link_customer",
         "set_intent",
+        "orders",
         "quit",
         "help",
         "search",
@@ -82,6 +83,10 @@ BINDING_IDS: Final = frozenset(
         "views_manager.close",
         "view_editor.save",
         "view_editor.cancel",
+        # orders
+        "orders.close",
+        "orders.act",
+        "orders.refresh",
     }
 )
 """Every binding id ``[ui.keys]`` may rebind (the ids the ``?`` overlay shows)."""

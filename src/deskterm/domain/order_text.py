@@ -74,3 +74,25 @@ def order_lines(order: dict[str, Any]) -> list[str]:
         lines.append(f"page      {_safe(order['status_url'], 200)}")
     lines.append(f"cached    {order.get('fetched_at') or '-'}")
     return lines
+
+
+ACTION_WORDS: dict[str, str] = {
+    "cancel": "Cancel the order",
+    "refund": "Refund (all, an amount, items, shipping)",
+    "address": "Edit the shipping address",
+    "duplicate": "Duplicate as a draft order",
+    "accept_cancel": "Accept the buyer's cancellation request",
+    "reject_cancel": "Reject the buyer's cancellation request",
+}
+"""How the TUI's action menu names each action (domain.orders.ACTIONS)."""
+
+
+ACTION_TITLES: dict[str, str] = {
+    "cancel": "Cancel",
+    "refund": "Refund",
+    "address": "New shipping address",
+    "duplicate": "Duplicate as a draft",
+    "accept_cancel": "Accept the buyer's cancellation",
+    "reject_cancel": "Reject the buyer's cancellation",
+}
+"""The confirmation screen's title for each action."""

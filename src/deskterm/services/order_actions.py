@@ -159,6 +159,18 @@ def unsettled(store: Store, store_name: str, order_id: str, kind: str) -> OrderA
         return row
 
 
+def earlier_plan(store: Store, store_name: str, order_id: str, kind: str) -> ActionPlan | None:
+    """The plan of an earlier unsettled action of this kind on this order (what was
+    confirmed then), or None: a new request settles that one instead of starting another."""
+    row = unsettled(store, store_name, order_id, kind)
+    if row is None:
+        return None
+    params = {key: value for key, value in row.params.items() if key not in ("steps", "note")}
+    steps = tuple(str(step) for step in row.params.get("steps") or [])
+    note = str(row.params.get("note") or "")
+    return ActionPlan(row.kind, row.store, row.order_id, row.order_name, params, steps, note)
+
+
 def carry_out(
     store: Store,
     actor_for: OrderActor,

@@ -28,6 +28,7 @@ from deskterm.tui.actions.compose_actions import ComposeActions
 from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.label_actions import LabelActions
 from deskterm.tui.actions.manage_actions import ManageActions
+from deskterm.tui.actions.order_actions import OrderActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
@@ -63,6 +64,7 @@ class DesktermApp(
     ComposeActions,
     TicketActions,
     Welcoming,
+    OrderActions,
     LiveData,
     # Last: its bindings come after the others in the palette's list (a palette opened
     # and confirmed in one burst of keys picks that list's first entry).

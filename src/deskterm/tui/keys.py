@@ -15,6 +15,7 @@ from deskterm.tui.screens.composer import ComposerScreen
 from deskterm.tui.screens.inbox import InboxScreen
 from deskterm.tui.screens.macro_editor import MacroEditor
 from deskterm.tui.screens.macro_manager import MacroManager
+from deskterm.tui.screens.orders import OrdersScreen
 from deskterm.tui.screens.view_editor import ViewEditor
 from deskterm.tui.screens.views_manager import ViewsManager
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -45,6 +46,7 @@ def key_places(app_class: type[DOMNode]) -> list[tuple[str, type[DOMNode]]]:
         ("macro editor", MacroEditor),
         ("views manager", ViewsManager),
         ("view editor", ViewEditor),
+        ("orders", OrdersScreen),
     ]
 
 

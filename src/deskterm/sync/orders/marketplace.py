@@ -143,16 +143,21 @@ def refresh_marketplace_orders(
 
 
 def refresh_buyer_if_stale(
-    store: Store, channel: ChatChannelConfig, channel_id: int, buyer_id: str
+    store: Store,
+    channel: ChatChannelConfig,
+    channel_id: int,
+    buyer_id: str,
+    *,
+    force: bool = False,
 ) -> bool:
     """On demand (the TUI opened a buyer's ticket): fetch the buyer's orders when the
     channel's last order pass is older than ``orders_refresh_minutes``. Returns whether a
-    refresh ran; raises ChannelError/SecretError when the platform cannot be reached (the
-    cache is then shown with its age)."""
+    refresh ran (``force``: now, whatever the age); raises ChannelError/SecretError when the
+    platform cannot be reached (the cache is then shown with its age)."""
     from deskterm.sync.orders.sources import make_order_source
 
     moment = utcnow()
-    if not orders_due(store, channel, channel_id, moment):
+    if not force and not orders_due(store, channel, channel_id, moment):
         return False
     source = make_order_source(store, channel, channel_id)
     try:

@@ -53,7 +53,9 @@ def refresh_store_orders(
     return summary
 
 
-def refresh_if_stale(store: Store, shop: ShopifyStore, customer_id: int) -> bool:
+def refresh_if_stale(
+    store: Store, shop: ShopifyStore, customer_id: int, *, force: bool = False
+) -> bool:
     """On demand (a ticket was opened): refresh this customer's cache when missing or old.
 
     Returns whether a refresh ran. Raises ChannelError/SecretError when the shop cannot be
@@ -61,7 +63,7 @@ def refresh_if_stale(store: Store, shop: ShopifyStore, customer_id: int) -> bool
     """
     fetched = last_refreshed(store, shop.name, customer_id)
     max_age = timedelta(minutes=shop.refresh_minutes)
-    if fetched is not None and as_utc(fetched) > utcnow() - max_age:
+    if not force and fetched is not None and as_utc(fetched) > utcnow() - max_age:
         return False
     with shopify_client(shop) as client:
         refresh_orders(store, client, shop.name, customer_id)

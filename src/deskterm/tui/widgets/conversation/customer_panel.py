@@ -50,22 +50,36 @@ def panel_text(context: dict[str, Any] | None) -> Text:
         placed = compact_age(order["created_at"])
         out.append(f" {'today' if placed == 'now' else placed + ' ago'} ", "dim")
         out.append_text(safe_line(format_money(order["total"] or "", order["currency"] or "")))
-        status = " · ".join(
-            s for s in (order["financial_status"], order["fulfillment_status"]) if s
-        )
-        if status:
-            out.append("\n  ")
-            out.append_text(safe_line(status.lower(), "italic"))
+        out.append("\n  ")
+        out.append_text(safe_line(_status(order), "italic", limit=34))
         for item in order["items"][:3]:
             out.append("\n  ")
             out.append_text(safe_line(f"{item['quantity']}× {item['title']}", limit=36))
         for tracking in order["tracking"]:
             out.append("\n  📦 ")
             out.append_text(safe_line(f"{tracking['company']} {tracking['number']}".strip()))
+            events = tracking.get("events") or []
+            if events:  # the newest event: where the parcel is now
+                out.append("\n     ")
+                newest = events[0]
+                when = compact_age(newest.get("at")) if newest.get("at") else ""
+                line = f"{newest.get('text') or ''}" + (f" ({when})" if when else "")
+                out.append_text(safe_line(line, "dim", limit=32))
     if context.get("orders_refreshed_at"):
         age = compact_age(context["orders_refreshed_at"])
         out.append(f"\norders as of {'now' if age == 'now' else age + ' ago'}", "dim")
     return out
+
+
+def _status(order: dict[str, Any]) -> str:
+    """The normalised status with the platform's own word (Shopify: payment · fulfilment)."""
+    if order.get("platform", "shopify") == "shopify":
+        words = " · ".join(
+            s for s in (order.get("financial_status"), order.get("fulfillment_status")) if s
+        )
+        return f"{order.get('status') or ''} ({words.lower()})" if words else order["status"]
+    own = order.get("platform_status") or ""
+    return f"{order.get('status') or ''} ({own.lower()})" if own else order.get("status") or ""
 
 
 class CustomerPanel(Static):
