@@ -51,7 +51,7 @@ class Platform:
 
 def tiktokshop(markets: Marketplaces) -> Platform:
     fake = markets.tiktokshop
-    rng = random.Random(13)  # noqa: S311  (test data)
+    rng = random.Random(13)
 
     def chat(name: str) -> tuple[str, Any]:
         cid = fake.add_conversation(name)
