@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from deskterm.config import load_config
 from deskterm.demo.fakes.http_fake import HttpFake
 from deskterm.demo.fakes.lazada_orders import DAY_MS
 from deskterm.demo.fakes.shopee_orders import DETAIL_PATH as SHOPEE_DETAIL
@@ -26,7 +27,11 @@ from deskterm.demo.fakes.tiktokshop.order_seed import make_order
 from deskterm.demo.fakes.tiktokshop.orders import ORDER_DETAIL as TTS_DETAIL
 from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.domain.orders import STATUSES
+from deskterm.store.engine import open_store
+from deskterm.sync.chat.adapters import CHAT_TYPES
 from deskterm.sync.faults import CRASH_ENV
+from deskterm.sync.orders.card_links import link_card_orders
+from deskterm.sync.runner import channel_id_for
 from tests.sync.conftest import dt, dt_json, dt_process
 
 OLD_DAYS = 100  # older than the order pass's first window: only a card brings them in
@@ -264,3 +269,42 @@ def test_killed_between_the_message_and_its_order_converges(
         links = [m["order"] for m in ticket["messages"] if m["order"]]
         assert [link["id"] for link in links] == [order_id]  # the message is not doubled
         assert links[0]["status"] in STATUSES
+
+
+def test_a_failed_fetch_is_one_problem_line_and_is_retried_next_pass(
+    world: tuple[Marketplaces, Path],
+) -> None:
+    markets, config = world
+    market = tiktokshop(markets)
+    cid, buyer = market.chat("Dewi Ayu")
+    order_id = market.order(buyer, "Dewi")
+    market.text(cid, "Kak, ini pesanan saya")
+    market.card(cid, order_id)
+    full = config.read_text(encoding="utf-8")
+    # First the chat alone (the channel's orders off): the link is stored, nothing fetched.
+    config.write_text(
+        full.replace('name = "tokopedia"', 'name = "tokopedia"\norders_refresh_minutes = 0'),
+        encoding="utf-8",
+    )
+    assert "orders named in chat" not in sync(config)
+    config.write_text(full, encoding="utf-8")
+    assert ticket_of(config, "tokopedia")["messages"][-1]["order"]["status"] is None
+
+    settings = load_config(config)
+    store = open_store(settings.store_url())
+    try:
+        channel = next(c for c in settings.channels if c.name == "tokopedia")
+        assert isinstance(channel, CHAT_TYPES)
+        markets.tiktokshop.inject_error(105005, "scope missing: seller.order.info", count=5)
+        summary = link_card_orders(store, channel, channel_id_for(store, channel))
+    finally:
+        store.close()
+    assert summary is not None and len(summary.problems) == 1, summary
+    assert "tried again next pass" in summary.problems[0]
+    assert cached(config, "tokopedia", order_id) == 0
+    markets.tiktokshop.injected.clear()
+
+    out = sync(config)  # the next pass
+    assert "tokopedia: orders named in chat: 1 fetched" in out, out
+    assert cached(config, "tokopedia", order_id) == 1
+    assert ticket_of(config, "tokopedia")["messages"][-1]["order"]["status"] in STATUSES

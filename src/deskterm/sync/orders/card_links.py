@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, update
 from sqlmodel import col, select
 
-from deskterm.domain.errors import ChannelError, SecretError
+from deskterm.domain.errors import ChannelAuthError, ChannelError, SecretError
 from deskterm.domain.orders import MarketplaceOrders
 from deskterm.store.engine import Store
 from deskterm.store.order_cache import cache_orders
@@ -93,7 +93,12 @@ def fetch_linked_orders(
             orders = source.orders(batch)
         except ChannelError as exc:
             result.error = str(exc)
-            break
+            if exc.transient or isinstance(exc, ChannelAuthError):
+                break  # the platform or our access is down: all of it next pass
+            # The platform refused this batch outright (a malformed id in a card?): it is
+            # set aside like an unknown order, so it cannot hold back the other links.
+            unknown.update(dict.fromkeys(batch, moment.isoformat()))
+            continue
         result.fetched += cache_orders(store, channel_name, orders, now=moment)
         found = {order.id for order in orders}
         _claim(store, channel_name, {ref: wanted[ref] for ref in found if ref in wanted})
