@@ -308,3 +308,17 @@ def test_a_failed_fetch_is_one_problem_line_and_is_retried_next_pass(
     assert "tokopedia: orders named in chat: 1 fetched" in out, out
     assert cached(config, "tokopedia", order_id) == 1
     assert ticket_of(config, "tokopedia")["messages"][-1]["order"]["status"] in STATUSES
+
+
+def test_an_order_of_no_known_buyer_belongs_to_the_customer_whose_chat_named_it(
+    world: tuple[Marketplaces, Path],
+) -> None:
+    markets, config = world
+    market = shopee(markets)
+    cid, _buyer = market.chat("Ayu Lestari")
+    order_id = market.order(424_242_424, "someone")  # bought on another buyer account
+    market.text(cid, "Pesanan suami saya kak")
+    market.card(cid, order_id)
+    sync(config)
+    ticket = ticket_of(config, "shopee-id")
+    assert [o["id"] for o in ticket["orders"]] == [order_id]
