@@ -72,3 +72,6 @@ class InboundMessage:
     # The name a chat's ticket gets when no words of the buyer opened it ("Chat with Siti",
     # after a card or a notice): the buyer's first words replace it on the ticket later.
     stand_in_subject: str = ""
+    # The platform order id a chat order card names: stored on the message (message.order_ref)
+    # so the sync can fetch that order and the conversation can show it.
+    order_ref: str = ""

@@ -91,6 +91,7 @@ EXISTING_REFS = select(_r.msgid, _r.is_self).where(
 
 # What a reply of ours needs (compose keeps ~20) with room to spare; the raw copy keeps all.
 MAX_STORED_REFERENCES = 100
+MAX_ORDER_REF = 64  # platform order ids are 12-20 characters; a hostile card's is cut
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,8 @@ def _insert_message(
             "auto_submitted": message.auto_submitted,
             "has_attachments": bool(message.attachments),
             "agent_id": None,
+            # Capped: the id comes from a platform's JSON (sync/orders/card_links.py).
+            "order_ref": message.order_ref[:MAX_ORDER_REF] or None,
             **label_columns(labels),
         },
     )

@@ -13,6 +13,7 @@ from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
 from deskterm.domain.sla import SlaTargets
 from deskterm.store.customer_reader import customer_orders
+from deskterm.store.message_orders import linked_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, iso_utc
 
@@ -136,6 +137,7 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
         attachments[message_id].append(
             {"filename": filename, "content_type": content_type, "size": size, "sha256": sha}
         )
+    orders = linked_orders(db, ticket_id) if ids else {}
     return [
         {
             "id": row[0],
@@ -158,6 +160,9 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
             "sentiments": (row[20] or "").split(),
             # Marketplace chats: the platform's conversation ("" for email).
             "conversation_id": _conversation_id(row[16]),
+            # A chat order card: the order it names and what the cache knows of it
+            # ({store, id, status, fetched_at, ...}; status None while not fetched).
+            "order": orders.get(row[0]),
             # Our replies: where delivery stands (queued, sending, sent, failed, unknown).
             "delivery": None
             if row[12] is None

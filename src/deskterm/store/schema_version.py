@@ -1,3 +1,3 @@
 """The Alembic revision the code expects; a test keeps it equal to the migrations' head."""
 
-HEAD_REVISION = "0005_orders"
+HEAD_REVISION = "0006_message_order_ref"

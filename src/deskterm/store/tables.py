@@ -111,6 +111,8 @@ class Message(SQLModel, table=True):
         Index("ix_message_ticket_sent", "ticket_id", "sent_at"),
         # Covering index: full-text hits map to tickets without reading wide message rows.
         Index("ix_message_id_ticket", "id", "ticket_id"),
+        # Linked orders not yet cached, per channel (sync/orders/card_links.py).
+        Index("ix_message_order_ref", "channel_id", "order_ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -146,6 +148,9 @@ class Message(SQLModel, table=True):
     )
     # The model version that labelled it; None: not yet labelled (backfill resumes from these).
     labelled_by: str | None = None
+    # A chat order card (or a return card naming an order): the platform's order id; the
+    # order is shop_order (store = this message's channel name, external_id = order_ref).
+    order_ref: str | None = None
 
 
 class MessageRaw(SQLModel, table=True):

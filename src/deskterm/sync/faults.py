@@ -29,6 +29,7 @@ POINTS = (
     "chat_outbox.sending",  # state "sending" committed, nothing sent yet
     "chat_outbox.accepted",  # the platform took the message, nothing recorded yet
     "chat_outbox.sent",  # "sent" and the platform's id committed
+    "orders.card_orders_cached",  # a batch of orders named in chat cached, cursor not yet
 )
 
 

@@ -24,6 +24,7 @@ from deskterm.sync.chat.fetch import sync_chat_channel
 from deskterm.sync.chat.outbox import ChatOutboxSender
 from deskterm.sync.email.fetch import sync_email_channel
 from deskterm.sync.email.outbox import OutboxSender
+from deskterm.sync.orders.card_links import link_card_orders
 from deskterm.sync.orders.marketplace import refresh_marketplace_orders
 from deskterm.sync.orders.shopify import refresh_store_orders
 from deskterm.sync.outbox_state import mark_blocked
@@ -218,6 +219,10 @@ def run_once(
             summary = _guarded(channel.name, _marketplace_orders, store, channel)
             if summary is not None:
                 summaries.append(summary)
+            # Then the orders the chat's order cards name that are still not cached.
+            summary = _guarded(channel.name, _card_orders, store, channel)
+            if summary is not None:
+                summaries.append(summary)
     try:
         wake_snoozed(store, actor="sync:snooze")
     except Exception as exc:  # the channels' results must still be printed
@@ -230,6 +235,11 @@ def run_once(
 def _marketplace_orders(store: Store, channel: ChatChannelConfig) -> ChannelSummary | None:
     """The channel's order pass when due (orders_refresh_minutes), else None."""
     return refresh_marketplace_orders(store, channel, channel_id_for(store, channel))
+
+
+def _card_orders(store: Store, channel: ChatChannelConfig) -> ChannelSummary | None:
+    """The orders the channel's order cards name, fetched when not cached; else None."""
+    return link_card_orders(store, channel, channel_id_for(store, channel))
 
 
 def _failure_text(what: str, exc: Exception) -> str:
@@ -392,15 +402,15 @@ class Daemon:
                 adapter.close()
 
     def _chat_orders(self, channel: ChatChannelConfig, channel_id: int) -> None:
-        """The channel's order pass when due; its failure is logged, never raised (the
-        chat itself synced)."""
-        try:
-            orders = refresh_marketplace_orders(self.store, channel, channel_id)
-        except Exception as exc:  # no exception may end a sync loop
-            log.warning("%s: %s", channel.name, _failure_text(f"{channel.name}: orders", exc))
-            return
-        if orders is not None:
-            for problem in orders.problems:
+        """The channel's order pass when due, then the orders its order cards name; a
+        failure is logged, never raised (the chat itself synced)."""
+        for step in (refresh_marketplace_orders, link_card_orders):
+            try:
+                done = step(self.store, channel, channel_id)
+            except Exception as exc:  # no exception may end a sync loop
+                log.warning("%s: %s", channel.name, _failure_text(f"{channel.name}: orders", exc))
+                continue
+            for problem in done.problems if done is not None else ():
                 log.warning("%s: orders: %s", channel.name, problem)
 
     def _wait_for_mail(self, channel: EmailChannel, mailbox: ImapMailbox) -> None:

@@ -72,6 +72,7 @@ class Card:
     status: str = ""
     extras: tuple[str, ...] = ()  # labelled facts: "order 579…", "SKU 45678", "reason: …"
     url: str = ""
+    order: str = ""  # the order a return/refund card is about (its ``extras`` show it)
 
     @property
     def text(self) -> str:
@@ -90,6 +91,16 @@ class Card:
         ]
         body = SEPARATOR.join(_flat(part) for part in parts if part and part.strip())
         return f"[{_flat(head)}]" + (f" {body}" if body else "")
+
+
+def linked_order(card: Card | None) -> str:
+    """The platform order id a card names ("" for none): an order card's own reference,
+    or the order a return card is about. The message is linked to that order."""
+    if card is None:
+        return ""
+    if card.kind is CardKind.ORDER:
+        return card.ref.strip()
+    return card.order.strip() if card.kind is CardKind.RETURN else ""
 
 
 def _flat(text: str) -> str:

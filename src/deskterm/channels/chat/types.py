@@ -40,6 +40,8 @@ class ChatMessage:
     # A notice by the marketplace itself (not the buyer's, not the shop's words): a rating
     # request, "an agent joined", a recall notice. ``from_buyer`` is False for these.
     from_platform: bool = False
+    # The platform order id an order card (or a return card) names: ingest stores the link.
+    order_ref: str = ""
 
 
 class RateLimitedError(ChannelError):

@@ -90,4 +90,5 @@ def chat_to_inbound(conversation: ChatConversation, message: ChatMessage) -> Inb
         platform_notice=message.from_platform,
         stand_in_subject=_stand_in(conversation),
         headers={"x-chat-kind": message.kind, "x-conversation-id": conversation.id},
+        order_ref=message.order_ref,
     )

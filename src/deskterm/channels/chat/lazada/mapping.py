@@ -170,21 +170,28 @@ CARDS: dict[int, Callable[[dict[str, Any]], Card]] = {
 
 def render(template_id: int, c: dict[str, Any]) -> tuple[str, str]:
     """(kind, text) for one message content, per the documented templates."""
+    kind, text, _order = read(template_id, c)
+    return kind, text
+
+
+def read(template_id: int, c: dict[str, Any]) -> tuple[str, str, str]:
+    """``render``'s (kind, text) and the order id an order card names ("" for none; the
+    refund card (10011) names only its reverse order, not the trade order)."""
     if template_id == 1:
-        return "text", _text(c)
+        return "text", _text(c), ""
     if template_id == 2:
-        return "system", _join(c.get("txt") or c.get("recallContent"))
+        return "system", _join(c.get("txt") or c.get("recallContent")), ""
     if template_id == 10015:
-        return "text", _auto_reply(c)
+        return "text", _auto_reply(c), ""
     make = CARDS.get(template_id)
     card = make(c) if make is not None else cards.unsupported(_text(c))
-    return card.kind.value, card.text
+    return card.kind.value, card.text, cards.linked_order(card)
 
 
 def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatMessage:
     """One item of ``message_list``; ``raw`` keeps it as Lazada sent it."""
     template_id = as_int(raw.get("template_id"), -1)
-    kind, text = render(template_id, content_of(raw.get("content")))
+    kind, text, order_ref = read(template_id, content_of(raw.get("content")))
     # type 2 ("systemSend") or the SystemTxt template: Lazada's own notice, whichever side
     # of the conversation it is filed under (a rating request comes as the seller's).
     system = as_int(raw.get("type"), 1) == SYSTEM_SEND or template_id == SYSTEM_TEMPLATE
@@ -208,4 +215,5 @@ def message(raw: dict[str, Any], session_id: str, buyer_name: str = "") -> ChatM
         raw=raw,
         auto_reply=bool(raw.get("auto_reply")) or template_id == 10015,
         from_platform=system,
+        order_ref=order_ref,
     )

@@ -132,14 +132,20 @@ def _card(kind: str, content: dict[str, Any], region: str) -> Card | None:
 
 def readable(message_type: str, content: dict[str, Any], region: str) -> tuple[str, str]:
     """(kind, text a person reads) for one message's type and content."""
+    kind, text, _order = read(message_type, content, region)
+    return kind, text
+
+
+def read(message_type: str, content: dict[str, Any], region: str) -> tuple[str, str, str]:
+    """``readable``'s (kind, text) and the order_sn an order card names ("" for none)."""
     kind = message_type.lower()
     text = str(content.get("text") or "")
     if kind == "text":
-        return "text", text
+        return "text", text, ""
     if kind in SYSTEM_TYPES:
-        return "system", text or f"[{message_type} message]"
+        return "system", text or f"[{message_type} message]", ""
     card = _card(kind, content, region) or cards.unsupported(text)
-    return card.kind.value, card.text
+    return card.kind.value, card.text, cards.linked_order(card)
 
 
 def message(
@@ -150,7 +156,7 @@ def message(
     content: dict[str, Any] = found if isinstance(found, dict) else {}
     message_type = str(raw.get("message_type") or "")
     region = str(raw.get("region") or default_region)
-    kind, text = readable(message_type, content, region)
+    kind, text, order_ref = read(message_type, content, region)
     from_id = as_int(raw.get("from_id"))
     system = kind == "system" or (from_id == 0 and as_int(raw.get("from_shop_id")) == 0)
     from_shop = as_int(raw.get("from_shop_id")) == shop_id
@@ -169,4 +175,5 @@ def message(
         raw=raw,
         auto_reply=system or as_int(raw.get("message_option")) == AUTO_REPLY_OPTION,
         from_platform=system,
+        order_ref=order_ref,
     )

@@ -94,6 +94,7 @@ def _return(content: Mapping[str, Any]) -> Card:
     return Card(
         CardKind.RETURN,
         ref=cards.text(content.get("return_id")),
+        order=order,
         extras=tuple(
             f"{label} {value}" for label, value in (("order", order), ("SKU", sku)) if value
         ),
@@ -125,13 +126,19 @@ def describe(kind_hint: str, content: Mapping[str, Any]) -> tuple[str, str]:
     The API's ``unsupported_msg_tips`` is not used: an unsupported message reads the same on
     every platform (``cards.UNSUPPORTED_HINT``), in the language of the rest of deskterm.
     """
+    kind, text, _order = read(kind_hint, content)
+    return kind, text
+
+
+def read(kind_hint: str, content: Mapping[str, Any]) -> tuple[str, str, str]:
+    """``describe``'s (kind, text) and the order id the message's card names ("" none)."""
     if kind_hint == "TEXT":
-        return "text", _str(content.get("content"))
+        return "text", _str(content.get("content")), ""
     if kind_hint in SYSTEM_TYPES:
-        return "system", _plain(content) or f"[{kind_hint} message]"
+        return "system", _plain(content) or f"[{kind_hint} message]", ""
     # OTHER ("not supported in this API") and types newer than this code fall through.
     card = _card(kind_hint, content) or cards.unsupported(_plain(content))
-    return card.kind.value, card.text
+    return card.kind.value, card.text, cards.linked_order(card)
 
 
 def to_message(raw: Mapping[str, Any], conversation_id: str) -> ChatMessage:
@@ -139,7 +146,7 @@ def to_message(raw: Mapping[str, Any], conversation_id: str) -> ChatMessage:
     sender = _mapping(raw.get("sender"))
     role = _str(sender.get("role")).upper()
     kind_hint = _str(raw.get("type")).upper()
-    kind, text = describe(kind_hint, decode_content(raw.get("content")))
+    kind, text, order_ref = read(kind_hint, decode_content(raw.get("content")))
     # Role SYSTEM, or a notice type whoever it is filed under: TikTok Shop's own words.
     # ROBOT stays the shop's (its chatbot), an automatic reply.
     platform = role == "SYSTEM" or kind_hint in SYSTEM_TYPES
@@ -158,6 +165,7 @@ def to_message(raw: Mapping[str, Any], conversation_id: str) -> ChatMessage:
         raw=dict(raw),
         auto_reply=role in AUTOMATIC_ROLES or kind_hint in SYSTEM_TYPES,
         from_platform=platform,
+        order_ref=order_ref,
     )
 
 

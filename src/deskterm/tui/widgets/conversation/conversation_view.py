@@ -19,6 +19,7 @@ from deskterm.tui.render import join, safe_line, safe_text, shown_line
 from deskterm.tui.widgets.badge import badge_text
 from deskterm.tui.widgets.conversation.block import Block
 from deskterm.tui.widgets.conversation.history import EarlierMessages
+from deskterm.tui.widgets.conversation.order_line import order_line
 
 DIRECTION_LABEL = {
     "in": "from",
@@ -87,7 +88,9 @@ def message_parts(message: dict[str, Any], *, expanded: bool) -> tuple[str, str,
     if message["parse_status"] != "ok":
         header += f"  [parse {message['parse_status']}]"
     folded = FoldedReply(message["body_text"]) if expanded else fold_message(message)
-    return header, folded.fresh.rstrip(), _hint(folded)
+    fresh = folded.fresh.rstrip()
+    card = order_line(message.get("order"))
+    return header, f"{fresh}\n{shown_line(card)}" if card else fresh, _hint(folded)
 
 
 def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
@@ -118,6 +121,10 @@ def message_text(message: dict[str, Any], *, expanded: bool) -> Text:
     # A platform notice is set apart in its words too: dim, so it never reads as a reply.
     style = "dim italic" if message["direction"] == "system" else ""
     out = join(head, safe_text(folded.fresh.rstrip(), style), separator="\n")
+    card = order_line(message.get("order"))
+    if card:  # a chat order card: the order it names, as the cache knows it now
+        out.append("\n")
+        out.append_text(safe_line(card, "italic cyan"))
     if folded.hidden:
         out.append(f"\n{_hint(folded)}", "dim italic")
     for attachment in message["attachments"]:
