@@ -13,7 +13,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.domain.order_text import order_line, order_lines
-from deskterm.domain.timefmt import compact_age
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.modal import Modal
 
@@ -100,14 +99,12 @@ class OrdersScreen(Modal[None]):
         if order is None:
             detail.update(Text("No orders known for this customer.", "dim"))
             return
+        # order_lines made every value terminal-safe and one line already; Text is inert,
+        # and keeping the text as it is keeps the labels' column.
         text = Text()
         for number, line in enumerate(order_lines(order)):
             text.append("\n" if number else "")
-            text.append_text(safe_line(line, "bold" if number == 0 else ""))
-        fetched = order.get("fetched_at")
-        if fetched:
-            age = compact_age(fetched)
-            text.append(f"\n(as the platform said {'just now' if age == 'now' else age + ' ago'})")
+            text.append(line, "bold" if number == 0 else "")
         detail.update(text)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
