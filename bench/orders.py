@@ -70,10 +70,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import benchlib
-from marketplace_poll import deskterm, fakes_of, reset_logs, spread, verdict
+from marketplace_poll import deskterm, fakes_of, reset_logs, verdict
 from tui_inapp import Probe
 
 from deskterm.config import load_config
@@ -183,7 +183,7 @@ def clock_ahead(delta: timedelta) -> Iterator[None]:
     ``sync/orders/marketplace.py``, looked up when a pass runs): a scheduled pass minutes
     from now, without waiting for it. The fakes' listings compare the times they are given
     with their orders' times, never with their own clock."""
-    original = marketplace.utcnow
+    original = marketplace.utcnow  # type: ignore[attr-defined]  # imported by the module
     setattr(marketplace, "utcnow", lambda: original() + delta)  # noqa: B010
     try:
         yield
@@ -316,6 +316,19 @@ def per_store(config: Path, sql: str) -> dict[str, dict[str, int]]:
 # -- changing orders on the fakes ----------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def spread(ids: list[T], count: int) -> list[T]:
+    """``count`` ids evenly over ``ids`` (first, last and between), as marketplace_poll's."""
+    if count >= len(ids):
+        return list(ids)
+    if count == 1:
+        return [ids[0]]
+    step = (len(ids) - 1) / (count - 1)
+    return [ids[round(i * step)] for i in range(count)]
+
+
 @dataclass
 class Change:
     """One order changed on a fake, and the normalised status the cache should then show."""
@@ -411,17 +424,17 @@ def change_orders(markets: Marketplaces, count: int, at: int) -> dict[str, list[
             )
 
         made["lazada-id"] = []
-        for order_id in spread(only("unpaid"), cancels):
-            lbook.set_status(order_id, "canceled")
-            lbook.orders[order_id].updated = at * 1000
-            made["lazada-id"].append(Change(str(order_id), "unpaid", "canceled", "cancelled"))
-        for order_id in spread(only("ready_to_ship"), ships):
-            order = lbook.orders[order_id]
-            order.events.clear()  # the parcel's trace from packed to in transit, anew
-            lbook._ship(order, "shipped")
-            lbook.set_status(order_id, "shipped")
-            order.updated = at * 1000
-            made["lazada-id"].append(Change(str(order_id), "ready_to_ship", "shipped", "shipped"))
+        for number in spread(only("unpaid"), cancels):
+            lbook.set_status(number, "canceled")
+            lbook.orders[number].updated = at * 1000
+            made["lazada-id"].append(Change(str(number), "unpaid", "canceled", "cancelled"))
+        for number in spread(only("ready_to_ship"), ships):
+            parcel = lbook.orders[number]
+            parcel.events.clear()  # the parcel's trace from packed to in transit, anew
+            lbook._ship(parcel, "shipped")
+            lbook.set_status(number, "shipped")
+            parcel.updated = at * 1000
+            made["lazada-id"].append(Change(str(number), "ready_to_ship", "shipped", "shipped"))
     for name, changes in made.items():
         if len(changes) < count:
             raise SystemExit(f"{name}: only {len(changes)} orders could be changed, not {count}")
