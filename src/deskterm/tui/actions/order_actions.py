@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from deskterm.domain import orders as o
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.order_text import ACTION_TITLES
+from deskterm.domain.timefmt import compact_age
 from deskterm.tui.live_data import LiveData
 from deskterm.tui.screens.order_action_menu import OrderActionMenu
 from deskterm.tui.screens.order_confirm import OrderConfirmScreen
@@ -53,6 +54,10 @@ class OrderActions(LiveData):
         elif push:
             count = f"{len(orders)} order{'s' if len(orders) != 1 else ''}"
             title = f"Orders of ticket #{ticket_id}'s customer — {count}, newest first"
+            fetched = [str(order["fetched_at"]) for order in orders if order.get("fetched_at")]
+            if fetched:  # offline, the cache is what shows: say how old it is
+                age = compact_age(min(fetched))
+                title += f" · fetched {'just now' if age == 'now' else age + ' ago'}"
             self.push_screen(OrdersScreen(ticket_id, title, orders))
 
     def _orders_screen(self) -> OrdersScreen | None:
