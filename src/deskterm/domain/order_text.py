@@ -12,6 +12,15 @@ def _safe(value: Any, width: int = 80) -> str:
     return terminal_safe(one_line(str(value or ""), width))
 
 
+def _when(iso: Any) -> str:
+    """``2026-12-05T20:56:10.414000Z`` as ``2026-12-05 20:56 UTC``: minutes are what a
+    person compares; the exact value stays in ``--json``."""
+    text = str(iso or "")
+    if len(text) < 16 or text[10] != "T":
+        return _safe(text) or "-"
+    return f"{text[:10]} {text[11:16]} UTC"
+
+
 def money_words(amount: Any, currency: str) -> str:
     """An amount in the currency's own format (as written when it cannot be read)."""
     try:
@@ -45,7 +54,7 @@ def order_lines(order: dict[str, Any]) -> list[str]:
         f"total     {money_words(order.get('total'), order.get('currency') or '')}"
         f"  paid: {_safe(order.get('financial_status')) or '-'}"
         f"  fulfilment: {_safe(order.get('fulfillment_status')) or '-'}",
-        f"placed    {order.get('created_at') or '-'}",
+        f"placed    {_when(order.get('created_at'))}",
     ]
     for item in order.get("items", []):
         price = item.get("price")
@@ -60,7 +69,7 @@ def order_lines(order: dict[str, Any]) -> list[str]:
             f"  {_safe(parcel.get('status'), 40)}  {_safe(parcel.get('url'), 100)}".rstrip()
         )
         for event in parcel.get("events", []):
-            lines.append(f"          {event.get('at') or ''}  {_safe(event.get('text'), 90)}")
+            lines.append(f"          {_when(event.get('at'))}  {_safe(event.get('text'), 90)}")
     for entry in order.get("returns", []):
         amount = entry.get("amount")
         money = f" {money_words(amount, order.get('currency') or '')}" if amount else ""
@@ -72,7 +81,7 @@ def order_lines(order: dict[str, Any]) -> list[str]:
     lines.append(f"actions   {actions}")
     if order.get("status_url"):
         lines.append(f"page      {_safe(order['status_url'], 200)}")
-    lines.append(f"cached    {order.get('fetched_at') or '-'}")
+    lines.append(f"cached    {_when(order.get('fetched_at'))}")
     return lines
 
 
