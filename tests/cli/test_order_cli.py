@@ -177,3 +177,36 @@ def test_a_bad_or_unknown_ref_is_one_line(
     assert got == code and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_order_show_lists_the_actions_recorded_on_the_order(
+    chat: tuple[tuple[str, str], int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 13 item 4: every action is recorded; `order show` says what was asked and how
+    it ended (here one still pending: recorded, never sent)."""
+    from deskterm.services.actor import Actor
+    from deskterm.services.order_actions import record
+
+    args, ticket = chat
+    store = open_store(f"sqlite:///{tmp_path / '.sample-store' / 'deskterm.db'}")
+    try:
+        record(
+            store,
+            store_name="shopee-id",
+            order_id="2512020QWERTY",
+            order_name="2512020QWERTY",
+            kind=CANCEL,
+            params={"reason": "out of stock"},
+            ticket_id=ticket,
+            actor=Actor(label="Dewi", agent_id=None),
+        )
+    finally:
+        store.close()
+    code, out, err = run(capsys, *args, "order", "show", "shopee-id:2512020QWERTY")
+    assert code == 0, err
+    assert "action    cancel pending " in out
+    code, out, err = run(capsys, *args, "order", "show", "shopee-id:2512020QWERTY", "--json")
+    history = json.loads(out)["history"]
+    assert [(h["kind"], h["state"], h["ticket_id"]) for h in history] == [
+        ("cancel", "pending", ticket)
+    ]

@@ -8,6 +8,7 @@ import sys
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import note, print_json
 from deskterm.domain.order_text import order_line, order_lines
+from deskterm.domain.text import one_line, terminal_safe
 
 
 def cmd_order(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -35,11 +36,18 @@ def _list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def _show(ctx: CliContext, args: argparse.Namespace) -> int:
-    from deskterm.store.order_lookup import find_order
+    from deskterm.store.order_lookup import find_order, order_history
 
     order = find_order(ctx.read, args.ref)
+    order["history"] = order_history(ctx.read, order["store"], order["id"])
     if args.json:
         print_json(order)
         return 0
-    sys.stdout.write("\n".join(order_lines(order)) + "\n")
+    lines = order_lines(order)
+    for entry in order["history"]:
+        when = (entry["done_at"] or entry["created_at"] or "")[:16].replace("T", " ")
+        error = f": {one_line(entry['error'], 100)}" if entry["error"] else ""
+        by = one_line(entry["by"] or "-", 40)
+        lines.append(f"action    {entry['kind']} {entry['state']} {when} by {by}{error}")
+    sys.stdout.write("\n".join(terminal_safe(line) for line in lines) + "\n")
     return 0

@@ -7,7 +7,7 @@ from typing import Any
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.store.customer_reader import customer_orders
 from deskterm.store.order_json import ORDER_COLUMNS, order_dict
-from deskterm.store.readdb import ReadDb
+from deskterm.store.readdb import ReadDb, iso_utc
 
 REF_HELP = (
     "REF is STORE_OR_CHANNEL:ORDER_ID: the Shopify store's or the marketplace channel's "
@@ -65,3 +65,28 @@ def order_ticket(db: ReadDb, store: str, external_id: str) -> int | None:
         {"store": store, "external": external_id},
     )
     return int(rows[0][0]) if rows else None
+
+
+def order_history(db: ReadDb, store: str, order_id: str) -> list[dict[str, Any]]:
+    """The actions recorded on one order, oldest first: what was asked, how it ended,
+    by whom (``order show`` prints them; the exactly-once record is the audit of them)."""
+    rows = db.all(
+        "SELECT a.id, a.kind, a.state, a.error, a.created_at, a.done_at, a.attempts,"
+        " a.ticket_id, g.name, g.email FROM orderaction a LEFT JOIN agent g ON g.id = a.agent_id"
+        " WHERE a.store = :store AND a.order_id = :order ORDER BY a.id",
+        {"store": store, "order": order_id},
+    )
+    return [
+        {
+            "action_id": row[0],
+            "kind": row[1],
+            "state": row[2],
+            "error": row[3] or None,
+            "created_at": iso_utc(row[4]),
+            "done_at": iso_utc(row[5]),
+            "attempts": row[6],
+            "ticket_id": row[7],
+            "by": row[8] or row[9],
+        }
+        for row in rows
+    ]
