@@ -27,7 +27,7 @@ from deskterm.store.order_cache import cache_orders
 from deskterm.store.tables import OrderAction, utcnow
 
 PENDING, SENDING, DONE, REFUSED, UNKNOWN = "pending", "sending", "done", "refused", "unknown"
-MAX_SENDS = 3  # sends of one action, each after a read-back showed it not done
+MAX_SENDS = 3  # sends of one action per run, each after a read-back showed it not done
 
 
 class OrderActor(Protocol):
@@ -120,10 +120,12 @@ def execute(
         settled = _settle(store, actor_for, row, actor, summary)
         if settled is not None:
             return settled
+    sends = 0  # this run's: an earlier run's sends were all read back as not done
     while True:
         row = _load(store, action_id)
-        if row.attempts >= MAX_SENDS:
+        if sends >= MAX_SENDS:
             return _mark(store, row, UNKNOWN, error="not confirmed after three tries")
+        sends += 1
         _mark(store, row, SENDING, attempts=row.attempts + 1)
         try:
             result = actor_for.perform(row.kind, row.order_id, row.params, row.idempotency_key)
