@@ -60,7 +60,7 @@ ADDRESS = {
 }
 
 
-class Killed(BaseException):  # noqa: N818  (named as what it stands for: kill -9)
+class Killed(BaseException):
     """The process dying at a step: not an Exception, so nothing on the way catches it."""
 
 
@@ -243,20 +243,28 @@ def _is_action(fake: HttpFake, request: FakeRequest) -> bool:
 
 def _track_lazada(rig: Rig) -> None:
     """Lazada counts cancels and decisions for the whole shop; keep them per order."""
+    api: dict[str, Callable[[Any], dict[str, Any]]] = rig.fakes.lazada._api
+    for path, what in (
+        ("/order/reverse/cancel/create", "cancel"),
+        ("/order/reverse/cancel/seller/decide", "decide"),
+    ):
+        api[path] = _counted(rig, api[path], what)
+
+
+def _counted(
+    rig: Rig, handler: Callable[[Any], dict[str, Any]], what: str
+) -> Callable[[Any], dict[str, Any]]:
     book = rig.fakes.lazada.orders
-    for name in ("_cancel", "_decide"):
-        original: Callable[[Any], dict[str, Any]] = getattr(book, name)
 
-        def counted(params: Any, original: Callable[[Any], Any] = original, name: str = name):
-            before = (book.cancels, book.decisions)
-            answer = original(params)
-            if (book.cancels, book.decisions) != before:
-                order = _lazada_order_of(book, params)
-                rig._lazada_effects.setdefault(order, []).append(name.lstrip("_"))
-            return answer
+    def counted(params: Any) -> dict[str, Any]:
+        before = (book.cancels, book.decisions)
+        answer = handler(params)
+        if (book.cancels, book.decisions) != before:
+            order = _lazada_order_of(book, params)
+            rig._lazada_effects.setdefault(order, []).append(what)
+        return answer
 
-        setattr(book, name, counted)
-        book.fake._api[f"/order/reverse/cancel/{'create' if name == '_cancel' else 'seller/decide'}"] = counted
+    return counted
 
 
 def _lazada_order_of(book: Any, params: Any) -> str:
@@ -269,11 +277,13 @@ def _lazada_order_of(book: Any, params: Any) -> str:
     return "?"
 
 
-def _add_market_orders(fakes: Marketplaces, wanted: dict[str, list[str]]) -> dict[tuple[str, str], Market]:
+def _add_market_orders(
+    fakes: Marketplaces, wanted: dict[str, list[str]]
+) -> dict[tuple[str, str], Market]:
     """One order per (store, key): ``wanted[store]`` names the keys; a key's prefix before
     the first ``-`` is a MARKET_KINDS entry. The buyers are the seeded chats' (newest)."""
     made: dict[tuple[str, str], Market] = {}
-    rng = random.Random(13)  # noqa: S311  (fake ids)
+    rng = random.Random(13)
     tts = fakes.tiktokshop
     buyer = next(iter(tts.conversations.values())).buyer
     for key in wanted.get(TTS, []):
@@ -297,7 +307,9 @@ def _add_market_orders(fakes: Marketplaces, wanted: dict[str, list[str]]) -> dic
     session = next(iter(fakes.lazada.sessions.values()))
     for key in wanted.get(LAZADA, []):
         prefix = key.split("-")[0]
-        order = lazada.add_order(session.buyer_id, session.title.split()[0], MARKET_KINDS[prefix][LAZADA])
+        order = lazada.add_order(
+            session.buyer_id, session.title.split()[0], MARKET_KINDS[prefix][LAZADA]
+        )
         if prefix == "asked":
             lazada.open_reverse(order.order_id, "CANCEL", "Change of mind")
         made[(LAZADA, key)] = Market(LAZADA, str(order.order_id))
@@ -375,7 +387,7 @@ def running_rig(
         for n, key in enumerate(shopify):
             _add_email_ticket(rig.db, rig.shopify[key].email, f"Buyer {n}", n)
         assert main(["--config", str(config), "sync", "--once"]) == 0
-        for n, key in enumerate(shopify):
+        for key in shopify:
             rig.tickets[key] = _email_ticket(rig, rig.shopify[key].email)
         if capsys is not None:
             capsys.readouterr()

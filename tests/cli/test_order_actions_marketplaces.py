@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -38,7 +37,9 @@ ASKING = ["to_ship-notty", "to_ship-yes", "to_ship-no"]
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     wanted = {store: list(KEYS) for store in MARKETPLACES}
     wanted[SHOPEE] += ASKING
-    with running_rig(tmp_path_factory.mktemp("market-actions"), None, market=wanted, shopify=[]) as r:
+    with running_rig(
+        tmp_path_factory.mktemp("market-actions"), None, market=wanted, shopify=[]
+    ) as r:
         yield r
 
 
@@ -75,14 +76,12 @@ def test_answer_a_buyers_cancellation_request(
     assert "accept_cancel" in rig.cached(capsys, order.ref)["actions"]
     ticket = rig.ticket_of(capsys, order.ref)
     before = len(rig.notes(capsys, ticket))
-    code, out, err = rig.cli(capsys, "order", answer, order.ref, "--yes")
+    code, _out, err = rig.cli(capsys, "order", answer, order.ref, "--yes")
     assert code == 0, err
     assert len(rig.effects(store, order.id)) == 1
     assert not rig.pending_request(store, order.id)
     word = "accepted" if answer == "accept-cancel" else "rejected"
-    assert rig.notes(capsys, ticket)[before:] == [
-        f"Order {order.id}: buyer's cancellation {word}"
-    ]
+    assert rig.notes(capsys, ticket)[before:] == [f"Order {order.id}: buyer's cancellation {word}"]
     kind = answer.replace("-", "_")
     assert rig.actions(store, order.id) == [(kind, "done", ticket)]
     assert [e for e, _ in rig.events(order.id)] == ["order.action_requested", "order.done"]
@@ -260,6 +259,3 @@ def test_module_orders_are_separate(rig: Rig) -> None:
     ids = [m.id for m in rig.market.values()]
     assert len(ids) == len(set(ids))
     assert {m.store for m in rig.market.values()} == {TTS, SHOPEE, LAZADA}
-
-
-_ = Path

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.cli.order_actions_rig import ADDRESS, REASON, SHOP, Rig, running_rig
 from deskterm.demo.fakes.shopify import FakeOrder
+from tests.cli.order_actions_rig import ADDRESS, REASON, SHOP, Rig, running_rig
 
 KEYS = [
     "to_ship-cancel",
@@ -37,7 +37,9 @@ PAID = Decimal(2 * 189000 + 98000 + 15000)  # the rig's lines and shipping
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    with running_rig(tmp_path_factory.mktemp("shopify-actions"), None, market={}, shopify=KEYS) as r:
+    with running_rig(
+        tmp_path_factory.mktemp("shopify-actions"), None, market={}, shopify=KEYS
+    ) as r:
         yield r
 
 
@@ -89,7 +91,7 @@ def test_cancel_refunds_restocks_and_emails_by_default(
 def test_cancel_without_refund_restock_or_email(
     rig: Rig, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    order, code, out, err, notes = _run(
+    order, code, _out, err, notes = _run(
         rig,
         capsys,
         "to_ship-cancel-flags",
@@ -109,7 +111,7 @@ def test_cancel_without_refund_restock_or_email(
 
 
 def test_refund_everything(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
-    order, code, out, err, notes = _run(rig, capsys, "to_ship-refund-full", "refund")
+    order, code, _out, err, notes = _run(rig, capsys, "to_ship-refund-full", "refund")
     assert code == 0, err
     assert "give back Rp491.000 to the original payment" in err
     assert "everything still refundable" in err
@@ -120,7 +122,9 @@ def test_refund_everything(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_refund_one_item(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
-    order, code, out, err, notes = _run(rig, capsys, "shipped-refund-item", "refund", "--item", "BTK-L:1")
+    order, code, _out, err, notes = _run(
+        rig, capsys, "shipped-refund-item", "refund", "--item", "BTK-L:1"
+    )
     assert code == 0, err
     assert "give back Rp189.000" in err and "items: 1 x Kemeja Batik" in err
     assert _effects(rig, order) == ["refundCreate"]
@@ -132,7 +136,9 @@ def test_refund_one_item(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_refund_the_shipping(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
-    order, code, out, err, notes = _run(rig, capsys, "shipped-refund-shipping", "refund", "--shipping")
+    order, code, _out, err, notes = _run(
+        rig, capsys, "shipped-refund-shipping", "refund", "--shipping"
+    )
     assert code == 0, err
     assert "give back Rp15.000" in err and "shipping: Rp15.000" in err
     [refund] = order.refunds
@@ -153,9 +159,7 @@ def test_refund_an_amount(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
     assert notes == [f"Order {order.name} refunded Rp25.000"]
 
 
-def test_refund_more_than_was_paid_is_refused(
-    rig: Rig, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_refund_more_than_was_paid_is_refused(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
     order, code, out, err, notes = _run(
         rig, capsys, "shipped-refund-too-much", "refund", "--amount", "9999999"
     )
@@ -176,7 +180,7 @@ def test_cancel_a_shipped_order_is_refused(rig: Rig, capsys: pytest.CaptureFixtu
 
 
 def test_edit_the_shipping_address(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
-    order, code, out, err, notes = _run(
+    order, code, _out, err, notes = _run(
         rig, capsys, "to_ship-address", "address", "--set", "city=Bandung", "--set", "zip=40111"
     )
     assert code == 0, err
@@ -187,9 +191,7 @@ def test_edit_the_shipping_address(rig: Rig, capsys: pytest.CaptureFixture[str])
     assert notes == [f"Order {order.name} shipping address changed: city Bandung, zip 40111"]
 
 
-def test_an_unknown_address_field_is_one_line(
-    rig: Rig, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_address_field_is_one_line(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
     order, code, out, err, notes = _run(
         rig, capsys, "to_ship-address-bad", "address", "--set", "town=Bandung"
     )

@@ -17,14 +17,16 @@ from typing import Any, Protocol
 
 from sqlmodel import col, select
 
+from deskterm.domain.enums import Direction
 from deskterm.domain.errors import ChannelError, DesktermError, NotFoundError
 from deskterm.domain.orders import ActionPlan, ActionRefused, PlatformOrder, note_for
+from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import add_note
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
 from deskterm.store.order_cache import cache_orders
-from deskterm.store.tables import OrderAction, utcnow
+from deskterm.store.tables import Message, OrderAction, utcnow
 
 PENDING, SENDING, DONE, REFUSED, UNKNOWN = "pending", "sending", "done", "refused", "unknown"
 MAX_SENDS = 3  # sends of one action per run, each after a read-back showed it not done
@@ -223,11 +225,15 @@ def _done(
     actor: Actor,
     summary: Summary,
 ) -> ActionOutcome:
-    outcome = _mark(store, row, DONE, result=result, actor=actor)
+    # The note before ``done``: a process killed in between leaves the action unsettled,
+    # so the next run reads it back and finishes it (the note it finds is not written
+    # twice). Noted after ``done``, a kill there lost the note for good, and the same
+    # command run again sent the action a second time (a second refund, a second draft).
     if row.ticket_id is not None:
-        add_note(
-            store, row.ticket_id, summary if isinstance(summary, str) else summary(result), actor
-        )
+        text = summary if isinstance(summary, str) else summary(result)
+        if not _noted(store, row, text):
+            add_note(store, row.ticket_id, text, actor)
+    outcome = _mark(store, row, DONE, result=result, actor=actor)
     try:
         fresh = actor_for.read(row.order_id)
     except DesktermError:
@@ -235,6 +241,22 @@ def _done(
     if fresh is not None:
         cache_orders(store, row.store, [fresh], external_ids=[_cache_key(fresh)])
     return outcome
+
+
+def _noted(store: Store, row: OrderAction, text: str) -> bool:
+    """Whether the ticket already has this action's note (written by a run that died
+    before it recorded the action as done)."""
+    body = clean_stored_text(text).strip()
+    with store.read() as session:
+        found = session.exec(
+            select(Message.id).where(
+                Message.ticket_id == row.ticket_id,
+                Message.direction == Direction.NOTE.value,
+                Message.body_text == body,
+                col(Message.sent_at) >= row.created_at,
+            )
+        ).first()
+        return found is not None
 
 
 def _cache_key(order: PlatformOrder) -> str:
