@@ -209,6 +209,45 @@ CASES: dict[str, Case] = {
     "order-show-not-a-ref": case("order", "show", "12345", needle="not an order REF"),
     "order-show-unknown-ref": case("order", "show", "shopee-id:NOPE", code=1, needle="no order"),
     "order-show-bad-utf8": case("order", "show", BAD_UTF8, needle="not valid UTF-8"),
+    "order-cancel-no-reason": case("order", "cancel", "main:#1", "--yes", needle="--reason"),
+    "order-cancel-blank-reason": case(
+        "order", "cancel", "main:#1", "--reason", " ", "--yes", needle="--reason must say why"
+    ),
+    "order-cancel-not-a-ref": case(
+        "order", "cancel", "12345", "--reason", "x", "--yes", needle="not an order REF"
+    ),
+    "order-cancel-unknown-store": case(
+        "order", "cancel", "nowhere:1", "--reason", "x", "--yes", needle="'nowhere' is not a"
+    ),
+    "order-cancel-bad-utf8": case(
+        "order", "cancel", BAD_UTF8, "--reason", "x", "--yes", needle="not valid UTF-8"
+    ),
+    "order-cancel-bad-utf8-reason": case(
+        "order", "cancel", "main:#1", "--reason", BAD_UTF8, "--yes", needle="not valid UTF-8"
+    ),
+    "order-cancel-huge-ticket": case(
+        "order", "cancel", "main:#1", "--reason", "x", "--ticket", HUGE, needle="out of range"
+    ),
+    "order-refund-negative-amount": case(
+        "order", "refund", "main:#1", "--amount", "-5", needle="not an amount above zero"
+    ),
+    "order-refund-nan-amount": case(
+        "order", "refund", "main:#1", "--amount", "NaN", needle="not an amount above zero"
+    ),
+    "order-refund-zero-quantity": case(
+        "order", "refund", "main:#1", "--item", "TEE-M:0", needle="is not SKU[:QTY]"
+    ),
+    "order-refund-unknown-store": case(
+        "order", "refund", "nowhere:1", "--yes", needle="'nowhere' is not a"
+    ),
+    "order-address-no-value": case(
+        "order", "address", "main:#1", "--set", "city", needle="is not FIELD=VALUE"
+    ),
+    "order-address-nothing-set": case("order", "address", "main:#1", needle="--set"),
+    "order-duplicate-not-a-ref": case("order", "duplicate", "main:", needle="not an order REF"),
+    "order-accept-cancel-unknown-store": case(
+        "order", "accept-cancel", "nowhere:1", "--yes", needle="'nowhere' is not a"
+    ),
 }
 
 
