@@ -211,9 +211,12 @@ class Rig:
         }[store]
 
     @contextmanager
-    def sends_fail(self, store: str, status: int = 503) -> Iterator[list[str]]:
-        """Every action the platform is sent gets ``status`` before anything is applied
-        (the platform is down for changes; reads still work). Yields the paths refused."""
+    def sends_fail(
+        self, store: str, status: int = 503, *, applied: bool = False
+    ) -> Iterator[list[str]]:
+        """Every action the platform is sent gets ``status``: before anything is applied
+        (the platform is down for changes; reads still work), or after (``applied``: a
+        gateway that times out on a backend that did it). Yields the paths answered so."""
         fake = self.fake_of(store)
         handle = fake.handle
         refused: list[str] = []
@@ -221,6 +224,8 @@ class Rig:
         def failing(request: FakeRequest) -> FakeResponse:
             if _is_action(fake, request):
                 refused.append(request.path)
+                if applied:
+                    handle(request)
                 return FakeResponse(status, {"message": "Service Unavailable"})
             return handle(request)
 
@@ -277,7 +282,7 @@ def _lazada_order_of(book: Any, params: Any) -> str:
     return "?"
 
 
-def _add_market_orders(
+def add_market_orders(
     fakes: Marketplaces, wanted: dict[str, list[str]]
 ) -> dict[tuple[str, str], Market]:
     """One order per (store, key): ``wanted[store]`` names the keys; a key's prefix before
@@ -365,7 +370,7 @@ def running_rig(
             '[store]\npath = "store/deskterm.db"\n[classify]\nenabled = false\n' + fakes.config
         )
         rig = Rig(fakes, config, root / "store" / "deskterm.db")
-        rig.market = _add_market_orders(fakes, market)
+        rig.market = add_market_orders(fakes, market)
         _track_lazada(rig)
         for n, key in enumerate(shopify):
             email = f"buyer{n}.{key}@mail.test"

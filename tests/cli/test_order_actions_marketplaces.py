@@ -6,6 +6,8 @@ refusal is one line and changes nothing; without --yes it asks or refuses."""
 from __future__ import annotations
 
 import io
+import json
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from tests.cli.order_actions_rig import (
     TTS,
     Market,
     Rig,
+    add_market_orders,
     running_rig,
 )
 
@@ -29,6 +32,8 @@ KEYS = [
     "to_ship-plain",
     "to_ship-drop",
     "to_ship-down",
+    "to_ship-gateway",
+    "to_ship-unreachable",
 ]
 ASKING = ["to_ship-notty", "to_ship-yes", "to_ship-no"]
 
@@ -252,6 +257,61 @@ def test_a_platform_that_refuses_every_send_leaves_it_unknown_then_a_rerun_conve
     assert len(rig.effects(store, order.id)) == 1
     assert [s for _, s, _ in rig.actions(store, order.id)] == ["done"]
     assert len(rig.notes(capsys, ticket)) == before + 1
+
+
+@pytest.mark.parametrize("store", MARKETPLACES)
+def test_a_5xx_after_the_platform_did_it_is_read_back_not_sent_again(
+    rig: Rig, store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = _order(rig, store, "to_ship-gateway")
+    ticket = rig.ticket_of(capsys, order.ref)
+    before = len(rig.notes(capsys, ticket))
+    with rig.sends_fail(store, 502, applied=True) as answered:
+        code, out, err = rig.cli(capsys, "order", "cancel", order.ref, "--reason", REASON, "--yes")
+    assert code == 0, err
+    assert out.startswith("done: ")
+    assert len(answered) == 1, answered
+    assert len(rig.effects(store, order.id)) == 1
+    assert [s for _, s, _ in rig.actions(store, order.id)] == ["done"]
+    assert len(rig.notes(capsys, ticket)) == before + 1
+
+
+@pytest.mark.parametrize("store", MARKETPLACES)
+def test_an_unreachable_platform_is_one_line_and_nothing_is_recorded(
+    rig: Rig, store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = _order(rig, store, "to_ship-unreachable")
+    base = rig.fake_of(store).base_url
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    down = rig.config.with_name(f"down-{store}.toml")  # beside it: the same store
+    down.write_text(rig.config.read_text().replace(base, f"http://127.0.0.1:{port}"))
+    code, out, err = Rig(rig.fakes, down, rig.db).cli(
+        capsys, "order", "cancel", order.ref, "--reason", REASON, "--yes"
+    )
+    assert (code, out) == (1, ""), err
+    assert len(err.splitlines()) == 1 and err.startswith("deskterm: "), err
+    assert "Traceback" not in err
+    assert rig.actions(store, order.id) == [] and rig.effects(store, order.id) == []
+    assert rig.cached(capsys, order.ref)["status"] == "to_ship"  # the cache knew it
+
+
+@pytest.mark.parametrize("store", MARKETPLACES)
+def test_an_order_not_cached_yet_is_noted_on_its_buyers_ticket(
+    rig: Rig, store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [order] = add_market_orders(rig.fakes, {store: ["to_ship-late"]}).values()
+    ticket = rig.ticket_of(capsys, _order(rig, store, "to_ship-cancel").ref)  # same buyer
+    before = len(rig.notes(capsys, ticket))
+    code, out, err = rig.cli(
+        capsys, "order", "cancel", order.ref, "--reason", REASON, "--yes", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["ticket_id"] == ticket
+    assert len(rig.effects(store, order.id)) == 1
+    assert rig.notes(capsys, ticket)[before:] == [f"Order {order.id} cancelled: {REASON}"]
+    assert rig.cached(capsys, order.ref)["status"] == "cancelled"
 
 
 def test_module_orders_are_separate(rig: Rig) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from deskterm.demo.fakes.shopify import FakeOrder
-from tests.cli.order_actions_rig import ADDRESS, REASON, SHOP, Rig, running_rig
+from tests.cli.order_actions_rig import ADDRESS, LINES, REASON, SHOP, Rig, running_rig
 
 KEYS = [
     "to_ship-cancel",
@@ -31,6 +31,11 @@ KEYS = [
     "shipped-drop-duplicate",
     "to_ship-drop-address",
     "to_ship-notty",
+    "to_ship-gateway-cancel",
+    "shipped-gateway-refund",
+    "shipped-gateway-duplicate",
+    "shipped-down-refund",
+    "to_ship-host",  # a customer whose later orders the cache does not hold
 ]
 PAID = Decimal(2 * 189000 + 98000 + 15000)  # the rig's lines and shipping
 
@@ -250,3 +255,83 @@ def test_without_yes_nothing_is_recorded_or_sent(
     assert (code, out) == (1, "")
     assert "refund Rp491.000" in err and "add --yes" in err.splitlines()[-1]
     assert rig.actions(SHOP, str(order.id)) == [] and _effects(rig, order) == []
+
+
+# --- a 5xx: after Shopify did it, or before --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "args", "mutation"),
+    [
+        ("to_ship-gateway-cancel", ("cancel", "--reason", REASON), "orderCancel"),
+        ("shipped-gateway-refund", ("refund", "--amount", "10000"), "refundCreate"),
+        ("shipped-gateway-duplicate", ("duplicate",), "draftOrderCreate"),
+    ],
+)
+def test_a_5xx_after_shopify_did_it_is_read_back_not_sent_again(
+    rig: Rig, key: str, args: tuple[str, ...], mutation: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drafts = len(rig.fakes.shopify.mutations.drafts)
+    with rig.sends_fail(SHOP, 502, applied=True) as answered:
+        order, code, out, err, notes = _run(rig, capsys, key, *args)
+    assert code == 0, err
+    assert out.startswith("done: ")
+    if mutation == "draftOrderCreate":
+        assert len(rig.fakes.shopify.mutations.drafts) == drafts + 1
+    else:
+        assert _effects(rig, order) == [mutation]
+    assert len(notes) == 1
+    assert [s for _, s, _ in rig.actions(SHOP, str(order.id))] == ["done"]
+    assert len(answered) == 1, answered  # not retried blindly
+
+
+def test_shopify_down_for_changes_then_back(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+    with rig.sends_fail(SHOP, 503):
+        order, code, out, err, notes = _run(
+            rig, capsys, "shipped-down-refund", "refund", "--amount", "30000"
+        )
+    assert (code, out, notes) == (1, "", [])
+    assert "not confirmed" in err.splitlines()[-1]
+    assert _effects(rig, order) == [] and order.refunds == []
+    order, code, out, err, notes = _run(
+        rig, capsys, "shipped-down-refund", "refund", "--amount", "30000"
+    )
+    assert code == 0, err
+    assert "was never confirmed" in err
+    assert [r.amount for r in order.refunds] == [Decimal(30000)]
+    assert len(notes) == 1
+    assert [s for _, s, _ in rig.actions(SHOP, str(order.id))] == ["done"]
+
+
+# --- an order the cache does not hold ---------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["name", "number", "id"])
+def test_an_order_not_cached_yet_is_found_and_noted_on_its_customers_ticket(
+    rig: Rig, form: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host = rig.shopify["to_ship-host"]
+    order = rig.fakes.shopify.add_order(host.email, list(LINES), customer_name="Buyer")
+    ref = {"name": order.name, "number": order.name.lstrip("#"), "id": str(order.id)}[form]
+    ticket = rig.tickets["to_ship-host"]
+    before = len(rig.notes(capsys, ticket))
+    code, out, err = rig.cli(
+        capsys, "order", "cancel", f"{SHOP}:{ref}", "--reason", REASON, "--yes", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["ticket_id"] == ticket
+    assert _effects(rig, order) == ["orderCancel"]
+    assert rig.notes(capsys, ticket)[before:] == [
+        f"Order {order.name} cancelled: {REASON}; refunded Rp476.000; restocked"
+    ]
+    assert rig.cached(capsys, f"{SHOP}:{order.name}")["status"] == "cancelled"
+
+
+def test_an_order_shopify_does_not_have_is_one_line(
+    rig: Rig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = rig.cli(
+        capsys, "order", "cancel", f"{SHOP}:#99999", "--reason", REASON, "--yes"
+    )
+    assert (code, out) == (1, "")
+    assert err == "deskterm: main: Shopify has no order #99999\n"

@@ -8,6 +8,7 @@ import sys
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json
 from deskterm.domain import orders as o
+from deskterm.domain.enums import IdentityKind
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
 
 KINDS = {
@@ -76,6 +77,9 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
             plan = None
         else:
             plan = actor_for.plan(order_id, request)
+            if ticket_id is None and external_id is None:
+                # Not cached: the customer's latest ticket is found from the order itself.
+                ticket_id = _buyer_ticket(ctx, actor_for.read(plan.order_id))
             _show_plan(["this will:", *plan.steps])
         if not args.yes:
             _ask(args.order_action)
@@ -108,6 +112,27 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
         stream = sys.stdout if outcome.state == DONE else sys.stderr
         stream.write(f"{'' if outcome.state == DONE else 'deskterm: '}{outcome.message}\n")
     return 0 if outcome.state == DONE else 1
+
+
+def _buyer_ticket(ctx: CliContext, order: o.PlatformOrder | None) -> int | None:
+    """The latest ticket of the customer who placed ``order`` (by marketplace buyer id or
+    email), for an order the cache does not hold yet; None when no customer is known."""
+    if order is None or not (order.buyer_id or order.email):
+        return None
+    rows = ctx.read.all(
+        "SELECT t.id FROM customeridentity i JOIN ticket t ON t.customer_id = i.customer_id"
+        " WHERE (i.kind = :buyer_kind AND i.scope = :platform AND i.value = :buyer)"
+        " OR (i.kind = :email_kind AND i.scope = '' AND i.value = :email)"
+        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 1",
+        {
+            "buyer_kind": IdentityKind.BUYER.value,
+            "email_kind": IdentityKind.EMAIL.value,
+            "platform": order.platform,
+            "buyer": order.buyer_id,  # "" matches no identity
+            "email": order.email.strip().lower(),
+        },
+    )
+    return int(rows[0][0]) if rows else None
 
 
 def _show_plan(lines: list[str]) -> None:

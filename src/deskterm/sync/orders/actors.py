@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from deskterm.commerce.shopify import ORDERS_QUERY
 from deskterm.commerce.shopify_actions import ADDRESS_FIELDS, ShopifyOrderActions
+from deskterm.commerce.shopify_orders import numeric_id
 from deskterm.domain import orders as o
 from deskterm.domain.order_text import money_words
 from deskterm.domain.orders import (
@@ -37,6 +39,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "shopee": (o.CANCEL, o.ACCEPT_CANCEL, o.REJECT_CANCEL),
     "lazada": (o.CANCEL, o.ACCEPT_CANCEL, o.REJECT_CANCEL),
 }
+NUMBER_DIGITS = 8  # at most this many digits: an order number ("1042"), not an id
 VERBS = {
     o.CANCEL: "cancel",
     o.REFUND: "refund",
@@ -147,6 +150,24 @@ class ShopifyActor:
             return None if draft is None else {"draft_id": draft.id, "draft_name": draft.name}
         raise unsupported(self.platform, kind, self.store)
 
+    def order_id(self, ref: str) -> str:
+        """The order's id for what a REF names: an id or GID as it is; a name ("#1042",
+        what the customer quotes) looked up on Shopify when the cache did not know it."""
+        # Shopify's order ids are long (ten digits and more); "1042" is an order number.
+        if ref.startswith("gid://") or (ref.isdigit() and len(ref) > NUMBER_DIGITS):
+            return ref
+        name = ref if ref.startswith("#") else f"#{ref}"
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        data = self.actions.http.execute(
+            ORDERS_QUERY, {"first": 5, "query": f'name:"{escaped}"'}, key="orders:5"
+        )
+        connection = data.get("orders")
+        nodes = connection.get("nodes") if isinstance(connection, Mapping) else None
+        for node in nodes if isinstance(nodes, list) else []:
+            if isinstance(node, Mapping) and node.get("name") == name and node.get("id"):
+                return numeric_id(str(node["id"]))
+        raise ActionRefused(f"{self.store}: Shopify has no order {one_line(name, 40)}")
+
     # --- the plan ---
 
     def plan(self, order_id: str, request: ActionRequest) -> ActionPlan:
@@ -154,7 +175,7 @@ class ShopifyActor:
         kind = request.kind
         if kind not in SUPPORTED[self.platform]:
             raise unsupported(self.platform, kind, self.store)
-        order = self.actions.order(order_id)
+        order = self.actions.order(self.order_id(order_id))
         who = _who(order)
         head = f"{VERBS[kind]} {who} of {self.store} (Shopify), now {_status_words(order)}"
         if kind == o.CANCEL:
