@@ -86,6 +86,8 @@ class Rig:
     market: dict[tuple[str, str], Market] = field(default_factory=dict)  # (store, key)
     shopify: dict[str, FakeOrder] = field(default_factory=dict)  # key -> order
     tickets: dict[str, int] = field(default_factory=dict)  # Shopify key -> its email ticket
+    # Lazada counts cancels and decisions for the whole shop: per order here.
+    lazada_effects: dict[str, list[str]] = field(default_factory=dict)
 
     # --- the CLI ---
 
@@ -166,11 +168,9 @@ class Rig:
             book = self.fakes.shopee.order_book
             return [path for path, sn, _ in book.actions if sn == order_id]
         if store == LAZADA:
-            return list(self._lazada_effects.get(order_id, []))
+            return list(self.lazada_effects.get(order_id, []))
         gid = f"gid://shopify/Order/{order_id}"
         return [name for name, on in self.fakes.shopify.mutations.effects if on == gid]
-
-    _lazada_effects: dict[str, list[str]] = field(default_factory=dict)
 
     def status(self, store: str, order_id: str) -> str:
         """The order's status on the platform, in its own words."""
@@ -266,7 +266,7 @@ def _counted(
         answer = handler(params)
         if (book.cancels, book.decisions) != before:
             order = _lazada_order_of(book, params)
-            rig._lazada_effects.setdefault(order, []).append(what)
+            rig.lazada_effects.setdefault(order, []).append(what)
         return answer
 
     return counted
@@ -357,7 +357,6 @@ SHOPIFY_STATES = {
 @contextmanager
 def running_rig(
     root: Path,
-    capsys: pytest.CaptureFixture[str] | None,
     *,
     market: dict[str, list[str]],
     shopify: list[str],
@@ -394,8 +393,6 @@ def running_rig(
         assert main(["--config", str(config), "sync", "--once"]) == 0
         for key in shopify:
             rig.tickets[key] = _email_ticket(rig, rig.shopify[key].email)
-        if capsys is not None:
-            capsys.readouterr()
         yield rig
 
 

@@ -228,6 +228,18 @@ CASES: dict[str, Case] = {
     "order-cancel-huge-ticket": case(
         "order", "cancel", "main:#1", "--reason", "x", "--ticket", HUGE, needle="out of range"
     ),
+    "order-cancel-missing-ticket": case(
+        "order",
+        "cancel",
+        "main:#1",
+        "--reason",
+        "x",
+        "--ticket",
+        MAX_ID,
+        "--yes",
+        code=1,
+        needle="no ticket",
+    ),
     "order-refund-negative-amount": case(
         "order", "refund", "main:#1", "--amount", "-5", needle="not an amount above zero"
     ),

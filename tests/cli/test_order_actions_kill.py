@@ -28,7 +28,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     shopify = [
         f"{state}-{name}-{step}" for name, (state, _, _) in SHOPIFY.items() for step in STEPS
     ]
-    with running_rig(tmp_path_factory.mktemp("kill"), None, market=market, shopify=shopify) as r:
+    with running_rig(tmp_path_factory.mktemp("kill"), market=market, shopify=shopify) as r:
         yield r
 
 

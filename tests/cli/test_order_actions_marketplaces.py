@@ -13,11 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.cli.order_actions_rig import (
-    LAZADA,
     MARKETPLACES,
     REASON,
     SHOPEE,
-    TTS,
     Market,
     Rig,
     add_market_orders,
@@ -42,9 +40,7 @@ ASKING = ["to_ship-notty", "to_ship-yes", "to_ship-no"]
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     wanted = {store: list(KEYS) for store in MARKETPLACES}
     wanted[SHOPEE] += ASKING
-    with running_rig(
-        tmp_path_factory.mktemp("market-actions"), None, market=wanted, shopify=[]
-    ) as r:
+    with running_rig(tmp_path_factory.mktemp("market-actions"), market=wanted, shopify=[]) as r:
         yield r
 
 
@@ -312,10 +308,3 @@ def test_an_order_not_cached_yet_is_noted_on_its_buyers_ticket(
     assert len(rig.effects(store, order.id)) == 1
     assert rig.notes(capsys, ticket)[before:] == [f"Order {order.id} cancelled: {REASON}"]
     assert rig.cached(capsys, order.ref)["status"] == "cancelled"
-
-
-def test_module_orders_are_separate(rig: Rig) -> None:
-    """Every test works on its own order."""
-    ids = [m.id for m in rig.market.values()]
-    assert len(ids) == len(set(ids))
-    assert {m.store for m in rig.market.values()} == {TTS, SHOPEE, LAZADA}

@@ -42,9 +42,7 @@ PAID = Decimal(2 * 189000 + 98000 + 15000)  # the rig's lines and shipping
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    with running_rig(
-        tmp_path_factory.mktemp("shopify-actions"), None, market={}, shopify=KEYS
-    ) as r:
+    with running_rig(tmp_path_factory.mktemp("shopify-actions"), market={}, shopify=KEYS) as r:
         yield r
 
 
@@ -335,3 +333,14 @@ def test_an_order_shopify_does_not_have_is_one_line(
     )
     assert (code, out) == (1, "")
     assert err == "deskterm: main: Shopify has no order #99999\n"
+
+
+def test_a_ticket_that_does_not_exist_is_one_line_before_anything_is_shown(
+    rig: Rig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = rig.shopify["to_ship-notty"]
+    code, out, err = rig.cli(
+        capsys, "order", "cancel", _ref(order), "--reason", REASON, "--ticket", "99999", "--yes"
+    )
+    assert (code, out, err) == (1, "", "deskterm: no ticket with id 99999\n")
+    assert rig.actions(SHOP, str(order.id)) == [] and _effects(rig, order) == []

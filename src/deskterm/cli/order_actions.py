@@ -46,7 +46,7 @@ def request_of(args: argparse.Namespace) -> o.ActionRequest:
 def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
     """Plan from the order as the platform has it now, show it, ask, then carry it out once."""
     from deskterm.services.order_actions import DONE, carry_out, unsettled
-    from deskterm.store.order_lookup import find_order, order_ticket, parse_ref
+    from deskterm.store.order_lookup import find_order, order_ticket, parse_ref, ticket_orders
     from deskterm.sync.orders.open_actor import open_actor
 
     request = request_of(args)
@@ -59,6 +59,8 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
     except NotFoundError:
         order_id, external_id = wanted, None  # not cached: the platform's read decides
     ticket_id = args.ticket
+    if ticket_id is not None:
+        ticket_orders(ctx.read, ticket_id, limit=1)  # NotFoundError before anything is shown
     if ticket_id is None and external_id is not None:
         ticket_id = order_ticket(ctx.read, store_name, external_id)
     actor_for = open_actor(ctx.store, ctx.config, store_name)
