@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pty
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +37,7 @@ KEYS = [
     "to_ship-gateway",
     "to_ship-unreachable",
 ]
-ASKING = ["to_ship-notty", "to_ship-yes", "to_ship-no"]
+ASKING = ["to_ship-notty", "to_ship-yes", "to_ship-no", "to_ship-pty-yes", "to_ship-pty-no"]
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +212,46 @@ def test_a_terminal_is_asked(
         assert (code, out) == (1, "")
         # (a terminal echoes the answer and its newline; this stdin does not)
         assert err.endswith("Go ahead? [y/N] deskterm: order cancel: not done (answered 'n')\n")
+        assert rig.effects(SHOPEE, order.id) == [] and rig.actions(SHOPEE, order.id) == []
+
+
+@pytest.mark.parametrize(("answer", "done"), [(b"y\n", True), (b"\n", False)])
+def test_a_real_terminal_is_asked(rig: Rig, answer: bytes, done: bool) -> None:
+    """``python -m deskterm`` with a pseudo-terminal on stdin, answering the question."""
+    order = _order(rig, SHOPEE, "to_ship-pty-yes" if done else "to_ship-pty-no")
+    main_side, terminal = pty.openpty()
+    try:
+        os.write(main_side, answer)  # typed ahead: read once the question is asked
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "deskterm",
+                "--config",
+                str(rig.config),
+                "order",
+                "cancel",
+                order.ref,
+                "--reason",
+                REASON,
+            ],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(main_side)
+    assert "Go ahead? [y/N]" in result.stderr
+    if done:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("done: ")
+        assert rig.effects(SHOPEE, order.id) == ["cancel_order"]
+    else:
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.endswith("deskterm: order cancel: not done (answered 'nothing')\n")
         assert rig.effects(SHOPEE, order.id) == [] and rig.actions(SHOPEE, order.id) == []
 
 
