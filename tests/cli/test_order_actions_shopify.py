@@ -26,6 +26,7 @@ KEYS = [
     "to_ship-address",
     "to_ship-address-bad",
     "shipped-duplicate",
+    "shipped-duplicate-twice",
     "to_ship-drop-cancel",
     "shipped-drop-refund",
     "shipped-drop-duplicate",
@@ -215,6 +216,21 @@ def test_duplicate_makes_a_draft_named_in_the_note(
     assert len(new) == 1 and new[0].email == order.email
     assert notes == [f"Order {order.name} duplicated as draft {new[0].name}"]
     assert new[0].name in out
+
+
+def test_asking_again_after_a_done_action_says_it_was_done(
+    rig: Rig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever lost the outcome (a closed terminal) and asks again is told first that the
+    same action was done, and a second one is a second one (asked for, so made)."""
+    drafts = len(rig.fakes.shopify.mutations.drafts)
+    _order, code, _out, err, _notes = _run(rig, capsys, "shipped-duplicate-twice", "duplicate")
+    assert code == 0 and "already done" not in err
+    _order, code, _out, err, _notes = _run(rig, capsys, "shipped-duplicate-twice", "duplicate")
+    assert code == 0, err
+    assert "NOTE: the same duplicate of this order was already done at " in err
+    assert "this does it again" in err
+    assert len(rig.fakes.shopify.mutations.drafts) == drafts + 2
 
 
 # --- a dropped answer --------------------------------------------------------------------

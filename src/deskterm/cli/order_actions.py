@@ -8,7 +8,6 @@ import sys
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json
 from deskterm.domain import orders as o
-from deskterm.domain.enums import IdentityKind
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
 
 KINDS = {
@@ -45,8 +44,21 @@ def request_of(args: argparse.Namespace) -> o.ActionRequest:
 
 def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
     """Plan from the order as the platform has it now, show it, ask, then carry it out once."""
-    from deskterm.services.order_actions import DONE, carry_out, unsettled
-    from deskterm.store.order_lookup import find_order, order_ticket, parse_ref, ticket_orders
+    from deskterm.services.order_actions import (
+        DONE,
+        carry_out,
+        done_before,
+        earlier_plan,
+        recent_done,
+        unsettled,
+    )
+    from deskterm.store.order_lookup import (
+        buyer_ticket,
+        find_order,
+        order_ticket,
+        parse_ref,
+        ticket_orders,
+    )
     from deskterm.sync.orders.open_actor import open_actor
 
     request = request_of(args)
@@ -65,38 +77,33 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
         ticket_id = order_ticket(ctx.read, store_name, external_id)
     actor_for = open_actor(ctx.store, ctx.config, store_name)
     try:
-        earlier = unsettled(ctx.store, store_name, order_id, request.kind)
-        if earlier is not None:
-            steps = [str(step) for step in earlier.params.get("steps") or []]
+        plan = earlier_plan(ctx.store, store_name, order_id, request.kind)
+        if plan is not None:
+            earlier = unsettled(ctx.store, store_name, order_id, request.kind)
+            assert earlier is not None
+            ticket_id = earlier.ticket_id
             _show_plan(
                 [
                     f"an earlier {args.order_action} of this order (recorded "
                     f"{earlier.created_at:%Y-%m-%d %H:%M} UTC) was never confirmed; deskterm "
                     "reads the order back and sends it again only if it did not happen:",
-                    *steps,
+                    *plan.steps,
                 ]
             )
-            plan = None
         else:
             plan = actor_for.plan(order_id, request)
             if ticket_id is None and external_id is None:
                 # Not cached: the customer's latest ticket is found from the order itself.
-                ticket_id = _buyer_ticket(ctx, actor_for.read(plan.order_id))
-            _show_plan(["this will:", *plan.steps])
+                placed = actor_for.read(plan.order_id)
+                if placed is not None:
+                    ticket_id = buyer_ticket(
+                        ctx.read, placed.platform, placed.buyer_id, placed.email
+                    )
+            done = recent_done(ctx.store, store_name, plan.order_id, request.kind)
+            warning = [done_before(done)] if done is not None else []
+            _show_plan(["this will:", *warning, *plan.steps])
         if not args.yes:
             _ask(args.order_action)
-        if plan is None:
-            assert earlier is not None
-            plan = o.ActionPlan(
-                earlier.kind,
-                earlier.store,
-                earlier.order_id,
-                earlier.order_name,
-                dict(earlier.params),
-                tuple(str(s) for s in earlier.params.get("steps") or []),
-                str(earlier.params.get("note") or ""),
-            )
-            ticket_id = earlier.ticket_id
         outcome = carry_out(ctx.store, actor_for, plan, ticket_id=ticket_id, actor=ctx.actor())
     finally:
         actor_for.close()
@@ -114,27 +121,6 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
         stream = sys.stdout if outcome.state == DONE else sys.stderr
         stream.write(f"{'' if outcome.state == DONE else 'deskterm: '}{outcome.message}\n")
     return 0 if outcome.state == DONE else 1
-
-
-def _buyer_ticket(ctx: CliContext, order: o.PlatformOrder | None) -> int | None:
-    """The latest ticket of the customer who placed ``order`` (by marketplace buyer id or
-    email), for an order the cache does not hold yet; None when no customer is known."""
-    if order is None or not (order.buyer_id or order.email):
-        return None
-    rows = ctx.read.all(
-        "SELECT t.id FROM customeridentity i JOIN ticket t ON t.customer_id = i.customer_id"
-        " WHERE (i.kind = :buyer_kind AND i.scope = :platform AND i.value = :buyer)"
-        " OR (i.kind = :email_kind AND i.scope = '' AND i.value = :email)"
-        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 1",
-        {
-            "buyer_kind": IdentityKind.BUYER.value,
-            "email_kind": IdentityKind.EMAIL.value,
-            "platform": order.platform,
-            "buyer": order.buyer_id,  # "" matches no identity
-            "email": order.email.strip().lower(),
-        },
-    )
-    return int(rows[0][0]) if rows else None
 
 
 def _show_plan(lines: list[str]) -> None:

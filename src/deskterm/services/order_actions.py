@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlmodel import col, select
@@ -161,6 +162,42 @@ def unsettled(store: Store, store_name: str, order_id: str, kind: str) -> OrderA
         if row is not None:
             session.expunge(row)
         return row
+
+
+RECENT = timedelta(hours=24)  # a done action this recent is named before doing it again
+
+
+def recent_done(
+    store: Store, store_name: str, order_id: str, kind: str, within: timedelta = RECENT
+) -> OrderAction | None:
+    """The latest action of this kind on this order done within ``within``: a person who
+    lost its outcome (a closed terminal, a killed process) and asks again is told before
+    a second refund or a second draft is made."""
+    since = utcnow() - within
+    with store.read() as session:
+        row = session.exec(
+            select(OrderAction)
+            .where(
+                OrderAction.store == store_name,
+                OrderAction.order_id == order_id,
+                OrderAction.kind == kind,
+                OrderAction.state == DONE,
+                col(OrderAction.done_at) >= since,
+            )
+            .order_by(col(OrderAction.id).desc())
+        ).first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def done_before(row: OrderAction) -> str:
+    """The plan's first line when the same action was done lately."""
+    when = f"{row.done_at:%Y-%m-%d %H:%M} UTC" if row.done_at else "earlier"
+    return (
+        f"NOTE: the same {row.kind} of this order was already done at {when} "
+        f"(action {row.id}); this does it again"
+    )
 
 
 def earlier_plan(store: Store, store_name: str, order_id: str, kind: str) -> ActionPlan | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from deskterm.domain.enums import IdentityKind
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.store.customer_reader import customer_orders
 from deskterm.store.order_json import ORDER_COLUMNS, order_dict
@@ -90,3 +91,24 @@ def order_history(db: ReadDb, store: str, order_id: str) -> list[dict[str, Any]]
         }
         for row in rows
     ]
+
+
+def buyer_ticket(db: ReadDb, platform: str, buyer_id: str, email: str) -> int | None:
+    """The latest ticket of the customer a marketplace buyer id or an email belongs to (an
+    order the cache does not hold yet); None when no customer is known."""
+    if not (buyer_id or email):
+        return None
+    rows = db.all(
+        "SELECT t.id FROM customeridentity i JOIN ticket t ON t.customer_id = i.customer_id"
+        " WHERE (i.kind = :buyer_kind AND i.scope = :platform AND i.value = :buyer)"
+        " OR (i.kind = :email_kind AND i.scope = '' AND i.value = :email)"
+        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 1",
+        {
+            "buyer_kind": IdentityKind.BUYER.value,
+            "email_kind": IdentityKind.EMAIL.value,
+            "platform": platform,
+            "buyer": buyer_id,  # "" matches no identity
+            "email": email.strip().lower(),
+        },
+    )
+    return int(rows[0][0]) if rows else None

@@ -144,7 +144,7 @@ class OrderActions(LiveData):
         self, ticket_id: int, order: dict[str, Any], request: o.ActionRequest
     ) -> None:
         """Read the order from its platform and plan the action; then ask."""
-        from deskterm.services.order_actions import earlier_plan
+        from deskterm.services.order_actions import done_before, earlier_plan, recent_done
         from deskterm.sync.orders.open_actor import open_actor
 
         if self.config is None:
@@ -166,6 +166,9 @@ class OrderActions(LiveData):
                 )
             else:
                 plan = actor_for.plan(str(order["id"]), request)
+                done = recent_done(store, plan.store, plan.order_id, plan.kind)
+                if done is not None:  # said first: this makes a second one
+                    heading = f"{done_before(done)}. This will:"
         except DesktermError as exc:
             actor_for.close()
             self.call_from_thread(self.show_error, exc)
