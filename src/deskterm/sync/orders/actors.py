@@ -8,13 +8,14 @@ plan a person confirms: the amount, the items, restock and notification, in word
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from deskterm.commerce.shopify import ORDERS_QUERY
 from deskterm.commerce.shopify_actions import ADDRESS_FIELDS, ShopifyOrderActions
 from deskterm.commerce.shopify_orders import numeric_id
 from deskterm.domain import orders as o
+from deskterm.domain.money import to_decimal
 from deskterm.domain.order_text import money_words
 from deskterm.domain.orders import (
     DRAFT,
@@ -293,23 +294,14 @@ def _refunds(order: PlatformOrder) -> list[o.OrderReturn]:
     return [entry for entry in order.returns if entry.id and entry.status == "REFUNDED"]
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def _refund_args(params: Mapping[str, Any]) -> dict[str, Any]:
     shipping = params.get("shipping")
     return {
-        "amount": _decimal(params.get("amount")),
+        "amount": to_decimal(params.get("amount")),
         "items": [(str(ref), int(qty)) for ref, qty in params.get("items") or []],
         "shipping": shipping
         if isinstance(shipping, bool) or shipping is None
-        else _decimal(shipping),
+        else to_decimal(shipping),
         "restock": bool(params.get("restock")),
     }
 
