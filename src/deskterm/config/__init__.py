@@ -15,6 +15,7 @@ from deskterm.config.loading import (
     load_config,
     load_config_text,
 )
+from deskterm.config.hours_section import BusinessHoursConfig, WeekHours
 from deskterm.config.model import Config
 from deskterm.config.sections import (
     ChannelConfig,
@@ -33,6 +34,7 @@ from deskterm.config.sections import (
 )
 
 __all__ = [
+    "BusinessHoursConfig",
     "CHANNEL_TYPES",
     "CONFIG_ENV",
     "LOCAL_HOSTS",
@@ -53,6 +55,7 @@ __all__ = [
     "TikTokShopChannel",
     "UiConfig",
     "UserConfig",
+    "WeekHours",
     "check_config",
     "config_places",
     "find_config_path",

@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
 from deskterm.config.classify_section import ClassifyConfig
+from deskterm.config.hours_section import BusinessHoursConfig
 from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
 from deskterm.config.sections import (
@@ -53,6 +54,9 @@ class Config(ConfigModel):
 
     help_center: HelpCenterConfig = Field(default_factory=HelpCenterConfig)
     """The shop's help articles, searched by the customer's message in the composer."""
+
+    business_hours: BusinessHoursConfig | None = None
+    """When the shop is open (rules' hours: condition); unset: no business hours."""
 
     _source: Path | None = PrivateAttr(default=None)
 

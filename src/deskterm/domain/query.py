@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
+from typing import Protocol
 
 from deskterm.domain.errors import QueryError
 from deskterm.domain.labels import INTENT_FAMILIES, INTENTS, SENTIMENTS
@@ -36,7 +37,7 @@ from deskterm.domain.record_ids import parse_id
 from deskterm.domain.sla import format_duration, parse_duration
 from deskterm.domain.text import terminal_safe
 
-__all__ = ["describe", "parse_query"]
+__all__ = ["QueryExtension", "describe", "parse_query"]
 
 # Deep nesting would otherwise end in RecursionError, which is not a user-facing error.
 _MAX_DEPTH = 64
@@ -48,6 +49,10 @@ MAX_QUERY_LENGTH = 8000
 
 # A bare word ends at whitespace or at one of these; each of them starts a token of its own.
 _WORD_STOP = frozenset('()"')
+# An extension's field and operator: "hours:inside", "order.total>=50", "order.age<2d".
+_EXTENDED_WORD = re.compile(
+    r"(?P<name>[A-Za-z][A-Za-z_]*(?:\.[A-Za-z_]+)*)(?P<op><=|>=|:|<|>|=)(?P<value>.*)", re.DOTALL
+)
 
 _CHOICES: dict[str, frozenset[str]] = {
     "status": STATUS_VALUES,
@@ -84,18 +89,43 @@ _DATE_FORMS = (
 )
 
 
-def parse_query(text: str, *, now: datetime | None = None, tz: tzinfo | None = None) -> Node:
+class QueryExtension(Protocol):
+    """More fields for one use of the language (rule conditions), checked as they are read.
+
+    A field here may be dotted (``order.status``) and may compare (``order.total>50``,
+    ``order.age<2d``); the views' own fields keep their meaning. Views never pass one, so
+    their language is exactly what it was.
+    """
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The extra field names, lower case."""
+        ...
+
+    def term(self, field: str, op: str, value: str, *, quoted: bool, position: int) -> Term:
+        """The leaf for ``field`` ``op`` ``value``; ValueError(reason) for a bad value or op."""
+        ...
+
+
+def parse_query(
+    text: str,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+    extension: QueryExtension | None = None,
+) -> Node:
     """Parse ``text`` into a query tree; raise QueryError with the column of the first fault.
 
     ``now`` (aware, default: the current time in UTC) anchors relative dates; ``tz`` (default:
     ``now``'s zone) is where absolute dates and ``today`` are read. DateRange bounds come out as
-    naive UTC datetimes.
+    naive UTC datetimes. ``extension`` adds fields (see QueryExtension); its terms come out as
+    Term leaves with their ``op``.
     """
     clock = _make_clock(now, tz)
     try:
         if len(text) > MAX_QUERY_LENGTH:
             raise _Fault(f"query too long (over {MAX_QUERY_LENGTH} characters)", MAX_QUERY_LENGTH)
-        tokens = _Lexer(text, clock).tokens()
+        tokens = _Lexer(text, clock, extension).tokens()
         leaves = [token for token in tokens if token.kind is _Kind.LEAF]
         if len(leaves) > MAX_TERMS:
             raise _Fault(f"too many terms (over {MAX_TERMS})", leaves[MAX_TERMS].position)
@@ -196,9 +226,10 @@ class _Token:
 class _Lexer:
     """Splits a query into tokens; words and field:value pairs become finished leaf nodes."""
 
-    def __init__(self, query: str, clock: _Clock) -> None:
+    def __init__(self, query: str, clock: _Clock, extension: QueryExtension | None = None) -> None:
         self.query = query
         self.clock = clock
+        self.extension = extension
         self.index = 0
 
     def tokens(self) -> list[_Token]:
@@ -272,6 +303,10 @@ class _Lexer:
             return _Token(_OPERATORS[word], start)
         if word == "*":
             return _Token(_Kind.LEAF, start, MatchAll(start))
+        if self.extension is not None:
+            extended = self._extended(word, start, self.extension)
+            if extended is not None:
+                return _Token(_Kind.LEAF, start, extended)
         colon = word.find(":")
         name = word[:colon]
         # Field names are ASCII; "10:30", ":D" or a non-ASCII word before a colon is text.
@@ -283,6 +318,34 @@ class _Lexer:
             if not word[colon + 1 :].startswith("//"):  # "http://..." is a URL, not a field
                 raise _Fault(_unknown_field(name, word), start)
         return _Token(_Kind.LEAF, start, _free_word(word, start))
+
+    def _extended(self, word: str, start: int, extension: QueryExtension) -> Node | None:
+        """The leaf of an extension field, a fault for an unknown one, else None."""
+        found = _EXTENDED_WORD.match(word)
+        if found is None:
+            return None
+        name, op, value = found["name"], found["op"], found["value"]
+        field = name.lower()
+        if field not in extension.fields:
+            known = ALL_FIELDS | extension.fields
+            if field in ALL_FIELDS or (op == ":" and value.startswith("//")):
+                return None  # a views field, or a URL
+            if "." not in field and op != ":":
+                return None  # "a>b" is a word, as it is in a view
+            hint = _suggestion(field, known).removeprefix("; ")
+            hint = f" ({hint})" if hint else f" (fields: {', '.join(sorted(known))})"
+            raise _Fault(f"no such field '{_show(name)}'{hint}", start)
+        value_start = start + len(name) + len(op)
+        quoted = not value and self.query[self.index : self.index + 1] == '"'
+        if quoted:
+            value_start = self.index + 1
+            value = self._quoted()
+        elif not value:
+            raise _Fault(f"'{field}{op}' needs a value right after it", start)
+        try:
+            return extension.term(field, op, value, quoted=quoted, position=start)
+        except ValueError as exc:
+            raise _Fault(f"{field}: {exc}", value_start) from None
 
     def _field(self, field: str, value: str, start: int, value_start: int) -> Node:
         quoted = not value and self.query[self.index : self.index + 1] == '"'
@@ -662,7 +725,7 @@ def _grouped(node: Node) -> str:
 
 
 def _describe_term(term: Term) -> str:
-    head = f"{term.field}:" if term.field else ""
+    head = f"{term.field}{term.op}" if term.field else ""
     if not term.phrase:
         bare = head + term.value + ("*" if term.prefix else "")
         # Asking the lexer itself keeps describe and parse from ever disagreeing on what is safe.

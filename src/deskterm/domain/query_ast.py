@@ -41,7 +41,9 @@ class Term:
     """A word or phrase, free (``field is None``) or scoped to a field.
 
     ``prefix`` is True for ``word*``. ``value`` is as typed (quotes removed, escapes
-    resolved); for exact fields it is lower-cased except ``id``.
+    resolved); for exact fields it is lower-cased except ``id``. ``op`` is ``:`` for every
+    field of the views' language; only a parse with a ``QueryExtension`` (rule conditions:
+    ``order.total>50``) yields a comparison (``<``, ``<=``, ``>``, ``>=``, ``=``).
     """
 
     field: str | None
@@ -49,6 +51,7 @@ class Term:
     phrase: bool = False
     prefix: bool = False
     position: int = 0
+    op: str = ":"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,3 +1,3 @@
 """The Alembic revision the code expects; a test keeps it equal to the migrations' head."""
 
-HEAD_REVISION = "0006_message_order_ref"
+HEAD_REVISION = "0007_rules"

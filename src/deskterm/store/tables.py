@@ -228,6 +228,26 @@ class Macro(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Rule(SQLModel, table=True):
+    """An automation rule (issue 14): run in ``position`` order on the events it names.
+
+    ``definition`` is the checked rule as JSON (when, if, then, stop, description;
+    automation.rules.model.Rule.definition); ``version`` grows with every change to the
+    row, so a running engine notices an edit made by another terminal or the CLI.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    position: int = Field(default=0, index=True)
+    enabled: bool = False
+    definition: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Order(SQLModel, table=True):
     """An order cached from a commerce source, with the time it was fetched."""
 

@@ -1,0 +1,1 @@
+"""Rules: the model, the file format and its checks, conditions (the engine comes later)."""
