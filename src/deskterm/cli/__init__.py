@@ -30,6 +30,7 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import import_commands as imp
     from deskterm.cli import order_commands as order
     from deskterm.cli import read_commands as read
+    from deskterm.cli import rules_commands as rules
     from deskterm.cli import sync_commands as sync
 
     return {
@@ -59,6 +60,7 @@ def _commands() -> dict[str, Command]:
         "classify": classify.cmd_classify,
         "intent": classify.cmd_intent,
         "order": order.cmd_order,
+        "rules": rules.cmd_rules,
     }
 
 

@@ -187,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     macros_export.add_argument("path", type=Path, metavar="FILE", nargs="?")
     macros_export.add_argument("--force", action="store_true", help="replace an existing FILE")
 
+    _add_rules_commands(sub)
+
     imp = sub.add_parser("import", help="import messages from a file")
     imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)
     mbox = imp_sub.add_parser("mbox", help="import an mbox file (safe to re-run)")
@@ -244,6 +246,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_order_commands(sub)
     _check_text_arguments(parser)
     return parser
+
+
+def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    rules = sub.add_parser(
+        "rules",
+        help="automation rules: list, show, import/export as TOML, enable, disable, order",
+        epilog="Rules are stored and checked; the engine that runs them is coming (README: Rules).",
+    )
+    actions = rules.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every rule, in the order they run")
+    listing.add_argument("--json", action="store_true", help="JSON array on stdout")
+    show = actions.add_parser("show", help="one rule as its TOML (or JSON)")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--json", action="store_true", help="JSON object on stdout")
+    imp = actions.add_parser(
+        "import", help="create/replace rules from a TOML file (all or nothing)"
+    )
+    imp.add_argument("path", type=Path, metavar="FILE")
+    export = actions.add_parser("export", help="write every rule as TOML (stdout without FILE)")
+    export.add_argument("path", type=Path, metavar="FILE", nargs="?")
+    export.add_argument("--force", action="store_true", help="replace an existing FILE")
+    for verb, text in (("enable", "turn a rule on"), ("disable", "turn a rule off")):
+        actions.add_parser(verb, help=text).add_argument("name", metavar="NAME")
+    move = actions.add_parser("move", help="move a rule to just before another one")
+    move.add_argument("name", metavar="NAME")
+    move.add_argument("--before", required=True, metavar="OTHER", help="the rule it goes before")
+    actions.add_parser("delete", help="delete a rule").add_argument("name", metavar="NAME")
 
 
 def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:

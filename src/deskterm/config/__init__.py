@@ -6,6 +6,7 @@ Split by seam: ``checks`` (field checks), ``sections`` (one model per table), ``
 """
 
 from deskterm.config.checks import CHANNEL_TYPES, CONFIG_ENV, LOCAL_HOSTS, Security
+from deskterm.config.hours_section import BusinessHoursConfig, WeekHours
 from deskterm.config.loading import (
     ConfigCheck,
     ConfigPlace,
@@ -15,7 +16,6 @@ from deskterm.config.loading import (
     load_config,
     load_config_text,
 )
-from deskterm.config.hours_section import BusinessHoursConfig, WeekHours
 from deskterm.config.model import Config
 from deskterm.config.sections import (
     ChannelConfig,
@@ -34,10 +34,10 @@ from deskterm.config.sections import (
 )
 
 __all__ = [
-    "BusinessHoursConfig",
     "CHANNEL_TYPES",
     "CONFIG_ENV",
     "LOCAL_HOSTS",
+    "BusinessHoursConfig",
     "ChannelConfig",
     "Config",
     "ConfigCheck",

@@ -10,6 +10,7 @@ day the clocks go forward, "00:00-24:00" is 23 hours long.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ def parse_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Asia/Jakarta") from None
+        raise ValueError(
+            f"unknown time zone {name!r}: use an IANA name such as Asia/Jakarta"
+        ) from None
 
 
 def parse_day(text: str) -> tuple[Span, ...]:
@@ -62,7 +65,7 @@ def parse_day(text: str) -> tuple[Span, ...]:
             raise ValueError(f"{part.strip()!r}: the end must be after the start")
         spans.append((start, end))
     spans.sort()
-    for (_, first_end), (second_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, first_end), (second_start, _) in itertools.pairwise(spans):
         if second_start < first_end:
             raise ValueError(f"{text.strip()!r}: the ranges overlap")
     return tuple(spans)
@@ -111,7 +114,9 @@ def is_open(moment: datetime, hours: BusinessHours) -> bool:
     return any(start <= minute < end for start, end in hours.ranges(local.date()))
 
 
-def _intervals(first: date, last: date, hours: BusinessHours) -> Iterable[tuple[datetime, datetime]]:
+def _intervals(
+    first: date, last: date, hours: BusinessHours
+) -> Iterable[tuple[datetime, datetime]]:
     """Open intervals (UTC instants) of the local dates ``first``..``last``, in order."""
     day = first
     while day <= last:

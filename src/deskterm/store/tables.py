@@ -240,9 +240,7 @@ class Rule(SQLModel, table=True):
     name: str = Field(unique=True, index=True)
     position: int = Field(default=0, index=True)
     enabled: bool = False
-    definition: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False)
-    )
+    definition: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,7 +178,7 @@ def _command(value: Any) -> str | tuple[str, ...]:
         _check_argv(argv)
         return value.strip()
     if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
-        raise ValueError(f'expected a program: a list like ["notify", "--urgent"] or a string')
+        raise ValueError('expected a program: a list like ["notify", "--urgent"] or a string')
     if not value[0].strip():
         raise ValueError("the program's name is empty")
     _check_argv(value)
@@ -193,14 +193,18 @@ def _check_argv(argv: list[str]) -> None:
 def _timeout(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COMMAND_TIMEOUT:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= MAX_COMMAND_TIMEOUT
+    ):
         raise ActionError(
             "timeout", f"seconds from 1 to {MAX_COMMAND_TIMEOUT}, got {_shown(value)}"
         )
     return value
 
 
-_VALUE_CHECKS = {
+_VALUE_CHECKS: dict[str, Callable[[Any, Known], str | tuple[str, ...] | bool]] = {
     "reply": _reply,
     "note": _note,
     "tag": _tags,

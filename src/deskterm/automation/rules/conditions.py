@@ -96,8 +96,12 @@ class RuleFields:
         if field == "customer.tag" and not _TAG.fullmatch(text):
             raise ValueError(f"a tag is one word, not {text!r}")
         # message.body keeps its case for display; matching is the engine's (case-insensitive).
-        return Term(field, text if field == "message.body" else text.lower(), phrase=quoted,
-                    position=position)
+        return Term(
+            field,
+            text if field == "message.body" else text.lower(),
+            phrase=quoted,
+            position=position,
+        )
 
     def _compared(self, field: str, op: str, value: str, position: int) -> Term:
         op = "=" if op == ":" else op

@@ -40,9 +40,9 @@ class Action:
 
     ``value``: the macro (reply, as written: name or shortcut), the note's text, the tags
     (tag, untag), the agent's email or name or ``auto`` (assign), the priority, the snooze
-    time as ``deskterm snooze`` reads it, the program (command: a list is its argv; a string is
-    kept as written, split like a shell would, without running one), or True (close, open, spam). ``timeout``: seconds,
-    command only.
+    time as ``deskterm snooze`` reads it, the program (command: a list is its argv; a
+    string is kept as written, split like a shell would, without running one), or True
+    (close, open, spam). ``timeout``: seconds, command only.
     """
 
     kind: str

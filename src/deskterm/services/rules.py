@@ -1,0 +1,264 @@
+"""Rules as a use case: list, show, import/export (TOML), enable, disable, move, delete.
+
+Every change writes an audit event (``rule.created``, ``rule.updated``, ``rule.enabled``,
+``rule.disabled``, ``rule.moved``, ``rule.deleted``; no ticket) on behalf of the actor,
+and bumps the row's ``version`` so that a running engine notices it. Positions stay
+0..n-1 in the order rules run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from deskterm.automation.rules.actions import Known
+from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
+from deskterm.automation.rules.model import Rule
+from deskterm.domain.errors import NotFoundError, UsageError
+from deskterm.domain.text import one_line
+from deskterm.domain.userfiles import read_regular_file
+from deskterm.services.actor import Actor
+from deskterm.store.engine import Store
+from deskterm.store.events import append_event
+from deskterm.store.tables import Agent, Macro, as_utc, utcnow
+from deskterm.store.tables import Rule as RuleRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRule:
+    """A rule as the store has it: the rule, its place in the order, its version."""
+
+    rule: Rule
+    position: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``rules list --json`` / ``rules show --json`` object."""
+        rule = self.rule
+        return {
+            "name": rule.name,
+            "position": self.position,
+            "enabled": rule.enabled,
+            "when": list(rule.when),
+            "if": rule.condition,
+            "then": [action.to_table() for action in rule.then],
+            "stop": rule.stop,
+            "description": rule.description,
+            "updated_at": as_utc(self.updated_at).isoformat().replace("+00:00", "Z"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: rules created and replaced, by name."""
+
+    created: list[str]
+    replaced: list[str]
+
+
+def _stored(row: RuleRow) -> StoredRule:
+    return StoredRule(
+        stored_rule(row.name, row.enabled, row.definition),
+        row.position,
+        row.version,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+def _rows(session: Session) -> list[RuleRow]:
+    return list(session.exec(select(RuleRow).order_by(col(RuleRow.position), col(RuleRow.id))))
+
+
+def list_rules(store: Store) -> list[StoredRule]:
+    """Every rule in the order they run."""
+    with store.read() as session:
+        return [_stored(row) for row in _rows(session)]
+
+
+def get_rule(store: Store, name: str) -> StoredRule:
+    """The rule ``name`` (exact, else case-insensitive); NotFoundError naming the others."""
+    with store.read() as session:
+        return _stored(_find(_rows(session), name))
+
+
+def _find(rows: list[RuleRow], name: str) -> RuleRow:
+    wanted = name.strip()
+    found = next((row for row in rows if row.name == wanted), None) or next(
+        (row for row in rows if row.name.casefold() == wanted.casefold()), None
+    )
+    if found is not None:
+        return found
+    names = [row.name for row in rows]
+    if not names:
+        raise NotFoundError(
+            f'no rule named "{one_line(wanted, 60)}": there are no rules yet'
+            " (deskterm rules import FILE)"
+        )
+    hint = f'did you mean "{_closest(wanted, names)}"? ' if _closest(wanted, names) else ""
+    listed = ", ".join(f'"{n}"' for n in names[:20]) + (", …" if len(names) > 20 else "")
+    raise NotFoundError(f'no rule named "{one_line(wanted, 60)}" ({hint}rules: {listed})')
+
+
+def _closest(wanted: str, names: list[str]) -> str | None:
+    """The name most like ``wanted``, case aside; a name it starts or is contained in wins."""
+    folded = {name.casefold(): name for name in names}
+    key = wanted.casefold()
+    starts = [name for fold, name in folded.items() if key and fold.startswith(key)]
+    if starts:
+        return starts[0]
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.5)
+    return folded[close[0]] if close else None
+
+
+def known(session: Session) -> Known:
+    """What rules may name in this store: its macros and agents."""
+    macros = [(m.name, m.shortcut) for m in session.exec(select(Macro).order_by(col(Macro.name)))]
+    agents = [(a.name, a.email) for a in session.exec(select(Agent).order_by(col(Agent.name)))]
+    return Known(macros=macros, agents=agents)
+
+
+def check_rules_text(store: Store, text: str, source: str) -> list[Rule]:
+    """The rules of a TOML document checked against this store (nothing is written)."""
+    with store.read() as session:
+        return load_rules(text, source, known(session))
+
+
+def read_rules_file(path: Path) -> str:
+    """The text of a rules file: a regular file, of a sane size, UTF-8 without NUL."""
+    # Regular files only: a FIFO would block, /dev/zero never end.
+    data = read_regular_file(path, what="a rules file", limit=MAX_RULES_FILE)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise UsageError(f"{path}:{line}: contains a NUL character")
+    return text
+
+
+def import_rules(store: Store, text: str, source: str, actor: Actor) -> ImportResult:
+    """Import the ``[[rules]]`` of a TOML document (from ``source``), all or nothing.
+
+    A rule whose name exists is replaced in place: it keeps its position, and its enabled
+    state unless the file says ``enabled``. New rules go at the end, in the file's order
+    (and are off unless the file says ``enabled = true``).
+    """
+    # Checked and written in one transaction: the macros and agents the check saw are the
+    # ones there when the rules land.
+    with store.write() as session:
+        rules = load_rules(text, source, known(session))
+        return _import(session, rules, actor)
+
+
+def _import(session: Session, rules: list[Rule], actor: Actor) -> ImportResult:
+    rows = _rows(session)
+    by_name = {row.name.casefold(): row for row in rows}
+    created: list[str] = []
+    replaced: list[str] = []
+    position = len(rows)
+    now = utcnow()
+    for rule in rules:
+        row = by_name.get(rule.name.casefold())
+        if row is None:
+            row = RuleRow(name=rule.name, position=position, enabled=rule.enabled, created_at=now)
+            row.definition = rule.definition()
+            position += 1
+            created.append(rule.name)
+            kind = "rule.created"
+        else:
+            row.name = rule.name
+            if rule.enabled_given:
+                row.enabled = rule.enabled
+            row.definition = rule.definition()
+            row.version += 1
+            replaced.append(rule.name)
+            kind = "rule.updated"
+        row.updated_at = now
+        session.add(row)
+        _event(session, actor, kind, row, definition=rule.definition())
+    session.flush()
+    return ImportResult(created, replaced)
+
+
+def _event(session: Session, actor: Actor, kind: str, row: RuleRow, **data: Any) -> None:
+    append_event(
+        session,
+        None,
+        kind,
+        actor=actor.label,
+        agent_id=actor.agent_id,
+        rule=row.name,
+        enabled=row.enabled,
+        position=row.position,
+        **data,
+    )
+
+
+def export_rules(store: Store) -> str:
+    """Every rule, in order, as a TOML document ``import_rules`` reads back to the same."""
+    return dump_rules([stored.rule for stored in list_rules(store)])
+
+
+def set_enabled(store: Store, name: str, enabled: bool, actor: Actor) -> bool:
+    """Turn the rule ``name`` on or off; False when it already was."""
+    with store.write() as session:
+        row = _find(_rows(session), name)
+        if row.enabled == enabled:
+            return False
+        row.enabled = enabled
+        _touch(row)
+        session.add(row)
+        _event(session, actor, "rule.enabled" if enabled else "rule.disabled", row)
+        return True
+
+
+def _touch(row: RuleRow) -> None:
+    row.version += 1
+    row.updated_at = utcnow()
+
+
+def move_rule(store: Store, name: str, before: str, actor: Actor) -> bool:
+    """Move the rule ``name`` to just before the rule ``before``; False when it was there."""
+    with store.write() as session:
+        rows = _rows(session)
+        row, other = _find(rows, name), _find(rows, before)
+        if row.id == other.id:
+            raise UsageError(f'cannot move rule "{row.name}" before itself')
+        order = [r for r in rows if r.id != row.id]
+        order.insert(order.index(other), row)
+        if order == rows:
+            return False
+        old = row.position
+        _renumber(session, order)
+        _event(session, actor, "rule.moved", row, before=other.name, previous_position=old)
+        return True
+
+
+def _renumber(session: Session, order: list[RuleRow]) -> None:
+    for position, row in enumerate(order):
+        if row.position != position:
+            row.position = position
+            _touch(row)
+            session.add(row)
+
+
+def delete_rule(store: Store, name: str, actor: Actor) -> str:
+    """Delete the rule ``name``; returns its exact name."""
+    with store.write() as session:
+        rows = _rows(session)
+        row = _find(rows, name)
+        _event(session, actor, "rule.deleted", row, definition=row.definition)
+        session.delete(row)
+        session.flush()
+        _renumber(session, [r for r in rows if r.id != row.id])
+        return row.name
