@@ -46,6 +46,7 @@ class Place:
     nul_path_config: Path = field(init=False)
     nul_url_config: Path = field(init=False)
     nul_macros: Path = field(init=False)
+    macros_file: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.fifo = self.root / "fifo"
@@ -59,6 +60,8 @@ class Place:
         self.nul_url_config.write_text('[store]\nurl = "sqlite:////tmp/x\\u0000.db"\n')
         self.nul_macros = self.root / "nul.toml"
         self.nul_macros.write_bytes(b'[[macros]]\nname = "a\x00b"\nbody = "x"\n')
+        self.macros_file = self.root / "macros.toml"
+        self.macros_file.write_text('[[macros]]\nname = "a"\nbody = "x"\n')
 
     def resolve(self, arg: Arg) -> Arg:
         if isinstance(arg, str) and arg.startswith("{") and arg.endswith("}"):
@@ -260,6 +263,24 @@ CASES: dict[str, Case] = {
     "order-accept-cancel-unknown-store": case(
         "order", "accept-cancel", "nowhere:1", "--yes", needle="'nowhere' is not a"
     ),
+    # --- rules (issue 14) ----------------------------------------------------------------------
+    "rules-no-action": case("rules", needle="required"),
+    "rules-import-fifo": case("rules", "import", "{fifo}", needle="fifo"),
+    "rules-export-fifo": case("rules", "export", "{fifo}", needle="--force"),
+    "rules-import-directory": case("rules", "import", "{folder}", needle="directory"),
+    "rules-export-directory": case("rules", "export", "{folder}", needle="directory"),
+    "rules-import-missing": case("rules", "import", "{missing}", needle="no such file"),
+    "rules-export-missing-folder": case("rules", "export", "{missing}", needle="missing"),
+    "rules-import-dev-zero": case("rules", "import", "/dev/zero", needle="/dev/zero"),
+    "rules-import-empty": case("rules", "import", "/dev/null", needle="/dev/null"),
+    "nul-in-rules-file": case("rules", "import", "{nul_macros}", needle="NUL"),
+    "rules-import-macros-file": case("rules", "import", "{macros_file}", needle="[[rules]]"),
+    "rules-show-unknown": case("rules", "show", "nope", code=1, needle="no rule named"),
+    "rules-enable-unknown": case("rules", "enable", "nope", code=1, needle="no rule named"),
+    "rules-delete-unknown": case("rules", "delete", "nope", code=1, needle="no rule named"),
+    "rules-move-no-before": case("rules", "move", "nope", needle="--before"),
+    "rules-show-bad-utf8": case("rules", "show", BAD_UTF8, needle="not valid UTF-8"),
+    "rules-disable-bad-utf8": case("rules", "disable", BAD_UTF8, needle="not valid UTF-8"),
 }
 
 
