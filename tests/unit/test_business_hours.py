@@ -167,7 +167,8 @@ def test_ranges_may_touch_and_come_in_any_order() -> None:
 SECTION = """
 [business_hours]
 timezone = "Asia/Jakarta"
-week = { mon = "08:00-17:00", tue = "08:00-17:00", wed = "08:00-17:00", thu = "08:00-17:00", fri = "08:00-17:00", sat = "09:00-13:00" }
+week = { mon = "08:00-17:00", tue = "08:00-17:00", wed = "08:00-17:00", \
+thu = "08:00-17:00", fri = "08:00-17:00", sat = "09:00-13:00" }
 holidays = ["2026-12-25", 2027-01-01]
 """
 

@@ -333,7 +333,10 @@ class _Lexer:
             if "." not in field and op != ":":
                 return None  # "a>b" is a word, as it is in a view
             hint = _suggestion(field, known).removeprefix("; ")
-            hint = f" ({hint})" if hint else f" (fields: {', '.join(sorted(known))})"
+            if not hint:
+                fields = ", ".join(sorted(known))
+                hint = f"fields: {fields}; to search for the text, quote it: {_show(_quote(word))}"
+            hint = f" ({hint})"
             raise _Fault(f"no such field '{_show(name)}'{hint}", start)
         value_start = start + len(name) + len(op)
         quoted = not value and self.query[self.index : self.index + 1] == '"'
