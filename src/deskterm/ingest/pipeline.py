@@ -227,6 +227,10 @@ def ingest_message(
         _event(conn, ticket_id, actor, "ticket.created")
     elif reopened:
         _event(conn, ticket_id, actor, "ticket.reopened")
+    # What the rules engine reads (message.created): every stored message, any direction.
+    _event(
+        conn, ticket_id, actor, "message.received", message_id=message_id, direction=direction.value
+    )
     if reindex:
         reindex_ticket(conn, ticket_id)
     return IngestResult(message_id, ticket_id, ticket_created=created, ticket_reopened=reopened)
@@ -542,9 +546,9 @@ def _add_thread_refs(
         conn.execute(insert(THREADREF), rows)
 
 
-def _event(conn: Connection, ticket_id: int, actor: str, kind: str) -> None:
+def _event(conn: Connection, ticket_id: int, actor: str, kind: str, **data: Any) -> None:
     conn.execute(
         insert(EVENT).values(
-            ticket_id=ticket_id, actor=actor, kind=kind, data={}, created_at=utcnow()
+            ticket_id=ticket_id, actor=actor, kind=kind, data=data, created_at=utcnow()
         )
     )

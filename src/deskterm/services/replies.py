@@ -114,82 +114,101 @@ def _conversation_refs(session: Session, ticket_id: int) -> list[str]:
 
 def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> QueuedReply:
     """Queue a reply to the customer; it shows in the conversation at once as queued."""
+    with store.write() as session:
+        return reply_queued(session, ticket_id, body, actor)
+
+
+def reply_queued(
+    session: Session, ticket_id: int, body: str, actor: Actor, *, auto: bool = False
+) -> QueuedReply:
+    """Queue a reply in the caller's transaction (the rules engine's, with its run record).
+
+    ``auto``: a rule's reply: its author is the rule (``actor.label``, "rule:NAME") and it
+    is marked auto-submitted (email: ``Auto-Submitted: auto-replied``, RFC 3834), which
+    also keeps it out of first-response times.
+    """
     text = clean_stored_text(body).strip("\n")
     if not text.strip():
         raise UsageError("a reply needs some text")
-    with store.write() as session:
-        ticket = load_ticket(session, ticket_id)
-        if ticket.merged_into_id is not None:
-            raise UsageError(f"ticket {ticket_id} was merged into {ticket.merged_into_id}")
-        channel = session.get(Channel, ticket.channel_id)
-        assert channel is not None
-        last_in = _last_inbound(session, ticket_id)
-        agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
-        now = utcnow()
-        to_name = ""
-        if channel.type == "email":
-            to = _recipient(session, ticket, last_in)
-            external_id = mint_message_id(channel.address or "deskterm.invalid")
-            subject = reply_subject(
-                last_in.subject if last_in and last_in.subject else ticket.subject
-            )
-            references = [*last_in.references.split(), last_in.external_id] if last_in else []
-        else:
-            # A chat reply goes into the buyer's conversation; the platform names its id
-            # once sent, so none is minted here (sync/chat_outbox.py records it).
-            # The buyer of THIS conversation: a customer linked from two accounts of one
-            # marketplace must not get a reply meant for the other chat.
-            to = last_in.author_handle if last_in and last_in.author_handle else ""
-            to = to or _buyer(session, ticket, channel.type)
-            to_name = _buyer_name(session, ticket, channel.type, to)
-            external_id, subject = "", ticket.subject
-            references = _conversation_refs(session, ticket_id)
-        message = Message(
-            ticket_id=ticket_id,
-            channel_id=channel.id,  # type: ignore[arg-type]
-            direction=Direction.OUT.value,
-            author=agent.name if agent else actor.label,
-            author_handle=channel.address or channel.name,
-            author_search=f"{agent.name if agent else ''} {channel.address}".strip(),
-            recipients=to,
-            subject=subject,
-            body_text=text,
-            external_id=external_id,
-            in_reply_to=last_in.external_id if last_in else "",
-            references=" ".join(ref for ref in references if ref),
-            sent_at=now,
-            received_at=now,
-            agent_id=actor.agent_id,
-        )
-        session.add(message)
-        session.flush()
-        assert message.id is not None
-        outbox = Outbox(
-            ticket_id=ticket_id,
-            channel_id=channel.id,  # type: ignore[arg-type]
-            reply_to_message_id=last_in.id if last_in else None,
-            message_id=message.id,
-            agent_id=actor.agent_id,
-            to=to,
-            subject=subject,
-            body_text=text,
-            external_id=external_id,
-            state=OutboxState.QUEUED.value,
-            next_attempt_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(outbox)
-        session.flush()
-        assert outbox.id is not None
-        # Our own copy must dedupe against the server's copy if the Sent folder is synced.
-        message.content_hash = f"{OUTBOX_HASH_PREFIX}{outbox.id}"
-        ticket.message_count += 1
-        ticket.last_message_at = now
-        ticket.updated_at = now
-        session.add_all([message, ticket])
-        log_event(session, ticket_id, actor, "reply.queued", outbox_id=outbox.id, to=to)
-        return QueuedReply(outbox.id, message.id, external_id, to, to_name)
+    ticket = load_ticket(session, ticket_id)
+    if ticket.merged_into_id is not None:
+        raise UsageError(f"ticket {ticket_id} was merged into {ticket.merged_into_id}")
+    channel = session.get(Channel, ticket.channel_id)
+    assert channel is not None
+    last_in = _last_inbound(session, ticket_id)
+    agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
+    now = utcnow()
+    to_name = ""
+    if channel.type == "email":
+        to = _recipient(session, ticket, last_in)
+        external_id = mint_message_id(channel.address or "deskterm.invalid")
+        subject = reply_subject(last_in.subject if last_in and last_in.subject else ticket.subject)
+        references = [*last_in.references.split(), last_in.external_id] if last_in else []
+    else:
+        # A chat reply goes into the buyer's conversation; the platform names its id
+        # once sent, so none is minted here (sync/chat_outbox.py records it).
+        # The buyer of THIS conversation: a customer linked from two accounts of one
+        # marketplace must not get a reply meant for the other chat.
+        to = last_in.author_handle if last_in and last_in.author_handle else ""
+        to = to or _buyer(session, ticket, channel.type)
+        to_name = _buyer_name(session, ticket, channel.type, to)
+        external_id, subject = "", ticket.subject
+        references = _conversation_refs(session, ticket_id)
+    message = Message(
+        ticket_id=ticket_id,
+        channel_id=channel.id,  # type: ignore[arg-type]
+        direction=Direction.OUT.value,
+        author=agent.name if agent and not auto else actor.label,
+        author_handle=channel.address or channel.name,
+        author_search=f"{agent.name if agent else ''} {channel.address}".strip(),
+        recipients=to,
+        subject=subject,
+        body_text=text,
+        external_id=external_id,
+        in_reply_to=last_in.external_id if last_in else "",
+        references=" ".join(ref for ref in references if ref),
+        sent_at=now,
+        received_at=now,
+        agent_id=actor.agent_id,
+        auto_submitted=auto,
+    )
+    session.add(message)
+    session.flush()
+    assert message.id is not None
+    outbox = Outbox(
+        ticket_id=ticket_id,
+        channel_id=channel.id,  # type: ignore[arg-type]
+        reply_to_message_id=last_in.id if last_in else None,
+        message_id=message.id,
+        agent_id=actor.agent_id,
+        to=to,
+        subject=subject,
+        body_text=text,
+        external_id=external_id,
+        state=OutboxState.QUEUED.value,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(outbox)
+    session.flush()
+    assert outbox.id is not None
+    # Our own copy must dedupe against the server's copy if the Sent folder is synced.
+    message.content_hash = f"{OUTBOX_HASH_PREFIX}{outbox.id}"
+    ticket.message_count += 1
+    ticket.last_message_at = now
+    ticket.updated_at = now
+    session.add_all([message, ticket])
+    log_event(
+        session,
+        ticket_id,
+        actor,
+        "reply.queued",
+        outbox_id=outbox.id,
+        to=to,
+        message_id=message.id,
+    )
+    return QueuedReply(outbox.id, message.id, external_id, to, to_name)
 
 
 def retry_failed(store: Store, outbox_id: int, actor: Actor) -> None:

@@ -66,11 +66,58 @@ def _ticket_action(
 ) -> bool:
     with store.write() as session:
         ticket = load_ticket(session, ticket_id)
-        changed = change(session, ticket)
-        if changed:
-            _touched(ticket)
-            session.add(ticket)
-        return changed
+        return apply_change(session, ticket, change)
+
+
+def apply_change(
+    session: Session, ticket: Ticket, change: Callable[[Session, Ticket], bool]
+) -> bool:
+    """Run ``change`` on ``ticket`` in the caller's transaction; touch the ticket if it changed.
+
+    The session-level form of every ticket action: the rules engine runs a rule's actions
+    and records the run in ONE transaction (services/rule_engine.py).
+    """
+    changed = change(session, ticket)
+    if changed:
+        _touched(ticket)
+        session.add(ticket)
+    return changed
+
+
+def tags_added(session: Session, ticket: Ticket, tags: list[str], actor: Actor) -> list[str]:
+    """Add already-normalised ``tags`` in the caller's transaction; the ones that were new."""
+    added: list[str] = []
+    for name in dict.fromkeys(tags):
+        tag = session.exec(select(Tag).where(Tag.name == name)).first()
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            session.flush()
+        assert tag.id is not None and ticket.id is not None
+        if session.get(TicketTag, (ticket.id, tag.id)) is None:
+            session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id))
+            log_event(session, ticket.id, actor, "tag.added", tag=name)
+            added.append(name)
+    if added:
+        session.flush()
+        reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+    return added
+
+
+def tags_removed(session: Session, ticket: Ticket, tags: list[str], actor: Actor) -> list[str]:
+    """Remove already-normalised ``tags`` in the caller's transaction; the ones it had."""
+    removed: list[str] = []
+    for name in dict.fromkeys(tags):
+        tag = session.exec(select(Tag).where(Tag.name == name)).first()
+        link = None if tag is None else session.get(TicketTag, (ticket.id, tag.id))
+        if link is not None:
+            session.delete(link)
+            log_event(session, ticket.id, actor, "tag.removed", tag=name)
+            removed.append(name)
+    if removed:
+        session.flush()
+        reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+    return removed
 
 
 def add_tags(store: Store, ticket_id: int, names: Iterable[str], actor: Actor) -> list[str]:
@@ -79,20 +126,7 @@ def add_tags(store: Store, ticket_id: int, names: Iterable[str], actor: Actor) -
     added: list[str] = []
 
     def change(session: Session, ticket: Ticket) -> bool:
-        for name in dict.fromkeys(tags):
-            tag = session.exec(select(Tag).where(Tag.name == name)).first()
-            if tag is None:
-                tag = Tag(name=name)
-                session.add(tag)
-                session.flush()
-            assert tag.id is not None and ticket.id is not None
-            if session.get(TicketTag, (ticket.id, tag.id)) is None:
-                session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id))
-                log_event(session, ticket.id, actor, "tag.added", tag=name)
-                added.append(name)
-        if added:
-            session.flush()
-            reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+        added.extend(tags_added(session, ticket, tags, actor))
         return bool(added)
 
     _ticket_action(store, ticket_id, actor, change)
@@ -105,71 +139,74 @@ def remove_tags(store: Store, ticket_id: int, names: Iterable[str], actor: Actor
     removed: list[str] = []
 
     def change(session: Session, ticket: Ticket) -> bool:
-        for name in dict.fromkeys(tags):
-            tag = session.exec(select(Tag).where(Tag.name == name)).first()
-            link = None if tag is None else session.get(TicketTag, (ticket.id, tag.id))
-            if link is not None:
-                session.delete(link)
-                log_event(session, ticket.id, actor, "tag.removed", tag=name)
-                removed.append(name)
-        if removed:
-            session.flush()
-            reindex_ticket(session, ticket.id)  # type: ignore[arg-type]
+        removed.extend(tags_removed(session, ticket, tags, actor))
         return bool(removed)
 
     _ticket_action(store, ticket_id, actor, change)
     return removed
 
 
+def assigned(session: Session, ticket: Ticket, assignee_email: str | None, actor: Actor) -> bool:
+    """Assign ``ticket`` in the caller's transaction (None: unassign); False if it was."""
+    agent: Agent | None = None
+    if assignee_email:
+        if "@" not in assignee_email:
+            raise UsageError(f"assignee must be an email address, got {assignee_email!r}")
+        agent = ensure_agent(session, email=assignee_email)
+    new_id = agent.id if agent else None
+    if ticket.assignee_id == new_id:
+        return False
+    ticket.assignee_id = new_id
+    log_event(
+        session,
+        ticket.id,
+        actor,
+        "ticket.assigned" if agent else "ticket.unassigned",
+        assignee=agent.email if agent else None,
+    )
+    return True
+
+
 def assign(store: Store, ticket_id: int, assignee_email: str | None, actor: Actor) -> bool:
     """Assign to the agent with ``assignee_email`` (created on first use), or unassign (None)."""
+    return _ticket_action(
+        store, ticket_id, actor, lambda s, t: assigned(s, t, assignee_email, actor)
+    )
 
-    def change(session: Session, ticket: Ticket) -> bool:
-        agent: Agent | None = None
-        if assignee_email:
-            if "@" not in assignee_email:
-                raise UsageError(f"assignee must be an email address, got {assignee_email!r}")
-            agent = ensure_agent(session, email=assignee_email)
-        new_id = agent.id if agent else None
-        if ticket.assignee_id == new_id:
-            return False
-        ticket.assignee_id = new_id
-        log_event(
-            session,
-            ticket.id,
-            actor,
-            "ticket.assigned" if agent else "ticket.unassigned",
-            assignee=agent.email if agent else None,
-        )
-        return True
 
-    return _ticket_action(store, ticket_id, actor, change)
+def closed(session: Session, ticket: Ticket, actor: Actor) -> bool:
+    """Close ``ticket`` (and end any snooze) in the caller's transaction."""
+    if ticket.status == TicketStatus.CLOSED and ticket.snoozed_until is None:
+        return False
+    ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", None, utcnow()
+    log_event(session, ticket.id, actor, "ticket.closed")
+    return True
 
 
 def close(store: Store, ticket_id: int, actor: Actor) -> bool:
     """Close the ticket (and end any snooze)."""
+    return _ticket_action(store, ticket_id, actor, lambda s, t: closed(s, t, actor))
 
-    def change(session: Session, ticket: Ticket) -> bool:
-        if ticket.status == TicketStatus.CLOSED and ticket.snoozed_until is None:
-            return False
-        ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", None, utcnow()
-        log_event(session, ticket.id, actor, "ticket.closed")
-        return True
 
-    return _ticket_action(store, ticket_id, actor, change)
+def reopened(session: Session, ticket: Ticket, actor: Actor) -> bool:
+    """Reopen a closed or snoozed ``ticket`` in the caller's transaction."""
+    if ticket.status == TicketStatus.OPEN:
+        return False
+    ticket.status, ticket.snoozed_until = "open", None
+    log_event(session, ticket.id, actor, "ticket.reopened")
+    return True
 
 
 def reopen(store: Store, ticket_id: int, actor: Actor) -> bool:
     """Reopen a closed or snoozed ticket."""
+    return _ticket_action(store, ticket_id, actor, lambda s, t: reopened(s, t, actor))
 
-    def change(session: Session, ticket: Ticket) -> bool:
-        if ticket.status == TicketStatus.OPEN:
-            return False
-        ticket.status, ticket.snoozed_until = "open", None
-        log_event(session, ticket.id, actor, "ticket.reopened")
-        return True
 
-    return _ticket_action(store, ticket_id, actor, change)
+def snoozed(session: Session, ticket: Ticket, until: datetime, actor: Actor) -> bool:
+    """Snooze ``ticket`` until ``until`` (aware, in the future) in the caller's transaction."""
+    ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", until, utcnow()
+    log_event(session, ticket.id, actor, "ticket.snoozed", until=until.isoformat())
+    return True
 
 
 def snooze(store: Store, ticket_id: int, until: datetime, actor: Actor) -> bool:
@@ -177,13 +214,7 @@ def snooze(store: Store, ticket_id: int, until: datetime, actor: Actor) -> bool:
     until = as_utc(until)
     if until <= utcnow():
         raise UsageError(f"snooze time {until:%Y-%m-%d %H:%M} UTC is in the past")
-
-    def change(session: Session, ticket: Ticket) -> bool:
-        ticket.status, ticket.snoozed_until, ticket.closed_at = "closed", until, utcnow()
-        log_event(session, ticket.id, actor, "ticket.snoozed", until=until.isoformat())
-        return True
-
-    return _ticket_action(store, ticket_id, actor, change)
+    return _ticket_action(store, ticket_id, actor, lambda s, t: snoozed(s, t, until, actor))
 
 
 def unsnooze(store: Store, ticket_id: int, actor: Actor) -> bool:
@@ -204,50 +235,65 @@ def wake_snoozed(store: Store, actor: Actor, now: datetime | None = None) -> lis
     return snooze_rules.wake_snoozed(store, actor=actor.label, agent_id=actor.agent_id, now=now)
 
 
+def spam_set(session: Session, ticket: Ticket, spam: bool, actor: Actor) -> bool:
+    """Mark (or unmark) ``ticket`` as spam in the caller's transaction."""
+    if ticket.spam == spam:
+        return False
+    ticket.spam = spam
+    log_event(session, ticket.id, actor, "ticket.spam" if spam else "ticket.not_spam")
+    return True
+
+
 def set_spam(store: Store, ticket_id: int, spam: bool, actor: Actor) -> bool:
     """Mark (or unmark) a ticket as spam: a view, never a deletion."""
+    return _ticket_action(store, ticket_id, actor, lambda s, t: spam_set(s, t, spam, actor))
 
-    def change(session: Session, ticket: Ticket) -> bool:
-        if ticket.spam == spam:
-            return False
-        ticket.spam = spam
-        log_event(session, ticket.id, actor, "ticket.spam" if spam else "ticket.not_spam")
-        return True
 
-    return _ticket_action(store, ticket_id, actor, change)
+def priority_set(session: Session, ticket: Ticket, priority: str, actor: Actor) -> bool:
+    """Set ``ticket``'s priority in the caller's transaction; False if it had it."""
+    if ticket.priority == priority:
+        return False
+    previous, ticket.priority = ticket.priority, priority
+    log_event(session, ticket.id, actor, "ticket.priority", priority=priority, previous=previous)
+    return True
 
 
 def add_note(store: Store, ticket_id: int, body: str, actor: Actor) -> int:
     """Add an internal note (never sent); returns the new message id."""
+    with store.write() as session:
+        return note_added(session, load_ticket(session, ticket_id), body, actor)
+
+
+def note_added(session: Session, ticket: Ticket, body: str, actor: Actor) -> int:
+    """Add an internal note to ``ticket`` in the caller's transaction; the message id."""
     text = clean_stored_text(body).strip()
     if not text:
         raise UsageError("a note needs some text")
-    with store.write() as session:
-        ticket = load_ticket(session, ticket_id)
-        agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
-        now = utcnow()
-        note = Message(
-            ticket_id=ticket_id,
-            channel_id=ticket.channel_id,
-            direction=Direction.NOTE.value,
-            author=agent.name if agent else actor.label,
-            author_handle=agent.email if agent else "",
-            author_search=f"{agent.name} {agent.email}" if agent else actor.label,
-            body_text=text,
-            external_id=f"note-{uuid.uuid4()}",
-            sent_at=now,
-            received_at=now,
-            agent_id=actor.agent_id,
-        )
-        session.add(note)
-        ticket.message_count += 1
-        ticket.last_message_at = max(as_utc(ticket.last_message_at), now)
-        _touched(ticket)
-        session.add(ticket)
-        session.flush()
-        log_event(session, ticket_id, actor, "note.added", message_id=note.id)
-        assert note.id is not None
-        return note.id
+    assert ticket.id is not None
+    agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
+    now = utcnow()
+    note = Message(
+        ticket_id=ticket.id,
+        channel_id=ticket.channel_id,
+        direction=Direction.NOTE.value,
+        author=agent.name if agent else actor.label,
+        author_handle=agent.email if agent else "",
+        author_search=f"{agent.name} {agent.email}" if agent else actor.label,
+        body_text=text,
+        external_id=f"note-{uuid.uuid4()}",
+        sent_at=now,
+        received_at=now,
+        agent_id=actor.agent_id,
+    )
+    session.add(note)
+    ticket.message_count += 1
+    ticket.last_message_at = max(as_utc(ticket.last_message_at), now)
+    _touched(ticket)
+    session.add(ticket)
+    session.flush()
+    log_event(session, ticket.id, actor, "note.added", message_id=note.id)
+    assert note.id is not None
+    return note.id
 
 
 def merge(

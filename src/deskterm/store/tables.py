@@ -242,8 +242,41 @@ class Rule(SQLModel, table=True):
     enabled: bool = False
     definition: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 1
+    # The last event logged before the rule was turned on: it runs on later events only,
+    # never on a backlog the engine has not reached yet (issue 14 item 3).
+    armed_after: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RuleCursor(SQLModel, table=True):
+    """How far the rules engine has read the event log (one row, ``name = "rules"``)."""
+
+    name: str = Field(primary_key=True)
+    event_id: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RuleRun(SQLModel, table=True):
+    """A rule that matched one event and acted: written in the same transaction as the
+    rule's effects, so no (rule, event) ever acts twice (issue 14 item 3)."""
+
+    __table_args__ = (
+        UniqueConstraint("rule_id", "event_id", name="uq_rulerun"),
+        Index("ix_rulerun_ticket", "ticket_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int  # no foreign key: deleting a rule keeps the history of what it did
+    event_id: int
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    rule_name: str
+    rule_version: int
+    trigger: str  # the rule event (message.created, ...)
+    stopped: bool = False  # stop = true: later rules did not run for this event
+    # What it did and why: {"actions": [...], "skipped": [...], "leaves": [...], "command": {...}}
+    outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Order(SQLModel, table=True):

@@ -7,9 +7,10 @@ so tests can prove that resuming from ANY step converges. Production never sets 
 from __future__ import annotations
 
 import os
-import signal
 
-CRASH_ENV = "DESKTERM_CRASH_AT"
+from deskterm.domain.crash import CRASH_ENV, crash_point
+
+__all__ = ["CRASH_ENV", "FAIL_INGEST_ENV", "POINTS", "crash_point", "injected_failure"]
 # A comma-separated list of message ids whose normal ingest raises, as an unknown bug would:
 # the tests of the "store it raw after two failures" fallback (issue 9 finding 5) use it.
 FAIL_INGEST_ENV = "DESKTERM_FAIL_INGEST"
@@ -30,13 +31,13 @@ POINTS = (
     "chat_outbox.accepted",  # the platform took the message, nothing recorded yet
     "chat_outbox.sent",  # "sent" and the platform's id committed
     "orders.card_orders_cached",  # a batch of orders named in chat cached, cursor not yet
+    # The rule runner (services/rule_engine.py), per (rule, event):
+    "rules.evaluated",  # the rule matched, nothing of it written yet
+    "rules.acted",  # its effects and its rulerun row written, not yet committed
+    "rules.committed",  # its effects committed, its command (if any) not yet run
+    "rules.command_ran",  # its command ran, the output not yet recorded
+    "rules.event_done",  # every rule ran for an event, the cursor not yet moved
 )
-
-
-def crash_point(name: str) -> None:
-    """Die here, without any cleanup, when the environment asks for it."""
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class InjectedFailure(RuntimeError):
