@@ -27,6 +27,7 @@ def _progress(channel: str, done: int, total: int) -> None:
 
 def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     """One pass with a summary (``--once``), or the daemon until SIGTERM."""
+    from deskterm.services.rule_engine import after_pass
     from deskterm.sync.lock import SyncLock
     from deskterm.sync.runner import Daemon, run_once
 
@@ -42,13 +43,15 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
     with SyncLock(store.data_dir), announce(store.db_path, "a sync"):
         if args.once:
             progress = _progress if sys.stderr.isatty() else None
-            summaries = run_once(config, store, only=args.channel, progress=progress)
+            summaries = run_once(
+                config, store, only=args.channel, progress=progress, after_pass=after_pass(config)
+            )
             for summary in summaries:
                 sys.stdout.write(terminal_safe(summary.line()) + "\n")
             return 0 if all(summary.ok for summary in summaries) else 1
         # The daemon's journal: one line per state change, secrets masked, no request lines.
         setup_logging(stderr_level=logging.INFO)
-        daemon = Daemon(config, store, only=args.channel)
+        daemon = Daemon(config, store, only=args.channel, after_pass=after_pass(config))
 
         def stop(signum: int, frame: FrameType | None) -> None:
             daemon.stop.set()

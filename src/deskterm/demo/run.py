@@ -22,6 +22,7 @@ from deskterm.demo.servers import DemoImap, DemoSmtp
 from deskterm.domain.logsetup import setup_logging
 from deskterm.paths import LOG_FILE_NAME, create_private_file, write_private_text
 from deskterm.services.macros import import_macros
+from deskterm.services.rule_engine import after_pass
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
@@ -150,7 +151,7 @@ def _run(
     with SyncLock(store.data_dir):
         if not tui:
             sys.stderr.write(f"demo data in {data_dir}\n  try: {hint}\n")
-            summaries = run_once(config, store)
+            summaries = run_once(config, store, after_pass=after_pass(config))
             for summary in summaries:
                 sys.stdout.write(summary.line() + "\n")
             return 0 if all(summary.ok for summary in summaries) else 1
@@ -175,7 +176,7 @@ def _with_tui(
     from deskterm.tui.app import DesktermApp
 
     assert isinstance(config, Config) and isinstance(store, Store)
-    daemon = Daemon(config, store)
+    daemon = Daemon(config, store, after_pass=after_pass(config))
     sync = threading.Thread(target=daemon.run, name="demo-sync", daemon=True)
     sync.start()
 

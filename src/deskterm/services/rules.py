@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from deskterm.automation.rules.actions import Known
 from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
@@ -25,7 +25,7 @@ from deskterm.domain.userfiles import read_regular_file
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.tables import Agent, Macro, as_utc, utcnow
+from deskterm.store.tables import Agent, Event, Macro, as_utc, utcnow
 from deskterm.store.tables import Rule as RuleRow
 
 
@@ -171,6 +171,7 @@ def _import(session: Session, rules: list[Rule], actor: Actor) -> ImportResult:
         row = by_name.get(rule.name.casefold())
         if row is None:
             row = RuleRow(name=rule.name, position=position, enabled=rule.enabled, created_at=now)
+            row.armed_after = _last_event(session)
             row.definition = rule.definition()
             position += 1
             created.append(rule.name)
@@ -178,6 +179,8 @@ def _import(session: Session, rules: list[Rule], actor: Actor) -> ImportResult:
         else:
             row.name = rule.name
             if rule.enabled_given:
+                if rule.enabled and not row.enabled:
+                    row.armed_after = _last_event(session)
                 row.enabled = rule.enabled
             row.definition = rule.definition()
             row.version += 1
@@ -188,6 +191,11 @@ def _import(session: Session, rules: list[Rule], actor: Actor) -> ImportResult:
         _event(session, actor, kind, row, definition=rule.definition())
     session.flush()
     return ImportResult(created, replaced)
+
+
+def _last_event(session: Session) -> int:
+    """The newest event's id: a rule turned on now runs on the events after it only."""
+    return int(session.exec(select(func.max(Event.id))).one() or 0)
 
 
 def _event(session: Session, actor: Actor, kind: str, row: RuleRow, **data: Any) -> None:
@@ -216,6 +224,8 @@ def set_enabled(store: Store, name: str, enabled: bool, actor: Actor) -> bool:
         if row.enabled == enabled:
             return False
         row.enabled = enabled
+        if enabled:
+            row.armed_after = _last_event(session)
         _touch(row)
         session.add(row)
         _event(session, actor, "rule.enabled" if enabled else "rule.disabled", row)

@@ -72,6 +72,14 @@ def customer_orders(db: ReadDb, customer_id: int, *, limit: int = 10) -> list[di
     return orders
 
 
+def last_order(db: ReadDb, customer_id: int) -> tuple[dict[str, Any] | None, int]:
+    """The customer's newest cached order (None without one) and how many they have."""
+    emails = [i["value"] for i in _identities(db, customer_id) if i["kind"] == "email"]
+    found = _orders(db, customer_id, emails, 1)
+    orders: list[dict[str, Any]] = found["orders"]
+    return (orders[0] if orders else None), int(found["order_count"])
+
+
 # --- identities ---------------------------------------------------------------------------
 
 

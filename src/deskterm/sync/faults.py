@@ -36,7 +36,7 @@ POINTS = (
     "rules.acted",  # its effects and its rulerun row written, not yet committed
     "rules.committed",  # its effects committed, its command (if any) not yet run
     "rules.command_ran",  # its command ran, the output not yet recorded
-    "rules.event_done",  # every rule ran for an event, the cursor not yet moved
+    "rules.cursor",  # a batch of events ran, the cursor not yet moved
 )
 
 

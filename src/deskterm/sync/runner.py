@@ -34,6 +34,10 @@ from deskterm.sync.summary import ChannelSummary
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (channel/folder, done, total)
+# Run after each pass over the store (the rules engine, handed in by the CLI and the TUI:
+# sync may not import services). Returns how many replies it queued, so they go out now.
+AfterPass = Callable[[Store], int]
+RULES_TICK = 2.0  # seconds between after-pass runs in the daemon
 IDLE_SLICE = 25.0  # seconds per IDLE wait: short enough for a prompt shutdown
 OUTBOX_TICK = 2.0  # seconds between outbox checks in the daemon
 ORDERS_TICK = 60.0  # seconds between order-cache passes (each refreshes only stale caches)
@@ -203,9 +207,15 @@ def deliver_unless_synced(store: Store, channel: ChannelConfig) -> ChannelSummar
 
 
 def run_once(
-    config: Config, store: Store, *, only: str | None = None, progress: Progress | None = None
+    config: Config,
+    store: Store,
+    *,
+    only: str | None = None,
+    progress: Progress | None = None,
+    after_pass: AfterPass | None = None,
 ) -> list[ChannelSummary]:
-    """One full pass over the configured channels (or just ``only``)."""
+    """One full pass over the configured channels (or just ``only``); then ``after_pass``
+    (the rules), and the replies it queued are delivered before the pass ends."""
     channels: Sequence[ChannelConfig] = [config.channel(only)] if only else config.channels
     summaries = [sync_channel_once(store, channel, progress=progress) for channel in channels]
     if only is None:
@@ -229,7 +239,35 @@ def run_once(
         summary = ChannelSummary(channel="snoozes", note="not woken")
         summary.problems.append(_failure_text("snoozes", exc))
         summaries.append(summary)
+    if after_pass is not None:
+        _after_pass(store, channels, summaries, after_pass)
     return summaries
+
+
+def _after_pass(
+    store: Store,
+    channels: Sequence[ChannelConfig],
+    summaries: list[ChannelSummary],
+    after_pass: AfterPass,
+) -> None:
+    """Run ``after_pass``; deliver what it queued, counted in the channels' summaries."""
+    try:
+        queued = after_pass(store)
+    except Exception as exc:  # the channels' results must still be printed
+        summary = ChannelSummary(channel="rules", note="failed")
+        summary.problems.append(_failure_text("rules", exc))
+        summaries.append(summary)
+        return
+    if not queued:
+        return
+    by_name = {summary.channel: summary for summary in summaries}
+    for channel in channels:
+        delivered = deliver_any(store, channel)
+        shown = by_name.get(channel.name)
+        if shown is not None:
+            shown.sent += delivered.sent
+            shown.send_failed += delivered.send_failed
+            shown.problems += delivered.problems
 
 
 def _marketplace_orders(store: Store, channel: ChatChannelConfig) -> ChannelSummary | None:
@@ -266,10 +304,18 @@ def _guarded(
 class Daemon:
     """Per channel: a fetch loop (IDLE where offered, else polling) and an outbox loop."""
 
-    def __init__(self, config: Config, store: Store, *, only: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        only: str | None = None,
+        after_pass: AfterPass | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.only = only
+        self.after_pass = after_pass
         self.channels = [config.channel(only)] if only else list(config.channels)
         self.stop = threading.Event()
         self.status: dict[str, str] = {}  # channel -> last plain-words state
@@ -278,6 +324,8 @@ class Daemon:
     def run(self) -> None:
         """Run until ``stop`` is set (SIGTERM/SIGINT in the CLI)."""
         threads = [threading.Thread(target=self._snoozes, name="snoozes", daemon=True)]
+        if self.after_pass is not None:
+            threads.append(threading.Thread(target=self._rules_loop, name="rules", daemon=True))
         if self.only is None:
             threads += [
                 threading.Thread(target=self._orders_loop, args=(shop,), daemon=True)
@@ -469,6 +517,17 @@ class Daemon:
                 detail = _failure_text(f"{shop.name}: refreshing orders", exc)
                 self._report(shop.name, f"error: {exc}", error=detail)
             self.stop.wait(ORDERS_TICK)
+
+    def _rules_loop(self) -> None:
+        """Run the rules every few seconds on whatever was logged since (ingest here, the
+        TUI's and the CLI's changes from any process); the outbox loops send the replies."""
+        assert self.after_pass is not None
+        while not self.stop.is_set():
+            try:
+                self.after_pass(self.store)
+            except Exception as exc:  # no exception may end a sync loop
+                log.warning("rules: %s", _failure_text("rules", exc))
+            self.stop.wait(RULES_TICK)
 
     def _snoozes(self) -> None:
         while not self.stop.wait(30):

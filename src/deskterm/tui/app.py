@@ -254,6 +254,7 @@ class SyncStarter:
 
     def _try_start(self) -> bool:
         """True when sync now runs here (or the TUI is closing: nothing more to do)."""
+        from deskterm.services.rule_engine import after_pass
         from deskterm.store.engine import open_store
         from deskterm.sync.lock import SyncLock, SyncLockedError
         from deskterm.sync.runner import Daemon
@@ -267,7 +268,8 @@ class SyncStarter:
                 lock.acquire()
             except SyncLockedError:
                 return False  # another process keeps the store fresh for now
-            self._lock, self._daemon = lock, Daemon(self.config, store)
+            rules = after_pass(self.config)  # the rules run where the sync runs
+            self._lock, self._daemon = lock, Daemon(self.config, store, after_pass=rules)
             self._thread = threading.Thread(target=self._daemon.run, name="sync", daemon=True)
             self._thread.start()
             return True

@@ -54,7 +54,7 @@ def check_action(table: Any, known: Known) -> Action:
     kinds = [key for key in table if key in ACTIONS]
     others = [key for key in table if key not in ACTIONS]
     for key in others:
-        if key == "timeout" and kinds == ["command"]:
+        if (key, kinds) in (("timeout", ["command"]), ("limit", ["reply"])):
             continue
         raise ActionError(key, _unknown_action(key))
     if len(kinds) != 1:
@@ -66,6 +66,8 @@ def check_action(table: Any, known: Known) -> Action:
     try:
         if kind == "command":
             return Action(kind, _command(value), _timeout(table.get("timeout")))
+        if kind == "reply":
+            return Action(kind, _reply(value, known), limit=_limit(table.get("limit", True)))
         return Action(kind, _VALUE_CHECKS[kind](value, known))
     except ValueError as exc:
         if isinstance(exc, ActionError):
@@ -73,9 +75,17 @@ def check_action(table: Any, known: Known) -> Action:
         raise ActionError(kind, str(exc)) from None
 
 
+def _limit(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ActionError("limit", f"expected true or false, got {_shown(value)}")
+    return value
+
+
 def _unknown_action(key: str) -> str:
     if key == "timeout":
         return "timeout goes with a command action only"
+    if key == "limit":
+        return "limit goes with a reply action only (limit = false: more than one a day)"
     close = difflib.get_close_matches(key, ACTIONS, n=1)
     hint = f"did you mean {close[0]}?" if close else f"actions: {', '.join(ACTIONS)}"
     return f"no action named {key!r} ({hint})"

@@ -200,9 +200,10 @@ def stored_rule(name: str, enabled: bool, definition: Mapping[str, Any]) -> Rule
 
 def _stored_action(table: Mapping[str, Any]) -> Action:
     timeout = table.get("timeout")
-    kind = next(key for key in table if key != "timeout")
+    kind = next(key for key in table if key not in ("timeout", "limit"))
     value = table[kind]
-    return Action(kind, tuple(value) if isinstance(value, list) else value, timeout)
+    limit = table.get("limit", True) is not False
+    return Action(kind, tuple(value) if isinstance(value, list) else value, timeout, limit)
 
 
 def dump_rules(rules: list[Rule]) -> str:

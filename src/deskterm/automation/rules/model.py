@@ -31,6 +31,9 @@ ACTIONS: tuple[str, ...] = (
 # The ticket priorities (store.tables.Ticket.priority).
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 COMMAND_TIMEOUT = 10  # seconds, when the rule names none
+AUTO_REPLY_WINDOW_HOURS = (
+    24  # at most one rule reply per ticket in this window (unless limit=false)
+)
 MAX_COMMAND_TIMEOUT = 300  # a rule's program runs in the sync worker: never for long
 
 
@@ -42,18 +45,22 @@ class Action:
     (tag, untag), the agent's email or name or ``auto`` (assign), the priority, the snooze
     time as ``deskterm snooze`` reads it, the program (command: a list is its argv; a
     string is kept as written, split like a shell would, without running one), or True
-    (close, open, spam). ``timeout``: seconds, command only.
+    (close, open, spam). ``timeout``: seconds, command only. ``limit``: reply only; False
+    lifts the one-auto-reply-per-ticket-per-24-hours limit (``{ reply = "x", limit = false }``).
     """
 
     kind: str
     value: str | tuple[str, ...] | bool
     timeout: int | None = None
+    limit: bool = True
 
     def to_table(self) -> dict[str, Any]:
         """The action as its file table (``{ reply = "wismo" }``); import reads it back."""
         table: dict[str, Any] = {self.kind: _plain(self.value)}
         if self.timeout is not None:
             table["timeout"] = self.timeout
+        if not self.limit:
+            table["limit"] = False
         return table
 
 

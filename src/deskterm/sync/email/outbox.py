@@ -56,6 +56,7 @@ class _Pending:
     agent_name: str
     in_reply_to: str
     references: list[str]
+    auto: bool = False  # a rule's reply: sent with Auto-Submitted: auto-replied (RFC 3834)
 
 
 def _load(store: Store, outbox_id: int) -> _Pending:
@@ -77,6 +78,7 @@ def _load(store: Store, outbox_id: int) -> _Pending:
             agent_name=agent.name if agent else "",
             in_reply_to=message.in_reply_to if message else "",
             references=message.references.split() if message else [],
+            auto=bool(message and message.auto_submitted),
         )
 
 
@@ -91,6 +93,7 @@ def render(config: EmailChannel, pending: _Pending) -> bytes:
         in_reply_to=pending.in_reply_to,
         references=pending.references,
         date=pending.created_at,
+        auto=pending.auto,
     )
 
 

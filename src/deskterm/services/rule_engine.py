@@ -1,0 +1,446 @@
+"""The rules engine: read the event log after a cursor, run the enabled rules on each event.
+
+Design (issue 14 part B):
+
+- **Events are the store's own log** (``event`` table). Ingest logs ``message.received``
+  for every stored message, the services log what agents and rules do; ``RULE_EVENTS``
+  maps those kinds onto the six rule events. Reading the log, rather than hooking every
+  writer, means one runner sees the sync's, the TUI's and the CLI's changes alike, from
+  any process, and a crash loses nothing: the log is committed with what it describes.
+- **Exactly once per (rule, event).** A rule that matches acts in ONE write transaction
+  that also inserts its ``rulerun`` row (UNIQUE rule_id, event_id) and is re-checked
+  inside it. A crash before the commit leaves nothing (the rule runs again); after it,
+  the row makes every later pass skip that rule for that event. A reply is an outbox row
+  written in that same transaction, and the outbox delivers it exactly once: never lost,
+  never twice. Rules that do not match leave no row (100 rules on 20,000 messages must
+  not write two million rows); after a crash they are simply evaluated again.
+- **The cursor** (``rulecursor``) moves after each batch of events; a crash re-reads at
+  most that batch, and the run rows make it harmless.
+- **Commands** cannot be transactional: the run row (with the command) is committed
+  first, then the program runs; a crash in between means it does not run. At most once.
+- **Where it runs**: in whichever process syncs (``deskterm sync``, ``sync --once`` and
+  the TUI's in-app sync call it after each pass; the sync layer gets it as a callback,
+  ``after_pass``, since sync and services may not import each other), so the changes
+  the TUI and the CLI make are picked up within seconds by the running sync.
+- **No loops.** An event a rule caused runs no rule, except ``message.created`` of a
+  rule's reply (so ``message.from:rule`` means something), and on that no rule may
+  reply. A rule is armed when it is turned on: it never runs on events logged before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from deskterm.automation.rules.conditions import parse_condition
+from deskterm.automation.rules.evaluate import Facts, evaluate, gather_facts
+from deskterm.automation.rules.load import stored_rule
+from deskterm.automation.rules.model import Rule
+from deskterm.config import Config
+from deskterm.domain.business_hours import BusinessHours
+from deskterm.domain.crash import crash_point
+from deskterm.domain.errors import QueryError
+from deskterm.domain.query_ast import Node
+from deskterm.domain.sla import SlaTargets
+from deskterm.domain.text import one_line
+from deskterm.services.rule_actions import Command, Done, RuleAct, Signature
+from deskterm.store.engine import Store
+from deskterm.store.events import append_event
+from deskterm.store.session_read import SessionReadDb
+from deskterm.store.tables import Event, Message, RuleCursor, RuleRun, Ticket, as_utc, utcnow
+from deskterm.store.tables import Rule as RuleRow
+
+log = logging.getLogger(__name__)
+
+CURSOR = "rules"
+BATCH = 200  # events read per step; the cursor moves after each
+MAX_OUTPUT = 4000  # characters of a command's output kept in the run record
+
+# Store event kinds -> rule events (model.EVENTS). Anything else runs no rule.
+RULE_EVENTS: Mapping[str, str] = {
+    "ticket.created": "ticket.created",
+    "message.received": "message.created",  # ingest: every stored message, any direction
+    "reply.queued": "message.created",  # an agent's or a rule's reply
+    "ticket.assigned": "ticket.assigned",
+    "snooze.ended": "snooze.ended",
+    "survey.answered": "survey.answered",  # nothing emits it yet (CSAT surveys come later)
+    **dict.fromkeys(
+        (
+            "tag.added",
+            "tag.removed",
+            "ticket.closed",
+            "ticket.reopened",
+            "ticket.snoozed",
+            "ticket.unsnoozed",
+            "ticket.spam",
+            "ticket.not_spam",
+            "ticket.unassigned",
+            "ticket.priority",
+            "ticket.intent",
+            "ticket.merged",
+        ),
+        "ticket.updated",
+    ),
+}
+_FROM = {"in": "customer", "out": "agent", "system": "system"}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """What the engine needs from the config (the sync's caller hands it over)."""
+
+    hours: BusinessHours | None = None
+    sla_targets: Mapping[str, SlaTargets] | None = None
+    signature: Signature = field(default_factory=Signature)
+    run_commands: bool = True
+
+
+@dataclass
+class EngineSummary:
+    """What one ``run_rules`` call did."""
+
+    events: int = 0
+    runs: int = 0
+    replies: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    id: int
+    version: int
+    armed_after: int
+    rule: Rule
+    tree: Node
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    store: Store
+    settings: EngineSettings
+    summary: EngineSummary
+    now: datetime | None
+
+
+_PARSED: dict[tuple[int, int], Node] = {}  # (rule id, version) -> condition tree
+
+
+def _enabled_rules(session: Session) -> list[_Loaded]:
+    rows = session.exec(
+        select(RuleRow)
+        .where(col(RuleRow.enabled).is_(True))
+        .order_by(col(RuleRow.position), col(RuleRow.id))
+    ).all()
+    loaded = []
+    for row in rows:
+        assert row.id is not None
+        rule = stored_rule(row.name, row.enabled, row.definition)
+        key = (row.id, row.version)
+        tree = _PARSED.get(key)
+        if tree is None:
+            try:
+                tree = _PARSED[key] = parse_condition(rule.condition)
+            except QueryError as exc:  # checked at import; a newer parser may disagree
+                log.warning("rule %r: condition no longer reads: %s", row.name, exc)
+                continue
+        loaded.append(_Loaded(row.id, row.version, row.armed_after, rule, tree))
+    return loaded
+
+
+def _cursor(session: Session) -> RuleCursor:
+    cursor = session.get(RuleCursor, CURSOR)
+    if cursor is None:  # a store made before 0008 has one; a fresh one starts at the end
+        last = session.exec(select(func.max(Event.id))).one()
+        cursor = RuleCursor(name=CURSOR, event_id=int(last or 0))
+        session.add(cursor)
+        session.flush()
+    return cursor
+
+
+def _move_cursor(store: Store, event_id: int) -> None:
+    crash_point("rules.cursor")
+    with store.write() as session:
+        cursor = _cursor(session)
+        if event_id > cursor.event_id:
+            cursor.event_id, cursor.updated_at = event_id, utcnow()
+            session.add(cursor)
+
+
+def run_rules(
+    store: Store, settings: EngineSettings | None = None, *, now: datetime | None = None
+) -> EngineSummary:
+    """Run the enabled rules on every event logged since the last call; returns what ran.
+
+    Safe to call from several processes at once (each (rule, event) still acts once).
+    """
+    settings = settings or EngineSettings()
+    summary = EngineSummary()
+    while True:
+        with store.write() as session:
+            start = _cursor(session).event_id
+            rules = _enabled_rules(session)
+            if not rules:
+                # Nothing can run: skip to the end, so turning a rule on never replays.
+                last = session.exec(select(func.max(Event.id))).one()
+                cursor = _cursor(session)
+                if last and last > cursor.event_id:
+                    cursor.event_id, cursor.updated_at = int(last), utcnow()
+                    session.add(cursor)
+                return summary
+        with store.read() as session:
+            events = list(
+                session.exec(
+                    select(Event).where(col(Event.id) > start).order_by(col(Event.id)).limit(BATCH)
+                )
+            )
+        if not events:
+            return summary
+        run = _Pass(store, settings, summary, now)
+        for event in events:
+            summary.events += 1
+            _run_event(run, rules, event)
+        assert events[-1].id is not None
+        _move_cursor(store, events[-1].id)
+
+
+def _message_of(event: Event) -> int | None:
+    value = (event.data or {}).get("message_id")
+    return value if isinstance(value, int) else None
+
+
+def _message_from(event: Event, message: Message | None) -> str | None:
+    if event.kind == "reply.queued":
+        return "rule" if event.actor.startswith("rule:") else "agent"
+    if message is None:
+        return None
+    if message.direction == "out" and message.auto_submitted:
+        return "rule"
+    return _FROM.get(message.direction)
+
+
+def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
+    trigger = RULE_EVENTS.get(event.kind)
+    if trigger is None or event.ticket_id is None or event.id is None:
+        return
+    caused_by_rule = event.actor.startswith("rule:")
+    if caused_by_rule and trigger != "message.created":
+        return  # a rule's tag, close, ... never runs rules: two rules cannot ping-pong
+    event_id = event.id
+    candidates = [r for r in rules if trigger in r.rule.when and event_id > r.armed_after]
+    if not candidates:
+        return
+    for loaded in candidates:
+        try:
+            stop = _run_rule(run, loaded, event, trigger, caused_by_rule=caused_by_rule)
+        except Exception as exc:  # one broken rule must not stop the others or the sync
+            log.exception("rule %r on event %s", loaded.rule.name, event.id)
+            run.summary.problems.append(
+                f"rule {loaded.rule.name!r}: {exc.__class__.__name__}: {one_line(str(exc), 200)}"
+            )
+            continue
+        if stop:
+            return
+
+
+def _facts(
+    session: Session, event: Event, settings: EngineSettings
+) -> tuple[Facts | None, Message | None]:
+    assert event.ticket_id is not None
+    message_id = _message_of(event)
+    message = session.get(Message, message_id) if message_id is not None else None
+    facts = gather_facts(
+        SessionReadDb(session),
+        event.ticket_id,
+        at=as_utc(event.created_at),
+        message_id=message.id if message is not None else None,
+        message_from=_message_from(event, message),
+        hours=settings.hours,
+    )
+    return facts, message
+
+
+def _matches(
+    session: Session, loaded: _Loaded, facts: Facts, settings: EngineSettings, now: datetime
+) -> bool:
+    return evaluate(
+        SessionReadDb(session), loaded.tree, facts, now=now, sla_targets=settings.sla_targets
+    ).matched
+
+
+def _run_rule(
+    run: _Pass, loaded: _Loaded, event: Event, trigger: str, *, caused_by_rule: bool
+) -> bool:
+    """Run one rule on one event; True when later rules must not run (stop)."""
+    assert event.id is not None and event.ticket_id is not None
+    store, settings, summary = run.store, run.settings, run.summary
+    moment = run.now or datetime.now(UTC)
+    # The cheap path, read-only: most rules do not match most events.
+    with store.read() as session:
+        done = _done(session, loaded.id, event.id)
+        if done is not None:
+            return done.stopped
+        facts, _ = _facts(session, event, settings)
+        if facts is None or not _matches(session, loaded, facts, settings, moment):
+            return False
+    crash_point("rules.evaluated")
+    with store.write() as session:
+        # Checked again under the write lock: another process may have run it meanwhile.
+        done = _done(session, loaded.id, event.id)
+        if done is not None:
+            return done.stopped
+        facts, message = _facts(session, event, settings)
+        if facts is None or not _matches(session, loaded, facts, settings, moment):
+            return False
+        ticket = session.get(Ticket, event.ticket_id)
+        assert ticket is not None
+        result = RuleAct(
+            session,
+            ticket,
+            loaded.rule,
+            caused_by_rule=caused_by_rule,
+            event_message=message,
+            now=moment,
+            signature=settings.signature,
+        ).run()
+        record = RuleRun(
+            rule_id=loaded.id,
+            event_id=event.id,
+            ticket_id=event.ticket_id,
+            rule_name=loaded.rule.name,
+            rule_version=loaded.version,
+            trigger=trigger,
+            stopped=loaded.rule.stop,
+            outcome=_outcome(result),
+        )
+        session.add(record)
+        append_event(
+            session,
+            event.ticket_id,
+            "rule.ran",
+            actor=f"rule:{loaded.rule.name}",
+            rule=loaded.rule.name,
+            event_id=event.id,
+            trigger=trigger,
+            did=result.did,
+            refused=result.refused,
+        )
+        session.flush()
+        run_id = record.id
+        crash_point("rules.acted")
+    summary.runs += 1
+    summary.replies += int(result.replied)
+    crash_point("rules.committed")
+    for command in result.commands:
+        if settings.run_commands:
+            assert run_id is not None
+            _run_command(store, run_id, command, _event_json(event, trigger, loaded, facts))
+    return loaded.rule.stop
+
+
+def _done(session: Session, rule_id: int, event_id: int) -> RuleRun | None:
+    return session.exec(
+        select(RuleRun).where(RuleRun.rule_id == rule_id, RuleRun.event_id == event_id)
+    ).first()
+
+
+def _outcome(result: Done) -> dict[str, Any]:
+    return {
+        "did": result.did,
+        "refused": result.refused,
+        "commands": [list(c.argv) for c in result.commands],
+    }
+
+
+def _event_json(event: Event, trigger: str, loaded: _Loaded, facts: Facts | None) -> str:
+    """What a rule's command reads on stdin: the event, the rule, the message's facts."""
+    return json.dumps(
+        {
+            "event": trigger,
+            "event_id": event.id,
+            "logged_as": event.kind,
+            "at": as_utc(event.created_at).isoformat().replace("+00:00", "Z"),
+            "actor": event.actor,
+            "ticket_id": event.ticket_id,
+            "rule": loaded.rule.name,
+            "message": None
+            if facts is None or facts.message_id is None
+            else {
+                "id": facts.message_id,
+                "from": facts.message_from,
+                "body": facts.message_body,
+                "channel_type": facts.channel_type,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def _run_command(store: Store, run_id: int, command: Command, payload: str) -> None:
+    """Run a rule's program (no shell) with the event on stdin; record how it went."""
+    result: dict[str, Any] = {"argv": list(command.argv), "timeout": command.timeout}
+    try:
+        done = subprocess.run(  # the seller's own program: argv, no shell
+            list(command.argv),
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=command.timeout,
+            check=False,
+        )
+        result.update(
+            exit=done.returncode,
+            stdout=done.stdout[-MAX_OUTPUT:],
+            stderr=done.stderr[-MAX_OUTPUT:],
+        )
+    except subprocess.TimeoutExpired:
+        result["error"] = f"did not finish within {command.timeout} s (killed)"
+    except OSError as exc:
+        result["error"] = f"cannot run {command.argv[0]}: {exc.strerror or exc}"
+    crash_point("rules.command_ran")
+    log.info("rule command %s: %s", command.argv[0], result.get("error") or result.get("exit"))
+    with store.write() as session:
+        run = session.get(RuleRun, run_id)
+        if run is not None:
+            ran = [*run.outcome.get("ran", []), result]
+            run.outcome = {**run.outcome, "ran": ran}
+            session.add(run)
+            append_event(
+                session,
+                run.ticket_id,
+                "rule.command",
+                actor=f"rule:{run.rule_name}",
+                **result,
+            )
+
+
+def engine_settings(config: Config) -> EngineSettings:
+    """The engine's settings from the config: business hours, SLA targets, the signature."""
+    from deskterm.domain.local_user import default_identity
+
+    name, email = default_identity()
+    hours = config.business_hours.hours() if config.business_hours is not None else None
+    return EngineSettings(
+        hours=hours,
+        sla_targets=config.sla_targets(),
+        signature=Signature(config.user.name or name, (config.user.email or email).lower()),
+    )
+
+
+def after_pass(config: Config) -> Callable[[Store], int]:
+    """The sync's ``after_pass``: run the rules; the number of replies they queued."""
+    settings = engine_settings(config)
+
+    def run(store: Store) -> int:
+        summary = run_rules(store, settings)
+        for problem in summary.problems:
+            log.warning("rules: %s", problem)
+        return summary.replies
+
+    return run

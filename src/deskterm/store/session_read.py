@@ -1,0 +1,25 @@
+"""A ReadDb over an open SQLAlchemy session: the read queries, inside a write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+
+class SessionReadDb:
+    """``store.readdb.ReadDb`` on ``session``'s connection: the rules engine reads the
+    ticket it is about to change in the same transaction as the change."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
+        """Run ``sql`` and return every row."""
+        return [tuple(row) for row in self.session.connection().execute(text(sql), params or {})]
+
+    def close(self) -> None:
+        """Nothing to release: the session is the caller's."""
