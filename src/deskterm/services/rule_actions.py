@@ -53,6 +53,9 @@ class Done:
 
     did: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # Refusals recorded in the run but not noted: a rule meeting its own reply (every
+    # rule reply would otherwise add a note saying "not answering myself").
+    quiet: list[str] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
     replied: bool = False
 
@@ -200,7 +203,8 @@ class RuleAct:
             now=self.now,
         )
         if refusal is not None:
-            self.done.refused.append(f"did not reply: {refusal}")
+            refusals = self.done.quiet if self.caused_by_rule else self.done.refused
+            refusals.append(f"did not reply: {refusal}")
             return
         macro = _find_macro(self.session, wanted)
         if macro is None:

@@ -129,7 +129,7 @@ class _Pass:
     now: datetime | None
 
 
-_PARSED: dict[tuple[int, int], Node] = {}  # (rule id, version) -> condition tree
+_PARSED: dict[str, Node] = {}  # condition text -> its tree (parsed once per process)
 
 
 def _enabled_rules(session: Session) -> list[_Loaded]:
@@ -142,7 +142,7 @@ def _enabled_rules(session: Session) -> list[_Loaded]:
     for row in rows:
         assert row.id is not None
         rule = stored_rule(row.name, row.enabled, row.definition)
-        key = (row.id, row.version)
+        key = rule.condition
         tree = _PARSED.get(key)
         if tree is None:
             try:
@@ -329,7 +329,7 @@ def _run_rule(
             event_id=event.id,
             trigger=trigger,
             did=result.did,
-            refused=result.refused,
+            refused=result.refused + result.quiet,
         )
         session.flush()
         run_id = record.id
@@ -353,7 +353,7 @@ def _done(session: Session, rule_id: int, event_id: int) -> RuleRun | None:
 def _outcome(result: Done) -> dict[str, Any]:
     return {
         "did": result.did,
-        "refused": result.refused,
+        "refused": result.refused + result.quiet,
         "commands": [list(c.argv) for c in result.commands],
     }
 
