@@ -172,3 +172,29 @@ def test_kill_at_every_step_sends_the_reply_exactly_once(
     [(_, _, state)] = rule_replies(config)
     assert state == "sent"
     assert db_rows(config, "SELECT rule_name FROM rulerun") == [("WISMO auto-answer",)]
+
+
+def test_a_cli_action_runs_the_rules_at_once_when_no_sync_runs(
+    pymap: ImapServer, tmp_path: Path
+) -> None:
+    vip = """\
+[[rules]]
+name = "VIP welcome"
+enabled = true
+when = ["ticket.updated"]
+if = "tag:vip"
+then = [{ reply = "where-is-my-order" }, { priority = "high" }]
+"""
+    with smtp_servers.ok() as smtp:
+        config = write_config(tmp_path / "config.toml", pymap, smtp)
+        pymap.append("INBOX", customer_mail(1, to=pymap.username))
+        assert dt("--config", str(config), "sync", "--once")[0] == 0
+        setup_rules(config, vip)
+        [(ticket,)] = db_rows(config, "SELECT id FROM ticket")
+        code, out, err = dt("--config", str(config), "tag", str(ticket), "vip")
+        assert code == 0, out + err
+        assert "rules: 1 ran, 1 reply queued" in out
+        assert len(smtp.messages) == 1  # delivered by the tag command itself
+        assert dt("--config", str(config), "sync", "--once")[0] == 0
+        assert len(smtp.messages) == 1
+    assert db_rows(config, "SELECT priority FROM ticket") == [("high",)]

@@ -14,6 +14,7 @@ from typing import NoReturn
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import safe_streams
 from deskterm.cli.parser import build_parser
+from deskterm.cli.rules_hook import ACTION_COMMANDS, run_rules_unless_synced
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.logsetup import setup_logging
 from deskterm.domain.text import one_line
@@ -104,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not _drives_the_terminal(args):
         streams.enter_context(safe_streams())
     try:
-        return command(ctx, args)
+        code = command(ctx, args)
+        if code == 0 and args.command in ACTION_COMMANDS:
+            run_rules_unless_synced(ctx)
+        return code
     except DesktermError as exc:
         # One line, whatever the message carries (names from a shared store, paths).
         sys.stderr.write(f"deskterm: {one_line(str(exc))}\n")
