@@ -252,7 +252,7 @@ def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     rules = sub.add_parser(
         "rules",
         help="automation rules: list, show, import/export as TOML, enable, disable, order",
-        epilog="Rules are stored and checked; the engine that runs them is coming (README: Rules).",
+        epilog="Rules run where the sync runs, on every new event (README: Rules).",
     )
     actions = rules.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="every rule, in the order they run")
@@ -273,6 +273,19 @@ def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     move.add_argument("name", metavar="NAME")
     move.add_argument("--before", required=True, metavar="OTHER", help="the rule it goes before")
     actions.add_parser("delete", help="delete a rule").add_argument("name", metavar="NAME")
+    test = actions.add_parser(
+        "test", help="replay past events: what each rule would have matched (changes nothing)"
+    )
+    test.add_argument(
+        "--since", default="30d", metavar="SPAN", help="how far back: 30d (default), 12h, 2w"
+    )
+    test.add_argument("--rule", metavar="NAME", help="only this rule")
+    test.add_argument("--json", action="store_true", help="JSON array on stdout")
+    explain = actions.add_parser(
+        "explain", help="each rule on a ticket's latest event: every term's value, what ran"
+    )
+    explain.add_argument("ticket_id", type=int, metavar="TICKET")
+    explain.add_argument("--json", action="store_true", help="JSON object on stdout")
 
 
 def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:

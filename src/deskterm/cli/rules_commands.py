@@ -1,7 +1,7 @@
-"""``deskterm rules``: list, show, import, export, enable, disable, move, delete rules.
+"""``deskterm rules``: list, show, import, export, enable, disable, move, delete rules;
+``test`` (replay history, read-only) and ``explain`` (why a rule did or did not run).
 
-Rules are stored and checked here; the engine that runs them on events comes later
-(issue 14 part B), so nothing here says a rule fired.
+The engine that runs rules on events is services/rule_engine.py, run by the sync.
 """
 
 from __future__ import annotations
@@ -26,7 +26,72 @@ def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
         return _import(ctx, args)
     if action == "export":
         return _export(ctx, args)
+    if action == "test":
+        return _test(ctx, args)
+    if action == "explain":
+        return _explain(ctx, args)
     return _change(ctx, args)
+
+
+def _test(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.domain.errors import UsageError
+    from deskterm.domain.sla import parse_duration
+    from deskterm.services.rule_engine import engine_settings
+    from deskterm.services.rule_replay import replay
+
+    try:
+        since = parse_duration(args.since)
+    except (ValueError, OverflowError):
+        raise UsageError(
+            f"--since: expected a span such as 30d, 12h or 2w, not {args.since!r}"
+        ) from None
+    results = replay(ctx.store, since, only=args.rule, settings=engine_settings(ctx.config))
+    if args.json:
+        print_json([result.as_json() for result in results])
+        return 0
+    if not results:
+        note("No rules yet: `deskterm rules import FILE` (README: Rules).")
+        return 0
+    sys.stdout.write(f"replayed the events of the last {args.since} (nothing was changed)\n")
+    for result in results:
+        state = "on " if result.enabled else "off"
+        shown = ", ".join(str(t) for t in result.tickets[:10])
+        more = ", …" if len(result.tickets) > 10 else ""
+        sys.stdout.write(
+            f"{state} {one_line(result.name, 40)}: {len(result.tickets)} ticket(s),"
+            f" {result.matched} of {result.events} event(s)"
+            + (f"  [{shown}{more}]" if shown else "")
+            + "\n"
+        )
+    return 0
+
+
+def _explain(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.services.rule_engine import engine_settings
+    from deskterm.services.rule_replay import explain
+
+    found = explain(ctx.store, args.ticket_id, settings=engine_settings(ctx.config))
+    if args.json:
+        print_json(found.as_json())
+        return 0
+    event = found.event
+    sys.stdout.write(
+        f"ticket {found.ticket_id}: latest event {event['event']} ({event['logged_as']},"
+        f" by {one_line(event['actor'], 60)}, {event['at']})\n"
+    )
+    for rule in found.rules:
+        state = "on " if rule.enabled else "off"
+        if not rule.runs_on_event:
+            verdict = "does not run on this event"
+        else:
+            verdict = "matches" if rule.matched else "does not match"
+        sys.stdout.write(f"{state} {one_line(rule.name, 60)}: {verdict}\n")
+        for text, value in rule.terms:
+            sys.stdout.write(f"      {'yes' if value else 'no ':<3}  {one_line(text, 80)}\n")
+        if rule.ran is not None:
+            did = "; ".join(rule.ran.get("did", []) + rule.ran.get("refused", []))
+            sys.stdout.write(f"      ran: {one_line(did or 'nothing to change', 200)}\n")
+    return 0
 
 
 def _list(ctx: CliContext, *, json_out: bool) -> int:
@@ -77,7 +142,7 @@ def _import(ctx: CliContext, args: argparse.Namespace) -> int:
     result = rules.import_rules(ctx.store, text, str(args.path), ctx.actor())
     sys.stdout.write(
         f"{args.path}: {len(result.created)} rules created, {len(result.replaced)} replaced"
-        " (stored and checked; the engine that runs rules is coming)\n"
+        " (an enabled rule runs on events from now on, never on older ones)\n"
     )
     return 0
 

@@ -249,9 +249,10 @@ def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
             return
 
 
-def _facts(
+def event_facts(
     session: Session, event: Event, settings: EngineSettings
 ) -> tuple[Facts | None, Message | None]:
+    """The facts of ``event`` (None when its ticket is gone) and the message it names."""
     assert event.ticket_id is not None
     message_id = _message_of(event)
     message = session.get(Message, message_id) if message_id is not None else None
@@ -286,7 +287,7 @@ def _run_rule(
         done = _done(session, loaded.id, event.id)
         if done is not None:
             return done.stopped
-        facts, _ = _facts(session, event, settings)
+        facts, _ = event_facts(session, event, settings)
         if facts is None or not _matches(session, loaded, facts, settings, moment):
             return False
     crash_point("rules.evaluated")
@@ -295,7 +296,7 @@ def _run_rule(
         done = _done(session, loaded.id, event.id)
         if done is not None:
             return done.stopped
-        facts, message = _facts(session, event, settings)
+        facts, message = event_facts(session, event, settings)
         if facts is None or not _matches(session, loaded, facts, settings, moment):
             return False
         ticket = session.get(Ticket, event.ticket_id)

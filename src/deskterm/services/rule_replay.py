@@ -1,0 +1,193 @@
+"""Trust in rules, read-only: ``rules test`` (replay history) and ``rules explain`` (why).
+
+Neither writes anything: they read the event log and evaluate conditions exactly as the
+engine does (evaluate.py), in read sessions. A replayed event is judged against the
+ticket as it is NOW (its tags, status, orders): the store keeps no snapshot of a ticket
+at each past moment, and what a rule would do today is the question being asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from deskterm.automation.rules.conditions import parse_condition
+from deskterm.automation.rules.evaluate import evaluate
+from deskterm.domain.errors import NotFoundError
+from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
+from deskterm.services.rules import StoredRule, get_rule, list_rules
+from deskterm.store.engine import Store
+from deskterm.store.session_read import SessionReadDb
+from deskterm.store.tables import Event, RuleRun
+
+MAX_LISTED = 100  # ticket ids listed per rule (the count is exact)
+
+
+@dataclass
+class RuleReplay:
+    """What one rule would have matched over the replayed events."""
+
+    name: str
+    enabled: bool
+    events: int = 0  # events of a kind it runs on
+    matched: int = 0  # of those, how many it matched
+    tickets: list[int] = field(default_factory=list)  # distinct, oldest event first
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``rules test --json`` item."""
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "events": self.events,
+            "matched_events": self.matched,
+            "matched_tickets": len(self.tickets),
+            "tickets": self.tickets[:MAX_LISTED],
+        }
+
+
+def _events(session: Session, since: datetime, ticket_id: int | None = None) -> list[Event]:
+    query = select(Event).where(col(Event.kind).in_(list(RULE_EVENTS)))
+    if ticket_id is not None:
+        query = query.where(Event.ticket_id == ticket_id)
+    else:
+        query = query.where(Event.created_at >= since)
+    return list(session.exec(query.order_by(col(Event.id))))
+
+
+def replay(
+    store: Store,
+    since: timedelta,
+    *,
+    only: str | None = None,
+    settings: EngineSettings | None = None,
+    now: datetime | None = None,
+) -> list[RuleReplay]:
+    """Per rule (or just ``only``), the events since ``now - since`` it would match."""
+    settings = settings or EngineSettings()
+    moment = now or datetime.now(UTC)
+    chosen: list[StoredRule] = [get_rule(store, only)] if only else list_rules(store)
+    results = [RuleReplay(s.rule.name, s.rule.enabled) for s in chosen]
+    trees = [parse_condition(s.rule.condition) for s in chosen]
+    with store.read() as session:
+        db = SessionReadDb(session)
+        for event in _events(session, moment - since):
+            trigger = RULE_EVENTS[event.kind]
+            if event.ticket_id is None or event.actor.startswith("rule:"):
+                continue  # the engine runs no rule on those (but a rule's reply: below)
+            facts = None
+            for stored, tree, result in zip(chosen, trees, results, strict=True):
+                if trigger not in stored.rule.when:
+                    continue
+                if facts is None:
+                    facts, _ = event_facts(session, event, settings)
+                if facts is None:
+                    break
+                result.events += 1
+                if evaluate(db, tree, facts, now=moment, sla_targets=settings.sla_targets).matched:
+                    result.matched += 1
+                    if event.ticket_id not in result.tickets:
+                        result.tickets.append(event.ticket_id)
+    return results
+
+
+@dataclass
+class RuleExplained:
+    """One rule on the ticket's latest event: each term's value, the verdict, what ran."""
+
+    name: str
+    enabled: bool
+    runs_on_event: bool  # the event is one of its ``when``
+    matched: bool
+    terms: list[tuple[str, bool]]
+    ran: dict[str, Any] | None  # the run record's outcome, when it ran on that event
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``rules explain --json`` item."""
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "runs_on_event": self.runs_on_event,
+            "matched": self.matched,
+            "terms": [{"term": text, "value": value} for text, value in self.terms],
+            "ran": self.ran,
+        }
+
+
+@dataclass
+class Explanation:
+    """``rules explain TICKET``: the event looked at and every rule on it."""
+
+    ticket_id: int
+    event: dict[str, Any]
+    rules: list[RuleExplained]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``rules explain --json`` object."""
+        return {
+            "ticket": self.ticket_id,
+            "event": self.event,
+            "rules": [rule.as_json() for rule in self.rules],
+        }
+
+
+def explain(
+    store: Store,
+    ticket_id: int,
+    *,
+    settings: EngineSettings | None = None,
+    now: datetime | None = None,
+) -> Explanation:
+    """Every rule on the ticket's latest rule event, term by term (nothing is written)."""
+    settings = settings or EngineSettings()
+    moment = now or datetime.now(UTC)
+    stored = list_rules(store)
+    with store.read() as session:
+        events = [e for e in _events(session, moment, ticket_id) if not e.actor.startswith("rule:")]
+        if not events:
+            raise NotFoundError(f"ticket {ticket_id} has no event a rule runs on")
+        event = events[-1]
+        assert event.id is not None
+        trigger = RULE_EVENTS[event.kind]
+        facts, _ = event_facts(session, event, settings)
+        if facts is None:
+            raise NotFoundError(f"no ticket with id {ticket_id}")
+        runs = {
+            run.rule_name: run.outcome
+            for run in session.exec(select(RuleRun).where(RuleRun.event_id == event.id))
+        }
+        db = SessionReadDb(session)
+        explained = []
+        for item in stored:
+            rule = item.rule
+            verdict = evaluate(
+                db,
+                rule.condition,
+                facts,
+                now=moment,
+                sla_targets=settings.sla_targets,
+                explain=True,
+            )
+            explained.append(
+                RuleExplained(
+                    rule.name,
+                    rule.enabled,
+                    trigger in rule.when,
+                    verdict.matched,
+                    [(leaf.text, leaf.value) for leaf in verdict.leaves],
+                    runs.get(rule.name),
+                )
+            )
+    shown = {
+        "id": event.id,
+        "event": trigger,
+        "logged_as": event.kind,
+        "actor": event.actor,
+        "at": event.created_at.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+        if event.created_at.tzinfo is None
+        else event.created_at.isoformat(),
+        "message_from": facts.message_from,
+    }
+    return Explanation(ticket_id, shown, explained)
