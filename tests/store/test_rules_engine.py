@@ -27,6 +27,10 @@ ACTOR = Actor("agent:dewi@shop.test")
 
 
 @pytest.fixture(autouse=True)
+def _fill(store: Store) -> None:
+    _macros(store)
+
+
 def _macros(store: Store) -> None:
     save_macro(
         store,
@@ -304,3 +308,20 @@ def test_no_rules_means_the_cursor_skips_ahead(store: Store, channel: ChannelCon
     load(store, wismo())
     # Only the rule's own audit event is new: history is never replayed.
     assert run_rules(store).events == 1 and outbox(store) == []
+
+
+def test_the_engine_on_sqlite_and_postgresql(any_store: Store, any_channel: ChannelContext) -> None:
+    _macros(any_store)  # the autouse fixture filled the SQLite ``store``, not this one
+    load(
+        any_store,
+        wismo(cond="message.from:customer AND NOT tag:auto-answered AND subject:order"),
+        'name = "Woken"\nwhen = ["snooze.ended"]\nif = "*"\nthen = [{ tag = ["woken"] }]',
+    )
+    tid = ingest(any_store, any_channel, msg("1@x", body="where is my order?")).ticket_id
+    assert run_rules(any_store).replies == 1
+    assert run_rules(any_store).runs == 0
+    tickets.snooze(any_store, tid, datetime.now(UTC) + timedelta(hours=1), ACTOR)
+    tickets.wake_snoozed(any_store, ACTOR, now=datetime.now(UTC) + timedelta(hours=2))
+    run_rules(any_store)
+    assert tickets_tags(any_store, tid) == {"auto-answered", "woken"}
+    assert len(outbox(any_store)) == 1
