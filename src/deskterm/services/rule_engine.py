@@ -183,17 +183,25 @@ def run_rules(
     settings = settings or EngineSettings()
     summary = EngineSummary()
     while True:
-        with store.write() as session:
-            start = _cursor(session).event_id
+        # Read first: the daemon calls this every few seconds, mostly to find nothing new.
+        with store.read() as session:
+            row = session.get(RuleCursor, CURSOR)
             rules = _enabled_rules(session)
-            if not rules:
-                # Nothing can run: skip to the end, so turning a rule on never replays.
-                last = session.exec(select(func.max(Event.id))).one()
+            last = int(session.exec(select(func.max(Event.id))).one() or 0)
+        if row is None or not rules:
+            with store.write() as session:
                 cursor = _cursor(session)
-                if last and last > cursor.event_id:
-                    cursor.event_id, cursor.updated_at = int(last), utcnow()
-                    session.add(cursor)
-                return summary
+                if not rules:
+                    # Nothing can run: skip to the end, so turning a rule on never replays.
+                    if last > cursor.event_id:
+                        cursor.event_id, cursor.updated_at = last, utcnow()
+                        session.add(cursor)
+                    return summary
+                start = cursor.event_id
+        else:
+            start = row.event_id
+        if start >= last:
+            return summary
         with store.read() as session:
             events = list(
                 session.exec(
