@@ -5,8 +5,11 @@ across a SIGKILL at every step of the runner, and never to machine-generated mai
 from __future__ import annotations
 
 import email
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from email import policy
 from pathlib import Path
 
@@ -198,3 +201,49 @@ then = [{ reply = "where-is-my-order" }, { priority = "high" }]
         assert dt("--config", str(config), "sync", "--once")[0] == 0
         assert len(smtp.messages) == 1
     assert db_rows(config, "SELECT priority FROM ticket") == [("high",)]
+
+
+def test_the_daemon_runs_rules_on_new_mail_and_on_cli_actions(
+    pymap: ImapServer, tmp_path: Path
+) -> None:
+    from tests.sync.test_daemon import wait_for
+
+    both = (
+        RULES
+        + """
+[[rules]]
+name = "VIP"
+enabled = true
+when = ["ticket.updated"]
+if = "tag:vip"
+then = [{ priority = "urgent" }]
+"""
+    )
+    log = tmp_path / "daemon.log"
+    with smtp_servers.ok() as smtp, log.open("w") as sink:
+        config = write_config(tmp_path / "config.toml", pymap, smtp, poll_seconds=5)
+        setup_rules(config, both)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "deskterm", "--config", str(config), "sync"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ),
+        )
+        try:
+            pymap.append("INBOX", customer_mail(1, to=pymap.username))
+            wait_for(lambda: len(smtp.messages) == 1, 120, "the rule's reply", log)
+            [(ticket,)] = db_rows(config, "SELECT id FROM ticket")
+            code, out, err = dt("--config", str(config), "tag", str(ticket), "vip")
+            assert code == 0 and "rules:" not in out, out + err  # the daemon runs them
+            wait_for(
+                lambda: db_rows(config, "SELECT priority FROM ticket") == [("urgent",)],
+                30,
+                "the daemon to run the VIP rule",
+                log,
+            )
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+        assert "Traceback" not in log.read_text(errors="replace")
+        assert len(smtp.messages) == 1

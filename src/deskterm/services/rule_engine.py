@@ -267,7 +267,8 @@ def event_facts(
     facts = gather_facts(
         SessionReadDb(session),
         event.ticket_id,
-        at=as_utc(event.created_at),
+        # A message's own time: mail synced in the morning still came in at night.
+        at=as_utc(message.sent_at if message is not None else event.created_at),
         message_id=message.id if message is not None else None,
         message_from=_message_from(event, message),
         hours=settings.hours,
