@@ -5,6 +5,7 @@ across a SIGKILL at every step of the runner, and never to machine-generated mai
 from __future__ import annotations
 
 import email
+import json
 import os
 import signal
 import sqlite3
@@ -247,3 +248,34 @@ then = [{ priority = "urgent" }]
             daemon.wait(timeout=60)
         assert "Traceback" not in log.read_text(errors="replace")
         assert len(smtp.messages) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("point", "runs"), [("rules.committed", 0), ("rules.command_ran", 1)])
+def test_a_command_runs_at_most_once_across_kills(
+    pymap: ImapServer, tmp_path: Path, point: str, runs: int
+) -> None:
+    """A program cannot be rolled back: it is recorded first and run after, so a kill
+    before it ran means it never runs, and a kill after it ran never runs it again."""
+    hook = tmp_path / "hook.py"
+    ran = tmp_path / "ran.txt"
+    hook.write_text(
+        f"import json, sys\nevent = json.load(sys.stdin)\n"
+        f"open({str(ran)!r}, 'a').write(event['event'] + '\\n')\n"
+    )
+    argv = json.dumps([sys.executable, str(hook)])
+    rules = (
+        '[[rules]]\nname = "Hook"\nenabled = true\nwhen = ["message.created"]\nif = "*"\n'
+        f"then = [{{ command = {argv} }}]\n"
+    )
+    config = write_config(tmp_path / "config.toml", pymap)
+    setup_rules(config, rules)
+    pymap.append("INBOX", customer_mail(1, to=pymap.username))
+    killed = dt_process("--config", str(config), "sync", "--once", env={CRASH_ENV: point})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    for _ in range(2):
+        done = dt_process("--config", str(config), "sync", "--once")
+        assert done.returncode == 0, done.stdout + done.stderr
+    lines = ran.read_text().splitlines() if ran.exists() else []
+    assert lines == ["message.created"] * runs
+    assert db_rows(config, "SELECT count(*) FROM rulerun") == [(1,)]
