@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.orders import (
     CANCEL,
+    ListedOrder,
     OrderItem,
     OrderReturn,
     Parcel,
@@ -68,8 +70,11 @@ class Source:
 
     platform = "shopee"
 
-    def __init__(self, orders: list[PlatformOrder], *, buyer_filter: bool = False) -> None:
+    def __init__(
+        self, orders: list[PlatformOrder], *, buyer_filter: bool = False, listing: str = "time"
+    ) -> None:
         self.all = {o.id: o for o in orders}
+        self.listing = listing  # what the listing tells: "time", "status" or "" (nothing)
         self.buyer_filter = buyer_filter
         self.listings: list[tuple[datetime, datetime]] = []
         self.details: list[list[str]] = []
@@ -79,11 +84,26 @@ class Source:
     def requests(self) -> int:
         return len(self.listings) + len(self.details)
 
-    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
         if self.fail:
             raise ChannelError("shopee: connection reset")
         self.listings.append((since, until))
-        return [o.id for o in self.all.values() if o.updated_at and since <= o.updated_at <= until]
+        return [
+            ListedOrder(o.id, **self.listing_says(o))
+            for o in self.all.values()
+            if o.updated_at and since <= o.updated_at <= until
+        ]
+
+    def listing_says(self, order: PlatformOrder) -> dict[str, Any]:
+        """What the listing tells of an order: its update time, its status, or nothing."""
+        if self.listing == "time":
+            return {"updated_at": order.updated_at}
+        if self.listing == "status":
+            return {"status": order.platform_status}
+        return {}
+
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        return [o.id for o in self.changed_orders(since, until)]
 
     def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
         self.details.append(list(ids))
