@@ -316,3 +316,30 @@ def test_cached_versions_reads_time_and_status_of_the_channels_rows_only(
     assert found["ORD1"].updated_at is not None and found["ORD1"].updated_at.tzinfo is not None
     assert cached_versions(store, "lazada-id", ["ORD1"]) == {}
     assert cached_versions(store, "shopee-id", []) == {}
+
+
+def test_opening_the_buyers_ticket_reads_their_moving_orders_again(
+    store: Store, world: tuple[int, int]
+) -> None:
+    """What a status listing misses (a tracking step, a return's progress) is read again when
+    the agent opens the buyer's ticket: their orders still on their way, in full; finished
+    ones (completed, cancelled) and other buyers' are not asked for."""
+    channel_id, customer = world
+    source = Source(
+        [
+            order("A", "b-77", status="shipped", platform_status="SHIPPED"),
+            order("C", "b-77", status="completed", platform_status="COMPLETED"),
+            order("D", "other", status="shipped", platform_status="SHIPPED"),
+        ],
+        listing="status",
+    )
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    later = NOW + timedelta(hours=1)
+    moved = (Parcel("SPXID0123", company="SPX Express", status="Delivered"),)
+    source.all["A"] = order(
+        "A", "b-77", status="shipped", platform_status="SHIPPED", tracking=moved, updated_at=later
+    )
+    refresh_buyer_orders(store, source, "shopee-id", channel_id, "b-77", now=later)
+    assert source.details[-1] == ["A"]
+    mine = {o["id"]: o for o in shown(store, customer)}
+    assert mine["A"]["tracking"][0]["status"] == "Delivered"

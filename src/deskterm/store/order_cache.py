@@ -128,6 +128,25 @@ def cached_versions(
     return found
 
 
+def buyer_orders_in(
+    store: Store, store_name: str, buyer_id: str, statuses: Sequence[str], limit: int = 50
+) -> list[str]:
+    """External ids of one buyer's cached orders of ``store_name`` whose normalised status is
+    one of ``statuses``, newest first (at most ``limit``)."""
+    with store.read() as session:
+        rows = session.exec(
+            select(Order.external_id)
+            .where(
+                Order.store == store_name,
+                Order.buyer_id == buyer_id,
+                col(Order.status).in_(list(statuses)),
+            )
+            .order_by(col(Order.placed_at).desc())
+            .limit(limit)
+        ).all()
+    return [str(row) for row in rows]
+
+
 def write_order_row(session: Session, dialect: str, values: dict[str, Any]) -> None:
     """Upsert one shop_order row on (store, external_id); with no owner in ``values``
     the row keeps whatever link it had (a manual one included)."""

@@ -15,10 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from deskterm.domain import orders as o
 from deskterm.domain.errors import ChannelError, SecretError
 from deskterm.domain.orders import ListedOrder, MarketplaceOrders
 from deskterm.store.engine import Store
-from deskterm.store.order_cache import CachedVersion, cache_orders, cached_versions
+from deskterm.store.order_cache import (
+    CachedVersion,
+    buyer_orders_in,
+    cache_orders,
+    cached_versions,
+)
 from deskterm.store.tables import as_utc, utcnow
 from deskterm.sync.chat.adapters import ChatChannelConfig
 from deskterm.sync.cursors import load_cursor, save_cursor
@@ -113,8 +119,18 @@ def refresh_buyer_orders(
         done = refresh_channel_orders(store, source, channel_name, channel_id, now=moment)
         if done.error:
             raise ChannelError(done.error)
-        return done.fetched
+        # The listing only names orders whose update time or status moved (Shopee's has no
+        # update time at all): a parcel's new tracking step or a return's progress changes
+        # neither. The agent is looking at this buyer now, so their orders still on their
+        # way are read again in full.
+        moving = buyer_orders_in(store, channel_name, buyer_id, MOVING)
+        fresh = source.orders(moving) if moving else []
+        return done.fetched + cache_orders(store, channel_name, fresh, now=moment)
     return cache_orders(store, channel_name, source.orders(ids) if ids else [], now=moment)
+
+
+# Orders whose tracking or return may move without a listing noticing (see above).
+MOVING = (o.UNPAID, o.TO_SHIP, o.SHIPPED, o.DELIVERED, o.RETURNING)
 
 
 def _last_pass(cursor: dict[str, object]) -> datetime | None:
