@@ -19,7 +19,8 @@ chats, so each buyer has an open ticket; then, with the default ``orders_refresh
    after the first fetch (2a), then as the next two scheduled passes would run it (2b, 2c:
    deskterm's clock moved 15 and 30 minutes ahead, see ``clock_ahead``). Each pass lists
    from 10 minutes (``OVERLAP``) before the previous one ended, so orders the platform
-   updated shortly before a pass are listed, and fetched, again by the next one.
+   updated shortly before a pass are listed again by the next one (and fetched again only
+   if the cache does not hold them as listed).
 3. **Changed orders**: ``--changed`` orders per channel (half cancelled, half shipped)
    changed in the fake's own state, updated at +40 min, then the pass at +45 min —
    requests, and that exactly those orders were fetched and rewritten in the cache, with
@@ -33,7 +34,7 @@ chats, so each buyer has an open ticket; then, with the default ``orders_refresh
    app's on-open Shopify refresh, and the second figure shows what that costs.
 
 Requests are counted twice: by the order adapters (``MarketplaceOrders.requests``, read
-before and after each of ``changed_order_ids`` and ``orders`` by a recording wrapper put
+before and after each of ``changed_orders`` and ``orders`` by a recording wrapper put
 around ``deskterm.sync.orders.sources.make_order_source`` by this script) and by the fakes'
 own logs (``fake.calls``, reset before each pass); both are printed. Nothing in ``src/`` is
 changed. Everything runs in this process: the fakes' HTTP servers are threads that share
@@ -79,7 +80,7 @@ from tui_inapp import Probe
 from deskterm.config import load_config
 from deskterm.demo.fakes.tiktokshop.order_seed import DAY, _ship, cancellation
 from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
-from deskterm.domain.orders import MarketplaceOrders, PlatformOrder
+from deskterm.domain.orders import ListedOrder, MarketplaceOrders, PlatformOrder
 from deskterm.store.engine import Store, open_store
 from deskterm.sync.chat.adapters import CHAT_TYPES
 from deskterm.sync.orders import marketplace, sources
@@ -131,15 +132,18 @@ class RecordingSource:
         """The wrapped adapter's count."""
         return self._source.requests
 
-    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
         before = self._source.requests
         try:
-            ids = self._source.changed_order_ids(since, until)
+            listed = self._source.changed_orders(since, until)
         finally:
             self.record.listing_requests += self._source.requests - before
-        self.record.listed.extend(ids)
+        self.record.listed.extend(order.id for order in listed)
         self.record.since, self.record.until = since, until
-        return ids
+        return listed
+
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        return [order.id for order in self.changed_orders(since, until)]
 
     def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
         before = self._source.requests

@@ -610,3 +610,50 @@ def test_fake_reverse_order_detail_has_the_documented_shape(fake: LazadaFake) ->
     assert line["buyer"] == {"user_id": BUYER}
     missing = raw_call(fake, "/rest/order/reverse/return/detail/list", {"reverse_order_id": "1"})
     assert missing["code"] == "105"
+
+
+# --- the listing's rows serve the details (GetOrders is a superset of GetOrder) ----------
+
+
+def test_orders_after_the_listing_takes_its_rows_instead_of_get_order(
+    fake: LazadaFake, orders: LazadaOrders, make: Make
+) -> None:
+    made = [add(fake, status) for status in ("pending", "ready_to_ship", "delivered")]
+    since, until = window()
+    listed = orders.changed_orders(since, until)
+    assert [e.id for e in listed] == [str(order.order_id) for order in made]
+    fake.reset_log()
+    found = orders.orders([e.id for e in listed])
+    assert fake.calls[DETAIL] == 0 and fake.calls[MULTI] == 1
+    # The same orders GetOrder would have given, and the listing's update time is theirs.
+    reference = make().orders([e.id for e in listed])
+    assert found == reference
+    assert {e.id: e.updated_at for e in listed} == {f.id: f.updated_at for f in found}
+    assert all(e.updated_at is not None for e in listed)
+
+
+def test_get_order_serves_ids_not_from_the_listing_and_any_later_read(
+    fake: LazadaFake, orders: LazadaOrders
+) -> None:
+    listed_one = add(fake, "pending")
+    since, until = window()
+    orders.changed_orders(since, until)
+    fake.reset_log()
+    orders.orders([str(listed_one.order_id), "999"])
+    assert fake.calls[DETAIL] == 1  # only the unknown id, left out
+    fake.reset_log()
+    orders.orders([str(listed_one.order_id)])  # the listing's rows serve one read only
+    assert fake.calls[DETAIL] == 1
+
+
+def test_seeded_orders_were_last_changed_before_the_seed(fake: LazadaFake) -> None:
+    seeded_at = fake.now_ms()
+    fake.seed(40, 1)
+    book = fake.orders
+    assert book.reverses  # the scenarios with a cancellation request or a return
+    assert all(order.created <= order.updated < seeded_at for order in book.orders.values())
+    for reverse in book.reverses.values():
+        order = book.orders[reverse.trade_order_id]
+        assert reverse.created == reverse.modified == order.updated
+    recent = [o for o in book.orders.values() if o.updated >= seeded_at - 600_000]
+    assert len(recent) <= len(book.orders) // 20

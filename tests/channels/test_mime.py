@@ -258,7 +258,10 @@ def test_references_tolerate_garbage(header: str, expected: list[str]) -> None:
 def test_a_huge_references_header_keeps_its_root_and_newest_ids() -> None:
     """issue 9 finding 5: 260k ids are read as mail clients keep them: root + newest."""
     ids = " ".join(f"<r{n}@x>" for n in range(260_000))
-    message = parse_message(simple(f"References: {ids}\nIn-Reply-To: <r259999@x>"))
+    # What is kept is asserted here, not how fast: a loaded machine (CI beside other work)
+    # took longer than the default 2 s cap once, and the parse came back PARTIAL.
+    raw = simple(f"References: {ids}\nIn-Reply-To: <r259999@x>")
+    message = parse_message(raw, time_limit=60.0)
     assert message.parse_status is ParseStatus.OK, message.parse_error
     assert len(message.references) == 100
     assert message.references[0] == "r0@x" and message.references[-1] == "r259999@x"

@@ -495,3 +495,44 @@ def test_an_expired_token_is_refreshed_for_order_calls(shop: Shop) -> None:
     shop.fake.expire_tokens()
     assert shop.orders.changed_order_ids(now() - timedelta(days=2), now())
     assert shop.fake.refreshes == 1
+
+
+def test_changed_orders_carry_the_status_the_cache_keeps(shop: Shop) -> None:
+    """get_order_list has no update time; asked for it, it gives each order_status, the
+    same word ``orders`` keeps as platform_status (PENDING included: both calls send
+    request_order_status_pending)."""
+    until = now().replace(microsecond=0)
+    listed = shop.orders.changed_orders(until - timedelta(days=60), until)
+    assert sorted(e.id for e in listed) == sorted(shop.fake.order_book.orders)
+    assert all(e.updated_at is None and e.status for e in listed)
+    full = shop.all_orders()
+    assert {e.id: e.status for e in listed} == {i: o.platform_status for i, o in full.items()}
+    assert all(q["response_optional_fields"] == "order_status" for q in shop.calls(LIST_PATH))
+
+
+def test_the_fake_lists_order_status_only_when_asked(shop: Shop) -> None:
+    start = int(time.time()) - 10 * DAY
+    base = {
+        "time_range_field": "update_time",
+        "time_from": str(start),
+        "time_to": str(int(time.time())),
+        "page_size": "100",
+    }
+    plain = shop.orders._get(LIST_PATH, base)["order_list"]
+    assert plain and all(set(entry) == {"order_sn"} for entry in plain)
+    asked = {**base, "response_optional_fields": "buyer_username, order_status"}
+    listed = shop.orders._get(LIST_PATH, asked)["order_list"]
+    book = shop.fake.order_book
+    assert all(entry["order_status"] == book.status(entry["order_sn"]) for entry in listed)
+
+
+def test_seeded_orders_were_last_changed_before_the_seed_and_spread() -> None:
+    fake = ShopeeFake()
+    seeded_at = int(time.time())
+    fake.seed(conversations=60, messages=1)
+    book = fake.order_book.orders
+    updates = [int(order["update_time"]) for order in book.values()]
+    assert all(order["create_time"] <= order["update_time"] <= seeded_at for order in book.values())
+    # Not stamped with the seed time: at most a few changed in the ten minutes before it.
+    recent = [u for u in updates if u >= seeded_at - 600]
+    assert len(recent) <= len(updates) // 20, (len(recent), len(updates))

@@ -481,3 +481,18 @@ def test_a_chats_order_card_names_an_order_the_adapter_can_fetch(rig: Rig) -> No
     order_ids = {json.loads(content)["order_id"] for content in cards}
     found = rig.orders.orders(sorted(order_ids))
     assert {o.id for o in found} == order_ids
+
+
+def test_changed_orders_carry_the_update_time_the_cache_keeps(rig: Rig) -> None:
+    """The listing's update_time is the one ``orders`` maps into ``updated_at``: an order
+    pass compares the two to skip what it has."""
+    ids = [rig.add(KINDS[n % len(KINDS)], seed=n) for n in range(6)]
+    listed = rig.orders.changed_orders(_now() - timedelta(days=60), _now())
+    assert sorted(entry.id for entry in listed) == sorted(ids)
+    assert [entry.id for entry in listed] == rig.orders.changed_order_ids(
+        _now() - timedelta(days=60), _now()
+    )
+    full = {order.id: order.updated_at for order in rig.orders.orders(ids)}
+    assert all(entry.updated_at is not None for entry in listed)
+    assert {entry.id: entry.updated_at for entry in listed} == full
+    assert all(entry.status == "" for entry in listed)

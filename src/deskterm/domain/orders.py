@@ -182,6 +182,17 @@ class PlatformOrder:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ListedOrder:
+    """One order as a changed-orders listing names it: the id and, where the listing tells,
+    the order's last change or its platform status (a pass skips an order whose cached row
+    says the same)."""
+
+    id: str
+    updated_at: datetime | None = None  # the platform's last change, when the listing has it
+    status: str = ""  # the platform's status word, when the listing has it (Shopee)
+
+
 class ActionRefused(ChannelError):
     """The platform refused an order action (cancel a shipped order, refund more than was
     paid): one plain sentence with the platform's reason. Nothing happened; never retried."""
@@ -204,6 +215,12 @@ class MarketplaceOrders(Protocol):
     @property
     def requests(self) -> int:
         """HTTP requests made so far."""
+        ...
+
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
+        """The orders created or updated in ``[since, until]``, every page, within the
+        platform's documented time windows (Shopee: 15 days per call), each with what the
+        listing tells of its last change."""
         ...
 
     def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:

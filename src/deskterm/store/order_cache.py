@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -97,6 +97,54 @@ def cache_orders(
             }
             write_order_row(session, store.dialect, values)
     return len(orders)
+
+
+class CachedVersion(NamedTuple):
+    """What a cached order row says of the platform's last change it was fetched at."""
+
+    updated_at: datetime | None  # source_updated_at, aware UTC
+    platform_status: str
+
+
+def cached_versions(
+    store: Store, store_name: str, external_ids: Sequence[str]
+) -> dict[str, CachedVersion]:
+    """External id -> the cached row's version, for those of ``external_ids`` that
+    ``store_name`` has cached (an order pass compares its listing with them): one query per
+    CHUNK ids."""
+    found: dict[str, CachedVersion] = {}
+    wanted = sorted(set(external_ids))
+    if not wanted:
+        return found
+    with store.read() as session:
+        for chunk in chunks(wanted):
+            rows = session.exec(
+                select(Order.external_id, Order.source_updated_at, Order.platform_status).where(
+                    Order.store == store_name, col(Order.external_id).in_(chunk)
+                )
+            ).all()
+            for key, updated, status in rows:
+                found[key] = CachedVersion(as_utc(updated) if updated else None, status)
+    return found
+
+
+def buyer_orders_in(
+    store: Store, store_name: str, buyer_id: str, statuses: Sequence[str], limit: int = 50
+) -> list[str]:
+    """External ids of one buyer's cached orders of ``store_name`` whose normalised status is
+    one of ``statuses``, newest first (at most ``limit``)."""
+    with store.read() as session:
+        rows = session.exec(
+            select(Order.external_id)
+            .where(
+                Order.store == store_name,
+                Order.buyer_id == buyer_id,
+                col(Order.status).in_(list(statuses)),
+            )
+            .order_by(col(Order.placed_at).desc())
+            .limit(limit)
+        ).all()
+    return [str(row) for row in rows]
 
 
 def write_order_row(session: Session, dialect: str, values: dict[str, Any]) -> None:

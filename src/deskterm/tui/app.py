@@ -64,8 +64,8 @@ class DesktermApp(
     ComposeActions,
     TicketActions,
     Welcoming,
-    OrderActions,
     LiveData,
+    OrderActions,
     # Last: its bindings come after the others in the palette's list (a palette opened
     # and confirmed in one burst of keys picks that list's first entry).
     LabelActions,

@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.driver import Driver
 from textual.widgets import Static
 
-from deskterm.config import Config
+from deskterm.config import Config, ShopifyStore
 from deskterm.domain.errors import DesktermError
 from deskterm.store.query_sql import SqlFragment
 from deskterm.store.readdb import ReadDb
@@ -185,6 +185,30 @@ class DesktermBase(App[None]):
             return marked
         ticket = self._with_ticket()
         return [int(ticket["id"])] if ticket is not None else []
+
+    def _shop_for(self, channel_name: str) -> ShopifyStore | None:
+        """The shop whose orders belong to this channel's customers (the only one if unnamed)."""
+        if self.config is None or not self.config.stores:
+            return None
+        channel = self.config.find_channel(channel_name)
+        wanted = channel.store if channel is not None else None
+        if wanted is None:
+            return self.config.stores[0] if len(self.config.stores) == 1 else None
+        return next((s for s in self.config.stores if s.name == wanted), None)
+
+    def _buyer_for(self, ticket: dict[str, Any]) -> tuple[Any, str] | None:
+        """(marketplace channel, buyer id) when the ticket is a chat whose buyer's orders
+        are fetched (orders_refresh_minutes > 0)."""
+        if self.config is None:
+            return None
+        channel = self.config.find_channel(str(ticket["channel"]))
+        minutes = getattr(channel, "orders_refresh_minutes", 0)
+        if channel is None or not minutes:
+            return None
+        prefix = f"{channel.type}:"
+        handles = ticket.get("customer", {}).get("handles") or []
+        buyer = next((h[len(prefix) :] for h in handles if str(h).startswith(prefix)), None)
+        return (channel, buyer) if buyer else None
 
     def _ask(
         self,

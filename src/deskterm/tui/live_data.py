@@ -156,30 +156,6 @@ class LiveData(DesktermBase):
             tid = int(ticket["id"])
             self.set_timer(READ_AFTER_SECONDS, lambda: self._still_shown_read(tid))
 
-    def _shop_for(self, channel_name: str) -> ShopifyStore | None:
-        """The shop whose orders belong to this channel's customers (the only one if unnamed)."""
-        if self.config is None or not self.config.stores:
-            return None
-        channel = self.config.find_channel(channel_name)
-        wanted = channel.store if channel is not None else None
-        if wanted is None:
-            return self.config.stores[0] if len(self.config.stores) == 1 else None
-        return next((s for s in self.config.stores if s.name == wanted), None)
-
-    def _buyer_for(self, ticket: dict[str, Any]) -> tuple[Any, str] | None:
-        """(marketplace channel, buyer id) when the ticket is a chat whose buyer's orders
-        are fetched (orders_refresh_minutes > 0)."""
-        if self.config is None:
-            return None
-        channel = self.config.find_channel(str(ticket["channel"]))
-        minutes = getattr(channel, "orders_refresh_minutes", 0)
-        if channel is None or not minutes:
-            return None
-        prefix = f"{channel.type}:"
-        handles = ticket.get("customer", {}).get("handles") or []
-        buyer = next((h[len(prefix) :] for h in handles if str(h).startswith(prefix)), None)
-        return (channel, buyer) if buyer else None
-
     @work(thread=True, exclusive=True, group="buyer-orders", exit_on_error=False)
     def refresh_buyer_orders(self, channel: Any, buyer_id: str) -> None:
         """A marketplace buyer's orders when the channel's cache is old; offline, keep it."""

@@ -289,11 +289,14 @@ class LazadaOrderBook:
                         lines=self.random.randint(1, 2),
                         product=index + number,
                     )
-                    order.updated = created + self.random.randrange(60_000, DAY_MS // 4)
+                    # Last changed hours after creation, always before the seed (created
+                    # is at least DAY_MS // 4 ago): spread, as a shop's history is.
+                    updated = created + self.random.randrange(60_000, DAY_MS // 4)
+                    order.updated = updated
                     if scenario[1]:
+                        # open_reverse stamps the order "now": the request came at ``updated``.
                         reverse = self.open_reverse(order.order_id, *scenario[1])
-                        reverse.created = reverse.modified = order.updated
-                        order.updated = min(order.updated, now)
+                        reverse.created = reverse.modified = order.updated = updated
 
     # --- handlers ---------------------------------------------------------------------
 

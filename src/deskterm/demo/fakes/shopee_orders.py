@@ -35,6 +35,7 @@ ACTION_PATHS = (CANCEL_PATH, ANSWER_PATH)
 
 WINDOW = 15 * 86400
 SEED_SPAN = 42 * 86400
+UPDATE_SPAN = 5 * 86400  # an order's last change comes within five days of its creation
 MAX_DETAIL = 50
 CANCEL_REASONS = frozenset(
     {"OUT_OF_STOCK", "CUSTOMER_REQUEST", "UNDELIVERABLE_AREA", "COD_NOT_SUPPORTED"}
@@ -194,7 +195,7 @@ class ShopeeOrderBook:
             items = [self._item(rng, product) for product in lines]
             total = sum(i["model_discounted_price"] * i["model_quantity_purchased"] for i in items)
             paid = status not in ("UNPAID", "PENDING")
-            updated = min(created + rng.randrange(3600, 5 * 86400), int(time.time()))
+            updated = _last_update(created, rng.randrange(3600, UPDATE_SPAN), int(time.time()))
             carrier, prefix = CARRIERS[rng.randrange(len(CARRIERS))]
             package = {
                 "package_number": f"OFG{rng.randrange(10**14, 10**15)}",
@@ -287,7 +288,10 @@ class ShopeeOrderBook:
         first = int(cursor or 0)
         page = listed[first : first + int(size)]
         more = len(listed) > first + int(size)
-        show_status = "order_status" in query.get("response_optional_fields", "")
+        # "Optional fields in response. Available value: order_status." (comma-separated,
+        # as get_order_detail's): each entry then carries its order_status, else order_sn only.
+        optional = {f.strip() for f in query.get("response_optional_fields", "").split(",")}
+        show_status = "order_status" in optional
         entries = [
             {"order_sn": o["order_sn"]}
             | ({"order_status": self._shown_status(o, pending)} if show_status else {})
@@ -549,3 +553,12 @@ class ShopeeOrderBook:
             ],
             "negotiation_status": "PENDING_RESPOND" if status == "REQUESTED" else "TERMINATED",
         }
+
+
+def _last_update(created: int, offset: int, now: int) -> int:
+    """An order's last change ``offset`` (< UPDATE_SPAN) seconds after ``created``, or, for
+    an order younger than that, as far into its life so far: always before ``now``, spread
+    like the older orders' (not all stamped with the seed time)."""
+    if created + offset < now:
+        return created + offset
+    return created + offset * max(now - created, 0) // UPDATE_SPAN

@@ -1,21 +1,30 @@
 """Marketplace order caches kept fresh by the sync: one listing per channel per pass.
 
 A pass lists the orders created or changed since the channel's order cursor (minus a
-little overlap for the platform's clock) and fetches details only for those, so a pass
-where nothing changed costs one listing call.
+little overlap for the platform's clock) and fetches details only for those the cache does
+not hold as listed (same update time, or for Shopee same status: see ``_unchanged``), so a
+pass where nothing changed costs one listing call, also for orders listed again because
+they changed within the overlap.
 The cursor is written after the orders: a crash in between lists them again (the upsert
 converges). A failure leaves the cache and the cursor as they were (shown with its age).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from deskterm.domain import orders as o
 from deskterm.domain.errors import ChannelError, SecretError
-from deskterm.domain.orders import MarketplaceOrders
+from deskterm.domain.orders import ListedOrder, MarketplaceOrders
 from deskterm.store.engine import Store
-from deskterm.store.order_cache import cache_orders
+from deskterm.store.order_cache import (
+    CachedVersion,
+    buyer_orders_in,
+    cache_orders,
+    cached_versions,
+)
 from deskterm.store.tables import as_utc, utcnow
 from deskterm.sync.chat.adapters import ChatChannelConfig
 from deskterm.sync.cursors import load_cursor, save_cursor
@@ -44,16 +53,18 @@ def refresh_channel_orders(
     *,
     now: datetime | None = None,
 ) -> MarketplaceOrdersPass:
-    """One pass: list what changed since the cursor, fetch what differs, write, move on."""
+    """One pass: list what changed since the cursor, fetch what differs, write, move on.
+    A forced pass follows the same rule (force means "now", not "everything")."""
     moment = as_utc(now) if now is not None else utcnow()
     result = MarketplaceOrdersPass()
     with store.read() as session:
         cursor = load_cursor(session, channel_id, SCOPE)
     since = _since(cursor, moment)
     try:
-        ids = source.changed_order_ids(since, moment)
-        result.listed = len(ids)
-        orders = source.orders(list(dict.fromkeys(ids))) if ids else []
+        listed = source.changed_orders(since, moment)
+        result.listed = len(listed)
+        ids = differing(store, channel_name, listed)
+        orders = source.orders(ids) if ids else []
     except ChannelError as exc:
         result.error = exc.message
         return result
@@ -61,6 +72,33 @@ def refresh_channel_orders(
     with store.write() as session:
         save_cursor(session, channel_id, SCOPE, {"until": moment.isoformat()})
     return result
+
+
+def differing(store: Store, channel_name: str, listed: Sequence[ListedOrder]) -> list[str]:
+    """Ids of the ``listed`` orders the cache does not hold as listed (not cached, or cached
+    with another update time or status), in listing order, each once."""
+    latest = {order.id: order for order in listed}  # a later row is the newer state
+    cached = cached_versions(store, channel_name, list(latest))
+    return [i for i, order in latest.items() if not _unchanged(order, cached.get(i))]
+
+
+def _unchanged(listed: ListedOrder, cached: CachedVersion | None) -> bool:
+    """Whether the cached row is the order as listed.
+
+    TikTok Shop and Lazada list each order's update time (the field their mappers keep as
+    ``source_updated_at``): same time, same order. Shopee's listing has no time, only the
+    order_status (``platform_status`` is that same word): a change that keeps the status
+    (a tracking step, a return's progress while the status stays, an address edit before
+    shipping) is NOT seen by the pass until the status moves. A listing that
+    tells neither always has the order fetched; so is an order not cached yet.
+    """
+    if cached is None:
+        return False
+    if listed.status and listed.status != cached.platform_status:
+        return False
+    if listed.updated_at is not None:
+        return listed.updated_at == cached.updated_at
+    return bool(listed.status)
 
 
 def refresh_buyer_orders(
@@ -81,8 +119,18 @@ def refresh_buyer_orders(
         done = refresh_channel_orders(store, source, channel_name, channel_id, now=moment)
         if done.error:
             raise ChannelError(done.error)
-        return done.fetched
+        # The listing only names orders whose update time or status moved (Shopee's has no
+        # update time at all): a parcel's new tracking step or a return's progress changes
+        # neither. The agent is looking at this buyer now, so their orders still on their
+        # way are read again in full.
+        moving = buyer_orders_in(store, channel_name, buyer_id, MOVING)
+        fresh = source.orders(moving) if moving else []
+        return done.fetched + cache_orders(store, channel_name, fresh, now=moment)
     return cache_orders(store, channel_name, source.orders(ids) if ids else [], now=moment)
+
+
+# Orders whose tracking or return may move without a listing noticing (see above).
+MOVING = (o.UNPAID, o.TO_SHIP, o.SHIPPED, o.DELIVERED, o.RETURNING)
 
 
 def _last_pass(cursor: dict[str, object]) -> datetime | None:

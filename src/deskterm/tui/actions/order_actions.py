@@ -13,7 +13,7 @@ from deskterm.domain import orders as o
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.order_text import ACTION_TITLES
 from deskterm.domain.timefmt import compact_age
-from deskterm.tui.live_data import LiveData
+from deskterm.tui.base import DesktermBase
 from deskterm.tui.screens.order_action_menu import OrderActionMenu
 from deskterm.tui.screens.order_confirm import OrderConfirmScreen
 from deskterm.tui.screens.order_form import OrderForm
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 FORM_KINDS = (o.CANCEL, o.REFUND, o.ADDRESS)  # the ones that ask for something first
 
 
-class OrderActions(LiveData):
+class OrderActions(DesktermBase):
     """`O` opens the orders of the ticket's customer; enter on one offers its actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

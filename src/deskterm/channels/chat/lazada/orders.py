@@ -16,7 +16,7 @@ from deskterm.channels.chat.lazada.mapping import as_int, to_ms
 from deskterm.channels.chat.lazada.order_map import TRACEABLE, cancel_request, platform_order, when
 from deskterm.channels.chat.types import AmbiguousSendError
 from deskterm.domain.errors import ChannelError
-from deskterm.domain.orders import ActionRefused, PlatformOrder
+from deskterm.domain.orders import ActionRefused, ListedOrder, PlatformOrder
 
 LIST = "/orders/get"  # getorders.json
 DETAIL = "/order/get"  # getorder.json
@@ -94,6 +94,10 @@ class LazadaOrders:
         self._limit = list_limit
         self._max_offset = max_offset
         self.label = adapter.label
+        # GetOrders' rows of the last listing: the same order fields GetOrder returns
+        # (getorders.json vs getorder.json), so the next ``orders`` call takes them instead
+        # of one GetOrder per order, then forgets them (a later read asks afresh).
+        self._listed: dict[str, dict[str, Any]] = {}
 
     @property
     def requests(self) -> int:
@@ -106,16 +110,18 @@ class LazadaOrders:
 
     # --- reading ---------------------------------------------------------------------
 
-    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
-        """GetOrders by update time, oldest change first, 100 a page. The offset stops at
-        4500, so a longer listing starts a new window at the last change seen."""
-        found: dict[str, None] = {}
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
+        """GetOrders by update time, oldest change first, 100 a page, each order with its
+        updated_at (GetOrder's field: what the cache keeps). The offset stops at 4500, so a
+        longer listing starts a new window at the last change seen."""
+        found: dict[str, dict[str, Any]] = {}
         after = since
         while True:
             last, rows = self._window(after, until)
-            found.update(dict.fromkeys(rows))
+            # A later window's row of the same order is its newer state.
+            found.update((_order_id(row), row) for row in rows)
             if last is None:
-                return list(found)
+                break
             if last <= after:
                 raise ChannelError(
                     f"{self.label}: more than {self._max_offset + self._limit} orders changed "
@@ -123,10 +129,20 @@ class LazadaOrders:
                     transient=False,
                 )
             after = last
+        self._listed = found
+        return [
+            ListedOrder(order_id, when(row.get("updated_at"))) for order_id, row in found.items()
+        ]
 
-    def _window(self, after: datetime, until: datetime) -> tuple[datetime | None, list[str]]:
-        """Ids of one offset window; the last row's update time when the window was full."""
-        ids: list[str] = []
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        """Ids of ``changed_orders``."""
+        return [order.id for order in self.changed_orders(since, until)]
+
+    def _window(
+        self, after: datetime, until: datetime
+    ) -> tuple[datetime | None, list[dict[str, Any]]]:
+        """Rows of one offset window; the last row's update time when the window was full."""
+        found: list[dict[str, Any]] = []
         offset = 0
         while True:
             params = {
@@ -139,18 +155,23 @@ class LazadaOrders:
             }
             data = _data(self._call(LIST, params), LIST, self.label)
             rows = [row for row in data.get("orders") or [] if isinstance(row, dict)]
-            ids.extend(str(row.get("order_id") or row.get("order_number")) for row in rows)
+            found.extend(row for row in rows if _order_id(row))
             if len(rows) < self._limit:
-                return None, ids
+                return None, found
             offset += self._limit
             if offset > self._max_offset:
-                return when(rows[-1].get("updated_at")), ids
+                return when(rows[-1].get("updated_at")), found
 
     def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
-        """GetOrder per id (unknown ids left out), items 50 orders a call, GetOrderTrace for
-        orders past ready-to-ship, reverse orders for the batch's creation times."""
+        """The order's row from the listing just read, else GetOrder per id (unknown ids
+        left out); items 50 orders a call, GetOrderTrace for orders past ready-to-ship,
+        reverse orders for the batch's creation times."""
+        listed, self._listed = self._listed, {}
         details: dict[str, dict[str, Any]] = {}
         for order_id in dict.fromkeys(ids):
+            if order_id in listed:
+                details[order_id] = listed[order_id]
+                continue
             try:
                 payload = self._call(DETAIL, {"order_id": order_id})
             except UnknownOrder:
@@ -286,6 +307,7 @@ class LazadaOrders:
 
     def _act(self, api: str, params: dict[str, str], what: str) -> dict[str, Any]:
         """One action, never retried here: no answer means "read the order back first"."""
+        self._listed = {}  # the read-back after an action must not take a listing's row
         try:
             payload = self._call(api, params, refusal=what, idempotent=False)
         except AmbiguousSendError as exc:
@@ -308,6 +330,11 @@ def _data(payload: dict[str, Any], api: str, label: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ChannelError(f"{label}: {api} answered without data", transient=False)
     return data
+
+
+def _order_id(row: dict[str, Any]) -> str:
+    """A GetOrders/GetOrder row's order id ("" when it has none)."""
+    return str(row.get("order_id") or row.get("order_number") or "")
 
 
 def _true(value: Any) -> bool:

@@ -16,7 +16,13 @@ from deskterm.channels.chat.shopee.adapter import ShopeeAdapter
 from deskterm.channels.chat.shopee.envelope import one_line, shop_classifier
 from deskterm.channels.chat.shopee.mapping import as_id, as_int, as_utc
 from deskterm.domain.errors import ChannelError
-from deskterm.domain.orders import ActionRefused, MarketplaceOrders, Parcel, PlatformOrder
+from deskterm.domain.orders import (
+    ActionRefused,
+    ListedOrder,
+    MarketplaceOrders,
+    Parcel,
+    PlatformOrder,
+)
 
 LIST_PATH = "/api/v2/order/get_order_list"
 DETAIL_PATH = "/api/v2/order/get_order_detail"
@@ -153,9 +159,14 @@ class ShopeeOrders:
 
     # -- reading -------------------------------------------------------------------------
 
-    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
-        """Orders updated in [since, until]: 15-day windows, every cursor page of 100."""
-        found: dict[str, None] = {}
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
+        """Orders updated in [since, until]: 15-day windows, every cursor page of 100.
+
+        The listing has no update time, only (asked for) each order's order_status, in the
+        same words get_order_detail gives (order_map keeps them as platform_status; both
+        calls send request_order_status_pending, so PENDING reads the same in each).
+        """
+        found: dict[str, ListedOrder] = {}
         for start, stop in windows(since, until):
             cursor = ""
             while True:
@@ -171,8 +182,11 @@ class ShopeeOrders:
                     params["cursor"] = cursor
                 data = self._get(LIST_PATH, params)
                 for entry in data.get("order_list") or []:
-                    if isinstance(entry, dict) and as_id(entry.get("order_sn")):
-                        found.setdefault(as_id(entry.get("order_sn")))
+                    order_sn = as_id(entry.get("order_sn")) if isinstance(entry, dict) else ""
+                    if order_sn:
+                        # Windows share a boundary second: the later window's word wins.
+                        status = str(entry.get("order_status") or "")
+                        found[order_sn] = ListedOrder(order_sn, status=status)
                 nxt = str(data.get("next_cursor") or "")
                 if not data.get("more"):
                     break
@@ -182,7 +196,11 @@ class ShopeeOrders:
                         "will retry"
                     )
                 cursor = nxt
-        return list(found)
+        return list(found.values())
+
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        """Ids of ``changed_orders``."""
+        return [order.id for order in self.changed_orders(since, until)]
 
     def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
         """Full orders: details 50 a call, tracking per package, returns from one listing."""

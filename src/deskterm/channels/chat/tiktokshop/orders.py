@@ -15,13 +15,14 @@ from deskterm.channels.chat.tiktokshop.adapter import TikTokShopAdapter
 from deskterm.channels.chat.tiktokshop.errors import classifier
 from deskterm.channels.chat.tiktokshop.order_map import (
     AFTER_SHIPPING,
+    moment,
     pending_buyer_cancel,
     to_order,
 )
 from deskterm.channels.chat.tiktokshop.order_reasons import ACCEPTED, REJECT_REASON, name_for, pick
 from deskterm.channels.chat.types import AmbiguousSendError
 from deskterm.domain.errors import ChannelError
-from deskterm.domain.orders import ActionRefused, PlatformOrder
+from deskterm.domain.orders import ActionRefused, ListedOrder, PlatformOrder
 from deskterm.domain.text import one_line
 
 # Paths and limits, each from its page in marketplace-docs/tiktokshop/.
@@ -80,15 +81,21 @@ class TikTokShopOrders:
 
     # --- reading -------------------------------------------------------------------------
 
-    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
-        """Orders updated in ``[since, until]`` (creation counts as an update), every page;
-        the listing has no documented window limit, only page_size <= 100."""
+    def changed_orders(self, since: datetime, until: datetime) -> list[ListedOrder]:
+        """Orders updated in ``[since, until]`` (creation counts as an update), every page,
+        each with the update_time the listing gives (to_order reads the same field); the
+        listing has no documented window limit, only page_size <= 100."""
         body = {"update_time_ge": _unix(since), "update_time_lt": _unix(until) + 1}
-        return self._search_ids(body)
+        return self._search(body)
+
+    def changed_order_ids(self, since: datetime, until: datetime) -> list[str]:
+        """Ids of ``changed_orders``."""
+        return [order.id for order in self.changed_orders(since, until)]
 
     def buyer_order_ids(self, buyer_id: str, since: datetime) -> list[str] | None:
         """The buyer's orders created since ``since``: the listing filters by buyer_user_id."""
-        return self._search_ids({"buyer_user_id": buyer_id, "create_time_ge": _unix(since)})
+        body = {"buyer_user_id": buyer_id, "create_time_ge": _unix(since)}
+        return [order.id for order in self._search(body)]
 
     def orders(self, ids: Sequence[str]) -> list[PlatformOrder]:
         """Details 50 per call, then tracking for shipped orders, and one cancellations and
@@ -133,14 +140,16 @@ class TikTokShopOrders:
         data = self._adapter.call("GET", path)
         return [e for e in data.get("tracking") or [] if isinstance(e, Mapping)]
 
-    def _search_ids(self, body: dict[str, Any]) -> list[str]:
+    def _search(self, body: dict[str, Any]) -> list[ListedOrder]:
         params = {"page_size": str(ORDER_PAGE), "sort_field": "update_time", "sort_order": "ASC"}
-        found: dict[str, None] = {}
+        found: dict[str, ListedOrder] = {}
         for page in self._pages(ORDER_SEARCH, params, body):
             for order in page.get("orders") or []:
                 if isinstance(order, Mapping) and order.get("id"):
-                    found.setdefault(str(order["id"]), None)
-        return list(found)
+                    # A later page's row of the same order is its newer state.
+                    order_id = str(order["id"])
+                    found[order_id] = ListedOrder(order_id, moment(order.get("update_time")))
+        return list(found.values())
 
     def _search_all(
         self, path: str, key: str, order_ids: list[str], page_size: int
