@@ -276,7 +276,7 @@ def _done(
     except DesktermError:
         fresh = None  # the cache refreshes on the next pass; the action itself is done
     if fresh is not None:
-        cache_orders(store, row.store, [fresh], external_ids=[_cache_key(fresh)])
+        cache_orders(store, row.store, [fresh])
     return outcome
 
 
@@ -294,15 +294,6 @@ def _noted(store: Store, row: OrderAction, text: str) -> bool:
             )
         ).first()
         return found is not None
-
-
-def _cache_key(order: PlatformOrder) -> str:
-    # The Shopify order sync keys its rows by GID (store/order_json.py strips it again);
-    # keyed by the bare id, the refreshed order became a second row and `order show`
-    # kept showing the stale one.
-    if order.platform == "shopify" and not order.id.startswith("gid://"):
-        return f"gid://shopify/Order/{order.id}"
-    return order.id
 
 
 def _load(store: Store, action_id: int) -> OrderAction:
