@@ -343,3 +343,15 @@ def test_opening_the_buyers_ticket_reads_their_moving_orders_again(
     assert source.details[-1] == ["A"]
     mine = {o["id"]: o for o in shown(store, customer)}
     assert mine["A"]["tracking"][0]["status"] == "Delivered"
+
+
+def test_a_moving_order_the_pass_just_fetched_is_not_asked_for_again(
+    store: Store, world: tuple[int, int]
+) -> None:
+    channel_id, _customer = world
+    source = Source([order("A", "b-77", status="shipped", platform_status="SHIPPED")])
+    refresh_channel_orders(store, source, "shopee-id", channel_id, now=NOW)
+    later = NOW + timedelta(hours=1)
+    source.all["A"] = order("A", "b-77", status="delivered", updated_at=later)
+    refresh_buyer_orders(store, source, "shopee-id", channel_id, "b-77", now=later)
+    assert source.details[1:] == [["A"]]  # the pass's fetch, and nothing more

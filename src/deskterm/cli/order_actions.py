@@ -44,14 +44,7 @@ def request_of(args: argparse.Namespace) -> o.ActionRequest:
 
 def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
     """Plan from the order as the platform has it now, show it, ask, then carry it out once."""
-    from deskterm.services.order_actions import (
-        DONE,
-        carry_out,
-        done_before,
-        earlier_plan,
-        recent_done,
-        unsettled,
-    )
+    from deskterm.services.order_actions import DONE, carry_out, prepare
     from deskterm.store.order_lookup import (
         buyer_ticket,
         find_order,
@@ -77,31 +70,16 @@ def run_action(ctx: CliContext, args: argparse.Namespace) -> int:
         ticket_id = order_ticket(ctx.read, store_name, external_id)
     actor_for = open_actor(ctx.store, ctx.config, store_name)
     try:
-        plan = earlier_plan(ctx.store, store_name, order_id, request.kind)
-        if plan is not None:
-            earlier = unsettled(ctx.store, store_name, order_id, request.kind)
-            assert earlier is not None
-            ticket_id = earlier.ticket_id
-            _show_plan(
-                [
-                    f"an earlier {args.order_action} of this order (recorded "
-                    f"{earlier.created_at:%Y-%m-%d %H:%M} UTC) was never confirmed; deskterm "
-                    "reads the order back and sends it again only if it did not happen:",
-                    *plan.steps,
-                ]
-            )
-        else:
-            plan = actor_for.plan(order_id, request)
-            if ticket_id is None and external_id is None:
-                # Not cached: the customer's latest ticket is found from the order itself.
-                placed = actor_for.read(plan.order_id)
-                if placed is not None:
-                    ticket_id = buyer_ticket(
-                        ctx.read, placed.platform, placed.buyer_id, placed.email
-                    )
-            done = recent_done(ctx.store, store_name, plan.order_id, request.kind)
-            warning = [done_before(done)] if done is not None else []
-            _show_plan(["this will:", *warning, *plan.steps])
+        prepared = prepare(ctx.store, actor_for, store_name, order_id, request)
+        plan = prepared.plan
+        if prepared.earlier is not None:
+            ticket_id = prepared.earlier.ticket_id
+        elif ticket_id is None and external_id is None:
+            # Not cached: the customer's latest ticket is found from the order itself.
+            placed = actor_for.read(plan.order_id)
+            if placed is not None:
+                ticket_id = buyer_ticket(ctx.read, placed.platform, placed.buyer_id, placed.email)
+        _show_plan(prepared.lines())
         if not args.yes:
             _ask(args.order_action)
         outcome = carry_out(ctx.store, actor_for, plan, ticket_id=ticket_id, actor=ctx.actor())

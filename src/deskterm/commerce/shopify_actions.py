@@ -6,10 +6,19 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from deskterm.commerce.graphql import GraphqlError
-from deskterm.commerce.shopify import LINE_ITEMS, ORDER_FIELDS, ShopifyClient, _get, _nodes, _str
+from deskterm.commerce.shopify import (
+    LINE_ITEMS,
+    ORDER_FIELDS,
+    ORDERS_QUERY,
+    ShopifyClient,
+    _get,
+    _nodes,
+    _str,
+)
 from deskterm.commerce.shopify_orders import numeric_id, order_gid, platform_order
 from deskterm.commerce.shopify_refund import RefundPlan, money, plan_refund
 from deskterm.domain.errors import ChannelError
@@ -23,6 +32,7 @@ from deskterm.domain.text import one_line
 # a duplicate's draft carries the key as a tag so it can be found).
 IDEMPOTENT_SINCE = "2026-01"
 IDEMPOTENT_REQUIRED = "2026-04"  # from here refundCreate without a key is an error
+NUMBER_DIGITS = 8  # at most this many digits: an order number ("1042"), not an id
 
 ORDER_QUERY = f"""
 query Order($id: ID!) {{
@@ -115,6 +125,42 @@ class DraftRef:
     name: str
 
 
+@dataclass(frozen=True)
+class OrderRead:
+    """One read of an order (ORDER_QUERY's node) and what follows from it."""
+
+    node: Mapping[str, Any]
+    label: str
+
+    @cached_property
+    def order(self) -> PlatformOrder:
+        """The order in the one order model."""
+        return platform_order(self.node, label=self.label)
+
+    def refund_plan(
+        self,
+        *,
+        amount: Decimal | None = None,
+        items: Sequence[tuple[str, int]] = (),
+        shipping: Decimal | bool | None = None,
+        restock: bool = False,
+    ) -> RefundPlan:
+        """What ``refund`` with these arguments would send (ActionRefused when Shopify's
+        figures forbid it: nothing paid, more than was paid, an unknown line)."""
+        return plan_refund(
+            self.node,
+            amount=amount,
+            items=items,
+            shipping=shipping,
+            restock=restock,
+            label=self.label,
+        )
+
+    def shipping_address(self) -> dict[str, str]:
+        """The shipping address as MailingAddressInput fields (ADDRESS_FIELDS)."""
+        return _address_input(_get(self.node, "shippingAddress"))
+
+
 def cancel_reason(reason: str) -> str:
     """A free-text or enum reason as Shopify's OrderCancelReason."""
     word = reason.strip().upper()
@@ -140,7 +186,7 @@ class ShopifyOrderActions:
 
     def order(self, order_id: str) -> PlatformOrder:
         """The order as Shopify has it now (ActionRefused when there is no such order)."""
-        return platform_order(self._node(order_id), label=self.label)
+        return self.read(order_id).order
 
     def _node(self, order_id: str) -> Mapping[str, Any]:
         data = self.http.execute(ORDER_QUERY, {"id": order_gid(order_id)}, key="order")
@@ -149,29 +195,26 @@ class ShopifyOrderActions:
             raise ActionRefused(f"{self.label}: Shopify has no order {numeric_id(order_id)}")
         return node
 
-    def refund_plan(
-        self,
-        order_id: str,
-        *,
-        amount: Decimal | None = None,
-        items: Sequence[tuple[str, int]] = (),
-        shipping: Decimal | bool | None = None,
-        restock: bool = False,
-    ) -> RefundPlan:
-        """What ``refund`` with these arguments would send now (ActionRefused when Shopify's
-        figures forbid it: nothing paid, more than was paid, an unknown line)."""
-        return plan_refund(
-            self._node(order_id),
-            amount=amount,
-            items=items,
-            shipping=shipping,
-            restock=restock,
-            label=self.label,
-        )
+    def read(self, order_id: str) -> OrderRead:
+        """One read of the order: it as PlatformOrder, and what a refund or an address edit
+        would send to it (a plan shown before asking reads the order once)."""
+        return OrderRead(self._node(order_id), self.label)
 
-    def shipping_address(self, order_id: str) -> dict[str, str]:
-        """The order's shipping address as MailingAddressInput fields (ADDRESS_FIELDS)."""
-        return _address_input(_get(self._node(order_id), "shippingAddress"))
+    def order_id_for(self, ref: str) -> str:
+        """The order's id for what a REF names: an id or GID as it is; a name ("#1042",
+        what the customer quotes) or number looked up on Shopify."""
+        # Shopify's order ids are long (ten digits and more); "1042" is an order number.
+        if ref.startswith("gid://") or (ref.isdigit() and len(ref) > NUMBER_DIGITS):
+            return ref
+        name = ref if ref.startswith("#") else f"#{ref}"
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        data = self.http.execute(
+            ORDERS_QUERY, {"first": 5, "query": f'name:"{escaped}"'}, key="orders:5"
+        )
+        for node in _nodes(_get(data, "orders")):
+            if node.get("name") == name and node.get("id"):
+                return numeric_id(str(node["id"]))
+        raise ActionRefused(f"{self.label}: Shopify has no order {one_line(name, 40)}")
 
     # --- the actions ---
 
@@ -217,14 +260,8 @@ class ShopifyOrderActions:
         """Refund money, line items (SKU or line id, quantity) and shipping (an amount, or
         True for all of it); neither amount nor items: everything still refundable. Returns
         the money sent back."""
-        node = self._node(order_id)
-        plan = plan_refund(
-            node,
-            amount=amount,
-            items=items,
-            shipping=shipping,
-            restock=restock,
-            label=self.label,
+        plan = self.read(order_id).refund_plan(
+            amount=amount, items=items, shipping=shipping, restock=restock
         )
         payload = {"orderId": order_gid(order_id), "notify": notify, **plan.input}
         if note:
@@ -247,7 +284,7 @@ class ShopifyOrderActions:
             raise ValueError(
                 f"unknown address field {unknown[0]!r} (one of: {', '.join(ADDRESS_FIELDS)})"
             )
-        current = _address_input(_get(self._node(order_id), "shippingAddress"))
+        current = self.read(order_id).shipping_address()
         if "country" in fields and "countryCode" not in fields:
             current.pop("countryCode", None)  # the old code would contradict the new country
         address = current | dict(fields)

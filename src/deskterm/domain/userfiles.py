@@ -71,6 +71,17 @@ def read_regular_file(path: Path, *, what: str, limit: int) -> bytes:
     return data
 
 
+def read_utf8_file(path: Path, *, what: str, limit: int) -> str:
+    """The text of the regular file ``path`` (``read_regular_file``'s checks), UTF-8;
+    UsageError naming the line of the first byte that is not."""
+    data = read_regular_file(path, what=what, limit=limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8") from None
+
+
 def write_file(path: Path, data: bytes, *, replace: bool, refuse_hint: str = "") -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one whole.
 

@@ -18,7 +18,7 @@ from deskterm.automation.template_sandbox import BODY_CHARS
 from deskterm.domain.errors import DesktermError, NotFoundError, UsageError
 from deskterm.domain.labels import INTENTS
 from deskterm.domain.text import escape_in_strings
-from deskterm.domain.userfiles import read_regular_file
+from deskterm.domain.userfiles import read_utf8_file
 from deskterm.domain.when import parse_when
 from deskterm.services import tickets
 from deskterm.services.actor import Actor
@@ -214,12 +214,7 @@ def delete_macro(store: Store, name: str) -> None:
 def import_macros(store: Store, path: Path) -> tuple[int, int]:
     """Load ``[[macros]]`` from a TOML file; returns (created, updated). All or nothing."""
     # Regular files only and a sane size: a FIFO would block, /dev/zero never end.
-    data = read_regular_file(path, what="a macros file", limit=MAX_MACROS_FILE)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}:{line}: not valid UTF-8") from None
+    text = read_utf8_file(path, what="a macros file", limit=MAX_MACROS_FILE)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -20,7 +20,13 @@ from sqlmodel import col, select
 
 from deskterm.domain.enums import Direction
 from deskterm.domain.errors import ChannelError, DesktermError, NotFoundError
-from deskterm.domain.orders import ActionPlan, ActionRefused, PlatformOrder, note_for
+from deskterm.domain.orders import (
+    ActionPlan,
+    ActionRefused,
+    ActionRequest,
+    PlatformOrder,
+    note_for,
+)
 from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import add_note
@@ -200,16 +206,52 @@ def done_before(row: OrderAction) -> str:
     )
 
 
-def earlier_plan(store: Store, store_name: str, order_id: str, kind: str) -> ActionPlan | None:
-    """The plan of an earlier unsettled action of this kind on this order (what was
-    confirmed then), or None: a new request settles that one instead of starting another."""
-    row = unsettled(store, store_name, order_id, kind)
-    if row is None:
-        return None
-    params = {key: value for key, value in row.params.items() if key not in ("steps", "note")}
-    steps = tuple(str(step) for step in row.params.get("steps") or [])
-    note = str(row.params.get("note") or "")
-    return ActionPlan(row.kind, row.store, row.order_id, row.order_name, params, steps, note)
+class OrderPlanner(Protocol):
+    """What a platform's actor plans (sync/orders/actors.py)."""
+
+    def plan(self, order_id: str, request: ActionRequest) -> ActionPlan:
+        """What ``request`` will do to the order as the platform has it now."""
+        ...
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a person is asked to confirm, the CLI's and the TUI's words alike."""
+
+    plan: ActionPlan
+    earlier: OrderAction | None = None  # an unsettled earlier try, settled instead
+    done: OrderAction | None = None  # the same action done lately: this is another
+
+    def lines(self) -> list[str]:
+        """The heading, then what will happen, one line each."""
+        if self.earlier is not None:
+            return [
+                f"an earlier {self.plan.kind} of this order (recorded "
+                f"{self.earlier.created_at:%Y-%m-%d %H:%M} UTC) was never confirmed; deskterm "
+                "reads the order back and sends it again only if it did not happen:",
+                *self.plan.steps,
+            ]
+        notes = [done_before(self.done)] if self.done is not None else []
+        return ["this will:", *notes, *self.plan.steps]
+
+
+def prepare(
+    store: Store, planner: OrderPlanner, store_name: str, order_id: str, request: ActionRequest
+) -> Prepared:
+    """The plan to confirm: an earlier unsettled try of this action on this order as it
+    was confirmed then (a new request settles it instead of starting another), else the
+    platform's plan now, naming the same action when it was done lately."""
+    earlier = unsettled(store, store_name, order_id, request.kind)
+    if earlier is not None:
+        params = {k: v for k, v in earlier.params.items() if k not in ("steps", "note")}
+        steps = tuple(str(step) for step in earlier.params.get("steps") or [])
+        note = str(earlier.params.get("note") or "")
+        plan = ActionPlan(
+            earlier.kind, earlier.store, earlier.order_id, earlier.order_name, params, steps, note
+        )
+        return Prepared(plan, earlier=earlier)
+    plan = planner.plan(order_id, request)
+    return Prepared(plan, done=recent_done(store, plan.store, plan.order_id, plan.kind))
 
 
 def carry_out(
@@ -276,7 +318,7 @@ def _done(
     except DesktermError:
         fresh = None  # the cache refreshes on the next pass; the action itself is done
     if fresh is not None:
-        cache_orders(store, row.store, [fresh], external_ids=[_cache_key(fresh)])
+        cache_orders(store, row.store, [fresh])
     return outcome
 
 
@@ -294,15 +336,6 @@ def _noted(store: Store, row: OrderAction, text: str) -> bool:
             )
         ).first()
         return found is not None
-
-
-def _cache_key(order: PlatformOrder) -> str:
-    # The Shopify order sync keys its rows by GID (store/order_json.py strips it again);
-    # keyed by the bare id, the refreshed order became a second row and `order show`
-    # kept showing the stale one.
-    if order.platform == "shopify" and not order.id.startswith("gid://"):
-        return f"gid://shopify/Order/{order.id}"
-    return order.id
 
 
 def _load(store: Store, action_id: int) -> OrderAction:

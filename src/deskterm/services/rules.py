@@ -21,7 +21,7 @@ from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rule
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.domain.text import one_line
-from deskterm.domain.userfiles import read_regular_file
+from deskterm.domain.userfiles import read_utf8_file
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
@@ -134,12 +134,7 @@ def check_rules_text(store: Store, text: str, source: str) -> list[Rule]:
 def read_rules_file(path: Path) -> str:
     """The text of a rules file: a regular file, of a sane size, UTF-8 without NUL."""
     # Regular files only: a FIFO would block, /dev/zero never end.
-    data = read_regular_file(path, what="a rules file", limit=MAX_RULES_FILE)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}:{line}: not valid UTF-8") from None
+    text = read_utf8_file(path, what="a rules file", limit=MAX_RULES_FILE)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise UsageError(f"{path}:{line}: contains a NUL character")

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from deskterm.domain.enums import IdentityKind
 from deskterm.domain.orders import PlatformOrder
 from deskterm.store.engine import Store
+from deskterm.store.order_json import cache_key
 from deskterm.store.tables import CustomerIdentity, Order, as_utc, table_of, utcnow
 from deskterm.store.upsert import upsert
 
@@ -59,17 +60,15 @@ def cache_orders(
     store_name: str,
     orders: Sequence[PlatformOrder],
     *,
-    external_ids: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> int:
     """Upsert ``orders`` of ``store_name`` (a Shopify store's or a marketplace channel's
-    name), fetched at ``now``; returns how many were written. ``external_ids`` (same
-    order) overrides the key, for platforms whose cache key is not ``order.id`` (Shopify
-    keeps its GID)."""
+    name), fetched at ``now``; returns how many were written. Each is keyed by
+    ``order_json.cache_key`` (a Shopify order by its GID, as the Shopify sync keys it)."""
     if not orders:
         return 0
     moment = as_utc(now) if now is not None else utcnow()
-    keys = list(external_ids) if external_ids is not None else [o.id for o in orders]
+    keys = [cache_key(o.platform, o.id) for o in orders]
     with store.write() as session:
         buyers = _buyer_owners(session, {(o.platform, o.buyer_id) for o in orders if o.buyer_id})
         emails = _email_owners(session, {o.email for o in orders if o.email})

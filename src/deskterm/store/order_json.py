@@ -58,6 +58,14 @@ def order_id(platform: str, external_id: str) -> str:
     return external_id
 
 
+def cache_key(platform: str, platform_id: str) -> str:
+    """The shop_order key of a platform's order id (``order_id`` read backwards): the
+    Shopify order sync keys its rows by GID, so every writer does; other ids as they are."""
+    if platform == "shopify" and not platform_id.startswith("gid://"):
+        return f"gid://shopify/Order/{platform_id}"
+    return platform_id
+
+
 def legacy_status(financial: str, fulfillment: str, data: dict[str, Any]) -> str:
     """The normalised status of a Shopify order cached before statuses were stored."""
     if data.get("cancelled_at") or data.get("cancelledAt"):

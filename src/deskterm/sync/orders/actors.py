@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from deskterm.commerce.shopify import ORDERS_QUERY
-from deskterm.commerce.shopify_actions import ADDRESS_FIELDS, ShopifyOrderActions
-from deskterm.commerce.shopify_orders import numeric_id
+from deskterm.commerce.shopify_actions import ADDRESS_FIELDS, OrderRead, ShopifyOrderActions
 from deskterm.domain import orders as o
 from deskterm.domain.money import to_decimal
 from deskterm.domain.order_text import money_words
@@ -40,7 +38,6 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "shopee": (o.CANCEL, o.ACCEPT_CANCEL, o.REJECT_CANCEL),
     "lazada": (o.CANCEL, o.ACCEPT_CANCEL, o.REJECT_CANCEL),
 }
-NUMBER_DIGITS = 8  # at most this many digits: an order number ("1042"), not an id
 VERBS = {
     o.CANCEL: "cancel",
     o.REFUND: "refund",
@@ -143,31 +140,13 @@ class ShopifyActor:
             return {"amount": str(sum((r.amount or Decimal(0) for r in new), Decimal(0)))}
         if kind == o.ADDRESS:
             wanted = dict(params.get("fields") or {})
-            current = self.actions.shipping_address(order_id)
+            current = self.actions.read(order_id).shipping_address()
             same = all(current.get(k, "") == v for k, v in wanted.items() if k != "country")
             return {} if same else None
         if kind == o.DUPLICATE:
             draft = self.actions.find_duplicate(idempotency_key)
             return None if draft is None else {"draft_id": draft.id, "draft_name": draft.name}
         raise unsupported(self.platform, kind, self.store)
-
-    def order_id(self, ref: str) -> str:
-        """The order's id for what a REF names: an id or GID as it is; a name ("#1042",
-        what the customer quotes) looked up on Shopify when the cache did not know it."""
-        # Shopify's order ids are long (ten digits and more); "1042" is an order number.
-        if ref.startswith("gid://") or (ref.isdigit() and len(ref) > NUMBER_DIGITS):
-            return ref
-        name = ref if ref.startswith("#") else f"#{ref}"
-        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-        data = self.actions.http.execute(
-            ORDERS_QUERY, {"first": 5, "query": f'name:"{escaped}"'}, key="orders:5"
-        )
-        connection = data.get("orders")
-        nodes = connection.get("nodes") if isinstance(connection, Mapping) else None
-        for node in nodes if isinstance(nodes, list) else []:
-            if isinstance(node, Mapping) and node.get("name") == name and node.get("id"):
-                return numeric_id(str(node["id"]))
-        raise ActionRefused(f"{self.store}: Shopify has no order {one_line(name, 40)}")
 
     # --- the plan ---
 
@@ -176,15 +155,15 @@ class ShopifyActor:
         kind = request.kind
         if kind not in SUPPORTED[self.platform]:
             raise unsupported(self.platform, kind, self.store)
-        order = self.actions.order(self.order_id(order_id))
-        who = _who(order)
-        head = f"{VERBS[kind]} {who} of {self.store} (Shopify), now {_status_words(order)}"
+        read = self.actions.read(self.actions.order_id_for(order_id))  # the plan's one read
+        order = read.order
+        head = f"{VERBS[kind]} {_who(order)} of {self.store} (Shopify), now {_status_words(order)}"
         if kind == o.CANCEL:
-            return self._plan_cancel(order, request, head)
+            return self._plan_cancel(read, request, head)
         if kind == o.REFUND:
-            return self._plan_refund(order, request, head)
+            return self._plan_refund(read, request, head)
         if kind == o.ADDRESS:
-            return self._plan_address(order, request, head)
+            return self._plan_address(read, request, head)
         lines = tuple((item.title, item.quantity) for item in order.items)
         steps = (
             head,
@@ -194,14 +173,15 @@ class ShopifyActor:
         note = f"Order {order.name} duplicated as draft {DRAFT}"
         return self._plan(order, kind, {}, steps, note)
 
-    def _plan_cancel(self, order: PlatformOrder, request: ActionRequest, head: str) -> ActionPlan:
+    def _plan_cancel(self, read: OrderRead, request: ActionRequest, head: str) -> ActionPlan:
+        order = read.order
         reason = request.reason.strip()
         steps = [head, f"reason: {one_line(reason, 100)}"]
         note = f"Order {order.name} cancelled: {one_line(reason, 100)}"
         money = Decimal(0)
         if request.refund:
             try:
-                money = self.actions.refund_plan(order.id).amount
+                money = read.refund_plan().amount
             except ActionRefused:
                 money = Decimal(0)  # nothing paid or nothing left: nothing to give back
         if request.refund and money > 0:
@@ -224,14 +204,15 @@ class ShopifyActor:
         }
         return self._plan(order, o.CANCEL, params, tuple(steps), note)
 
-    def _plan_refund(self, order: PlatformOrder, request: ActionRequest, head: str) -> ActionPlan:
+    def _plan_refund(self, read: OrderRead, request: ActionRequest, head: str) -> ActionPlan:
+        order = read.order
         args = {
             "amount": request.amount,
             "items": request.items,
             "shipping": request.shipping,
             "restock": request.restock and bool(request.items),
         }
-        plan = self.actions.refund_plan(order.id, **args)  # type: ignore[arg-type]
+        plan = read.refund_plan(**args)  # type: ignore[arg-type]
         full = request.amount is None and not request.items and request.shipping is None
         money = money_words(plan.amount, order.currency)
         steps = [head, f"give back {money} to the original payment"]
@@ -261,7 +242,8 @@ class ShopifyActor:
         }
         return self._plan(order, o.REFUND, params, tuple(steps), note)
 
-    def _plan_address(self, order: PlatformOrder, request: ActionRequest, head: str) -> ActionPlan:
+    def _plan_address(self, read: OrderRead, request: ActionRequest, head: str) -> ActionPlan:
+        order = read.order
         fields = dict(request.fields)
         unknown = sorted(set(fields) - set(ADDRESS_FIELDS))
         if unknown:
@@ -270,7 +252,7 @@ class ShopifyActor:
             )
         if not fields:
             raise ActionRefused("say what to change: --set FIELD=VALUE (e.g. --set city=Bandung)")
-        current = self.actions.shipping_address(order.id)
+        current = read.shipping_address()
         steps = [head]
         for key, value in fields.items():
             was = current.get(key, "")
@@ -362,30 +344,20 @@ class MarketplaceActor:
         head = f"{VERBS[kind]} {_who(order)} of {self.store} ({name}), now {_status_words(order)}"
         total = money_words(order.total, order.currency) if order.total is not None else ""
         items = _items_text(tuple((item.title, item.quantity) for item in order.items))
-        steps = [head]
-        if items:
-            steps.append(f"items: {items}")
+        label = order.name or order.id
+        steps = [head, *([f"items: {items}"] if items else [])]
+        params: dict[str, Any] = {}
         if kind == o.CANCEL:
             reason = request.reason.strip()
+            params = {"reason": reason}
             steps.append(f"reason: {one_line(reason, 100)}")
             steps.append(f"{name} refunds what the buyer paid{f' ({total})' if total else ''}")
             steps.append(f"{name} tells the buyer; restock follows {name}'s own rules")
-            note = f"Order {order.name or order.id} cancelled: {one_line(reason, 100)}"
-            return ActionPlan(
-                kind,
-                self.store,
-                order.id,
-                order.name or order.id,
-                {"reason": reason},
-                tuple(steps),
-                note,
-            )
-        if kind == o.ACCEPT_CANCEL:
+            note = f"Order {label} cancelled: {one_line(reason, 100)}"
+        elif kind == o.ACCEPT_CANCEL:
             steps.append(f"{name} cancels the order and refunds the buyer")
-            note = f"Order {order.name or order.id}: buyer's cancellation accepted"
+            note = f"Order {label}: buyer's cancellation accepted"
         else:
             steps.append("the order goes on as it was; the buyer is told")
-            note = f"Order {order.name or order.id}: buyer's cancellation rejected"
-        return ActionPlan(
-            kind, self.store, order.id, order.name or order.id, {}, tuple(steps), note
-        )
+            note = f"Order {label}: buyer's cancellation rejected"
+        return ActionPlan(kind, self.store, order.id, label, params, tuple(steps), note)

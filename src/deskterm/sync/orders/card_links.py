@@ -10,7 +10,6 @@ which the next pass finds again, and the upsert converges (nothing doubled).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,6 +66,27 @@ def uncached_links(store: Store, channel_name: str, channel_id: int) -> dict[str
     return found
 
 
+@dataclass(frozen=True)
+class DueLinks:
+    """A channel's linked orders the cache lacks, and which of them to ask for now."""
+
+    wanted: dict[str, int | None]  # order id -> the customer of the first ticket naming it
+    unknown: dict[str, str]  # the cursor's "unknown to the platform", of those still wanted
+    saved: dict[str, str]  # the cursor's map as stored (rewritten only when it changes)
+    due: list[str]  # wanted and not recently unknown, at most MAX_PER_PASS
+
+
+def links_due(store: Store, channel_name: str, channel_id: int, moment: datetime) -> DueLinks:
+    """What a pass over the channel's linked orders would ask for now."""
+    wanted = uncached_links(store, channel_name, channel_id)
+    with store.read() as session:
+        saved = _unknown(load_cursor(session, channel_id, SCOPE))
+    # Forget what is cached now (or no longer linked): the cursor stays small.
+    unknown = {k: v for k, v in saved.items() if k in wanted}
+    due = [ref for ref in wanted if not _recently_unknown(unknown.get(ref), moment)]
+    return DueLinks(wanted, unknown, saved, due[:MAX_PER_PASS])
+
+
 def fetch_linked_orders(
     store: Store,
     source: MarketplaceOrders,
@@ -74,21 +94,18 @@ def fetch_linked_orders(
     channel_id: int,
     *,
     now: datetime | None = None,
+    due: DueLinks | None = None,
 ) -> CardOrdersPass:
-    """Fetch and cache the channel's linked orders the cache lacks; never raises for the
-    platform (its failure is ``error``: the rest is tried again next pass)."""
+    """Fetch and cache the channel's linked orders the cache lacks (``due``: as the caller
+    found them already); never raises for the platform (its failure is ``error``: the rest
+    is tried again next pass)."""
     moment = as_utc(now) if now is not None else utcnow()
     result = CardOrdersPass()
-    wanted = uncached_links(store, channel_name, channel_id)
-    with store.read() as session:
-        cursor = load_cursor(session, channel_id, SCOPE)
-    # Forget what is cached now (or no longer linked): the cursor stays small.
-    unknown = {k: v for k, v in _unknown(cursor).items() if k in wanted}
-    due = [ref for ref in wanted if not _recently_unknown(unknown.get(ref), moment)]
-    due = due[:MAX_PER_PASS]
-    result.wanted = len(due)
-    for start in range(0, len(due), BATCH):
-        batch = due[start : start + BATCH]
+    links = links_due(store, channel_name, channel_id, moment) if due is None else due
+    wanted, unknown = links.wanted, dict(links.unknown)
+    result.wanted = len(links.due)
+    for start in range(0, len(links.due), BATCH):
+        batch = links.due[start : start + BATCH]
         try:
             orders = source.orders(batch)
         except ChannelError as exc:
@@ -106,7 +123,7 @@ def fetch_linked_orders(
         missing = [ref for ref in batch if ref not in found]
         result.unknown += len(missing)
         unknown.update(dict.fromkeys(missing, moment.isoformat()))
-    if unknown != _unknown(cursor):
+    if unknown != links.saved:
         with store.write() as session:
             save_cursor(session, channel_id, SCOPE, {"unknown": unknown})
     return result
@@ -161,7 +178,8 @@ def link_card_orders(
     if channel.orders_refresh_minutes <= 0:
         return None
     moment = utcnow()
-    if not _any_due(store, channel.name, channel_id, moment):
+    due = links_due(store, channel.name, channel_id, moment)
+    if not due.due:
         return None
     summary = ChannelSummary(channel=channel.name)
     try:
@@ -171,7 +189,7 @@ def link_card_orders(
         summary.note = "orders named in chat not fetched"
         return summary
     try:
-        done = fetch_linked_orders(store, source, channel.name, channel_id, now=moment)
+        done = fetch_linked_orders(store, source, channel.name, channel_id, now=moment, due=due)
     finally:
         source.close()
     summary.note = f"orders named in chat: {done.fetched} fetched" + (
@@ -180,13 +198,3 @@ def link_card_orders(
     if done.error:
         summary.problems.append(f"orders named in chat: {done.error} (tried again next pass)")
     return summary
-
-
-def _any_due(store: Store, channel_name: str, channel_id: int, moment: datetime) -> bool:
-    """Whether some linked order is missing from the cache and not recently unknown."""
-    wanted: Sequence[str] = list(uncached_links(store, channel_name, channel_id))
-    if not wanted:
-        return False
-    with store.read() as session:
-        unknown = _unknown(load_cursor(session, channel_id, SCOPE))
-    return any(not _recently_unknown(unknown.get(ref), moment) for ref in wanted)

@@ -12,7 +12,7 @@ converges). A failure leaves the cache and the cursor as they were (shown with i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from deskterm.domain import orders as o
@@ -42,6 +42,7 @@ class MarketplaceOrdersPass:
 
     listed: int = 0  # ids the listing returned
     fetched: int = 0  # orders whose details were fetched and written
+    fetched_ids: list[str] = field(default_factory=list)  # their ids
     error: str = ""  # the failure that ended the pass, one line
 
 
@@ -69,6 +70,7 @@ def refresh_channel_orders(
         result.error = exc.message
         return result
     result.fetched = cache_orders(store, channel_name, orders, now=moment)
+    result.fetched_ids = [order.id for order in orders]
     with store.write() as session:
         save_cursor(session, channel_id, SCOPE, {"until": moment.isoformat()})
     return result
@@ -123,7 +125,10 @@ def refresh_buyer_orders(
         # update time at all): a parcel's new tracking step or a return's progress changes
         # neither. The agent is looking at this buyer now, so their orders still on their
         # way are read again in full.
-        moving = buyer_orders_in(store, channel_name, buyer_id, MOVING)
+        just = set(done.fetched_ids)  # read in full by the pass already
+        moving = [
+            i for i in buyer_orders_in(store, channel_name, buyer_id, MOVING) if i not in just
+        ]
         fresh = source.orders(moving) if moving else []
         return done.fetched + cache_orders(store, channel_name, fresh, now=moment)
     return cache_orders(store, channel_name, source.orders(ids) if ids else [], now=moment)

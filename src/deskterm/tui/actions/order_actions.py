@@ -144,7 +144,7 @@ class OrderActions(DesktermBase):
         self, ticket_id: int, order: dict[str, Any], request: o.ActionRequest
     ) -> None:
         """Read the order from its platform and plan the action; then ask."""
-        from deskterm.services.order_actions import done_before, earlier_plan, recent_done
+        from deskterm.services.order_actions import prepare
         from deskterm.sync.orders.open_actor import open_actor
 
         if self.config is None:
@@ -157,26 +157,28 @@ class OrderActions(DesktermBase):
             self.call_from_thread(self.show_error, exc)
             return
         try:
-            plan = earlier_plan(store, str(order["store"]), str(order["id"]), request.kind)
-            heading = "This will:"
-            if plan is not None:
-                heading = (
-                    "An earlier try of this was never confirmed. deskterm reads the order back "
-                    "and sends it again only if it did not happen:"
-                )
-            else:
-                plan = actor_for.plan(str(order["id"]), request)
-                done = recent_done(store, plan.store, plan.order_id, plan.kind)
-                if done is not None:  # said first: this makes a second one
-                    heading = f"{done_before(done)}. This will:"
+            prepared = prepare(store, actor_for, str(order["store"]), str(order["id"]), request)
         except DesktermError as exc:
             actor_for.close()
             self.call_from_thread(self.show_error, exc)
             return
-        self.call_from_thread(self._confirm_plan, ticket_id, actor_for, plan, heading)
+        head, *steps = prepared.lines()
+        self.call_from_thread(
+            self._confirm_plan,
+            ticket_id,
+            actor_for,
+            prepared.plan,
+            head[:1].upper() + head[1:],
+            tuple(steps),
+        )
 
     def _confirm_plan(
-        self, ticket_id: int, actor_for: PlatformActor, plan: o.ActionPlan, heading: str
+        self,
+        ticket_id: int,
+        actor_for: PlatformActor,
+        plan: o.ActionPlan,
+        heading: str,
+        steps: tuple[str, ...],
     ) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
@@ -186,7 +188,7 @@ class OrderActions(DesktermBase):
                 self.notify("Nothing was sent", timeout=3)
 
         title = f"{ACTION_TITLES.get(plan.kind, plan.kind)} — order {plan.order_name}"
-        self.push_screen(OrderConfirmScreen(title, plan.steps, heading), answered)
+        self.push_screen(OrderConfirmScreen(title, steps, heading), answered)
 
     @work(thread=True, group="order-action-send", exit_on_error=False)
     def carry_out_order_action(
