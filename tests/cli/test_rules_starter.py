@@ -22,9 +22,9 @@ from deskterm.channels.chat.lazada import mapping as lazada
 from deskterm.channels.chat.types import ChatConversation
 from deskterm.cli import main
 from deskterm.domain.business_hours import business_hours
+from deskterm.domain.messages import InboundMessage
 from deskterm.ingest.context import ChannelContext
 from deskterm.ingest.pipeline import IngestResult, ingest_message
-from deskterm.domain.messages import InboundMessage
 from deskterm.services import rules, tickets
 from deskterm.services.actor import Actor
 from deskterm.services.macros import save_macro
