@@ -1,6 +1,6 @@
 """`deskterm demo` imports the starter rules and turns some on, so that its first sync shows
 a rule at work (issue 14 item 5): a chat gets the rule's reply and the conversation says
-so, Siti's thank-you closes her ticket, the newsletter goes to spam."""
+so, and the newsletter goes to spam."""
 
 from __future__ import annotations
 
@@ -55,32 +55,38 @@ def test_the_demos_first_sync_shows_rules_at_work(tmp_path: Path) -> None:
         )
         return found
 
-    # A chat answered by the rule: its reply and the note saying which rule and macro.
+    # Chats answered by the rule: its reply and the note saying which rule and macro. (A
+    # chat the marketplace had auto-answered itself gets a note saying why not, instead.)
     acked = [t for t in tickets if "auto-acknowledged" in t["tags"]]
-    assert acked, "no chat got the quick acknowledgement"
-    messages = shown(acked[0]["id"])["messages"]
-    assert any(
-        m["direction"] == "out"
-        and m["author"] == f"rule:{ACK}"
-        and m["body_text"].startswith("Halo Kak, terima kasih")
-        for m in messages
-    )
-    assert any(
-        m["direction"] == "note"
-        and m["body_text"].startswith(
-            f"Rule '{ACK}' replied with macro 'Starter: chat acknowledgement'"
-        )
-        for m in messages
-    )
-
-    # Siti thanked the shop after its answer: closed by the rule, and not answered.
-    [siti] = [t for t in tickets if t["subject"] == "Pesanan #1042 belum sampai"]
-    assert siti["status"] == "closed"
-    siti_messages = shown(siti["id"])["messages"]
-    assert "Rule 'Close on thanks' closed the ticket" in [m["body_text"] for m in siti_messages]
+    assert {t["channel"] for t in acked} == {"tokopedia", "shopee-id", "lazada-id"}
+    replied = 0
+    for ticket in acked:
+        messages = shown(ticket["id"])["messages"]
+        replies = [
+            m
+            for m in messages
+            if m["direction"] == "out"
+            and m["author"] == f"rule:{ACK}"
+            and m["body_text"].startswith("Halo Kak, terima kasih")
+        ]
+        noted = [
+            m
+            for m in messages
+            if m["direction"] == "note"
+            and m["body_text"].startswith(
+                f"Rule '{ACK}' replied with macro 'Starter: chat acknowledgement'"
+            )
+        ]
+        assert len(replies) == len(noted) <= 1
+        replied += len(replies)
+    assert replied >= len(acked) // 2, "the rule replied on too few chats"
     assert not [
-        m for m in siti_messages if m["author"].startswith("rule:") and m["direction"] == "out"
+        t for t in tickets if t["channel"] == "support" and "auto-acknowledged" in t["tags"]
     ]
+
+    # Rules that are off do nothing: Siti's thank-you after the shop's answer stays open.
+    [siti] = [t for t in tickets if t["subject"] == "Pesanan #1042 belum sampai"]
+    assert siti["status"] == "open" and "answered" not in siti["tags"]
 
     # The weekly newsletter went to spam.
     [news] = [t for t in tickets if t["subject"] == "Your weekly seller digest"]
