@@ -105,7 +105,8 @@ def _list(ctx: CliContext, *, json_out: bool) -> int:
         return 0
     if not stored:
         note(
-            "No rules yet: write them in a TOML file and `deskterm rules import FILE`"
+            "No rules yet: write them in a TOML file and `deskterm rules import FILE`,"
+            " or start from the starter rules: `deskterm rules import --starter`"
             " (README: Rules)."
         )
         return 0
