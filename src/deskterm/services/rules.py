@@ -267,3 +267,138 @@ def delete_rule(store: Store, name: str, actor: Actor) -> str:
         session.flush()
         _renumber(session, [r for r in rows if r.id != row.id])
         return row.name
+
+
+# --- Starter rules (issue 14 item 5): a file shipped with deskterm, with its macros. ---
+
+STARTER_RULES_FILE = "starter_rules.toml"
+STARTER_MACROS_FILE = "starter_macros.toml"
+STARTER_SOURCE = "starter rules"  # how errors name the shipped file
+
+
+@dataclass(frozen=True, slots=True)
+class StarterImport:
+    """What importing rules did besides the rules: starter macros installed, and (for
+    ``import_starter``) the starter rules left alone because the store has one so named."""
+
+    result: ImportResult
+    macros_installed: list[str]
+    kept: list[str]
+
+
+def _starter_text(name: str) -> str:
+    from importlib.resources import files
+
+    return files("deskterm.automation.rules").joinpath(name).read_text(encoding="utf-8")
+
+
+def starter_rules_text() -> str:
+    """The starter rules file as shipped (every rule off, a comment above each)."""
+    return _starter_text(STARTER_RULES_FILE)
+
+
+def starter_macros() -> list[dict[str, Any]]:
+    """The macros the starter rules reply with, checked as ``macros import`` checks them."""
+    import tomllib
+
+    from deskterm.services.macros import check_macro
+
+    document = tomllib.loads(_starter_text(STARTER_MACROS_FILE))
+    return [
+        check_macro(entry, f"{STARTER_MACROS_FILE}: macros[{n}]")
+        for n, entry in enumerate(document["macros"])
+    ]
+
+
+def _missing_starter_macros(session: Session) -> list[dict[str, Any]]:
+    """The starter macros this store has no macro of that name for (case aside)."""
+    names = {m.name.casefold() for m in session.exec(select(Macro))}
+    return [entry for entry in starter_macros() if entry["name"].casefold() not in names]
+
+
+def _with_starter(session: Session) -> Known:
+    """``known`` plus the starter macros the store lacks (an import installs them)."""
+    have = known(session)
+    extra = [(m["name"], m.get("shortcut")) for m in _missing_starter_macros(session)]
+    return Known(macros=[*have.macros, *extra], agents=have.agents)
+
+
+def _replies(rules: list[Rule]) -> set[str]:
+    return {
+        str(action.value).strip().lstrip(";").casefold()
+        for rule in rules
+        for action in rule.then
+        if action.kind == "reply"
+    }
+
+
+def _install_macros(session: Session, wanted: set[str]) -> list[str]:
+    """Create the missing starter macros a rule names (by name or shortcut); never touches
+    a macro of the store. A shortcut another macro has is left off (rules name the macro
+    by its name)."""
+    from deskterm.services.macros import normalize_shortcut
+
+    macros = list(session.exec(select(Macro)))
+    taken = {(m.shortcut or "").casefold() for m in macros} - {""}
+    installed: list[str] = []
+    for entry in _missing_starter_macros(session):
+        shortcut = normalize_shortcut(entry.get("shortcut"))
+        if entry["name"].casefold() not in wanted and (shortcut or "").casefold() not in wanted:
+            continue
+        if shortcut and shortcut.casefold() in taken:
+            shortcut = None
+        session.add(
+            Macro(
+                name=entry["name"],
+                shortcut=shortcut,
+                body=entry["body"],
+                actions=dict(entry.get("actions", {})),
+                intents=" ".join(entry.get("intents", [])),
+                updated_at=utcnow(),
+            )
+        )
+        installed.append(entry["name"])
+    session.flush()
+    return installed
+
+
+def check_rules_with_starter_macros(store: Store, text: str, source: str) -> list[Rule]:
+    """``check_rules_text``, counting the starter macros the store lacks as present (an
+    import installs the ones its rules name)."""
+    with store.read() as session:
+        return load_rules(text, source, _with_starter(session))
+
+
+def import_rules_installing_macros(
+    store: Store, text: str, source: str, actor: Actor
+) -> StarterImport:
+    """``import_rules``, installing first (same transaction) the starter macros the file's
+    rules reply with that the store lacks; a macro of the store is never replaced."""
+    with store.write() as session:
+        rules = load_rules(text, source, _with_starter(session))
+        installed = _install_macros(session, _replies(rules))
+        return StarterImport(_import(session, rules, actor), installed, [])
+
+
+def import_starter(store: Store, actor: Actor, *, enable: tuple[str, ...] = ()) -> StarterImport:
+    """Import the starter rules the store has none of the same name of (those are kept
+    as they are: edited, on or off), with the macros they need; each new rule is off,
+    except those named in ``enable`` (the demo)."""
+    from dataclasses import replace
+
+    wanted = {name.casefold() for name in enable}
+    with store.write() as session:
+        rules = load_rules(starter_rules_text(), STARTER_SOURCE, _with_starter(session))
+        unknown = wanted - {rule.name.casefold() for rule in rules}
+        if unknown:
+            raise UsageError(f"no starter rule named {sorted(unknown)[0]!r}")
+        have = {row.name.casefold() for row in _rows(session)}
+        new = [
+            replace(rule, enabled=rule.name.casefold() in wanted, enabled_given=True)
+            for rule in rules
+            if rule.name.casefold() not in have
+        ]
+        kept = [rule.name for rule in rules if rule.name.casefold() in have]
+        installed = _install_macros(session, _replies(new))
+        result = _import(session, new, actor) if new else ImportResult([], [])
+        return StarterImport(result, installed, kept)
