@@ -188,17 +188,28 @@ def test_newsletters_to_spam(store: Store, channel: ChannelContext) -> None:
 
 def test_auto_replies_closed(store: Store, channel: ChannelContext) -> None:
     only(store, "Auto-replies closed")
-    ooo = ingest(
-        store,
-        channel,
-        msg("ooo@x", subject="Automatic reply", body="I am out of the office until Monday."),
-    ).ticket_id
+    automatic = msg("ooo@x", subject="Automatic reply", body="I am out of the office until Monday.")
+    # Auto-Submitted: auto-replied (RFC 3834), as ingest records it.
+    ooo = ingest(store, channel, dataclasses.replace(automatic, auto_submitted=True)).ticket_id
     asks = ingest(
         store, channel, msg("q@x", subject="Order", body="Where is my order #1042?")
+    ).ticket_id
+    # The same words written by a person: not an auto-reply, left open.
+    person = ingest(
+        store,
+        channel,
+        msg(
+            "p@x",
+            sender="budi@example.com",
+            name="Budi",
+            subject="Leave",
+            body="I'll be out of the office next week, please ship after the 20th.",
+        ),
     ).ticket_id
     run_rules(store, now=NOW)
     assert ticket(store, ooo)["status"] == "closed"
     assert ticket(store, asks)["status"] == "open"
+    assert ticket(store, person)["status"] == "open"
 
 
 def test_close_on_thanks_after_an_agent_reply(store: Store, channel: ChannelContext) -> None:

@@ -3,6 +3,7 @@ evaluator (evaluate.py) on a real store: every condition kind, facts, spam, orde
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,6 +41,8 @@ CONDITIONS = [
     "message.channel_type:email AND parcel",
     "tag:vip AND NOT message.body:refund",
     "from:bob@example.com OR (message.from:customer AND NOT hours:inside)",
+    "message.auto:yes",
+    "message.auto:no AND message.from:customer",
 ]
 
 
@@ -56,6 +59,10 @@ def filled(store: Store, channel: ChannelContext) -> Store:
     carol = ingest(
         store, channel, msg("4@x", sender="carol@example.com", name="Carol", body="buy now")
     ).ticket_id
+    # Automatic mail: a list mailing (ingest saw its List-Id) and a bounce.
+    newsletter = msg("5@x", sender="news@brand.test", name="Brand", body="Sale! Unsubscribe")
+    ingest(store, channel, dataclasses.replace(newsletter, auto_submitted=True))
+    ingest(store, channel, msg("6@x", sender="MAILER-DAEMON@mx.test", body="Undelivered"))
     tickets.add_tags(store, bob, ["vip"], ACTOR)
     tickets.set_spam(store, carol, True, ACTOR)
     with store.write() as session:
@@ -132,6 +139,7 @@ def test_batch_verdicts_equal_the_one_by_one_evaluator(filled: Store) -> None:
         counts = {text: len(judge.matches(i, vectors)) for i, text in enumerate(CONDITIONS)}
         assert 0 < counts["message.from:customer"] < len(refs)
         assert counts["order.status:shipped AND order.total>50 AND customer.orders>=1"] > 0
+        assert counts["message.auto:yes"] >= 2
 
 
 def test_last_orders_in_bulk_picks_the_newest_and_counts(filled: Store) -> None:
@@ -141,5 +149,5 @@ def test_last_orders_in_bulk_picks_the_newest_and_counts(filled: Store) -> None:
         found = last_orders(db, ids)
     by_total = {cid: (o["total"] if o else None, n) for cid, (o, n) in found.items()}
     assert sorted(by_total.values(), key=str) == sorted(
-        [("75.00", 2), (None, 0), (None, 0)], key=str
+        [("75.00", 2)] + [(None, 0)] * (len(ids) - 1), key=str
     )

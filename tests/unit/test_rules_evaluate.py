@@ -45,6 +45,8 @@ def term(text: str) -> Term:
     [
         ("message.from:customer", True),
         ("message.from:rule", False),
+        ("message.auto:no", True),
+        ("message.auto:yes", False),
         ('message.body:"where is"', True),
         ("message.body:refund", False),
         ("message.channel_type:shopee", True),

@@ -11,25 +11,14 @@ rule's reply in the last 24 hours (unless the action says ``limit = false``).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from deskterm.automation.rules.model import AUTO_REPLY_WINDOW_HOURS
 from deskterm.domain.enums import Direction
+from deskterm.domain.machine_mail import machine_sender
 from deskterm.store.tables import Channel, Message, Ticket
-
-# Local parts that never read a reply: bounces, system mailboxes, no-reply senders.
-_MACHINE_SENDER = re.compile(
-    r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|auto[-_.]?reply)"
-    r"([+._-].*)?$"
-)
-
-
-def machine_sender(handle: str) -> bool:
-    """Whether the address ``handle`` is a bounce or no-reply mailbox."""
-    return bool(_MACHINE_SENDER.match(handle.strip().lower().partition("@")[0]))
 
 
 def last_customer_message(session: Session, ticket_id: int) -> Message | None:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from deskterm.automation.rules.conditions import is_fact, leaves
-from deskterm.automation.rules.evaluate import Facts, fact_holds, hours_word
+from deskterm.automation.rules.evaluate import Facts, fact_holds, hours_word, is_auto
 from deskterm.domain.business_hours import BusinessHours
 from deskterm.domain.query_ast import And, MatchAll, Node, Not, Or, Term
 from deskterm.domain.sla import SlaTargets
@@ -88,7 +88,7 @@ def gather_batch(
         int(row[0]): row
         for row in _rows_by_id(
             db,
-            "SELECT id, direction, auto_submitted, sent_at"
+            "SELECT id, direction, auto_submitted, sent_at, author_handle"
             + (", body_text, body_html_text" if body_wanted else "")
             + " FROM message WHERE id IN ({ids})",
             [e.message_id for e in events if e.message_id is not None],
@@ -128,7 +128,8 @@ def gather_batch(
                 str(row[1]) if row is not None else None,
                 bool(row[2]) if row is not None else None,
             ),
-            message_body=str(row[4] or row[5] or "") if row is not None and body_wanted else "",
+            message_body=str(row[5] or row[6] or "") if row is not None and body_wanted else "",
+            message_auto=row is not None and is_auto(row[2], row[4]),
             hours=hours_word(at, hours),
             order=order,
             order_count=count,

@@ -49,8 +49,12 @@ FULFILLMENTS = (
     "scheduled",
     "unfulfilled",
 )
+# Whether the message is automatic mail: RFC 3834 Auto-Submitted, list or bulk mail, a
+# delivery report, or a bounce/no-reply sender (what keeps rules from answering it).
+MESSAGE_AUTO = ("yes", "no")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "message.from": MESSAGE_FROM,
+    "message.auto": MESSAGE_AUTO,
     "message.channel_type": tuple(str(kind) for kind in ChannelType),
     "hours": HOURS,
     "order.status": STATUSES,

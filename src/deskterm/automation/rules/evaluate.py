@@ -20,6 +20,7 @@ from typing import Any
 
 from deskterm.automation.rules.conditions import fact_value, is_fact, leaves, parse_condition
 from deskterm.domain.business_hours import BusinessHours, is_open
+from deskterm.domain.machine_mail import machine_sender
 from deskterm.domain.query_ast import And, MatchAll, Node, Not, Or, Term
 from deskterm.domain.sla import SlaTargets
 from deskterm.store.customer_reader import last_orders
@@ -44,6 +45,7 @@ class Facts:
     message_id: int | None = None
     message_from: str | None = None  # customer | agent | rule | system
     message_body: str = ""
+    message_auto: bool = False  # automatic mail (conditions.MESSAGE_AUTO)
     hours: str | None = None  # inside | outside
     order: Mapping[str, Any] | None = None  # the customer's newest order (order_json shape)
     order_count: int = 0
@@ -93,13 +95,16 @@ def gather_facts(
     if not rows:
         return None
     channel_type, customer_id = str(rows[0][0]), rows[0][1]
-    body = ""
+    body, auto = "", False
     if message_id is not None:
         found = db.all(
-            "SELECT body_text, body_html_text FROM message WHERE id = :m", {"m": message_id}
+            "SELECT body_text, body_html_text, auto_submitted, author_handle FROM message"
+            " WHERE id = :m",
+            {"m": message_id},
         )
         if found:
             body = str(found[0][0] or found[0][1] or "")
+            auto = is_auto(found[0][2], found[0][3])
     order: dict[str, Any] | None = None
     count = 0
     tags: frozenset[str] = frozenset()
@@ -120,12 +125,18 @@ def gather_facts(
         message_id=message_id,
         message_from=message_from,
         message_body=body,
+        message_auto=auto,
         hours=hours_word(at, hours),
         order=order,
         order_count=count,
         customer_tags=tags,
         customer_id=None if customer_id is None else int(customer_id),
     )
+
+
+def is_auto(auto_submitted: object, author_handle: object) -> bool:
+    """``message.auto:yes``: ingest found it automatic (auto_submitted), or a machine sent it."""
+    return bool(auto_submitted) or machine_sender(str(author_handle or ""))
 
 
 def fact_holds(term: Term, facts: Facts, now: datetime) -> bool:
@@ -137,6 +148,8 @@ def fact_holds(term: Term, facts: Facts, now: datetime) -> bool:
         return facts.message_from is not None and term.value.casefold() in (
             facts.message_body.casefold()
         )
+    if name == "message.auto":
+        return facts.message_from is not None and facts.message_auto == (term.value == "yes")
     if name == "message.channel_type":
         return facts.channel_type == term.value
     if name == "hours":
