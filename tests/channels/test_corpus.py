@@ -110,6 +110,7 @@ def test_every_corpus_message_parses_within_budget(name: str, raw: bytes) -> Non
     assert "\x1b" not in message.body_html_text
 
 
+@pytest.mark.slow
 def test_whole_corpus_is_stored_through_import(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

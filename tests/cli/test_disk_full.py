@@ -47,6 +47,7 @@ def _messages(db: Path) -> tuple[int, int]:
     return int(total), int(distinct)
 
 
+@pytest.mark.slow
 def test_import_stops_at_disk_full_and_resumes(
     disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -267,6 +267,7 @@ api_key = {{ env = "{LLM_KEY_ENV}" }}
 """
 
 
+@pytest.mark.slow
 def test_the_llm_backend_server_is_checked(tmp_path: Path) -> None:
     """issue 12 item 4: one line saying whether the configured LLM server answers."""
     fake = OpenAiFake()

@@ -130,6 +130,7 @@ def _mbox(path: Path, count: int) -> None:
             out.write(b"From c@example.com Mon Jan  1 00:00:00 2024\n" + msg.as_bytes() + b"\n")
 
 
+@pytest.mark.slow
 def test_cli_writes_get_in_while_a_long_import_runs(
     store_config: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from sqlmodel import select
 
 from deskterm.domain.enums import IdentityKind
@@ -59,6 +60,7 @@ def test_a_party_with_thousands_of_contact_hints(any_store: Store) -> None:
     assert 1 < len(identities) <= 21
 
 
+@pytest.mark.slow
 def test_reads_over_many_tickets_are_chunked(
     any_store: Store, any_channel: ChannelContext, db: ReadDb
 ) -> None:

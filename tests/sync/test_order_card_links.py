@@ -246,6 +246,7 @@ def test_a_card_naming_an_order_the_platform_does_not_know_stays_linked(
     assert market.detail_calls() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["chat.listing_saved", "orders.card_orders_cached"])
 def test_killed_between_the_message_and_its_order_converges(
     world: tuple[Marketplaces, Path], point: str

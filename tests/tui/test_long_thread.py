@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 from textual.worker import WorkerState
 
@@ -165,6 +166,7 @@ async def _z_keeps_the_place(app: Any, count: int, place: int) -> None:
         await pilot.press("q")
 
 
+@pytest.mark.slow
 async def test_five_thousand_messages_drawn_lazily_every_one_reachable(
     sample_config: Path, tmp_path: Path
 ) -> None:

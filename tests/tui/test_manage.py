@@ -76,6 +76,7 @@ def import_samples(config: Path) -> None:
     assert main(args) == 0
 
 
+@pytest.mark.slow
 async def test_create_a_macro_find_it_in_the_picker_edit_and_delete_it(
     sample_config: Path,
 ) -> None:

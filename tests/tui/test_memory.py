@@ -6,6 +6,7 @@ import gc
 import os
 from pathlib import Path
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -28,6 +29,7 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+@pytest.mark.slow
 async def test_opens_and_focus_changes_leave_memory_bounded(sample_config: Path) -> None:
     """Issue 11 item 4: 1,000 ticket opens (cycling through the sample tickets) and focus
     changes (200 here, 1,000 with MEMORY_FOCUS=1000) grow RSS by less than 50 MB after a

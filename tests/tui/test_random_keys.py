@@ -110,6 +110,7 @@ async def mash(app: DesktermApp, start: str, plan: list[tuple[bool, list[str]]])
     assert app.return_code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("harmless")
 def test_random_keys_on_a_filled_inbox(sample_config: Path) -> None:
     """issue 11 item 3: random bindings, single and in bursts, in every state."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from email import policy
 from email.feedparser import BytesFeedParser
 from email.message import Message
@@ -24,7 +23,13 @@ from email.policy import Policy
 # _BodyCollector is also reached as mime._BodyCollector (tests patch it there).
 from deskterm.channels.email.mime_body import MAX_TEXT_CHARS, _BodyCollector
 from deskterm.channels.email.mime_headers import _Headers, _parse_ids
-from deskterm.channels.email.mime_limits import MAX_ERROR_CHARS, _Budget, _CapExceeded, _Notes
+from deskterm.channels.email.mime_limits import (
+    MAX_ERROR_CHARS,
+    _Budget,
+    _CapExceeded,
+    _Notes,
+    parse_clock,
+)
 from deskterm.channels.email.mime_text import _decode_bytes, _storable
 from deskterm.domain.enums import ParseStatus
 from deskterm.domain.messages import InboundMessage, Party
@@ -142,7 +147,7 @@ def parse_message(
     """
     try:
         raw = _as_bytes(raw)
-        budget = _Budget(max_depth, max_parts, time.monotonic() + time_limit)
+        budget = _Budget(max_depth, max_parts, parse_clock() + time_limit)
         return _Parse(raw, budget, time_limit).run()
     except Exception as exc:  # the contract: no exception ever escapes the sync loop
         return _failed(raw, f"unexpected {type(exc).__name__}: {exc}")

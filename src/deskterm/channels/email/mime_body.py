@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import mimetypes
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import errors as email_errors
@@ -15,7 +14,7 @@ from email.message import Message
 
 from deskterm.channels.email.html_text import html_to_text
 from deskterm.channels.email.mime_headers import MAX_HEADER_CHARS, _normalise_id
-from deskterm.channels.email.mime_limits import _Budget, _CapExceeded, _Notes
+from deskterm.channels.email.mime_limits import _Budget, _CapExceeded, _Notes, parse_clock
 from deskterm.channels.email.mime_text import (
     _decode_bytes,
     _decode_words,
@@ -170,7 +169,7 @@ class _BodyCollector:
         if not self.html:
             return
         limit = self.html_limit
-        if time.monotonic() > self.budget.deadline:
+        if parse_clock() > self.budget.deadline:
             # Out of time already (a bomb): a short prefix still gives the agent something.
             limit = min(limit, HTML_CHARS_AFTER_DEADLINE)
         source = "\n<br>\n".join(self.html)
