@@ -47,8 +47,10 @@ CONDITIONS = [
 
 
 @pytest.fixture
-def filled(store: Store, channel: ChannelContext) -> Store:
-    """Tickets of three customers: words, a tag, a spam ticket, an order, replies."""
+def filled(any_store: Store, any_channel: ChannelContext) -> Store:
+    """Tickets of three customers: words, a tag, a spam ticket, an order, replies; on
+    SQLite and on PostgreSQL."""
+    store, channel = any_store, any_channel
     alice = ingest(store, channel, msg("1@x", body="Hi, where is my parcel?")).ticket_id
     ingest(store, channel, msg("2@x", body="Refund please", in_reply_to="1@x", hour=20))
     bob = ingest(

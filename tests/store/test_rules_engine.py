@@ -19,6 +19,7 @@ from deskterm.services import rules, tickets
 from deskterm.services.actor import Actor
 from deskterm.services.macros import save_macro
 from deskterm.services.rule_engine import EngineSettings, run_rules
+from deskterm.services.rule_replay import replay
 from deskterm.store.engine import Store
 from deskterm.store.tables import Event, Message, Order, Outbox, RuleRun, Ticket
 from tests.conftest import ingest, msg
@@ -325,3 +326,9 @@ def test_the_engine_on_sqlite_and_postgresql(any_store: Store, any_channel: Chan
     run_rules(any_store)
     assert tickets_tags(any_store, tid) == {"auto-answered", "woken"}
     assert len(outbox(any_store)) == 1
+    # rules test on the same store: judged on the ticket as it is now (tagged, so WISMO
+    # would no longer match), the snooze rule on its one event.
+    before = outbox(any_store)
+    replayed = {r.name: r for r in replay(any_store, timedelta(days=1))}
+    assert (replayed["WISMO"].matched, replayed["Woken"].tickets) == (0, [tid])
+    assert replayed["WISMO"].events == 1 and outbox(any_store) == before  # its reply: a rule's
