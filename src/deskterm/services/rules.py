@@ -1,4 +1,5 @@
-"""Rules as a use case: list, show, import/export (TOML), enable, disable, move, delete.
+"""Rules as a use case: list, show, import/export (TOML), enable, disable, move, delete;
+one rule saved from its text and previewed on recent tickets (the F4 screen).
 
 Every change writes an audit event (``rule.created``, ``rule.updated``, ``rule.enabled``,
 ``rule.disabled``, ``rule.moved``, ``rule.deleted``; no ticket) on behalf of the actor,
@@ -10,13 +11,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
 from deskterm.automation.rules.actions import Known
+from deskterm.automation.rules.conditions import parse_condition
+from deskterm.automation.rules.evaluate import evaluate
 from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError, UsageError
@@ -25,8 +28,12 @@ from deskterm.domain.userfiles import read_utf8_file
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.tables import Agent, Event, Macro, as_utc, utcnow
+from deskterm.store.session_read import SessionReadDb
+from deskterm.store.tables import Agent, Event, Macro, Ticket, as_utc, utcnow
 from deskterm.store.tables import Rule as RuleRow
+
+if TYPE_CHECKING:
+    from deskterm.services.rule_engine import EngineSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,3 +274,133 @@ def delete_rule(store: Store, name: str, actor: Actor) -> str:
         session.flush()
         _renumber(session, [r for r in rows if r.id != row.id])
         return row.name
+
+
+# --- the F4 screen: one rule as text, saved in place, previewed on recent tickets -------
+
+
+def _one_rule(session: Session, text: str, source: str) -> Rule:
+    rules = load_rules(text, source, known(session))
+    if len(rules) != 1:
+        raise UsageError(f"{source}: one [[rules]] table here, not {len(rules)}")
+    return rules[0]
+
+
+def check_rule_text(store: Store, text: str, source: str = "editor") -> Rule:
+    """The one rule of ``text`` checked as import checks it (nothing is written)."""
+    with store.read() as session:
+        return _one_rule(session, text, source)
+
+
+def save_rule(
+    store: Store, old_name: str | None, text: str, actor: Actor, source: str = "editor"
+) -> str:
+    """Save the one ``[[rules]]`` table of ``text`` as the rule once called ``old_name``
+    (None: a new rule, at the end); returns the saved name.
+
+    Checked as import checks a file, in the same transaction that writes it. An edited
+    rule keeps its place and its on/off state unless the text says ``enabled``; a rename
+    keeps the rule's row (its run history) and is refused when another rule has the name.
+    """
+    with store.write() as session:
+        rule = _one_rule(session, text, source)
+        rows = _rows(session)
+        row = _find(rows, old_name) if old_name is not None else None
+        clash = next(
+            (
+                other
+                for other in rows
+                if other.name.casefold() == rule.name.casefold()
+                and (row is None or other.id != row.id)
+            ),
+            None,
+        )
+        if clash is not None:
+            raise UsageError(
+                f'{source}: rule "{one_line(rule.name, 60)}": name: a rule named'
+                f' "{one_line(clash.name, 60)}" exists already (names are unique, case aside)'
+            )
+        if row is None:
+            _import(session, [rule], actor)
+            return rule.name
+        previous = row.name
+        row.name = rule.name
+        if rule.enabled_given and rule.enabled != row.enabled:
+            if rule.enabled:
+                row.armed_after = _last_event(session)
+            row.enabled = rule.enabled
+        row.definition = rule.definition()
+        _touch(row)
+        session.add(row)
+        renamed = {"renamed_from": previous} if previous != rule.name else {}
+        _event(session, actor, "rule.updated", row, definition=rule.definition(), **renamed)
+        return rule.name
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewedTicket:
+    """A ticket a previewed rule matched: its id, subject, and when it last matched."""
+
+    ticket_id: int
+    subject: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RulePreview:
+    """Which recent tickets a rule (saved or not) would match, as ``rules test`` replays."""
+
+    rule: str
+    matched: int  # tickets matched
+    tickets: int  # tickets with an event the rule runs on, in the window
+    events: int
+    matched_events: int
+    shown: list[PreviewedTicket]  # the newest matches first, at most ``limit``
+
+
+def preview_rule(
+    store: Store,
+    text: str,
+    since: timedelta,
+    *,
+    settings: EngineSettings | None = None,
+    now: datetime | None = None,
+    limit: int = 20,
+    source: str = "editor",
+) -> RulePreview:
+    """The tickets the one rule of ``text`` would have matched over the events since
+    ``now - since``, read-only: the replay of ``rules test --since … --rule`` run on text
+    that need not be saved (UsageError, as import words it, when the text is invalid)."""
+    from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
+    from deskterm.services.rule_replay import _events  # the events `rules test` replays
+
+    settings = settings or EngineSettings()
+    moment = now or datetime.now(UTC)
+    with store.read() as session:
+        rule = _one_rule(session, text, source)
+        tree = parse_condition(rule.condition)
+        db = SessionReadDb(session)
+        seen: set[int] = set()
+        last_match: dict[int, datetime] = {}
+        events = matched_events = 0
+        for event in _events(session, moment - since):
+            # As replay: the engine runs no rule on an event without a ticket or a rule's own.
+            if event.ticket_id is None or event.actor.startswith("rule:"):
+                continue
+            if RULE_EVENTS[event.kind] not in rule.when:
+                continue
+            facts, _ = event_facts(session, event, settings)
+            if facts is None:
+                continue  # its ticket is gone
+            events += 1
+            seen.add(event.ticket_id)
+            if evaluate(db, tree, facts, now=moment, sla_targets=settings.sla_targets).matched:
+                matched_events += 1
+                last_match[event.ticket_id] = as_utc(event.created_at)
+        newest = sorted(last_match, key=lambda tid: (last_match[tid], tid), reverse=True)[:limit]
+        subjects = {
+            ticket.id: ticket.subject
+            for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(newest)))
+        }
+    shown = [PreviewedTicket(tid, subjects.get(tid, ""), last_match[tid]) for tid in newest]
+    return RulePreview(rule.name, len(last_match), len(seen), events, matched_events, shown)
