@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.css.query import NoMatches
 
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.text import one_line
@@ -53,13 +55,16 @@ class RuleActions(LiveData):
 
     def _rules_listed(self, rules: list[Rule], select: str | None) -> None:
         manager = self._rules_manager()
-        if manager is not None:
-            manager.show_rules(rules, select)
+        # NoMatches: the answer came while the app was closing and its screens emptied.
+        with contextlib.suppress(NoMatches):
+            if manager is not None and manager.is_attached:
+                manager.show_rules(rules, select)
 
     def _rules_problem(self, line: str) -> None:
         manager = self._rules_manager()
-        if manager is not None:
-            manager.say(one_line(line, 300))
+        with contextlib.suppress(NoMatches):
+            if manager is not None:
+                manager.say(one_line(line, 300))
 
     def _rule_change(self, done: Callable[[Store, Actor], str], select: str | None = None) -> None:
         """Run ``done`` (a service call saying what it did) on the writer; the list follows.

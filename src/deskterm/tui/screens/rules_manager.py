@@ -18,9 +18,9 @@ from deskterm.tui.screens.confirm import ConfirmScreen
 from deskterm.tui.screens.modal import Modal
 from deskterm.tui.screens.rule_editor import NEW_RULE, RuleEditor, rule_as_text
 
-NAME_WIDTH = 26
-WHEN_WIDTH = 24
-CONDITION_WIDTH = 44
+NAME_WIDTH = 24
+WHEN_WIDTH = 18
+CONDITION_WIDTH = 38
 
 
 def describe_action(action: Action) -> str:
