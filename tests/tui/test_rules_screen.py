@@ -19,6 +19,7 @@ from deskterm.cli import main
 from deskterm.services.rule_replay import replay
 from deskterm.services.rules import preview_rule
 from deskterm.store.engine import open_store
+from deskterm.tui import live_data
 from deskterm.tui.app import DesktermApp
 from deskterm.tui.screens.confirm import ConfirmScreen
 from deskterm.tui.screens.rule_editor import NEW_RULE, RuleEditor
@@ -160,6 +161,19 @@ async def test_f4_lists_toggles_and_reorders(rules_config: Path) -> None:
         assert not isinstance(app.screen, RulesManager)
 
 
+async def test_a_refused_change_is_one_line_on_the_status_line(rules_config: Path) -> None:
+    app = make_app(rules_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        manager = await open_rules(app, pilot, 3)
+        cli(rules_config, "rules", "delete", "WISMO auto-answer")  # another terminal
+        await pilot.press("space")
+        status = manager.query_one("#rules-status", Static)
+        await until(lambda: 'no rule named "WISMO auto-answer"' in shown(status), pilot)
+        assert "\n" not in shown(status)
+        await until(lambda: len(manager.rules) == 2, pilot)  # the list shows the store
+        assert 'no rule named "WISMO auto-answer"' in shown(status)  # and the line stays
+
+
 async def test_an_invalid_edit_shows_imports_line_and_changes_nothing(rules_config: Path) -> None:
     before = cli(rules_config, "rules", "export")
     app = make_app(rules_config)
@@ -192,7 +206,7 @@ async def test_an_invalid_edit_shows_imports_line_and_changes_nothing(rules_conf
     assert events(rules_config, "rule.updated") == []
 
 
-async def test_edit_rename_new_and_delete(rules_config: Path) -> None:
+async def test_edit_and_rename(rules_config: Path) -> None:
     app = make_app(rules_config)
     async with app.run_test(size=(160, 48)) as pilot:
         manager = await open_rules(app, pilot, 3)
@@ -226,7 +240,13 @@ async def test_edit_rename_new_and_delete(rules_config: Path) -> None:
         error = editor.query_one("#rule-error", Static)
         await until(lambda: "exists already" in shown(error), pilot)
         await pilot.press("escape", "escape")
+    assert names(rules_config) == ["WISMO auto-answer", "Refund requests", "New tickets"]
 
+
+async def test_new_from_the_template_and_delete(rules_config: Path) -> None:
+    app = make_app(rules_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        manager = await open_rules(app, pilot, 3)
         await pilot.press("n")
         editor = on_screen(app, RuleEditor)
         area = editor.query_one("#rule-text", TextArea)
@@ -245,20 +265,22 @@ async def test_edit_rename_new_and_delete(rules_config: Path) -> None:
         assert app.screen is manager and len(manager.rules) == 4
         await pilot.press("d", "y")
         await until(lambda: len(manager.rules) == 3, pilot)
-        assert names(rules_config) == ["WISMO auto-answer", "Refund requests", "New tickets"]
+        assert names(rules_config) == ["WISMO auto-answer", "Refunds", "New tickets"]
         assert manager.current() is manager.rules[2]  # its neighbour takes its place
         assert events(rules_config, "rule.deleted")[-1]["rule"] == "Triage"
 
 
-async def test_preview_lists_matching_tickets_and_writes_nothing(rules_config: Path) -> None:
+async def test_preview_lists_matching_tickets_and_writes_nothing(
+    rules_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing else may write meanwhile: the ticket on screen is not marked read.
+    monkeypatch.setattr(live_data, "READ_AFTER_SECONDS", 3600.0)
     app = make_app(rules_config)
     async with app.run_test(size=(160, 48)) as pilot:
         await open_rules(app, pilot, 3)
         await pilot.press("e")
         editor = on_screen(app, RuleEditor)
         area = editor.query_one("#rule-text", TextArea)
-        await until(lambda: not app._writer._work_queue.qsize(), pilot)  # type: ignore[attr-defined]
-        await pilot.pause(1.2)  # the ticket on screen is marked read after a second
         before = fingerprint(rules_config)
         # Unsaved: the preview replays the text as it is in the editor.
         area.text = area.text.replace("subject:pesanan", "subject:pedido")

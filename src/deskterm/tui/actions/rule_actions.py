@@ -43,22 +43,25 @@ class RuleActions(LiveData):
         return next((s for s in reversed(self.screen_stack) if isinstance(s, RulesManager)), None)
 
     @work(thread=True, exclusive=True, group="manage-rules", exit_on_error=False)
-    def list_rules(self, select: str | None = None) -> None:
-        """Every rule in run order, for the rules manager."""
+    def list_rules(self, select: str | None = None, problem: str = "") -> None:
+        """Every rule in run order, for the rules manager; ``problem``: why the change
+        that asked for this list was refused, said once the list shows the store."""
         store, _actor = self._write_store()
         try:
             rules = [stored.rule for stored in rules_svc.list_rules(store)]
         except DesktermError as exc:
             self.post_to_ui(self._rules_problem, str(exc))
             return
-        self.post_to_ui(self._rules_listed, rules, select)
+        self.post_to_ui(self._rules_listed, rules, select, problem)
 
-    def _rules_listed(self, rules: list[Rule], select: str | None) -> None:
+    def _rules_listed(self, rules: list[Rule], select: str | None, problem: str) -> None:
         manager = self._rules_manager()
         # NoMatches: the answer came while the app was closing and its screens emptied.
         with contextlib.suppress(NoMatches):
             if manager is not None and manager.is_attached:
                 manager.show_rules(rules, select)
+                if problem:
+                    manager.say(one_line(problem, 300))
 
     def _rules_problem(self, line: str) -> None:
         manager = self._rules_manager()
@@ -74,13 +77,13 @@ class RuleActions(LiveData):
         """
 
         def change(store: Store, actor: Actor) -> None:
+            problem = said = ""
             try:
                 said = done(store, actor)
             except DesktermError as exc:
-                self.post_to_ui(self._rules_problem, str(exc))
-                said = ""
-            finally:
-                self.post_to_ui(self.list_rules, select)
+                problem = str(exc)
+            finally:  # a bug too: the list is read again (and the manager takes keys again)
+                self.post_to_ui(self.list_rules, select, problem)
             if said:
                 self.post_to_ui(self.notify, said, markup=False)
 
