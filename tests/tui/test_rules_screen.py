@@ -293,9 +293,12 @@ async def test_preview_lists_matching_tickets_and_writes_nothing(
             assert subject in text
         assert "Pesanan" not in text
         area.text = area.text.replace("subject:pedido", "order.stauts:x")
+        title = editor.query_one("#rule-preview-title", Static)
+        await until(lambda: "ctrl+r again" in shown(title), pilot)
         await pilot.press("ctrl+r")
         await until(lambda: "order.stauts" in shown(pane), pilot)
         assert shown(pane).startswith('editor: rule "WISMO auto-answer": if: query error at column')
+        assert "ctrl+r again" not in shown(title)
         assert fingerprint(rules_config) == before  # byte for byte
     assert "subject:pesanan" in listed(rules_config)[0]["if"]  # nothing was saved
 

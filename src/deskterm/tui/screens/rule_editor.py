@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
@@ -25,23 +25,24 @@ if TYPE_CHECKING:
 
 PREVIEW_DAYS = 30  # as `rules test --since 30d`
 PREVIEW_LIMIT = 20  # tickets listed (the count is exact)
-SUBJECT_WIDTH = 40
+SUBJECT_WIDTH = 80
 
 NEW_RULE = """\
-# A new rule: edit it, ctrl+r shows which recent tickets it would match, ctrl+s saves.
+# A new rule: ctrl+r shows which recent tickets it would match, ctrl+s saves it.
 # It is saved OFF: space in the list turns it on (or write enabled = true).
 [[rules]]
 name = "New rule"
 # description = "what it is for"
-# when: ticket.created message.created ticket.updated ticket.assigned snooze.ended survey.answered
+# events: ticket.created message.created ticket.updated ticket.assigned snooze.ended
+#         survey.answered
 when = ["message.created"]
-# The query language of views, plus message.from: message.body: message.channel_type:
-# hours:inside|outside order.status: order.total>N order.age<2d customer.orders>=N customer.tag:
+# The query language of views, plus message.from: message.body: hours:inside|outside
+# order.status: order.total>N order.age<2d customer.orders>=N customer.tag:
 if = 'message.from:customer AND NOT tag:auto-answered'
-# reply (a macro's name or shortcut) · note · tag · untag · assign · priority · close · open
-# snooze · spam · command   e.g. [{ reply = "where-is-my-order" }, { tag = ["auto-answered"] }]
+# reply (a macro's name or shortcut), note, tag, untag, assign, priority, close, open,
+# snooze, spam, command: e.g. [{ reply = "wismo" }, { tag = ["auto-answered"] }]
 then = [{ tag = ["needs-triage"] }]
-stop = false                 # true: later rules do not run for this event
+stop = false   # true: later rules do not run for this event
 """
 
 
@@ -54,7 +55,7 @@ def rule_as_text(rule: Rule) -> str:
 
 def preview_lines(preview: RulePreview, days: int = PREVIEW_DAYS) -> Text:
     """The preview: the count, then the newest matching tickets (id, when, subject)."""
-    out = Text()
+    out = Text(no_wrap=True, overflow="ellipsis")  # a ticket a line, however long
     out.append(
         f"matches {preview.matched} of {preview.tickets} tickets in the last {days} days",
         "bold",
@@ -113,22 +114,20 @@ class RuleEditor(Modal[None]):
         self.initial = text
         self.saving = False
         self.previewing = False
+        self._previewed: str | None = None  # the text the preview on show was made from
         self._discard_armed = False
 
     def compose(self) -> ComposeResult:
-        """The text on the left, the preview on the right, one error line, the keys."""
+        """The text, the preview below it, one error line, the keys."""
         title = Text("New rule", "bold") if self.original is None else Text("Edit rule ", "bold")
         if self.original is not None:
             title.append_text(safe_line(self.original, "bold"))
         with Vertical(id="rule-editor-box"):
             yield Static(title, id="rule-editor-title")
-            with Horizontal(id="rule-editor-main"):
+            with Vertical(id="rule-editor-main"):
                 yield TextArea(self.initial, id="rule-text", soft_wrap=True)
                 with Vertical(id="rule-preview-box"):
-                    yield Static(
-                        Text(f"Recent tickets it matches (last {PREVIEW_DAYS} days)", "bold"),
-                        id="rule-preview-title",
-                    )
+                    yield Static(self._preview_title(), id="rule-preview-title")
                     with VerticalScroll(id="rule-preview-scroll"):
                         yield Static(
                             Text("ctrl+r: replay the recent events with this text", "dim"),
@@ -151,9 +150,19 @@ class RuleEditor(Modal[None]):
         """What is typed."""
         return self.query_one("#rule-text", TextArea).text
 
+    @staticmethod
+    def _preview_title(stale: bool = False) -> Text:
+        title = Text(f"Recent tickets it matches (last {PREVIEW_DAYS} days)", "bold")
+        if stale:
+            title.append("  the text changed since: ctrl+r again", "yellow")
+        return title
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        """Typing again disarms "escape again to discard"."""
+        """Typing again disarms "escape again to discard"; the preview says it is stale."""
         self._discard_armed = False
+        if self._previewed is not None:
+            stale = self.text != self._previewed
+            self.query_one("#rule-preview-title", Static).update(self._preview_title(stale))
 
     def show_error(self, message: str) -> None:
         """One plain line saying why the rule was not saved ("" clears it)."""
@@ -189,6 +198,8 @@ class RuleEditor(Modal[None]):
         if self.previewing:
             return
         self.previewing = True
+        self._previewed = self.text
+        self.query_one("#rule-preview-title", Static).update(self._preview_title())
         self.query_one("#rule-preview", Static).update(Text("replaying…", "dim"))
         self.post_message(self.Preview(self, self.text))
 
