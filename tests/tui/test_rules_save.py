@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from deskterm.automation.rules.model import Action, Rule
 from deskterm.domain.errors import NotFoundError, UsageError
 from deskterm.services.actor import Actor
 from deskterm.services.rules import get_rule, import_rules, list_rules, save_rule
 from deskterm.store.engine import Store, open_store
 from deskterm.tui.screens.rule_editor import NEW_RULE, rule_as_text
+from deskterm.tui.screens.rules_manager import rule_row
 from tests.tui.test_rules_screen import RULES
 
 ACTOR = Actor(label="test", agent_id=None)
@@ -68,3 +70,21 @@ def test_a_new_rule_goes_last_and_off(store: Store) -> None:
     assert save_rule(store, None, NEW_RULE, ACTOR) == "New rule"
     last = list_rules(store)[-1]
     assert (last.rule.name, last.position, last.rule.enabled) == ("New rule", 3, False)
+
+
+def test_a_row_shows_names_and_conditions_inert() -> None:
+    rule = Rule(
+        name="[b]VIP[/b]\x1b[2J",
+        when=("message.created",),
+        condition="tag:[red]x",
+        then=(Action("note", "[link=x]hi"), Action("tag", ("a", "b"))),
+        enabled=True,
+    )
+    row = rule_row(0, rule)
+    assert row.plain.startswith("  1. on  [b]VIP[/b]")
+    assert "\x1b" not in row.plain and "tag:[red]x" in row.plain
+    assert row.plain.rstrip().endswith("note · tag a b")  # a note's text is not in the row
+    assert not row.spans or all(str(span.style) in STYLES for span in row.spans)
+
+
+STYLES = {"bold green", "dim", "bold", "cyan"}

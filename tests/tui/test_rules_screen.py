@@ -157,6 +157,9 @@ async def test_f4_lists_toggles_and_reorders(rules_config: Path) -> None:
         assert len(moved) == 4 and moved[-1]["rule"] == "New tickets"
         assert moved[-1]["before"] == "WISMO auto-answer"
 
+        depth = len(app.screen_stack)
+        await pilot.press("f4")  # again: the same manager
+        assert app.screen is manager and len(app.screen_stack) == depth
         await pilot.press("escape")
         assert not isinstance(app.screen, RulesManager)
 

@@ -36,6 +36,8 @@ class RuleActions(LiveData):
 
     def action_manage_rules(self) -> None:
         """List the rules in run order: toggle, reorder, edit, create, delete them."""
+        if self._rules_manager() is not None:
+            return  # F4 again from the manager or its editor: one manager is enough
         self.push_screen(RulesManager())
         self.list_rules()
 
