@@ -1,5 +1,6 @@
 """services.rules.save_rule, which the F4 editor saves through: one rule's text, checked as
-import checks it, saved in place (a rename keeps the row), never over another rule."""
+import checks it, saved in place (a rename keeps the row), never over another rule; and a
+manager row keeps seller text inert."""
 
 from __future__ import annotations
 

@@ -157,6 +157,9 @@ async def test_f4_lists_toggles_and_reorders(rules_config: Path) -> None:
         assert len(moved) == 4 and moved[-1]["rule"] == "New tickets"
         assert moved[-1]["before"] == "WISMO auto-answer"
 
+        cli(rules_config, "rules", "enable", "New tickets")  # another terminal: seen live
+        await until(lambda: manager.rules[0].enabled, pilot)
+        assert manager.current() is manager.rules[0]
         depth = len(app.screen_stack)
         await pilot.press("f4")  # again: the same manager
         assert app.screen is manager and len(app.screen_stack) == depth

@@ -41,27 +41,40 @@ class RuleActions(LiveData):
         self.push_screen(RulesManager())
         self.list_rules()
 
+    def _store_changed(self) -> None:
+        """Another process wrote: an open manager shows the rules as they are now (the
+        sync's, the CLI's, another terminal's changes), unless its own change is on its way."""
+        super()._store_changed()
+        manager = self._rules_manager()
+        if manager is not None and manager.loaded and not manager.busy:
+            self.list_rules(quiet=True)
+
     def _rules_manager(self) -> RulesManager | None:
         return next((s for s in reversed(self.screen_stack) if isinstance(s, RulesManager)), None)
 
     @work(thread=True, exclusive=True, group="manage-rules", exit_on_error=False)
-    def list_rules(self, select: str | None = None, problem: str = "") -> None:
+    def list_rules(self, select: str | None = None, problem: str = "", quiet: bool = False) -> None:
         """Every rule in run order, for the rules manager; ``problem``: why the change
-        that asked for this list was refused, said once the list shows the store."""
+        that asked for this list was refused, said once the list shows the store;
+        ``quiet``: a refresh, which leaves the status line as it is."""
         store, _actor = self._write_store()
         try:
             rules = [stored.rule for stored in rules_svc.list_rules(store)]
         except DesktermError as exc:
             self.post_to_ui(self._rules_problem, str(exc))
             return
-        self.post_to_ui(self._rules_listed, rules, select, problem)
+        self.post_to_ui(self._rules_listed, rules, select, problem, quiet)
 
-    def _rules_listed(self, rules: list[Rule], select: str | None, problem: str) -> None:
+    def _rules_listed(
+        self, rules: list[Rule], select: str | None, problem: str, quiet: bool
+    ) -> None:
         manager = self._rules_manager()
         # NoMatches: the answer came while the app was closing and its screens emptied.
         with contextlib.suppress(NoMatches):
             if manager is not None and manager.is_attached:
-                manager.show_rules(rules, select)
+                if quiet and manager.busy:
+                    return  # a change of its own is on its way: its answer will show it
+                manager.show_rules(rules, select, quiet=quiet)
                 if problem:
                     manager.say(one_line(problem, 300))
 

@@ -135,8 +135,9 @@ class RulesManager(Modal[None]):
         """Keys act on the list at once."""
         self.query_one(OptionList).focus()
 
-    def show_rules(self, rules: list[Rule], select: str | None = None) -> None:
-        """The app's answer: every rule in order; ``select`` (else the one lit) stays lit."""
+    def show_rules(self, rules: list[Rule], select: str | None = None, quiet: bool = False) -> None:
+        """The app's answer: every rule in order; ``select`` (else the one lit) stays lit.
+        ``quiet``: a refresh (the store changed elsewhere) keeps the status line."""
         options = self.query_one(OptionList)
         previous = self.current()
         index = options.highlighted
@@ -152,7 +153,10 @@ class RulesManager(Modal[None]):
                 options.highlighted = names.index(wanted)
             else:  # it was deleted: its neighbour takes its place
                 options.highlighted = min(index or 0, len(self.rules) - 1)
-        self.say("" if self.rules else "No rules yet: n writes one (or deskterm rules import FILE)")
+        if not self.rules:
+            self.say("No rules yet: n writes one (or deskterm rules import FILE)")
+        elif not quiet:
+            self.say("")
         self._show_detail()
 
     def current(self) -> Rule | None:
