@@ -263,7 +263,17 @@ def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp = actions.add_parser(
         "import", help="create/replace rules from a TOML file (all or nothing)"
     )
-    imp.add_argument("path", type=Path, metavar="FILE")
+    imp.add_argument("path", type=Path, metavar="FILE", nargs="?")
+    imp.add_argument(
+        "--starter",
+        action="store_true",
+        help="the starter rules shipped with deskterm (all off), with their macros",
+    )
+    starter = actions.add_parser(
+        "starter", help="write the starter rules file (stdout without FILE) to edit and import"
+    )
+    starter.add_argument("path", type=Path, metavar="FILE", nargs="?")
+    starter.add_argument("--force", action="store_true", help="replace an existing FILE")
     export = actions.add_parser("export", help="write every rule as TOML (stdout without FILE)")
     export.add_argument("path", type=Path, metavar="FILE", nargs="?")
     export.add_argument("--force", action="store_true", help="replace an existing FILE")

@@ -26,6 +26,8 @@ def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
         return _import(ctx, args)
     if action == "export":
         return _export(ctx, args)
+    if action == "starter":
+        return _starter(args)
     if action == "test":
         return _test(ctx, args)
     if action == "explain":
@@ -103,7 +105,8 @@ def _list(ctx: CliContext, *, json_out: bool) -> int:
         return 0
     if not stored:
         note(
-            "No rules yet: write them in a TOML file and `deskterm rules import FILE`"
+            "No rules yet: write them in a TOML file and `deskterm rules import FILE`,"
+            " or start from the starter rules: `deskterm rules import --starter`"
             " (README: Rules)."
         )
         return 0
@@ -134,15 +137,61 @@ def _show(ctx: CliContext, name: str, *, json_out: bool) -> int:
 
 
 def _import(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.domain.errors import UsageError
     from deskterm.services import rules
 
+    if args.starter == (args.path is not None):
+        raise UsageError("rules import: give a FILE or --starter (not both)")
+    if args.starter:
+        return _import_starter(ctx)
     text = rules.read_rules_file(args.path)
     # Checked before the actor's row could be created: a refused file writes nothing at all.
-    rules.check_rules_text(ctx.store, text, str(args.path))
-    result = rules.import_rules(ctx.store, text, str(args.path), ctx.actor())
+    rules.check_rules_with_starter_macros(ctx.store, text, str(args.path))
+    done = rules.import_rules_installing_macros(ctx.store, text, str(args.path), ctx.actor())
+    _installed(done.macros_installed)
     sys.stdout.write(
-        f"{args.path}: {len(result.created)} rules created, {len(result.replaced)} replaced"
+        f"{args.path}: {len(done.result.created)} rules created,"
+        f" {len(done.result.replaced)} replaced"
         " (an enabled rule runs on events from now on, never on older ones)\n"
+    )
+    return 0
+
+
+def _installed(names: list[str]) -> None:
+    for name in names:
+        sys.stdout.write(f'starter macro "{one_line(name)}" installed\n')
+
+
+def _import_starter(ctx: CliContext) -> int:
+    from deskterm.services import rules
+
+    done = rules.import_starter(ctx.store, ctx.actor())
+    _installed(done.macros_installed)
+    for name in done.kept:
+        sys.stdout.write(f'rule "{one_line(name)}" kept as it is (you have one so named)\n')
+    sys.stdout.write(
+        f"starter rules: {len(done.result.created)} created, all off; read them with"
+        " `deskterm rules starter`, try one with `deskterm rules test --rule NAME`,"
+        " then `deskterm rules enable NAME`\n"
+    )
+    return 0
+
+
+def _starter(args: argparse.Namespace) -> int:
+    from deskterm.services import rules
+
+    text = rules.starter_rules_text()
+    if args.path is None:
+        sys.stdout.write(text)
+        return 0
+    write_file(
+        args.path,
+        text.encode("utf-8"),
+        replace=args.force,
+        refuse_hint="pass --force to replace it",
+    )
+    sys.stdout.write(
+        f"starter rules written to {args.path}; edit, then `deskterm rules import {args.path}`\n"
     )
     return 0
 

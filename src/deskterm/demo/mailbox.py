@@ -139,7 +139,7 @@ def demo_messages(now: datetime | None = None) -> list[bytes]:
             "news-1@newsletter.test",
             "Marketplace Weekly <news@newsletter.test>",
             "Your weekly seller digest",
-            "Top tips for sellers this week...",
+            "Top tips for sellers this week...\n\nUnsubscribe: https://newsletter.test/unsubscribe",
             ago(1, 8),
             headers=(("Precedence", "bulk"), ("List-Id", "<weekly.newsletter.test>")),
         ),

@@ -21,8 +21,10 @@ from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from deskterm.demo.servers import DemoImap, DemoSmtp
 from deskterm.domain.logsetup import setup_logging
 from deskterm.paths import LOG_FILE_NAME, create_private_file, write_private_text
+from deskterm.services.actor import Actor
 from deskterm.services.macros import import_macros
 from deskterm.services.rule_engine import after_pass
+from deskterm.services.rules import import_starter
 from deskterm.store.engine import open_store
 from deskterm.sync.lock import SyncLock
 from deskterm.sync.runner import Daemon, run_once
@@ -32,6 +34,11 @@ MACROS = Path(__file__).with_name("macros.toml")  # the same as samples/macros.t
 HELP_CENTER = Path(__file__).with_name("help_center")  # Markdown articles, en/ and id/
 HELP_URL = "https://kopi-nusantara.test/help/"
 LATE_MAIL_AFTER = 20.0  # seconds into the demo when one more customer writes
+# The starter rules the demo turns on, so that its first sync shows rules at work: every
+# marketplace chat gets a quick acknowledgement (a rule's reply, sent, with its note) and
+# the weekly newsletter goes to spam. The others are imported off, as for a user. (Not
+# "Close on thanks": it would close Siti's ticket, the demo's first example of a thread.)
+DEMO_RULES = ("Newsletters to spam", "Marketplace chat quick acknowledgement")
 
 
 def write_config(
@@ -148,6 +155,8 @@ def _run(
     config = load_config(config_path)
     store = open_store(config.store_url(), data_dir=data_dir)
     import_macros(store, MACROS)
+    # Before the first sync: a rule runs only on events logged after it was turned on.
+    import_starter(store, Actor(label="demo"), enable=DEMO_RULES)
     with SyncLock(store.data_dir):
         if not tui:
             sys.stderr.write(f"demo data in {data_dir}\n  try: {hint}\n")

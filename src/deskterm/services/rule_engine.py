@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from deskterm.automation.rules.batch import EventRef, Judge, gather_batch, message_from
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import Facts, evaluate, gather_facts
 from deskterm.automation.rules.load import stored_rule
@@ -89,7 +90,6 @@ RULE_EVENTS: Mapping[str, str] = {
         "ticket.updated",
     ),
 }
-_FROM = {"in": "customer", "out": "agent", "system": "system"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +121,16 @@ class _Loaded:
     tree: Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Pass:
     store: Store
     settings: EngineSettings
     summary: EngineSummary
     now: datetime | None
+    matched: set[tuple[int, int]] = field(default_factory=set)  # (rule, event) pre-judged
+    done: dict[tuple[int, int], bool] = field(default_factory=dict)  # ran: stopped?
+    customer_of: dict[int, int | None] = field(default_factory=dict)  # ticket -> customer
+    stale: set[int | None] = field(default_factory=set)  # customers a rule acted on
 
 
 _PARSED: dict[str, Node] = {}  # condition text -> its tree (parsed once per process)
@@ -211,6 +215,7 @@ def run_rules(
         if not events:
             return summary
         run = _Pass(store, settings, summary, now)
+        _prejudge(run, rules, events)
         for event in events:
             summary.events += 1
             _run_event(run, rules, event)
@@ -224,29 +229,90 @@ def _message_of(event: Event) -> int | None:
 
 
 def _message_from(event: Event, message: Message | None) -> str | None:
-    if event.kind == "reply.queued":
-        return "rule" if event.actor.startswith("rule:") else "agent"
     if message is None:
-        return None
-    if message.direction == "out" and message.auto_submitted:
-        return "rule"
-    return _FROM.get(message.direction)
+        return message_from(event.kind, event.actor, None, None)
+    return message_from(event.kind, event.actor, message.direction, message.auto_submitted)
+
+
+def _candidates(rules: list[_Loaded], event: Event) -> tuple[str, bool, list[_Loaded]]:
+    """The event's rule trigger, whether a rule caused it, and the rules that may run."""
+    trigger = RULE_EVENTS.get(event.kind)
+    if trigger is None or event.ticket_id is None or event.id is None:
+        return "", False, []
+    caused_by_rule = event.actor.startswith("rule:")
+    if caused_by_rule and trigger != "message.created":
+        return trigger, True, []  # a rule's tag, close, ... never runs rules: no ping-pong
+    event_id = event.id
+    return (
+        trigger,
+        caused_by_rule,
+        [r for r in rules if trigger in r.rule.when and event_id > r.armed_after],
+    )
+
+
+def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
+    """Judge the whole batch first (batch.py: facts in bulk, one query per rule and shape),
+    and read which rules already ran on these events (a pass cut short by a crash)."""
+    pairs: dict[int, list[Event]] = {}
+    for event in events:
+        for loaded in _candidates(rules, event)[2]:
+            pairs.setdefault(loaded.id, []).append(event)
+    if not pairs:
+        return
+    by_id = {loaded.id: (index, loaded) for index, loaded in enumerate(rules)}
+    refs = [
+        EventRef(e.id, e.ticket_id, e.kind, e.actor, as_utc(e.created_at), _message_of(e))
+        for e in events
+        if e.id is not None and e.ticket_id is not None
+    ]
+    with run.store.read() as session:
+        db = SessionReadDb(session)
+        judge = Judge(
+            db,
+            [loaded.tree for loaded in rules],
+            now=run.now or datetime.now(UTC),
+            sla_targets=run.settings.sla_targets,
+        )
+        facts = gather_batch(db, refs, judge.fields, run.settings.hours)
+        run.customer_of = {f.ticket_id: f.customer_id for f in facts.values()}
+        vectors = {event_id: judge.vector(f) for event_id, f in facts.items()}
+        for rule_id, chosen in pairs.items():
+            index, _ = by_id[rule_id]
+            judged = [
+                (e.id, e.ticket_id, vectors[e.id])
+                for e in chosen
+                if e.id in vectors and e.ticket_id is not None
+            ]
+            run.matched.update((rule_id, event_id) for event_id in judge.matches(index, judged))
+        first, last = events[0].id, events[-1].id
+        for rule_id, event_id, stopped in session.exec(
+            select(RuleRun.rule_id, RuleRun.event_id, RuleRun.stopped).where(
+                col(RuleRun.event_id) >= first, col(RuleRun.event_id) <= last
+            )
+        ):
+            run.done[(rule_id, event_id)] = bool(stopped)
 
 
 def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
-    trigger = RULE_EVENTS.get(event.kind)
-    if trigger is None or event.ticket_id is None or event.id is None:
-        return
-    caused_by_rule = event.actor.startswith("rule:")
-    if caused_by_rule and trigger != "message.created":
-        return  # a rule's tag, close, ... never runs rules: two rules cannot ping-pong
-    event_id = event.id
-    candidates = [r for r in rules if trigger in r.rule.when and event_id > r.armed_after]
+    trigger, caused_by_rule, candidates = _candidates(rules, event)
     if not candidates:
         return
+    assert event.id is not None and event.ticket_id is not None
     for loaded in candidates:
+        key = (loaded.id, event.id)
+        if key in run.done:
+            if run.done[key]:
+                return  # it ran (before a crash) and said stop
+            continue
+        # A rule that acted on this customer's tickets in this batch may have changed what
+        # the batch judged (a tag, the status): those events are judged one by one again.
+        fresh = run.customer_of.get(event.ticket_id, None) not in run.stale
+        if fresh and key not in run.matched:
+            continue
         try:
-            stop = _run_rule(run, loaded, event, trigger, caused_by_rule=caused_by_rule)
+            stop = _run_rule(
+                run, loaded, event, trigger, caused_by_rule=caused_by_rule, judged=fresh
+            )
         except Exception as exc:  # one broken rule must not stop the others or the sync
             log.exception("rule %r on event %s", loaded.rule.name, event.id)
             run.summary.problems.append(
@@ -285,20 +351,30 @@ def _matches(
 
 
 def _run_rule(
-    run: _Pass, loaded: _Loaded, event: Event, trigger: str, *, caused_by_rule: bool
+    run: _Pass,
+    loaded: _Loaded,
+    event: Event,
+    trigger: str,
+    *,
+    caused_by_rule: bool,
+    judged: bool = False,
 ) -> bool:
-    """Run one rule on one event; True when later rules must not run (stop)."""
+    """Run one rule on one event; True when later rules must not run (stop).
+
+    ``judged``: the batch already found it matching (its verdict is checked again below,
+    under the write lock); otherwise it is judged read-only first, so a rule that does not
+    match never waits for the write lock."""
     assert event.id is not None and event.ticket_id is not None
     store, settings, summary = run.store, run.settings, run.summary
     moment = run.now or datetime.now(UTC)
-    # The cheap path, read-only: most rules do not match most events.
-    with store.read() as session:
-        done = _done(session, loaded.id, event.id)
-        if done is not None:
-            return done.stopped
-        facts, _ = event_facts(session, event, settings)
-        if facts is None or not _matches(session, loaded, facts, settings, moment):
-            return False
+    if not judged:
+        with store.read() as session:
+            done = _done(session, loaded.id, event.id)
+            if done is not None:
+                return done.stopped
+            facts, _ = event_facts(session, event, settings)
+            if facts is None or not _matches(session, loaded, facts, settings, moment):
+                return False
     crash_point("rules.evaluated")
     with store.write() as session:
         # Checked again under the write lock: another process may have run it meanwhile.
@@ -346,6 +422,7 @@ def _run_rule(
         crash_point("rules.acted")
     summary.runs += 1
     summary.replies += int(result.replied)
+    run.stale.add(run.customer_of.get(event.ticket_id))
     crash_point("rules.committed")
     for command in result.commands:
         if settings.run_commands:

@@ -8,18 +8,23 @@ at each past moment, and what a rule would do today is the question being asked.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from deskterm.automation.rules.batch import EventRef, Judge, gather_batch
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import evaluate
 from deskterm.domain.errors import NotFoundError
 from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
 from deskterm.services.rules import StoredRule, get_rule, list_rules
 from deskterm.store.engine import Store
+from deskterm.store.query_sql import datetime_param
+from deskterm.store.readdb import db_moment
 from deskterm.store.session_read import SessionReadDb
 from deskterm.store.tables import Event, RuleRun
 
@@ -57,6 +62,40 @@ def _events(session: Session, since: datetime, ticket_id: int | None = None) -> 
     return list(session.exec(query.order_by(col(Event.id))))
 
 
+CHUNK = 5_000  # events whose facts are read together
+
+
+def _event_chunks(session: Session, since: datetime) -> Iterator[list[EventRef]]:
+    """The replayed events (those the engine would run rules on), oldest first, in chunks."""
+    db = SessionReadDb(session)
+    kinds = {f"k{n}": kind for n, kind in enumerate(RULE_EVENTS)}
+    listed = ", ".join(f":{name}" for name in kinds)
+    last = 0
+    while True:
+        rows = db.all(
+            "SELECT id, ticket_id, kind, actor, created_at, data FROM event"
+            f" WHERE kind IN ({listed}) AND created_at >= :since AND id > :last"
+            " AND ticket_id IS NOT NULL ORDER BY id LIMIT :chunk",
+            {**kinds, "since": datetime_param(since, db.dialect), "last": last, "chunk": CHUNK},
+        )
+        if not rows:
+            return
+        last = int(rows[-1][0])
+        yield [
+            EventRef(int(i), int(t), str(k), str(a), db_moment(at) or since, _message_id(data))
+            for i, t, k, a, at, data in rows
+            # The engine runs no rule on what a rule did.
+            if not str(a).startswith("rule:")
+        ]
+
+
+def _message_id(data: Any) -> int | None:
+    if isinstance(data, str | bytes):
+        data = json.loads(data)
+    value = data.get("message_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
 def replay(
     store: Store,
     since: timedelta,
@@ -65,31 +104,42 @@ def replay(
     settings: EngineSettings | None = None,
     now: datetime | None = None,
 ) -> list[RuleReplay]:
-    """Per rule (or just ``only``), the events since ``now - since`` it would match."""
+    """Per rule (or just ``only``), the events since ``now - since`` it would match.
+
+    Judged as the engine judges (batch.py), with each ticket condition run once over the
+    whole store: a replay of months reads every ticket once per rule, not once per event.
+    """
     settings = settings or EngineSettings()
     moment = now or datetime.now(UTC)
     chosen: list[StoredRule] = [get_rule(store, only)] if only else list_rules(store)
     results = [RuleReplay(s.rule.name, s.rule.enabled) for s in chosen]
     trees = [parse_condition(s.rule.condition) for s in chosen]
+    seen: list[set[int]] = [set() for _ in chosen]  # each result's tickets, to look up
     with store.read() as session:
         db = SessionReadDb(session)
-        for event in _events(session, moment - since):
-            trigger = RULE_EVENTS[event.kind]
-            if event.ticket_id is None or event.actor.startswith("rule:"):
-                continue  # the engine runs no rule on those (but a rule's reply: below)
-            facts = None
-            for stored, tree, result in zip(chosen, trees, results, strict=True):
-                if trigger not in stored.rule.when:
-                    continue
-                if facts is None:
-                    facts, _ = event_facts(session, event, settings)
-                if facts is None:
-                    break
-                result.events += 1
-                if evaluate(db, tree, facts, now=moment, sla_targets=settings.sla_targets).matched:
-                    result.matched += 1
-                    if event.ticket_id not in result.tickets:
-                        result.tickets.append(event.ticket_id)
+        judge = Judge(db, trees, now=moment, sla_targets=settings.sla_targets, whole_store=True)
+        for chunk in _event_chunks(session, moment - since):
+            facts = gather_batch(db, chunk, judge.fields, settings.hours)
+            judged = {
+                trigger: [
+                    (e.id, e.ticket_id, judge.vector(facts[e.id]))
+                    for e in chunk
+                    if RULE_EVENTS[e.kind] == trigger and e.id in facts
+                ]
+                for trigger in {RULE_EVENTS[e.kind] for e in chunk}
+            }
+            ticket_of = {e.id: e.ticket_id for e in chunk}
+            for index, (stored, result) in enumerate(zip(chosen, results, strict=True)):
+                listed = seen[index]
+                for trigger in stored.rule.when:
+                    events = judged.get(trigger, [])
+                    result.events += len(events)
+                    matched = judge.matches(index, events)
+                    result.matched += len(matched)
+                    for event_id in sorted(matched):
+                        if ticket_of[event_id] not in listed:
+                            listed.add(ticket_of[event_id])
+                            result.tickets.append(ticket_of[event_id])
     return results
 
 

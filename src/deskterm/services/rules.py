@@ -19,7 +19,6 @@ from sqlmodel import Session, col, func, select
 
 from deskterm.automation.rules.actions import Known
 from deskterm.automation.rules.conditions import parse_condition
-from deskterm.automation.rules.evaluate import evaluate
 from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError, UsageError
@@ -276,6 +275,141 @@ def delete_rule(store: Store, name: str, actor: Actor) -> str:
         return row.name
 
 
+# --- Starter rules (issue 14 item 5): a file shipped with deskterm, with its macros. ---
+
+STARTER_RULES_FILE = "starter_rules.toml"
+STARTER_MACROS_FILE = "starter_macros.toml"
+STARTER_SOURCE = "starter rules"  # how errors name the shipped file
+
+
+@dataclass(frozen=True, slots=True)
+class StarterImport:
+    """What importing rules did besides the rules: starter macros installed, and (for
+    ``import_starter``) the starter rules left alone because the store has one so named."""
+
+    result: ImportResult
+    macros_installed: list[str]
+    kept: list[str]
+
+
+def _starter_text(name: str) -> str:
+    from importlib.resources import files
+
+    return files("deskterm.automation.rules").joinpath(name).read_text(encoding="utf-8")
+
+
+def starter_rules_text() -> str:
+    """The starter rules file as shipped (every rule off, a comment above each)."""
+    return _starter_text(STARTER_RULES_FILE)
+
+
+def starter_macros() -> list[dict[str, Any]]:
+    """The macros the starter rules reply with, checked as ``macros import`` checks them."""
+    import tomllib
+
+    from deskterm.services.macros import check_macro
+
+    document = tomllib.loads(_starter_text(STARTER_MACROS_FILE))
+    return [
+        check_macro(entry, f"{STARTER_MACROS_FILE}: macros[{n}]")
+        for n, entry in enumerate(document["macros"])
+    ]
+
+
+def _missing_starter_macros(session: Session) -> list[dict[str, Any]]:
+    """The starter macros this store has no macro of that name for (case aside)."""
+    names = {m.name.casefold() for m in session.exec(select(Macro))}
+    return [entry for entry in starter_macros() if entry["name"].casefold() not in names]
+
+
+def _with_starter(session: Session) -> Known:
+    """``known`` plus the starter macros the store lacks (an import installs them)."""
+    have = known(session)
+    extra = [(m["name"], m.get("shortcut")) for m in _missing_starter_macros(session)]
+    return Known(macros=[*have.macros, *extra], agents=have.agents)
+
+
+def _replies(rules: list[Rule]) -> set[str]:
+    return {
+        str(action.value).strip().lstrip(";").casefold()
+        for rule in rules
+        for action in rule.then
+        if action.kind == "reply"
+    }
+
+
+def _install_macros(session: Session, wanted: set[str]) -> list[str]:
+    """Create the missing starter macros a rule names (by name or shortcut); never touches
+    a macro of the store. A shortcut another macro has is left off (rules name the macro
+    by its name)."""
+    from deskterm.services.macros import normalize_shortcut
+
+    macros = list(session.exec(select(Macro)))
+    taken = {(m.shortcut or "").casefold() for m in macros} - {""}
+    installed: list[str] = []
+    for entry in _missing_starter_macros(session):
+        shortcut = normalize_shortcut(entry.get("shortcut"))
+        if entry["name"].casefold() not in wanted and (shortcut or "").casefold() not in wanted:
+            continue
+        if shortcut and shortcut.casefold() in taken:
+            shortcut = None
+        session.add(
+            Macro(
+                name=entry["name"],
+                shortcut=shortcut,
+                body=entry["body"],
+                actions=dict(entry.get("actions", {})),
+                intents=" ".join(entry.get("intents", [])),
+                updated_at=utcnow(),
+            )
+        )
+        installed.append(entry["name"])
+    session.flush()
+    return installed
+
+
+def check_rules_with_starter_macros(store: Store, text: str, source: str) -> list[Rule]:
+    """``check_rules_text``, counting the starter macros the store lacks as present (an
+    import installs the ones its rules name)."""
+    with store.read() as session:
+        return load_rules(text, source, _with_starter(session))
+
+
+def import_rules_installing_macros(
+    store: Store, text: str, source: str, actor: Actor
+) -> StarterImport:
+    """``import_rules``, installing first (same transaction) the starter macros the file's
+    rules reply with that the store lacks; a macro of the store is never replaced."""
+    with store.write() as session:
+        rules = load_rules(text, source, _with_starter(session))
+        installed = _install_macros(session, _replies(rules))
+        return StarterImport(_import(session, rules, actor), installed, [])
+
+
+def import_starter(store: Store, actor: Actor, *, enable: tuple[str, ...] = ()) -> StarterImport:
+    """Import the starter rules the store has none of the same name of (those are kept
+    as they are: edited, on or off), with the macros they need; each new rule is off,
+    except those named in ``enable`` (the demo)."""
+    from dataclasses import replace
+
+    wanted = {name.casefold() for name in enable}
+    with store.write() as session:
+        rules = load_rules(starter_rules_text(), STARTER_SOURCE, _with_starter(session))
+        unknown = wanted - {rule.name.casefold() for rule in rules}
+        if unknown:
+            raise UsageError(f"no starter rule named {sorted(unknown)[0]!r}")
+        have = {row.name.casefold() for row in _rows(session)}
+        new = [
+            replace(rule, enabled=rule.name.casefold() in wanted, enabled_given=True)
+            for rule in rules
+            if rule.name.casefold() not in have
+        ]
+        kept = [rule.name for rule in rules if rule.name.casefold() in have]
+        installed = _install_macros(session, _replies(new))
+        result = _import(session, new, actor) if new else ImportResult([], [])
+        return StarterImport(result, installed, kept)
+
+
 # --- the F4 screen: one rule as text, saved in place, previewed on recent tickets -------
 
 
@@ -369,34 +503,40 @@ def preview_rule(
     source: str = "editor",
 ) -> RulePreview:
     """The tickets the one rule of ``text`` would have matched over the events since
-    ``now - since``, read-only: the replay of ``rules test --since … --rule`` run on text
-    that need not be saved (UsageError, as import words it, when the text is invalid)."""
-    from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
-    from deskterm.services.rule_replay import _events  # the events `rules test` replays
+    ``now - since``, read-only: the replay of ``rules test --since … --rule`` (the same
+    events, judged by the same batch judge) run on text that need not be saved
+    (UsageError, as import words it, when the text is invalid)."""
+    from deskterm.automation.rules.batch import Judge, gather_batch
+    from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings
+    from deskterm.services.rule_replay import _event_chunks  # the events `rules test` reads
 
     settings = settings or EngineSettings()
     moment = now or datetime.now(UTC)
     with store.read() as session:
         rule = _one_rule(session, text, source)
-        tree = parse_condition(rule.condition)
         db = SessionReadDb(session)
+        judge = Judge(
+            db,
+            [parse_condition(rule.condition)],
+            now=moment,
+            sla_targets=settings.sla_targets,
+            whole_store=True,
+        )
         seen: set[int] = set()
         last_match: dict[int, datetime] = {}
         events = matched_events = 0
-        for event in _events(session, moment - since):
-            # As replay: the engine runs no rule on an event without a ticket or a rule's own.
-            if event.ticket_id is None or event.actor.startswith("rule:"):
-                continue
-            if RULE_EVENTS[event.kind] not in rule.when:
-                continue
-            facts, _ = event_facts(session, event, settings)
-            if facts is None:
-                continue  # its ticket is gone
-            events += 1
-            seen.add(event.ticket_id)
-            if evaluate(db, tree, facts, now=moment, sla_targets=settings.sla_targets).matched:
-                matched_events += 1
-                last_match[event.ticket_id] = as_utc(event.created_at)
+        for chunk in _event_chunks(session, moment - since):
+            facts = gather_batch(db, chunk, judge.fields, settings.hours)
+            ran = [e for e in chunk if RULE_EVENTS[e.kind] in rule.when and e.id in facts]
+            matched = judge.matches(
+                0, [(e.id, e.ticket_id, judge.vector(facts[e.id])) for e in ran]
+            )
+            events += len(ran)
+            matched_events += len(matched)
+            for event in ran:
+                seen.add(event.ticket_id)
+                if event.id in matched:
+                    last_match[event.ticket_id] = as_utc(event.created_at)
         newest = sorted(last_match, key=lambda tid: (last_match[tid], tid), reverse=True)[:limit]
         subjects = {
             ticket.id: ticket.subject

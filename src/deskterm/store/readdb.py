@@ -147,6 +147,15 @@ def _revision(db: ReadDb) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+def db_moment(value: Any) -> datetime | None:
+    """A stored datetime (SQLite text or driver datetime) as aware UTC, for comparing."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def iso_utc(value: Any) -> str | None:
     """A stored datetime (SQLite text or driver datetime) as ISO 8601 UTC with ``Z``."""
     if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from deskterm.domain.enums import SNOOZED, shown_status
@@ -15,7 +15,8 @@ from deskterm.domain.sla import SlaTargets
 from deskterm.store.customer_reader import customer_orders
 from deskterm.store.message_orders import linked_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
-from deskterm.store.readdb import ReadDb, iso_utc
+from deskterm.store.readdb import ReadDb, db_moment, iso_utc
+from deskterm.store.sql_in import in_query
 
 _TICKET_COLUMNS = """
     t.id, t.subject, t.status, t.snoozed_until, t.spam, ch.name, ch.type,
@@ -128,7 +129,7 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
     )
     ids = [row[0] for row in rows]
     attachments: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for message_id, filename, content_type, size, sha in _in_query(
+    for message_id, filename, content_type, size, sha in in_query(
         db,
         "SELECT message_id, filename, content_type, size, sha256 FROM attachment"
         " WHERE message_id IN ({ids}) ORDER BY id",
@@ -179,33 +180,6 @@ def _conversation_id(references: str | None) -> str:
     return ""
 
 
-# Ids per IN (...): far below SQLite's and PostgreSQL's parameter limits, whatever a ticket
-# holds (a hostile sender can put any number of messages into one ticket). Every caller
-# groups by the listed id, so concatenating the chunks' results keeps each group whole.
-IN_CHUNK = 500
-
-
-def _in_query(
-    db: ReadDb, sql: str, ids: list[Any], params: dict[str, Any] | None = None
-) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(ids), IN_CHUNK):
-        names = {f"i{n}": value for n, value in enumerate(ids[start : start + IN_CHUNK])}
-        rows += db.all(
-            sql.format(ids=", ".join(f":{name}" for name in names)), {**(params or {}), **names}
-        )
-    return rows
-
-
-def _moment(value: Any) -> datetime | None:
-    """A stored datetime (SQLite text or driver datetime) as aware UTC, for comparing."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    assert isinstance(moment, datetime)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def first_replies(db: ReadDb, ticket_ids: list[int]) -> dict[int, Any]:
     """When each ticket got its first agent reply (stored form), for SLA first response.
 
@@ -214,7 +188,7 @@ def first_replies(db: ReadDb, ticket_ids: list[int]) -> dict[int, Any]:
     """
     return {
         ticket_id: first
-        for ticket_id, first in _in_query(
+        for ticket_id, first in in_query(
             db,
             "SELECT ticket_id, min(sent_at) FROM message WHERE ticket_id IN ({ids})"
             " AND direction = :_out AND auto_submitted = :_auto GROUP BY ticket_id",
@@ -232,7 +206,7 @@ def unread_ids(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> set[int]:
     mail fetched late, or from a customer whose clock lags, is still news to the agent.
     """
     unread = set()
-    for ticket_id, arrived, read_at in _in_query(
+    for ticket_id, arrived, read_at in in_query(
         db,
         "SELECT m.ticket_id, max(m.received_at), r.read_at FROM message m"
         " LEFT JOIN readmark r ON r.ticket_id = m.ticket_id AND r.agent_id = :_agent"
@@ -241,7 +215,7 @@ def unread_ids(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> set[int]:
         ticket_ids,
         {"_agent": agent_id, "_in": "in"},
     ):
-        mark, newest = _moment(read_at), _moment(arrived)
+        mark, newest = db_moment(read_at), db_moment(arrived)
         if mark is None or (newest is not None and newest > mark):
             unread.add(ticket_id)
     return unread
@@ -250,7 +224,7 @@ def unread_ids(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> set[int]:
 def draft_kinds(db: ReadDb, agent_id: int, ticket_ids: list[int]) -> dict[int, list[str]]:
     """The kinds of draft (``reply``, ``note``) ``agent_id`` keeps on each of these tickets."""
     kinds: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, kind in _in_query(
+    for ticket_id, kind in in_query(
         db,
         "SELECT ticket_id, kind FROM draft WHERE agent_id = :_agent AND ticket_id IN ({ids})"
         " ORDER BY kind",
@@ -285,7 +259,7 @@ def _ticket_dicts(db: ReadDb, rows: list[Any], agent_id: int | None = None) -> l
     ticket_ids = [row[0] for row in rows]
     customer_ids = sorted({row[7] for row in rows if row[7] is not None})
     tags: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, name in _in_query(
+    for ticket_id, name in in_query(
         db,
         "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
         " WHERE tt.ticket_id IN ({ids}) ORDER BY g.name",
@@ -293,7 +267,7 @@ def _ticket_dicts(db: ReadDb, rows: list[Any], agent_id: int | None = None) -> l
     ):
         tags[ticket_id].append(name)
     identities: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for customer_id, kind, scope, value in _in_query(
+    for customer_id, kind, scope, value in in_query(
         db,
         "SELECT customer_id, kind, scope, value FROM customeridentity"
         " WHERE customer_id IN ({ids}) ORDER BY id",
@@ -382,7 +356,7 @@ def add_snippets(db: ReadDb, tickets: list[dict[str, Any]], terms: Iterable[str]
     """Give each ticket a one-line ``snippet`` around the first matching term."""
     wanted = [_fold(term) for term in terms if term]
     bodies: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, body in _in_query(
+    for ticket_id, body in in_query(
         db,
         "SELECT ticket_id, body_text FROM message WHERE ticket_id IN ({ids})"
         # People's words first: a platform notice ("please rate…") is nobody's last word.

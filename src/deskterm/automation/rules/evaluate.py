@@ -22,7 +22,7 @@ from deskterm.automation.rules.conditions import fact_value, is_fact, leaves, pa
 from deskterm.domain.business_hours import BusinessHours, is_open
 from deskterm.domain.query_ast import And, MatchAll, Node, Not, Or, Term
 from deskterm.domain.sla import SlaTargets
-from deskterm.store.customer_reader import last_order
+from deskterm.store.customer_reader import last_orders
 from deskterm.store.query_sql import QueryCompiler
 from deskterm.store.readdb import ReadDb
 
@@ -48,6 +48,7 @@ class Facts:
     order: Mapping[str, Any] | None = None  # the customer's newest order (order_json shape)
     order_count: int = 0
     customer_tags: frozenset[str] = frozenset()
+    customer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def gather_facts(
     count = 0
     tags: frozenset[str] = frozenset()
     if customer_id is not None:
-        order, count = last_order(db, int(customer_id))
+        order, count = last_orders(db, [int(customer_id)])[int(customer_id)]
         tags = frozenset(
             str(row[0])
             for row in db.all(
@@ -123,6 +124,7 @@ def gather_facts(
         order=order,
         order_count=count,
         customer_tags=tags,
+        customer_id=None if customer_id is None else int(customer_id),
     )
 
 
