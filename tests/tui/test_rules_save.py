@@ -45,7 +45,7 @@ def test_the_text_says_enabled_or_the_state_is_kept(store: Store) -> None:
 def test_a_rename_keeps_the_row_and_place(store: Store) -> None:
     before = get_rule(store, "Refunds")
     text = text_of(store, "Refunds").replace('"Refunds"', '"Refund requests"')
-    assert save_rule(store, "refunds", text, ACTOR) == "Refund requests"
+    assert save_rule(store, "refunds", text, ACTOR).name == "Refund requests"
     after = get_rule(store, "Refund requests")
     assert after.position == before.position and after.version == before.version + 1
     with pytest.raises(NotFoundError):
@@ -68,7 +68,7 @@ def test_never_over_another_rule(store: Store) -> None:
 
 
 def test_a_new_rule_goes_last_and_off(store: Store) -> None:
-    assert save_rule(store, None, NEW_RULE, ACTOR) == "New rule"
+    assert save_rule(store, None, NEW_RULE, ACTOR).name == "New rule"
     last = list_rules(store)[-1]
     assert (last.rule.name, last.position, last.rule.enabled) == ("New rule", 3, False)
 
@@ -89,3 +89,11 @@ def test_a_row_shows_names_and_conditions_inert() -> None:
 
 
 STYLES = {"bold green", "dim", "bold", "cyan"}
+
+
+def test_a_starter_macro_it_replies_with_is_installed_as_import_does(store: Store) -> None:
+    text = NEW_RULE.replace('tag = ["needs-triage"]', 'reply = "tracking-auto"')
+    saved = save_rule(store, None, text, ACTOR)
+    assert saved.macros_installed == ["Starter: tracking"]
+    again = save_rule(store, "New rule", text, ACTOR)  # there now: nothing more installed
+    assert again.macros_installed == []

@@ -414,7 +414,8 @@ def import_starter(store: Store, actor: Actor, *, enable: tuple[str, ...] = ()) 
 
 
 def _one_rule(session: Session, text: str, source: str) -> Rule:
-    rules = load_rules(text, source, known(session))
+    # As `rules import FILE` checks: a starter macro the store lacks counts (saving installs it).
+    rules = load_rules(text, source, _with_starter(session))
     if len(rules) != 1:
         raise UsageError(f"{source}: one [[rules]] table here, not {len(rules)}")
     return rules[0]
@@ -426,15 +427,25 @@ def check_rule_text(store: Store, text: str, source: str = "editor") -> Rule:
         return _one_rule(session, text, source)
 
 
+@dataclass(frozen=True, slots=True)
+class SavedRule:
+    """What ``save_rule`` did: the rule's name as saved, the starter macros it installed."""
+
+    name: str
+    macros_installed: list[str]
+
+
 def save_rule(
     store: Store, old_name: str | None, text: str, actor: Actor, source: str = "editor"
-) -> str:
+) -> SavedRule:
     """Save the one ``[[rules]]`` table of ``text`` as the rule once called ``old_name``
-    (None: a new rule, at the end); returns the saved name.
+    (None: a new rule, at the end).
 
-    Checked as import checks a file, in the same transaction that writes it. An edited
-    rule keeps its place and its on/off state unless the text says ``enabled``; a rename
-    keeps the rule's row (its run history) and is refused when another rule has the name.
+    Checked as ``rules import FILE`` checks a file, in the same transaction that writes
+    it (installing, as import does, a starter macro it replies with that the store
+    lacks). An edited rule keeps its place and its on/off state unless the text says
+    ``enabled``; a rename keeps the rule's row (its run history) and is refused when
+    another rule has the name.
     """
     with store.write() as session:
         rule = _one_rule(session, text, source)
@@ -454,9 +465,10 @@ def save_rule(
                 f'{source}: rule "{one_line(rule.name, 60)}": name: a rule named'
                 f' "{one_line(clash.name, 60)}" exists already (names are unique, case aside)'
             )
+        installed = _install_macros(session, _replies([rule]))
         if row is None:
             _import(session, [rule], actor)
-            return rule.name
+            return SavedRule(rule.name, installed)
         previous = row.name
         row.name = rule.name
         if rule.enabled_given and rule.enabled != row.enabled:
@@ -468,7 +480,7 @@ def save_rule(
         session.add(row)
         renamed = {"renamed_from": previous} if previous != rule.name else {}
         _event(session, actor, "rule.updated", row, definition=rule.definition(), **renamed)
-        return rule.name
+        return SavedRule(rule.name, installed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,7 @@ class RuleActions(LiveData):
 
         def change(store: Store, actor: Actor) -> None:
             try:
-                name = rules_svc.save_rule(store, original, text, actor)
+                saved = rules_svc.save_rule(store, original, text, actor)
             except DesktermError as exc:
                 self.post_to_ui(editor.show_error, one_line(str(exc), 300))
                 return
@@ -148,8 +148,12 @@ class RuleActions(LiveData):
                 self.post_to_ui(editor.show_error, _failed(exc))
                 raise
             self.post_to_ui(editor.saved)
-            self.post_to_ui(self.list_rules, name)
-            self.post_to_ui(self.notify, f"rule {one_line(name)!r} saved", markup=False)
+            self.post_to_ui(self.list_rules, saved.name)
+            said = f"rule {one_line(saved.name)!r} saved"
+            if saved.macros_installed:  # as `rules import` does, and says
+                listed = ", ".join(repr(one_line(m)) for m in saved.macros_installed)
+                said += f"; starter macro {listed} installed"
+            self.post_to_ui(self.notify, said, markup=False)
 
         self.run_change("", change)
 
