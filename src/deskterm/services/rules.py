@@ -1,4 +1,5 @@
-"""Rules as a use case: list, show, import/export (TOML), enable, disable, move, delete.
+"""Rules as a use case: list, show, import/export (TOML), enable, disable, move, delete;
+one rule saved from its text and previewed on recent tickets (the F4 screen).
 
 Every change writes an audit event (``rule.created``, ``rule.updated``, ``rule.enabled``,
 ``rule.disabled``, ``rule.moved``, ``rule.deleted``; no ticket) on behalf of the actor,
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
 from deskterm.automation.rules.actions import Known
+from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError, UsageError
@@ -25,8 +27,12 @@ from deskterm.domain.userfiles import read_utf8_file
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.tables import Agent, Event, Macro, as_utc, utcnow
+from deskterm.store.session_read import SessionReadDb
+from deskterm.store.tables import Agent, Event, Macro, Ticket, as_utc, utcnow
 from deskterm.store.tables import Rule as RuleRow
+
+if TYPE_CHECKING:
+    from deskterm.services.rule_engine import EngineSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,3 +408,151 @@ def import_starter(store: Store, actor: Actor, *, enable: tuple[str, ...] = ()) 
         installed = _install_macros(session, _replies(new))
         result = _import(session, new, actor) if new else ImportResult([], [])
         return StarterImport(result, installed, kept)
+
+
+# --- the F4 screen: one rule as text, saved in place, previewed on recent tickets -------
+
+
+def _one_rule(session: Session, text: str, source: str) -> Rule:
+    # As `rules import FILE` checks: a starter macro the store lacks counts (saving installs it).
+    rules = load_rules(text, source, _with_starter(session))
+    if len(rules) != 1:
+        raise UsageError(f"{source}: one [[rules]] table here, not {len(rules)}")
+    return rules[0]
+
+
+def check_rule_text(store: Store, text: str, source: str = "editor") -> Rule:
+    """The one rule of ``text`` checked as import checks it (nothing is written)."""
+    with store.read() as session:
+        return _one_rule(session, text, source)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedRule:
+    """What ``save_rule`` did: the rule's name as saved, the starter macros it installed."""
+
+    name: str
+    macros_installed: list[str]
+
+
+def save_rule(
+    store: Store, old_name: str | None, text: str, actor: Actor, source: str = "editor"
+) -> SavedRule:
+    """Save the one ``[[rules]]`` table of ``text`` as the rule once called ``old_name``
+    (None: a new rule, at the end).
+
+    Checked as ``rules import FILE`` checks a file, in the same transaction that writes
+    it (installing, as import does, a starter macro it replies with that the store
+    lacks). An edited rule keeps its place and its on/off state unless the text says
+    ``enabled``; a rename keeps the rule's row (its run history) and is refused when
+    another rule has the name.
+    """
+    with store.write() as session:
+        rule = _one_rule(session, text, source)
+        rows = _rows(session)
+        row = _find(rows, old_name) if old_name is not None else None
+        clash = next(
+            (
+                other
+                for other in rows
+                if other.name.casefold() == rule.name.casefold()
+                and (row is None or other.id != row.id)
+            ),
+            None,
+        )
+        if clash is not None:
+            raise UsageError(
+                f'{source}: rule "{one_line(rule.name, 60)}": name: a rule named'
+                f' "{one_line(clash.name, 60)}" exists already (names are unique, case aside)'
+            )
+        installed = _install_macros(session, _replies([rule]))
+        if row is None:
+            _import(session, [rule], actor)
+            return SavedRule(rule.name, installed)
+        previous = row.name
+        row.name = rule.name
+        if rule.enabled_given and rule.enabled != row.enabled:
+            if rule.enabled:
+                row.armed_after = _last_event(session)
+            row.enabled = rule.enabled
+        row.definition = rule.definition()
+        _touch(row)
+        session.add(row)
+        renamed = {"renamed_from": previous} if previous != rule.name else {}
+        _event(session, actor, "rule.updated", row, definition=rule.definition(), **renamed)
+        return SavedRule(rule.name, installed)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewedTicket:
+    """A ticket a previewed rule matched: its id, subject, and when it last matched."""
+
+    ticket_id: int
+    subject: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RulePreview:
+    """Which recent tickets a rule (saved or not) would match, as ``rules test`` replays."""
+
+    rule: str
+    matched: int  # tickets matched
+    tickets: int  # tickets with an event the rule runs on, in the window
+    events: int
+    matched_events: int
+    shown: list[PreviewedTicket]  # the newest matches first, at most ``limit``
+
+
+def preview_rule(
+    store: Store,
+    text: str,
+    since: timedelta,
+    *,
+    settings: EngineSettings | None = None,
+    now: datetime | None = None,
+    limit: int = 20,
+    source: str = "editor",
+) -> RulePreview:
+    """The tickets the one rule of ``text`` would have matched over the events since
+    ``now - since``, read-only: the replay of ``rules test --since … --rule`` (the same
+    events, judged by the same batch judge) run on text that need not be saved
+    (UsageError, as import words it, when the text is invalid)."""
+    from deskterm.automation.rules.batch import Judge, gather_batch
+    from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings
+    from deskterm.services.rule_replay import _event_chunks  # the events `rules test` reads
+
+    settings = settings or EngineSettings()
+    moment = now or datetime.now(UTC)
+    with store.read() as session:
+        rule = _one_rule(session, text, source)
+        db = SessionReadDb(session)
+        judge = Judge(
+            db,
+            [parse_condition(rule.condition)],
+            now=moment,
+            sla_targets=settings.sla_targets,
+            whole_store=True,
+        )
+        seen: set[int] = set()
+        last_match: dict[int, datetime] = {}
+        events = matched_events = 0
+        for chunk in _event_chunks(session, moment - since):
+            facts = gather_batch(db, chunk, judge.fields, settings.hours)
+            ran = [e for e in chunk if RULE_EVENTS[e.kind] in rule.when and e.id in facts]
+            matched = judge.matches(
+                0, [(e.id, e.ticket_id, judge.vector(facts[e.id])) for e in ran]
+            )
+            events += len(ran)
+            matched_events += len(matched)
+            for event in ran:
+                seen.add(event.ticket_id)
+                if event.id in matched:
+                    last_match[event.ticket_id] = as_utc(event.created_at)
+        newest = sorted(last_match, key=lambda tid: (last_match[tid], tid), reverse=True)[:limit]
+        subjects = {
+            ticket.id: ticket.subject
+            for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(newest)))
+        }
+    shown = [PreviewedTicket(tid, subjects.get(tid, ""), last_match[tid]) for tid in newest]
+    return RulePreview(rule.name, len(last_match), len(seen), events, matched_events, shown)

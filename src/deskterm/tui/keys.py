@@ -16,6 +16,8 @@ from deskterm.tui.screens.inbox import InboxScreen
 from deskterm.tui.screens.macro_editor import MacroEditor
 from deskterm.tui.screens.macro_manager import MacroManager
 from deskterm.tui.screens.orders import OrdersScreen
+from deskterm.tui.screens.rule_editor import RuleEditor
+from deskterm.tui.screens.rules_manager import RulesManager
 from deskterm.tui.screens.view_editor import ViewEditor
 from deskterm.tui.screens.views_manager import ViewsManager
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -46,6 +48,8 @@ def key_places(app_class: type[DOMNode]) -> list[tuple[str, type[DOMNode]]]:
         ("macro editor", MacroEditor),
         ("views manager", ViewsManager),
         ("view editor", ViewEditor),
+        ("rules manager", RulesManager),
+        ("rule editor", RuleEditor),
         ("orders", OrdersScreen),
     ]
 

@@ -13,8 +13,8 @@ from deskterm.automation.macros import ticket_variables
 from deskterm.domain.errors import DesktermError
 from deskterm.domain.text import one_line
 from deskterm.store.views import all_views
+from deskterm.tui.actions.rule_actions import RuleActions
 from deskterm.tui.lazy import lazy_module
-from deskterm.tui.live_data import LiveData
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.macro_editor import MacroEditor
 from deskterm.tui.screens.macro_manager import MacroManager
@@ -38,8 +38,9 @@ SEARCH_PREFIX = "Search: "
 ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 
 
-class ManageActions(LiveData):
-    """Screens to create, edit and delete macros and saved views; writes run in workers.
+class ManageActions(RuleActions):
+    """Screens to create, edit and delete macros, saved views and (RuleActions) rules;
+    writes run in workers.
 
     The screens do no I/O: they post messages (``MacroEditor.Save``, ``MacroManager.Delete``,
     ``ViewEditor.Save``, ``ViewsManager.Delete``) that bubble up to here, where the change
@@ -49,6 +50,7 @@ class ManageActions(LiveData):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "manage_macros", "Manage macros", id="manage_macros"),
         Binding("f3", "manage_views", "Manage views", id="manage_views"),
+        Binding("f4", "manage_rules", "Manage rules", id="manage_rules"),
         Binding("V", "save_view", "Save search as view", show=False, id="save_view"),
     ]
 
