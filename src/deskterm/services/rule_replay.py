@@ -9,7 +9,7 @@ at each past moment, and what a rule would do today is the question being asked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from deskterm.automation.rules.batch import EventRef, Judge, gather_batch
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import evaluate
+from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError
 from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
 from deskterm.services.rules import StoredRule, get_rule, list_rules
@@ -96,6 +97,34 @@ def _message_id(data: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def replay_events(
+    session: Session,
+    rules: Sequence[Rule],
+    since: datetime,
+    settings: EngineSettings,
+    now: datetime,
+) -> Iterator[tuple[int, EventRef, bool]]:
+    """Each (rule index, event it runs on, whether it matched) since ``since``, as the
+    engine judges (batch.py), with each ticket condition run once over the whole store: a
+    replay of months reads every ticket once per rule, not once per event. Read-only."""
+    db = SessionReadDb(session)
+    trees = [parse_condition(rule.condition) for rule in rules]
+    judge = Judge(db, trees, now=now, sla_targets=settings.sla_targets, whole_store=True)
+    for chunk in _event_chunks(session, since):
+        facts = gather_batch(db, chunk, judge.fields, settings.hours)
+        vectors = {event_id: judge.vector(known) for event_id, known in facts.items()}
+        by_trigger: dict[str, list[EventRef]] = {}
+        for event in chunk:
+            if event.id in vectors:
+                by_trigger.setdefault(RULE_EVENTS[event.kind], []).append(event)
+        for index, rule in enumerate(rules):
+            for trigger in rule.when:
+                events = by_trigger.get(trigger, [])
+                matched = judge.matches(index, [(e.id, e.ticket_id, vectors[e.id]) for e in events])
+                for event in events:
+                    yield index, event, event.id in matched
+
+
 def replay(
     store: Store,
     since: timedelta,
@@ -104,42 +133,24 @@ def replay(
     settings: EngineSettings | None = None,
     now: datetime | None = None,
 ) -> list[RuleReplay]:
-    """Per rule (or just ``only``), the events since ``now - since`` it would match.
-
-    Judged as the engine judges (batch.py), with each ticket condition run once over the
-    whole store: a replay of months reads every ticket once per rule, not once per event.
-    """
+    """Per rule (or just ``only``), the events since ``now - since`` it would match."""
     settings = settings or EngineSettings()
     moment = now or datetime.now(UTC)
     chosen: list[StoredRule] = [get_rule(store, only)] if only else list_rules(store)
     results = [RuleReplay(s.rule.name, s.rule.enabled) for s in chosen]
-    trees = [parse_condition(s.rule.condition) for s in chosen]
     seen: list[set[int]] = [set() for _ in chosen]  # each result's tickets, to look up
     with store.read() as session:
-        db = SessionReadDb(session)
-        judge = Judge(db, trees, now=moment, sla_targets=settings.sla_targets, whole_store=True)
-        for chunk in _event_chunks(session, moment - since):
-            facts = gather_batch(db, chunk, judge.fields, settings.hours)
-            judged = {
-                trigger: [
-                    (e.id, e.ticket_id, judge.vector(facts[e.id]))
-                    for e in chunk
-                    if RULE_EVENTS[e.kind] == trigger and e.id in facts
-                ]
-                for trigger in {RULE_EVENTS[e.kind] for e in chunk}
-            }
-            ticket_of = {e.id: e.ticket_id for e in chunk}
-            for index, (stored, result) in enumerate(zip(chosen, results, strict=True)):
-                listed = seen[index]
-                for trigger in stored.rule.when:
-                    events = judged.get(trigger, [])
-                    result.events += len(events)
-                    matched = judge.matches(index, events)
-                    result.matched += len(matched)
-                    for event_id in sorted(matched):
-                        if ticket_of[event_id] not in listed:
-                            listed.add(ticket_of[event_id])
-                            result.tickets.append(ticket_of[event_id])
+        rules = [stored.rule for stored in chosen]
+        for index, event, matched in replay_events(
+            session, rules, moment - since, settings, moment
+        ):
+            result = results[index]
+            result.events += 1
+            if matched:
+                result.matched += 1
+                if event.ticket_id not in seen[index]:
+                    seen[index].add(event.ticket_id)
+                    result.tickets.append(event.ticket_id)
     return results
 
 

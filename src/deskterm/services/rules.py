@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, func, select
 
 from deskterm.automation.rules.actions import Known
-from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.load import MAX_RULES_FILE, dump_rules, load_rules, stored_rule
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError, UsageError
@@ -27,7 +26,6 @@ from deskterm.domain.userfiles import read_utf8_file
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
 from deskterm.store.events import append_event
-from deskterm.store.session_read import SessionReadDb
 from deskterm.store.tables import Agent, Event, Macro, Ticket, as_utc, utcnow
 from deskterm.store.tables import Rule as RuleRow
 
@@ -518,37 +516,22 @@ def preview_rule(
     ``now - since``, read-only: the replay of ``rules test --since … --rule`` (the same
     events, judged by the same batch judge) run on text that need not be saved
     (UsageError, as import words it, when the text is invalid)."""
-    from deskterm.automation.rules.batch import Judge, gather_batch
-    from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings
-    from deskterm.services.rule_replay import _event_chunks  # the events `rules test` reads
+    from deskterm.services.rule_engine import EngineSettings
+    from deskterm.services.rule_replay import replay_events
 
     settings = settings or EngineSettings()
     moment = now or datetime.now(UTC)
     with store.read() as session:
         rule = _one_rule(session, text, source)
-        db = SessionReadDb(session)
-        judge = Judge(
-            db,
-            [parse_condition(rule.condition)],
-            now=moment,
-            sla_targets=settings.sla_targets,
-            whole_store=True,
-        )
         seen: set[int] = set()
         last_match: dict[int, datetime] = {}
         events = matched_events = 0
-        for chunk in _event_chunks(session, moment - since):
-            facts = gather_batch(db, chunk, judge.fields, settings.hours)
-            ran = [e for e in chunk if RULE_EVENTS[e.kind] in rule.when and e.id in facts]
-            matched = judge.matches(
-                0, [(e.id, e.ticket_id, judge.vector(facts[e.id])) for e in ran]
-            )
-            events += len(ran)
-            matched_events += len(matched)
-            for event in ran:
-                seen.add(event.ticket_id)
-                if event.id in matched:
-                    last_match[event.ticket_id] = as_utc(event.created_at)
+        for _, event, matched in replay_events(session, [rule], moment - since, settings, moment):
+            events += 1
+            seen.add(event.ticket_id)
+            if matched:
+                matched_events += 1
+                last_match[event.ticket_id] = as_utc(event.created_at)
         newest = sorted(last_match, key=lambda tid: (last_match[tid], tid), reverse=True)[:limit]
         subjects = {
             ticket.id: ticket.subject
