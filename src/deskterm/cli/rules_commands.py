@@ -180,29 +180,33 @@ def _import_starter(ctx: CliContext) -> int:
 def _starter(args: argparse.Namespace) -> int:
     from deskterm.services import rules
 
-    text = rules.starter_rules_text()
+    return _write_out(
+        args,
+        rules.starter_rules_text(),
+        f"starter rules written to {args.path}; edit, then `deskterm rules import {args.path}`",
+    )
+
+
+def _export(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.services import rules
+
+    return _write_out(args, rules.export_rules(ctx.store), f"rules written to {args.path}")
+
+
+def _write_out(args: argparse.Namespace, text: str, written: str) -> int:
+    """``text`` to ``args.path`` (saying ``written``), or to stdout without a path."""
     if args.path is None:
         sys.stdout.write(text)
         return 0
+    # Atomic, never through a symlink, never over a file unless --force (as macros export).
     write_file(
         args.path,
         text.encode("utf-8"),
         replace=args.force,
         refuse_hint="pass --force to replace it",
     )
-    sys.stdout.write(
-        f"starter rules written to {args.path}; edit, then `deskterm rules import {args.path}`\n"
-    )
+    sys.stdout.write(written + "\n")
     return 0
-
-
-def _export(ctx: CliContext, args: argparse.Namespace) -> int:
-    from deskterm.services import rules
-
-    text = rules.export_rules(ctx.store)
-    if args.path is None:
-        sys.stdout.write(text)
-        return 0
     # Atomic, never through a symlink, never over a file unless --force (as macros export).
     write_file(
         args.path,

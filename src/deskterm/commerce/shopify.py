@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +15,7 @@ from deskterm.commerce.graphql import ATTEMPTS, GraphqlHttp
 from deskterm.commerce.types import Clock, LineItem, ShopOrder, Sleep, Tracking
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.text import clean_stored_text
+from deskterm.domain.timefmt import iso_moment
 
 MAX_FIRST = 250  # Shopify's largest page
 # Per order: lines and refunds, each one costing budget. Ten lines is enough for the panel and
@@ -177,14 +178,13 @@ class ShopifyClient:
         )
 
     def _time(self, value: Any, node: Mapping[str, Any]) -> datetime:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
+        moment = iso_moment(value)
+        if moment is None:
             raise ChannelError(
                 f"{self.label}: Shopify order {_str(node.get('name'))} has no valid createdAt",
                 transient=False,
-            ) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            )
+        return moment
 
     def _amount(self, value: Any, node: Mapping[str, Any]) -> Decimal:
         # Shopify's Decimal scalar is a string; going through float would lose cents.

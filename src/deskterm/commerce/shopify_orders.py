@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from deskterm.commerce.shopify import ShopifyClient, _get, _int, _nodes, _str
 from deskterm.domain import orders as o
 from deskterm.domain.errors import ChannelError
+from deskterm.domain.timefmt import iso_moment
 
 # How Shopify's words become our normalised status, first matching row wins:
 #
@@ -108,7 +108,7 @@ def platform_order(node: Mapping[str, Any], *, label: str = "shopify") -> o.Plat
     total = _amount(money.get("amount"))
     if total is None:
         raise ChannelError(f"{label}: Shopify order {name} has no valid total", transient=False)
-    created = _time(node.get("createdAt"))
+    created = iso_moment(node.get("createdAt"))
     if created is None:
         raise ChannelError(f"{label}: Shopify order {name} has no valid createdAt", transient=False)
     return o.PlatformOrder(
@@ -121,7 +121,7 @@ def platform_order(node: Mapping[str, Any], *, label: str = "shopify") -> o.Plat
         total=total,
         currency=_str(money.get("currencyCode")),
         email=_str(node.get("email") or customer_email).strip().lower(),
-        updated_at=_time(node.get("updatedAt")),
+        updated_at=iso_moment(node.get("updatedAt")),
         financial_status=financial.lower(),
         fulfillment_status=fulfillment.lower(),
         status_url=_str(node.get("statusPageUrl")),
@@ -195,13 +195,3 @@ def _amount(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
-
-
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

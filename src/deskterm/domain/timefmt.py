@@ -12,6 +12,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_moment(value: object) -> datetime | None:
+    """An ISO 8601 time (``Z`` or an offset; none means UTC) as aware UTC; None when empty
+    or not a time."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def compact_age(iso: str | None, now: datetime | None = None) -> str:
     """How long ago an ISO 8601 UTC timestamp was, in one short token."""
     if not iso:

@@ -23,6 +23,7 @@ from deskterm.domain.business_hours import BusinessHours, is_open
 from deskterm.domain.machine_mail import machine_sender
 from deskterm.domain.query_ast import And, MatchAll, Node, Not, Or, Term
 from deskterm.domain.sla import SlaTargets
+from deskterm.domain.timefmt import iso_moment
 from deskterm.store.customer_reader import last_orders
 from deskterm.store.query_sql import QueryCompiler
 from deskterm.store.readdb import ReadDb
@@ -170,7 +171,7 @@ def fact_holds(term: Term, facts: Facts, now: datetime) -> bool:
         total = _decimal(order.get("total"))
         return total is not None and _compare(total, term.op, fact_value(term))
     if name == "order.age":
-        placed = _moment(order.get("created_at"))
+        placed = iso_moment(order.get("created_at"))
         return placed is not None and _compare(now - placed, term.op, fact_value(term))
     return False
 
@@ -184,16 +185,6 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value)) if value not in (None, "") else None
     except InvalidOperation:
         return None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
