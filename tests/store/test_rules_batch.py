@@ -116,7 +116,7 @@ def test_batch_verdicts_equal_the_one_by_one_evaluator(filled: Store) -> None:
         for whole_store in (False, True):
             judge = Judge(db, trees, now=NOW, sla_targets=None, whole_store=whole_store)
             facts = gather_batch(db, refs, judge.fields, HOURS)
-            vectors = [(r.id, r.ticket_id, judge.vector(facts[r.id])) for r in refs]
+            vectors = judge.group((r.id, r.ticket_id, judge.vector(facts[r.id])) for r in refs)
             for index, (text, tree) in enumerate(zip(CONDITIONS, trees, strict=True)):
                 batch = judge.matches(index, vectors)
                 one_by_one = set()
@@ -138,6 +138,8 @@ def test_batch_verdicts_equal_the_one_by_one_evaluator(filled: Store) -> None:
                 assert batch == one_by_one, (text, whole_store)
         # Some conditions match some events and not others: the test can tell them apart.
         judge = Judge(db, trees, now=NOW, sla_targets=None)
+        facts = gather_batch(db, refs, judge.fields, HOURS)
+        vectors = judge.group((r.id, r.ticket_id, judge.vector(facts[r.id])) for r in refs)
         counts = {text: len(judge.matches(i, vectors)) for i, text in enumerate(CONDITIONS)}
         assert 0 < counts["message.from:customer"] < len(refs)
         assert counts["order.status:shipped AND order.total>50 AND customer.orders>=1"] > 0

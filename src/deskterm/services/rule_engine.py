@@ -278,12 +278,12 @@ def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
         vectors = {event_id: judge.vector(f) for event_id, f in facts.items()}
         for rule_id, chosen in pairs.items():
             index, _ = by_id[rule_id]
-            judged = [
+            grouped = judge.group(
                 (e.id, e.ticket_id, vectors[e.id])
                 for e in chosen
                 if e.id in vectors and e.ticket_id is not None
-            ]
-            run.matched.update((rule_id, event_id) for event_id in judge.matches(index, judged))
+            )
+            run.matched.update((rule_id, event_id) for event_id in judge.matches(index, grouped))
         first, last = events[0].id, events[-1].id
         for rule_id, event_id, stopped in session.exec(
             select(RuleRun.rule_id, RuleRun.event_id, RuleRun.stopped).where(

@@ -97,16 +97,26 @@ def _message_id(data: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One rule on one chunk of replayed events: those it runs on, and those it matched."""
+
+    rule: int  # its index in the rules replayed
+    events: list[EventRef]  # oldest first
+    matched: set[int]  # event ids
+
+
 def replay_events(
     session: Session,
     rules: Sequence[Rule],
     since: datetime,
     settings: EngineSettings,
     now: datetime,
-) -> Iterator[tuple[int, EventRef, bool]]:
-    """Each (rule index, event it runs on, whether it matched) since ``since``, as the
-    engine judges (batch.py), with each ticket condition run once over the whole store: a
-    replay of months reads every ticket once per rule, not once per event. Read-only."""
+) -> Iterator[Judged]:
+    """Per chunk of the events since ``since`` and per rule, what it runs on and matches,
+    as the engine judges (batch.py), with each ticket condition run once over the whole
+    store: a replay of months reads every ticket once per rule, not once per event; and
+    the work per rule is per distinct set of fact values, not per event. Read-only."""
     db = SessionReadDb(session)
     trees = [parse_condition(rule.condition) for rule in rules]
     judge = Judge(db, trees, now=now, sla_targets=settings.sla_targets, whole_store=True)
@@ -117,12 +127,15 @@ def replay_events(
         for event in chunk:
             if event.id in vectors:
                 by_trigger.setdefault(RULE_EVENTS[event.kind], []).append(event)
+        grouped = {
+            trigger: judge.group((e.id, e.ticket_id, vectors[e.id]) for e in events)
+            for trigger, events in by_trigger.items()
+        }
         for index, rule in enumerate(rules):
             for trigger in rule.when:
-                events = by_trigger.get(trigger, [])
-                matched = judge.matches(index, [(e.id, e.ticket_id, vectors[e.id]) for e in events])
-                for event in events:
-                    yield index, event, event.id in matched
+                if trigger in by_trigger:
+                    matched = judge.matches(index, grouped[trigger])
+                    yield Judged(index, by_trigger[trigger], matched)
 
 
 def replay(
@@ -141,15 +154,15 @@ def replay(
     seen: list[set[int]] = [set() for _ in chosen]  # each result's tickets, to look up
     with store.read() as session:
         rules = [stored.rule for stored in chosen]
-        for index, event, matched in replay_events(
-            session, rules, moment - since, settings, moment
-        ):
-            result = results[index]
-            result.events += 1
-            if matched:
-                result.matched += 1
-                if event.ticket_id not in seen[index]:
-                    seen[index].add(event.ticket_id)
+        for judged in replay_events(session, rules, moment - since, settings, moment):
+            result, listed = results[judged.rule], seen[judged.rule]
+            result.events += len(judged.events)
+            result.matched += len(judged.matched)
+            if not judged.matched:
+                continue
+            for event in judged.events:
+                if event.id in judged.matched and event.ticket_id not in listed:
+                    listed.add(event.ticket_id)
                     result.tickets.append(event.ticket_id)
     return results
 

@@ -526,12 +526,13 @@ def preview_rule(
         seen: set[int] = set()
         last_match: dict[int, datetime] = {}
         events = matched_events = 0
-        for _, event, matched in replay_events(session, [rule], moment - since, settings, moment):
-            events += 1
-            seen.add(event.ticket_id)
-            if matched:
-                matched_events += 1
-                last_match[event.ticket_id] = as_utc(event.created_at)
+        for judged in replay_events(session, [rule], moment - since, settings, moment):
+            events += len(judged.events)
+            matched_events += len(judged.matched)
+            for event in judged.events:
+                seen.add(event.ticket_id)
+                if event.id in judged.matched:
+                    last_match[event.ticket_id] = as_utc(event.created_at)
         newest = sorted(last_match, key=lambda tid: (last_match[tid], tid), reverse=True)[:limit]
         subjects = {
             ticket.id: ticket.subject

@@ -18,7 +18,7 @@ matching rule inside the write transaction where it acts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,6 +114,7 @@ def gather_batch(
             continue
         channel_type, customer = found
         row = messages.get(event.message_id) if event.message_id is not None else None
+        body = str(row[5] or row[6] or "") if row is not None and body_wanted else ""
         moment = db_moment(row[3]) if row is not None else None
         at = moment or event.created_at
         order, count = orders.get(int(customer), (None, 0)) if customer is not None else (None, 0)
@@ -128,7 +129,7 @@ def gather_batch(
                 str(row[1]) if row is not None else None,
                 bool(row[2]) if row is not None else None,
             ),
-            message_body=str(row[5] or row[6] or "") if row is not None and body_wanted else "",
+            message_body=body,
             message_auto=row is not None and is_auto(row[2], row[4]),
             hours=hours_word(at, hours),
             order=order,
@@ -201,7 +202,9 @@ class Judge:
                     terms.setdefault(leaf.node, len(terms))
         self._terms = list(terms)
         self._exclude_spam = [not mentions_spam(tree) for tree in self.trees]
-        self._folded: dict[tuple[int, tuple[bool, ...]], Node | bool] = {}
+        self._vector_ids: dict[tuple[bool, ...], int] = {}
+        self._vectors: list[tuple[bool, ...]] = []
+        self._folded: dict[tuple[int, int], Node | bool] = {}
         self._stored: dict[tuple[int, Node], set[int]] = {}  # whole_store: kept answers
 
     @property
@@ -209,31 +212,48 @@ class Judge:
         """The rule-only fields the rules name (the facts worth reading)."""
         return frozenset(term.field for term in self._terms if term.field)
 
-    def vector(self, facts: Facts) -> tuple[bool, ...]:
-        """The value of every fact term of the rules for one event."""
-        return tuple(fact_holds(term, facts, self.now) for term in self._terms)
+    def vector(self, facts: Facts) -> int:
+        """The values of every fact term of the rules for one event, as a small number:
+        events with the same values share it (most of a batch's events share a few)."""
+        values = tuple(fact_holds(term, facts, self.now) for term in self._terms)
+        found = self._vector_ids.get(values)
+        if found is None:
+            found = self._vector_ids[values] = len(self._vectors)
+            self._vectors.append(values)
+        return found
 
-    def _fold(self, rule: int, vector: tuple[bool, ...]) -> Node | bool:
+    @staticmethod
+    def group(events: Iterable[tuple[int, int, int]]) -> dict[int, list[tuple[int, int]]]:
+        """(event id, ticket id, vector) by vector: what ``matches`` takes."""
+        grouped: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for event_id, ticket_id, vector in events:
+            grouped[vector].append((event_id, ticket_id))
+        return grouped
+
+    def _fold(self, rule: int, vector: int) -> Node | bool:
         key = (rule, vector)
         folded = self._folded.get(key)
         if folded is None:
-            values = dict(zip(self._terms, vector, strict=True))
+            values = dict(zip(self._terms, self._vectors[vector], strict=True))
             folded = self._folded[key] = _fold_known(self.trees[rule], values)
         return folded
 
-    def matches(self, rule: int, events: Sequence[tuple[int, int, tuple[bool, ...]]]) -> set[int]:
-        """Which of ``events`` (event id, ticket id, vector) rule number ``rule`` matches."""
+    def matches(self, rule: int, grouped: Mapping[int, list[tuple[int, int]]]) -> set[int]:
+        """Which of the ``grouped`` events (``group``) rule number ``rule`` matches.
+
+        Per rule, the work is per vector, not per event, until a group's ticket terms
+        are asked: a rule its facts rule out costs nothing per event."""
         groups: dict[Node, list[tuple[int, int]]] = defaultdict(list)
-        for event_id, ticket_id, vector in events:
+        for vector, members in grouped.items():
             folded = self._fold(rule, vector)
             if folded is False:
                 continue
             # Still the views' guards when the facts settle it: no spam, no merged ticket.
-            groups[MatchAll() if folded is True else folded].append((event_id, ticket_id))
+            groups[MatchAll() if folded is True else folded].extend(members)
         matched: set[int] = set()
-        for folded, group in groups.items():
-            hits = self._tickets(rule, folded, {ticket for _, ticket in group})
-            matched.update(event for event, ticket in group if ticket in hits)
+        for folded, members in groups.items():
+            hits = self._tickets(rule, folded, {ticket for _, ticket in members})
+            matched.update(event for event, ticket in members if ticket in hits)
         return matched
 
     def _tickets(self, rule: int, node: Node, tickets: set[int]) -> set[int]:

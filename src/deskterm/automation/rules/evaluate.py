@@ -46,12 +46,17 @@ class Facts:
     message_id: int | None = None
     message_from: str | None = None  # customer | agent | rule | system
     message_body: str = ""
+    # message_body.casefold(), once per event rather than once per term that reads it
+    body_folded: str = field(init=False, default="")
     message_auto: bool = False  # automatic mail (conditions.MESSAGE_AUTO)
     hours: str | None = None  # inside | outside
     order: Mapping[str, Any] | None = None  # the customer's newest order (order_json shape)
     order_count: int = 0
     customer_tags: frozenset[str] = frozenset()
     customer_id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body_folded", self.message_body.casefold())
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +151,7 @@ def fact_holds(term: Term, facts: Facts, now: datetime) -> bool:
     if name == "message.from":
         return facts.message_from == term.value
     if name == "message.body":
-        return facts.message_from is not None and term.value.casefold() in (
-            facts.message_body.casefold()
-        )
+        return facts.message_from is not None and term.value.casefold() in facts.body_folded
     if name == "message.auto":
         return facts.message_from is not None and facts.message_auto == (term.value == "yes")
     if name == "message.channel_type":
