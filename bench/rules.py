@@ -33,6 +33,7 @@ import benchlib
 
 from deskterm.cli import main as deskterm
 from deskterm.config import load_config
+from deskterm.domain.errors import DesktermError
 from deskterm.services import rules
 from deskterm.services.actor import Actor
 from deskterm.services.macros import save_macro
@@ -76,23 +77,23 @@ _CONDITIONS = [
     "message.from:agent AND tag:followup-{i}",
 ]
 _MATCHING = [
-    # A few that match a share of the mail, and act.
+    # A few that match a share of the mail (1-3% of it), and act.
     (
         "match tag",
         "message.created",
-        "message.from:customer AND hours:outside",
+        'message.from:customer AND hours:outside AND subject:"broken item"',
         '{ tag = ["after-hours"] }',
     ),
     (
         "match note",
         "ticket.created",
-        "subject:order",
-        '{ note = "Order question: check the order panel." }',
+        'subject:"wrong size"',
+        '{ note = "Size question: check the size chart." }',
     ),
     (
         "match reply",
         "message.created",
-        "message.from:customer AND tracking",
+        'message.from:customer AND "refund not received"',
         '{ reply = "ack" }',
     ),
 ]
@@ -176,7 +177,9 @@ def prepare_rules(config: Path) -> None:
     """The reply macro and the 100 rules, enabled, in the store of ``config``."""
     store = open_store(load_config(config).store_url())
     try:
-        save_macro(store, {"name": "ack", "body": "Thanks {{ ticket.customer.firstname }}!"})
+        with contextlib.suppress(DesktermError):  # a store kept from an earlier run has it
+            save_macro(store, {"name": "ack", "body": "Thanks {{ ticket.customer.firstname }}!"})
+        # Replaces the definitions a kept store had (the rules of this version of the bench).
         rules.import_rules(store, rules_file(), "bench-rules.toml", ACTOR)
     finally:
         store.close()
@@ -253,6 +256,8 @@ def bench_replay(source: Path) -> float:
         if code != 0:
             sys.exit("import failed")
         print(f"built in {time.perf_counter() - started:.0f} s")
+    else:
+        prepare_rules(config)
     tickets, events = count(config, "ticket"), count(config, "event")
     loaded = load_config(config)
     store = open_store(loaded.store_url())
