@@ -87,6 +87,32 @@ async def test_views_sidebar_counts_and_switching(sample_config: Path) -> None:
         await until(lambda: tickets.has_focus, pilot)  # the list, once its rows show
 
 
+async def test_a_count_reload_keeps_the_agents_highlight_in_the_sidebar(
+    sample_config: Path,
+) -> None:
+    """Counts reload after every store write; one arriving while the agent moves through
+    the sidebar must not pull the highlight back to the view on screen (enter would then
+    open that view again)."""
+    app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
+    async with app.run_test(size=(160, 48)) as pilot:
+        sidebar = app.screen.query_one(ViewsList)
+        await until(lambda: sidebar.option_count == 9, pilot)
+        sidebar.focus()
+        await pilot.pause()
+        sidebar.highlighted = 4  # Closed
+        views = list(sidebar._views)
+        sidebar.show_views([(name, (count or 0) + 1) for name, count in views], "Inbox")
+        assert sidebar.highlighted == 4
+        sidebar.show_views([*views[:8], ("New view", 0), views[8]], "Inbox")  # one more
+        assert sidebar.highlighted == 4
+        await pilot.press("enter")
+        await until(lambda: app.view == "Closed", pilot)
+        app.screen.query_one(TicketList).focus()
+        await pilot.pause()
+        sidebar.show_views(views, "All")  # not choosing: the highlight follows the view
+        assert sidebar.highlighted == 6
+
+
 async def test_help_overlay_lists_the_keys(sample_config: Path) -> None:
     app = DesktermApp(store_url=store_url(sample_config), me_email=ME)
     async with app.run_test(size=(120, 40)) as pilot:

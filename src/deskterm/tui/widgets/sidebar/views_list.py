@@ -47,8 +47,7 @@ class ViewsList(OptionList):
         if list(views) == self._views and self.option_count == len(views):
             # Counts reloaded after every store write, mostly unchanged: replacing the
             # options anyway lays the sidebar out and repaints it (issue 11 item 1).
-            if current in self._names and self.highlighted != self._names.index(current):
-                self.highlighted = self._names.index(current)
+            self._follow(current)
             return
         if [name for name, _ in views] == self._names and self.option_count == len(views):
             for index, (name, count) in enumerate(views):  # the same views, new counts
@@ -56,9 +55,11 @@ class ViewsList(OptionList):
                     label = self._label(name, count, self._name_width)
                     self.replace_option_prompt_at_index(index, label)
             self._views = list(views)
-            if current in self._names:
-                self.highlighted = self._names.index(current)
+            self._follow(current)
             return
+        chosen = self.highlighted
+        if self.has_focus and chosen is not None and chosen < len(self._names):
+            current = self._names[chosen]  # the agent is choosing: keep their highlight
         self._views = list(views)
         self._names = [name for name, _ in views]
         self.clear_options()
@@ -68,6 +69,15 @@ class ViewsList(OptionList):
             for n, (name, count) in enumerate(views)
         )
         if current in self._names:
+            self.highlighted = self._names.index(current)
+
+    def _follow(self, current: str) -> None:
+        """Highlight the view on screen, unless the agent is moving through the list: a
+        count reload (after any store write) must not pull their highlight back, or enter
+        would open the view they came from."""
+        if self.has_focus or current not in self._names:
+            return
+        if self.highlighted != self._names.index(current):
             self.highlighted = self._names.index(current)
 
     def on_resize(self, event: events.Resize) -> None:
