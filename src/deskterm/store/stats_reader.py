@@ -1,0 +1,270 @@
+"""``deskterm stats``: a few aggregate queries over the read path, folded into metrics.
+
+SQL does the per-ticket and per-hour aggregation (one row per ticket touched by the
+period, one per hour bucket); Python applies the definitions (domain.metrics), the group
+keys and business hours. Plain SQL with named parameters: the sqlite3 fast path and
+PostgreSQL run it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from deskterm.domain.business_hours import BusinessHours, open_seconds_between
+from deskterm.domain.metrics import (
+    DEFINITIONS,
+    TIME_KEYS,
+    Duration,
+    Period,
+    Tally,
+    TicketFacts,
+    add_ticket,
+    day_key,
+    time_buckets,
+    wall_seconds,
+    week_key,
+)
+from deskterm.domain.sla import SlaTargets
+from deskterm.store.query_sql import datetime_param
+from deskterm.store.readdb import ReadDb, db_moment, iso_utc
+
+_AGENT_REPLY = "m.direction = 'out' AND m.auto_submitted = :_no AND m.author NOT LIKE 'rule:%'"
+_CUSTOMER = "m.direction = 'in' AND m.auto_submitted = :_no"
+_IN_PERIOD = "m.sent_at >= :_since AND m.sent_at < :_until"
+_LIVE = "t.spam = :_no AND t.merged_into_id IS NULL"
+
+# The ticket field each non-time --by reads (tag has its own query).
+_KEY_COLUMN = {
+    "channel": "ch.name",
+    "agent": "a.email",
+    "store": "t.store",
+    "intent": "t.intent",
+    "language": "t.language",
+}
+
+_TICKETS = f"""
+SELECT t.id, ch.name, t.created_at, t.status, t.snoozed_until, t.closed_at,
+       agg.first_in, agg.first_out, agg.first_reply, agg.replies,
+       agg.received, agg.sent, {{key}}
+FROM ticket t
+JOIN channel ch ON ch.id = t.channel_id
+LEFT JOIN agent a ON a.id = t.assignee_id
+LEFT JOIN (
+    SELECT m.ticket_id AS ticket_id,
+        min(CASE WHEN {_CUSTOMER} THEN m.sent_at END) AS first_in,
+        min(CASE WHEN m.direction = 'out' THEN m.sent_at END) AS first_out,
+        min(CASE WHEN {_AGENT_REPLY} THEN m.sent_at END) AS first_reply,
+        sum(CASE WHEN {_AGENT_REPLY} THEN 1 ELSE 0 END) AS replies,
+        sum(CASE WHEN {_CUSTOMER} AND {_IN_PERIOD} THEN 1 ELSE 0 END) AS received,
+        sum(CASE WHEN {_AGENT_REPLY} AND {_IN_PERIOD} THEN 1 ELSE 0 END) AS sent,
+        sum(CASE WHEN {_IN_PERIOD} THEN 1 ELSE 0 END) AS touched
+    FROM message m GROUP BY m.ticket_id
+) agg ON agg.ticket_id = t.id
+WHERE {_LIVE} AND (
+    (t.created_at >= :_since AND t.created_at < :_until)
+    OR (t.closed_at >= :_since AND t.closed_at < :_until)
+    OR agg.touched > 0
+)
+"""
+
+
+@dataclass(frozen=True)
+class StatsRequest:
+    """What to compute: the period, the grouping and the clock."""
+
+    period: Period
+    by: str | None = None
+    targets: Mapping[str, SlaTargets] | None = None  # by channel name
+    hours: BusinessHours | None = None  # count open hours only (--business-hours)
+    zone: tzinfo = UTC  # days and weeks are read here
+    now: datetime | None = None
+
+
+def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
+    """``stats --json``: ``{period, metrics, groups, definitions}``."""
+    period, by = request.period, request.by
+    now = request.now or datetime.now(UTC)
+    targets = request.targets or {}
+    params = _params(db, period)
+    key_sql = _KEY_COLUMN.get(by or "", "NULL")
+    rows = db.all(_TICKETS.format(key=key_sql), params)
+    tags = _tags(db) if by == "tag" else {}
+    duration = _duration(request.hours)
+    overall = Tally()
+    groups: dict[Any, Tally] = defaultdict(Tally)
+    if by in TIME_KEYS:
+        for name in time_buckets(period, by or "day", request.zone):
+            groups[name] = Tally()
+    bucket = _bucket(by, request.zone)
+
+    def whole(_key: Any, _moment: datetime) -> Iterable[Tally]:
+        return (overall,)
+
+    def grouped(key: Any, moment: datetime) -> Iterable[Tally]:
+        return (groups[bucket(moment) if bucket else key],)
+
+    for row in rows:
+        ticket = _facts(row)
+        received, sent = int(row[10] or 0), int(row[11] or 0)
+        keys = tags.get(ticket.id, [None]) if by == "tag" else [row[12]]
+        goals = targets.get(ticket.channel)
+        add_ticket(whole, ticket, [None], period, targets=goals, duration=duration, now=now)
+        overall.messages_received += received
+        overall.messages_sent += sent
+        overall.tickets_replied += sent > 0
+        if by is None:
+            continue
+        add_ticket(grouped, ticket, keys, period, targets=goals, duration=duration, now=now)
+        if bucket is None:
+            for key in keys:
+                groups[key].messages_received += received
+                groups[key].messages_sent += sent
+                groups[key].tickets_replied += sent > 0
+    if bucket is not None:
+        hourly = _whole_hours(period, request.zone)
+        _time_messages(db, params, bucket, groups, hourly=hourly)
+    sla = bool(targets)
+    return {
+        "period": {"since": iso_utc(period.since), "until": iso_utc(period.until)},
+        "metrics": overall.as_json(sla_configured=sla),
+        "groups": [
+            {"key": key, "metrics": groups[key].as_json(sla_configured=sla)}
+            for key in _ordered(groups, by)
+        ],
+        "definitions": dict(DEFINITIONS),
+    }
+
+
+def _params(db: ReadDb, period: Period) -> dict[str, Any]:
+    return {
+        "_since": datetime_param(period.since, db.dialect),
+        "_until": datetime_param(period.until, db.dialect),
+        "_no": False,
+    }
+
+
+def _moment(value: Any) -> datetime | None:
+    moment = db_moment(value)
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _facts(row: Any) -> TicketFacts:
+    created = _moment(row[2])
+    assert created is not None
+    status, snoozed = row[3], row[4]
+    # A snooze is stored as a close (with snoozed_until): not a resolution.
+    closed = _moment(row[5]) if status == "closed" and snoozed is None else None
+    return TicketFacts(
+        id=int(row[0]),
+        channel=str(row[1]),
+        created_at=created,
+        open=status == "open",
+        closed_at=closed,
+        first_in=_moment(row[6]),
+        first_out=_moment(row[7]),
+        first_reply=_moment(row[8]),
+        replies=int(row[9] or 0),
+    )
+
+
+def _tags(db: ReadDb) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, name in db.all(
+        "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
+        " ORDER BY g.name"
+    ):
+        found[int(ticket_id)].append(str(name))
+    return found
+
+
+def _duration(hours: BusinessHours | None) -> Duration:
+    if hours is None:
+        return wall_seconds
+
+    def open_seconds(start: datetime, end: datetime) -> float:
+        return open_seconds_between(start, end, hours)
+
+    return open_seconds
+
+
+def _bucket(by: str | None, zone: tzinfo) -> Callable[[datetime], str] | None:
+    if by not in TIME_KEYS:
+        return None
+    name = day_key if by == "day" else week_key
+
+    def bucket(moment: datetime) -> str:
+        return name(moment.astimezone(zone))
+
+    return bucket
+
+
+def _ordered(groups: Mapping[Any, Tally], by: str | None) -> list[Any]:
+    if by in TIME_KEYS:
+        return sorted(groups)
+    # By name; the ticket without one (no tag, unassigned, ...) last.
+    return sorted(groups, key=lambda key: (key is None, "" if key is None else str(key)))
+
+
+def _time_messages(
+    db: ReadDb,
+    params: dict[str, Any],
+    bucket: Callable[[datetime], str],
+    groups: dict[Any, Tally],
+    *,
+    hourly: bool,
+) -> None:
+    """Messages and replied tickets per day/week, from per-hour counts (a few thousand
+    rows a year, however many messages there are)."""
+    slot = _slot_sql(db.dialect, hourly)
+    counts = db.all(
+        f"SELECT {slot}, sum(CASE WHEN {_CUSTOMER} THEN 1 ELSE 0 END),"
+        f" sum(CASE WHEN {_AGENT_REPLY} THEN 1 ELSE 0 END)"
+        f" FROM message m JOIN ticket t ON t.id = m.ticket_id"
+        f" WHERE {_LIVE} AND {_IN_PERIOD} GROUP BY 1",
+        params,
+    )
+    for slot_text, received, sent in counts:
+        key = bucket(_slot(slot_text))
+        groups[key].messages_received += int(received or 0)
+        groups[key].messages_sent += int(sent or 0)
+    replied: set[tuple[str, int]] = set()
+    for slot_text, ticket_id in db.all(
+        f"SELECT DISTINCT {slot}, m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
+        f" WHERE {_LIVE} AND {_IN_PERIOD} AND {_AGENT_REPLY}",
+        params,
+    ):
+        replied.add((bucket(_slot(slot_text)), int(ticket_id)))
+    for key, _ticket in replied:
+        groups[key].tickets_replied += 1
+
+
+def _whole_hours(period: Period, zone: tzinfo) -> bool:
+    """Whether ``zone`` is a whole number of hours off UTC all through ``period`` (checked
+    every 15 days: offsets change twice a year at most)."""
+    moment = period.since
+    while True:
+        offset = moment.astimezone(zone).utcoffset() or timedelta(0)
+        if offset.total_seconds() % 3600:
+            return False
+        if moment >= period.until:
+            return True
+        moment = min(moment + timedelta(days=15), period.until)
+
+
+def _slot_sql(dialect: str, hourly: bool) -> str:
+    """A message's UTC hour (or minute, for zones off by half hours): a slot never
+    straddles two local days."""
+    if dialect == "sqlite":
+        return f"substr(m.sent_at, 1, {13 if hourly else 16})"
+    pattern = "YYYY-MM-DD HH24" if hourly else "YYYY-MM-DD HH24:MI"
+    return f"to_char(m.sent_at AT TIME ZONE 'UTC', '{pattern}')"
+
+
+def _slot(text: Any) -> datetime:
+    value = str(text)
+    pattern = "%Y-%m-%d %H:%M" if len(value) > 13 else "%Y-%m-%d %H"
+    return datetime.strptime(value, pattern).replace(tzinfo=UTC)
