@@ -140,9 +140,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(
     assert "Traceback" not in done.err
 
 
-def test_business_hours_without_the_section_is_a_usage_error(
-    config: Path, tmp_path: Path
-) -> None:
+def test_business_hours_without_the_section_is_a_usage_error(config: Path, tmp_path: Path) -> None:
     text = config.read_text(encoding="utf-8")
     start = text.index("[business_hours]")
     bare = tmp_path / "config.toml"
@@ -166,4 +164,14 @@ def test_no_sqlalchemy_or_textual_on_the_stats_path(config: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert not {name for name in imported if name.split(".")[0] in ("sqlalchemy", "sqlmodel", "textual")}
+    assert not {
+        name for name in imported if name.split(".")[0] in ("sqlalchemy", "sqlmodel", "textual")
+    }
+
+
+def test_readme_states_every_definition_word_for_word() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Stats\n") : readme.index("## Commands\n")]
+    flowing = " ".join(section.split())
+    for name, text in DEFINITIONS.items():
+        assert f"**{name}**: {' '.join(text.split())}" in flowing, name

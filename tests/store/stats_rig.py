@@ -57,7 +57,9 @@ def _email(mid: str, sender: str, when: datetime, **kwargs: object) -> InboundMe
     return dataclasses.replace(base, sent_at=when)
 
 
-def _ours(mid: str, to: str, when: datetime, *, parent: str = "", auto: bool = False) -> InboundMessage:
+def _ours(
+    mid: str, to: str, when: datetime, *, parent: str = "", auto: bool = False
+) -> InboundMessage:
     """A message from the shop's own address, as the Sent-folder sync ingests it."""
     sent = msg(mid, sender=SHOP, name="Shop", to=to, in_reply_to=parent, subject="Re: hi")
     return dataclasses.replace(sent, sent_at=when, auto_submitted=auto)
@@ -68,7 +70,9 @@ def _chat(
 ) -> InboundMessage:
     buyer = Party("Siti", "buyer-1", IdentityKind.BUYER)
     platform = Party("Shopee", "shopee", IdentityKind.BUYER)
-    sender = platform if notice else (Party("Shop", "shop-1", IdentityKind.BUYER) if shop else buyer)
+    sender = (
+        platform if notice else (Party("Shop", "shop-1", IdentityKind.BUYER) if shop else buyer)
+    )
     return InboundMessage(
         external_id=mid,
         content_hash=hashlib.sha256(mid.encode()).hexdigest(),
@@ -98,7 +102,9 @@ def build(store: Store, channel: ChannelContext, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(replies, "utcnow", lambda: moment)
 
     t1 = ingest(store, channel, _email("1@x", "alice@example.com", at(1, 10))).ticket_id
-    ingest(store, channel, _ours("1a@x", "alice@example.com", at(1, 10, 5), parent="1@x", auto=True))
+    ingest(
+        store, channel, _ours("1a@x", "alice@example.com", at(1, 10, 5), parent="1@x", auto=True)
+    )
     clock(at(1, 10, 30))
     with store.write() as session:
         replies.reply_queued(session, t1, "Thanks, we got it.", Actor("rule:welcome"), auto=True)
@@ -133,7 +139,9 @@ def build(store: Store, channel: ChannelContext, monkeypatch: pytest.MonkeyPatch
     svc.add_tags(store, t4, ["vip", "order"], ana)
 
     t5 = ingest(store, channel, _email("5@x", "dave@example.com", at(3, 10), subject="Q")).ticket_id
-    t6 = ingest(store, channel, _email("6@x", "spam@example.com", at(2, 3), subject="WIN")).ticket_id
+    t6 = ingest(
+        store, channel, _email("6@x", "spam@example.com", at(2, 3), subject="WIN")
+    ).ticket_id
     svc.set_spam(store, t6, True, ana)
     assert len({t1, t2, t3, t4, t5, t6}) == 6
     return Known(t1, t2, t3, t4, t5, t6)

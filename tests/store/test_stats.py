@@ -20,7 +20,9 @@ from tests.store.stats_rig import at, build
 MARCH = Period(at(1, 0), at(10, 0))
 NOW = at(10, 0)
 # support: first response within 90 minutes, resolution within a day; the chat has none.
-TARGETS = {"support": SlaTargets(first_response=timedelta(minutes=90), resolution=timedelta(days=1))}
+TARGETS = {
+    "support": SlaTargets(first_response=timedelta(minutes=90), resolution=timedelta(days=1))
+}
 HOUR = 3600
 
 
@@ -30,9 +32,7 @@ def stats(db: ReadDb, **kwargs: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def known(
-    any_store: Store, any_channel: ChannelContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def known(any_store: Store, any_channel: ChannelContext, monkeypatch: pytest.MonkeyPatch) -> None:
     build(any_store, any_channel, monkeypatch)
 
 
