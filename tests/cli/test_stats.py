@@ -33,7 +33,12 @@ email = "ana@shop.test"
 
 [business_hours]
 timezone = "UTC"
-week = {{ mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }}
+[business_hours.week]
+mon = "09:00-17:00"
+tue = "09:00-17:00"
+wed = "09:00-17:00"
+thu = "09:00-17:00"
+fri = "09:00-17:00"
 
 [[channels]]
 name = "support"
@@ -154,9 +159,9 @@ def test_business_hours_without_the_section_is_a_usage_error(config: Path, tmp_p
 
 def test_no_sqlalchemy_or_textual_on_the_stats_path(config: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    argv = [sys.executable, "-X", "importtime", "-m", "deskterm", "--config", str(config)]
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "deskterm", "--config", str(config)]
-        + ["stats", *MARCH, "--by", "day", "--json"],
+        [*argv, "stats", *MARCH, "--by", "day", "--json"],
         capture_output=True,
         text=True,
         env=env,

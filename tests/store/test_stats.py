@@ -179,7 +179,8 @@ def test_days_follow_the_shop_time_zone(db: ReadDb) -> None:
     # Tue 04:00, Tue 10:00 UTC is Wed 00:00.
     zone = business_hours("Pacific/Kiritimati", {}).zone
     groups = _groups(stats(db, by="day", zone=zone))
-    assert list(groups)[0] == "2026-03-01" and list(groups)[-1] == "2026-03-10"
+    days = list(groups)
+    assert (days[0], days[-1]) == ("2026-03-01", "2026-03-10")
     created = {day: groups[day]["tickets_created"] for day in groups}
     assert {day: n for day, n in created.items() if n} == {
         "2026-03-02": 2,  # T1, T2 (Mon 23:00 local)
