@@ -127,7 +127,7 @@ def _rate(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TicketFacts:
     """What the stats need of one ticket (moments aware UTC)."""
 
@@ -214,7 +214,7 @@ def wall_seconds(start: datetime, end: datetime) -> float:
 
 @dataclass(frozen=True)
 class Period:
-    """``[since, until)``, aware UTC."""
+    """``[since, until)``; aware UTC, or naive UTC throughout (store.stats_reader)."""
 
     since: datetime
     until: datetime
@@ -223,10 +223,13 @@ class Period:
         return isinstance(moment, datetime) and self.since <= moment < self.until
 
 
+Sink = tuple[Callable[[Any, datetime], Tally], Iterable[Any]]
+"""Where a ticket's events go: ``tally(key, moment)`` for each of the keys."""
+
+
 def add_ticket(
-    tallies: Callable[[Any, datetime], Iterable[Tally]],
+    sinks: Iterable[Sink],
     ticket: TicketFacts,
-    keys: Iterable[Any],
     period: Period,
     *,
     targets: SlaTargets | None,
@@ -234,35 +237,56 @@ def add_ticket(
     now: datetime,
 ) -> None:
     """Count ``ticket``'s created / first response / close events that fall in ``period``
-    into the tallies ``tallies(key, moment)`` names, for each of ``keys``."""
-    for key in keys:
-        if ticket.created_at in period:
-            for tally in tallies(key, ticket.created_at):
+    into each sink's tallies (the whole period's, a group's)."""
+    since, until = period.since, period.until
+    created, reply, closed = ticket.created_at, ticket.first_reply, ticket.closed_at
+    created_in = since <= created < until
+    first_in = ticket.first_in
+    reply_in = (
+        reply is not None
+        and since <= reply < until
+        and first_in is not None
+        and not ticket.shop_opened
+    )
+    closed_in = closed is not None and since <= closed < until
+    if not (created_in or reply_in or closed_in):
+        return
+    breached = created_in and ticket.open and bool(targets) and _breached(ticket, targets, now)
+    first_goal = targets.first_response if targets else None
+    resolution_goal = targets.resolution if targets else None
+    if reply_in:
+        assert reply is not None and first_in is not None
+        response = duration(first_in, reply)
+    if closed_in:
+        assert closed is not None
+        resolution = duration(created, closed)
+    for tally_of, keys in sinks:
+        for key in keys:
+            if created_in:
+                tally = tally_of(key, created)
                 tally.tickets_created += 1
-                if ticket.open and targets and _breached(ticket, targets, now):
-                    tally.breached_open += 1
-        reply = ticket.first_reply
-        if reply in period and ticket.first_in is not None and not ticket.shop_opened:
-            assert reply is not None
-            for tally in tallies(key, reply):
-                tally.first_response.append(duration(ticket.first_in, reply))
-                if targets and targets.first_response is not None:
+                tally.breached_open += breached
+            if reply_in:
+                assert reply is not None
+                tally = tally_of(key, reply)
+                tally.first_response.append(response)
+                if first_goal is not None:
                     tally.fr_judged += 1
-                    tally.fr_met += reply - ticket.created_at <= targets.first_response
-        closed = ticket.closed_at
-        if closed in period:
-            assert closed is not None
-            for tally in tallies(key, closed):
+                    tally.fr_met += reply - created <= first_goal
+            if closed_in:
+                assert closed is not None
+                tally = tally_of(key, closed)
                 tally.tickets_closed += 1
-                tally.resolution.append(duration(ticket.created_at, closed))
+                tally.resolution.append(resolution)
                 tally.one_touch += ticket.replies < 2
-                if targets and targets.resolution is not None:
+                if resolution_goal is not None:
                     tally.res_judged += 1
-                    tally.res_met += closed - ticket.created_at <= targets.resolution
+                    tally.res_met += closed - created <= resolution_goal
 
 
-def _breached(ticket: TicketFacts, targets: SlaTargets, now: datetime) -> bool:
+def _breached(ticket: TicketFacts, targets: SlaTargets | None, now: datetime) -> bool:
     """A clock still running past due at ``now`` (domain.sla.sla_summary's ``breached``)."""
+    assert targets is not None
     span = now - ticket.created_at
     first = targets.first_response
     if first is not None and ticket.first_reply is None and span > first:
