@@ -47,16 +47,27 @@ _KEY_COLUMN = {
     "language": "t.language",
 }
 
+# The tickets the period touches: a message sent in it (the sent_at index), or created
+# or closed in it. Reading only their messages (by the ticket index) makes the default 30
+# days a small fraction of a 100k-ticket store; the whole history costs ~1.5x a full scan.
+_TOUCHED = """
+    SELECT s.ticket_id FROM message s WHERE s.sent_at >= :_since AND s.sent_at < :_until
+    UNION
+    SELECT c.id FROM ticket c
+    WHERE (c.created_at >= :_since AND c.created_at < :_until)
+       OR (c.closed_at >= :_since AND c.closed_at < :_until)
+"""
+
 _TICKETS = f"""
 SELECT t.id, ch.name, t.created_at, t.status, t.snoozed_until, t.closed_at, {{key}}
 FROM ticket t
 JOIN channel ch ON ch.id = t.channel_id
 LEFT JOIN agent a ON a.id = t.assignee_id
-WHERE {_LIVE}
+WHERE {_LIVE} AND t.id IN ({_TOUCHED})
 """
 
-# One pass over the message table, grouped by ticket (joined to the tickets in Python:
-# SQLite joining a grouped subquery took twice as long as both queries apart).
+# Each touched ticket's messages, grouped (joined to the tickets in Python: SQLite
+# joining a grouped subquery took twice as long as both queries apart).
 _MESSAGES = f"""
 SELECT m.ticket_id,
     min(CASE WHEN {_CUSTOMER} THEN m.sent_at END),
@@ -66,6 +77,7 @@ SELECT m.ticket_id,
     sum(CASE WHEN {_CUSTOMER} AND {_IN_PERIOD} THEN 1 ELSE 0 END),
     sum(CASE WHEN {_AGENT_REPLY} AND {_IN_PERIOD} THEN 1 ELSE 0 END)
 FROM message m
+WHERE m.ticket_id IN ({_TOUCHED})
 GROUP BY m.ticket_id
 """
 
