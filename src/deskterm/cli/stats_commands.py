@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import csv
 import re
+import shutil
 import sys
+import textwrap
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +61,9 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
         raise UsageError("--business-hours needs a [business_hours] section in the config")
     zone: tzinfo = hours.zone if hours is not None else UTC
     now = datetime.now(UTC)
-    since = _when(args.since, now, zone) if args.since else now - timedelta(days=DEFAULT_DAYS)
-    until = _when(args.until, now, zone) if args.until else now
+    since = _when("--since", args.since, now, zone) if args.since else None
+    until = _when("--until", args.until, now, zone) if args.until else now
+    since = since or until - timedelta(days=DEFAULT_DAYS)
     if until <= since:
         raise UsageError("--until must be after --since")
     request = StatsRequest(
@@ -83,18 +86,30 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _when(text: str, now: datetime, zone: tzinfo) -> datetime:
+def _when(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
     """``--since``/``--until``: ``30d`` ago, a day name, a time; a bare date is that day's
     midnight in ``zone`` (a period starts at the start of a day, not at 9:00)."""
-    from deskterm.domain.when import parse_since
+    from deskterm.domain.when import WhenError, parse_since
 
     if _DATE.fullmatch(text.strip()):
-        day = datetime.fromisoformat(text.strip())
+        try:
+            day = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(f"{flag}: {text.strip()} is not a date") from None
         moment = day.replace(tzinfo=zone).astimezone(UTC)
-        if moment > now:
-            raise UsageError(f"{text.strip()} is in the future: the period must be in the past")
-        return moment
-    return parse_since(text, now=now, tz=zone)
+    else:
+        try:
+            moment = parse_since(text, now=now, tz=zone)
+        except WhenError as exc:
+            problem = exc.problem.replace(
+                ": --since needs a past time", "; a period is in the past"
+            )
+            raise UsageError(f"{flag}: {problem} (e.g. 30d, 2026-12-01, monday)") from None
+    if moment > now:
+        raise UsageError(
+            f"{flag}: {one_line(text, 40)!r} is in the future; a period is in the past"
+        )
+    return moment
 
 
 def csv_columns(grouped: bool) -> list[str]:
@@ -181,27 +196,26 @@ def _span(seconds: int) -> str:
     return f"{days}d{hrs:02d}h"
 
 
-def _definition(path: str, definitions: dict[str, str]) -> str:
-    return definitions.get(path) or definitions.get(path.split(".", maxsplit=1)[0], "")
-
-
 def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> None:
     out = sys.stdout
     period = result["period"]
     out.write(f"Period {period['since']} .. {period['until']}\n")
     metrics, definitions = result["metrics"], result["definitions"]
+    width = max(min(shutil.get_terminal_size().columns, 100), 40)
+    shown: set[str] = set()
     for label, path, kind in _LINES:
         value = _shown(_pick(metrics, path), kind)
         out.write(f"  {label:<24} {value:>10}\n")
-        if explain:
-            text = _definition(path, definitions)
-            if text and not path.endswith(("p90_s", ".count")):
-                out.write(f"      {text}\n")
+        name = path if path in definitions else path.split(".", maxsplit=1)[0]
+        if explain and name in definitions and name not in shown:
+            shown.add(name)
+            out.write(_wrapped(definitions[name], width))
     if explain:
         for name in ("period", "agent reply", "business_hours", "group key"):
-            out.write(f"  {name}: {definitions[name]}\n")
+            out.write(_wrapped(f"{name}: {definitions[name]}", width, indent="  "))
     if by is None:
         return
+    # Nine columns of seven fit 80 columns; --json and --csv have every figure.
     columns = (
         ("created", "tickets_created", "count"),
         ("replied", "tickets_replied", "count"),
@@ -209,15 +223,17 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
         ("recv", "messages_received", "count"),
         ("sent", "messages_sent", "count"),
         ("FRT med", "first_response.median_s", "time"),
-        ("FRT p90", "first_response.p90_s", "time"),
         ("res med", "resolution.median_s", "time"),
         ("1-touch", "one_touch_rate", "rate"),
         ("SLA FR", "sla.first_response_met_rate", "rate"),
-        ("SLA res", "sla.resolution_met_rate", "rate"),
     )
     out.write(f"\nBy {by}\n")
-    out.write(f"  {by:<20}" + "".join(f"{name:>9}" for name, _p, _k in columns) + "\n")
+    out.write(f"{by:<13}" + "".join(f" {name:>7}" for name, _p, _k in columns) + "\n")
     for group in result["groups"]:
-        key = "(none)" if group["key"] is None else one_line(str(group["key"]), 20)
-        cells = "".join(f"{_shown(_pick(group['metrics'], p), k):>9}" for _n, p, k in columns)
-        out.write(f"  {key:<20}{cells}\n")
+        key = "(none)" if group["key"] is None else one_line(str(group["key"]), 13)
+        cells = "".join(f" {_shown(_pick(group['metrics'], p), k):>7}" for _n, p, k in columns)
+        out.write(f"{key:<13}{cells}\n")
+
+
+def _wrapped(text: str, width: int, indent: str = "      ") -> str:
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent) + "\n"
