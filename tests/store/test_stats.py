@@ -12,6 +12,8 @@ from deskterm.domain.business_hours import business_hours
 from deskterm.domain.metrics import DEFINITIONS, Period
 from deskterm.domain.sla import SlaTargets
 from deskterm.ingest.context import ChannelContext
+from deskterm.services import tickets as svc
+from deskterm.services.actor import agent_actor
 from deskterm.store.engine import Store
 from deskterm.store.readdb import ReadDb
 from deskterm.store.stats_reader import StatsRequest, read_stats
@@ -202,3 +204,17 @@ def test_business_hours_count_only_open_seconds(db: ReadDb) -> None:
     # T1 Sun 10:00 -> Mon 10:00: 1 open hour; T2 Mon 09:00 -> Tue 12:00: 8 h + 3 h.
     assert metrics["resolution"] == {"median_s": HOUR, "p90_s": 11 * HOUR, "count": 2}
     assert metrics["sla"] == EXPECTED["sla"]  # SLA stays on the wall clock
+
+
+def test_a_snooze_is_not_a_close(
+    any_store: Store, any_channel: ChannelContext, monkeypatch: pytest.MonkeyPatch, db: ReadDb
+) -> None:
+    known = build(any_store, any_channel, monkeypatch)
+    with any_store.write() as session:
+        ana = agent_actor(session, email="ana@shop.test")
+    monkeypatch.setattr(svc, "utcnow", lambda: at(3, 11))
+    svc.snooze(any_store, known.t5, at(20, 9), ana)
+    metrics = stats(db)["metrics"]
+    assert metrics["tickets_closed"] == 2  # still T1 and T2
+    assert metrics["resolution"] == EXPECTED["resolution"]
+    assert metrics["sla"]["breached_open"] == 1  # T3; the snoozed T5 runs no clock

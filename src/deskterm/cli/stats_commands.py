@@ -236,4 +236,9 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
 
 
 def _wrapped(text: str, width: int, indent: str = "      ") -> str:
-    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent) + "\n"
+    return (
+        textwrap.fill(
+            text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+        )
+        + "\n"
+    )
