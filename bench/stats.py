@@ -48,7 +48,9 @@ def anchor_sql(since: str) -> str:
     values = {":_since": f"'{since} 00:00:00.000000'", ":_until": "'9999-01-01 00:00:00'"}
     values[":_no"] = "0"
     script = ""
-    for query in (stats_reader._TICKETS.format(key="NULL"), stats_reader._MESSAGES):
+    queries = (stats_reader._TICKETS.format(key="NULL", plus="+"), stats_reader._MESSAGES)
+    for template in (queries[0], queries[1].format(plus="+")):
+        query = template
         for name, value in values.items():
             query = query.replace(name, value)
         script += f"SELECT count(*) FROM ({query});\n"
