@@ -183,3 +183,22 @@ def test_readme_states_every_definition_word_for_word() -> None:
     flowing = " ".join(section.split())
     for name, text in DEFINITIONS.items():
         assert f"**{name}**: {' '.join(text.split())}" in flowing, name
+
+
+def test_an_empty_store_gives_zeros_and_nulls_and_says_how_to_get_tickets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from deskterm.cli import main
+    from deskterm.cli.read_commands import NO_TICKETS_YET
+    from tests.cli.subprocess_cli import REPO
+
+    config = tmp_path / "config.toml"
+    config.write_text((REPO / "samples" / "deskterm.toml").read_text(encoding="utf-8"))
+    assert main(["--config", str(config), "stats", "--json"]) == 0
+    out, err = capsys.readouterr()
+    metrics = json.loads(out)["metrics"]
+    assert metrics["tickets_created"] == 0 and metrics["first_response"]["median_s"] is None
+    assert err == ""  # --json: stdout is the result, nothing said
+    assert main(["--config", str(config), "stats"]) == 0
+    out, err = capsys.readouterr()
+    assert "tickets created" in out and err == NO_TICKETS_YET + "\n"

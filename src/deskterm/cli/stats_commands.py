@@ -83,6 +83,13 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
         _print_csv(result, grouped=args.by is not None)
     else:
         _print_text(result, by=args.by, explain=args.explain)
+        from deskterm.store.reader import has_tickets
+
+        if not has_tickets(ctx.read):
+            from deskterm.cli.output import note
+            from deskterm.cli.read_commands import NO_TICKETS_YET
+
+            note(NO_TICKETS_YET)
     return 0
 
 
