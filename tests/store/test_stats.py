@@ -218,3 +218,14 @@ def test_a_snooze_is_not_a_close(
     assert metrics["tickets_closed"] == 2  # still T1 and T2
     assert metrics["resolution"] == EXPECTED["resolution"]
     assert metrics["sla"]["breached_open"] == 1  # T3; the snoozed T5 runs no clock
+
+
+@pytest.mark.usefixtures("known")
+@pytest.mark.parametrize("by", ["store", "intent", "language"])
+def test_every_ticket_field_key_partitions_the_tickets(db: ReadDb, by: str) -> None:
+    result = stats(db, by=by)
+    groups = result["groups"]
+    assert groups, by
+    assert sum(g["metrics"]["tickets_created"] for g in groups) == 5
+    assert sum(g["metrics"]["first_response"]["count"] for g in groups) == 3
+    assert sum(g["metrics"]["messages_sent"] for g in groups) == 6
