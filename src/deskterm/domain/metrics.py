@@ -115,6 +115,7 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
+    # 0.9 * 10 is 9.000000000000002 in floats: without the nudge p90 of ten would be the 10th.
     rank = max(1, math.ceil(share * len(ordered) - 1e-9))
     return ordered[rank - 1]
 
@@ -129,7 +130,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 @dataclass(slots=True)
 class TicketFacts:
-    """What the stats need of one ticket (moments aware UTC)."""
+    """What the stats need of one ticket (moments in UTC: all aware or all naive, like the
+    Period they are judged in)."""
 
     id: int
     channel: str
