@@ -265,6 +265,11 @@ CASES: dict[str, Case] = {
     ),
     # --- rules (issue 14) ----------------------------------------------------------------------
     "rules-no-action": case("rules", needle="required"),
+    "stats-since-garbage": case("stats", "--since", "garbage", needle="cannot understand time"),
+    "stats-since-bad-utf8": case("stats", "--since", BAD_UTF8, needle="not valid UTF-8"),
+    "stats-by-nonsense": case("stats", "--by", "nonsense", needle="invalid choice"),
+    "stats-until-future": case("stats", "--until", "2099-01-01", needle="in the future"),
+    "stats-business-hours-unset": case("stats", "--business-hours", needle="[business_hours]"),
     "rules-import-fifo": case("rules", "import", "{fifo}", needle="fifo"),
     "rules-export-fifo": case("rules", "export", "{fifo}", needle="--force"),
     "rules-import-directory": case("rules", "import", "{folder}", needle="directory"),

@@ -32,6 +32,7 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import order_commands as order
     from deskterm.cli import read_commands as read
     from deskterm.cli import rules_commands as rules
+    from deskterm.cli import stats_commands as stats
     from deskterm.cli import sync_commands as sync
 
     return {
@@ -62,6 +63,7 @@ def _commands() -> dict[str, Command]:
         "intent": classify.cmd_intent,
         "order": order.cmd_order,
         "rules": rules.cmd_rules,
+        "stats": stats.cmd_stats,
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deskterm import __version__
+from deskterm.cli.stats_commands import add_stats_command
 from deskterm.domain.labels import INTENTS
 from deskterm.domain.order_input import parse_amount, parse_field, parse_item
 from deskterm.domain.record_ids import MAX_ID, parse_id
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     macros_export.add_argument("--force", action="store_true", help="replace an existing FILE")
 
     _add_rules_commands(sub)
+    add_stats_command(sub)
 
     imp = sub.add_parser("import", help="import messages from a file")
     imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)

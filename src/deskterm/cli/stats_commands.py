@@ -1,0 +1,251 @@
+"""``deskterm stats``: support metrics for a period, as a table, JSON or CSV (fast path:
+sqlite3 through store.readdb, no SQLAlchemy on a SQLite store)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shutil
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from deskterm.cli.context import CliContext
+from deskterm.domain.errors import UsageError
+from deskterm.domain.metrics import GROUP_KEYS, flat_row
+from deskterm.domain.text import one_line
+
+if TYPE_CHECKING:
+    from deskterm.domain.business_hours import BusinessHours
+
+DEFAULT_DAYS = 30
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def add_stats_command(sub: Any) -> None:
+    """Register ``stats`` on the top-level subparsers."""
+    stats = sub.add_parser("stats", help="support metrics for a period (volume, FRT, SLA, ...)")
+    stats.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="start of the period, e.g. 90d or 2026-12-01 (default: 30 days ago)",
+    )
+    stats.add_argument("--until", metavar="WHEN", help="end of the period (default: now)")
+    stats.add_argument(
+        "--by", choices=GROUP_KEYS, metavar="KEY", help=f"one group per {'|'.join(GROUP_KEYS)}"
+    )
+    stats.add_argument(
+        "--business-hours",
+        action="store_true",
+        help="count only the shop's open hours ([business_hours]) in response times",
+    )
+    shape = stats.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="JSON object on stdout")
+    shape.add_argument("--csv", action="store_true", help="CSV on stdout: one row per group")
+    stats.add_argument(
+        "--explain", action="store_true", help="print each metric's definition beside it"
+    )
+
+
+def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Compute and print the metrics."""
+    from deskterm.domain.metrics import Period
+    from deskterm.store.stats_reader import StatsRequest, read_stats
+
+    config = ctx.config
+    section = config.business_hours
+    hours: BusinessHours | None = section.hours() if section is not None else None
+    if args.business_hours and hours is None:
+        raise UsageError("--business-hours needs a [business_hours] section in the config")
+    zone: tzinfo = hours.zone if hours is not None else UTC
+    now = datetime.now(UTC)
+    since = _when("--since", args.since, now, zone) if args.since else None
+    until = _when("--until", args.until, now, zone) if args.until else now
+    since = since or until - timedelta(days=DEFAULT_DAYS)
+    if until <= since:
+        raise UsageError("--until must be after --since")
+    request = StatsRequest(
+        period=Period(since, until),
+        by=args.by,
+        targets=config.sla_targets(),
+        hours=hours if args.business_hours else None,
+        zone=zone,
+        now=now,
+    )
+    result = read_stats(ctx.read, request)
+    if args.json:
+        from deskterm.cli.output import print_json
+
+        print_json(result)
+    elif args.csv:
+        _print_csv(result, grouped=args.by is not None)
+    else:
+        _print_text(result, by=args.by, explain=args.explain)
+        from deskterm.store.reader import has_tickets
+
+        if not has_tickets(ctx.read):
+            from deskterm.cli.output import note
+            from deskterm.cli.read_commands import NO_TICKETS_YET
+
+            note(NO_TICKETS_YET)
+    return 0
+
+
+def _when(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
+    """``--since``/``--until``: ``30d`` ago, a day name, a time; a bare date is that day's
+    midnight in ``zone`` (a period starts at the start of a day, not at 9:00)."""
+    from deskterm.domain.when import WhenError, parse_since
+
+    if _DATE.fullmatch(text.strip()):
+        try:
+            day = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(f"{flag}: {text.strip()} is not a date") from None
+        moment = day.replace(tzinfo=zone).astimezone(UTC)
+    else:
+        try:
+            moment = parse_since(text, now=now, tz=zone)
+        except WhenError as exc:
+            problem = exc.problem.replace(
+                ": --since needs a past time", "; a period is in the past"
+            )
+            raise UsageError(f"{flag}: {problem} (e.g. 30d, 2026-12-01, monday)") from None
+    if moment > now:
+        raise UsageError(
+            f"{flag}: {one_line(text, 40)!r} is in the future; a period is in the past"
+        )
+    return moment
+
+
+def csv_columns(grouped: bool) -> list[str]:
+    """The CSV header: ``key`` (with --by), the period, then M flattened."""
+    from deskterm.domain.metrics import Tally
+
+    names = list(flat_row(Tally().as_json(sla_configured=False)))
+    return (["key"] if grouped else []) + ["since", "until", *names]
+
+
+def _print_csv(result: dict[str, Any], *, grouped: bool) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(csv_columns(grouped))
+    period = [result["period"]["since"], result["period"]["until"]]
+    rows = (
+        [([group["key"]], group["metrics"]) for group in result["groups"]]
+        if grouped
+        else [([], result["metrics"])]
+    )
+    for head, metrics in rows:
+        values = [_cell(v) for v in flat_row(metrics).values()]
+        writer.writerow([*(_cell(v) for v in head), *period, *values])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return one_line(str(value))
+
+
+# (label, path in M, how to show it)
+_LINES: tuple[tuple[str, str, str], ...] = (
+    ("tickets created", "tickets_created", "count"),
+    ("tickets replied", "tickets_replied", "count"),
+    ("tickets closed", "tickets_closed", "count"),
+    ("messages received", "messages_received", "count"),
+    ("messages sent", "messages_sent", "count"),
+    ("first response median", "first_response.median_s", "time"),
+    ("first response p90", "first_response.p90_s", "time"),
+    ("first responses", "first_response.count", "count"),
+    ("resolution median", "resolution.median_s", "time"),
+    ("resolution p90", "resolution.p90_s", "time"),
+    ("resolutions", "resolution.count", "count"),
+    ("one-touch", "one_touch_rate", "rate"),
+    ("SLA first response met", "sla.first_response_met_rate", "rate"),
+    ("SLA resolution met", "sla.resolution_met_rate", "rate"),
+    ("SLA breached, open", "sla.breached_open", "count"),
+    ("CSAT score", "csat.score", "rate"),
+    ("CSAT responses", "csat.responses", "count"),
+    ("revenue orders", "revenue.orders", "count"),
+)
+
+
+def _pick(metrics: dict[str, Any], path: str) -> Any:
+    value: Any = metrics
+    for part in path.split("."):
+        value = value[part]
+    return value
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "time":
+        return _span(int(value))
+    return str(value)
+
+
+def _span(seconds: int) -> str:
+    """``45s``, ``12m30s``, ``3h05m``, ``2d04h``: two units at most."""
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, mins = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{mins:02d}m"
+    days, hrs = divmod(hours, 24)
+    return f"{days}d{hrs:02d}h"
+
+
+def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> None:
+    out = sys.stdout
+    period = result["period"]
+    out.write(f"Period {period['since']} .. {period['until']}\n")
+    metrics, definitions = result["metrics"], result["definitions"]
+    width = max(min(shutil.get_terminal_size().columns, 100), 40)
+    shown: set[str] = set()
+    for label, path, kind in _LINES:
+        value = _shown(_pick(metrics, path), kind)
+        out.write(f"  {label:<24} {value:>10}\n")
+        name = path if path in definitions else path.split(".", maxsplit=1)[0]
+        if explain and name in definitions and name not in shown:
+            shown.add(name)
+            out.write(_wrapped(definitions[name], width))
+    if explain:
+        for name in ("period", "agent reply", "business_hours", "group key"):
+            out.write(_wrapped(f"{name}: {definitions[name]}", width, indent="  "))
+    if by is None:
+        return
+    # Nine columns of seven fit 80 columns; --json and --csv have every figure.
+    columns = (
+        ("created", "tickets_created", "count"),
+        ("replied", "tickets_replied", "count"),
+        ("closed", "tickets_closed", "count"),
+        ("recv", "messages_received", "count"),
+        ("sent", "messages_sent", "count"),
+        ("FRT med", "first_response.median_s", "time"),
+        ("res med", "resolution.median_s", "time"),
+        ("1-touch", "one_touch_rate", "rate"),
+        ("SLA FR", "sla.first_response_met_rate", "rate"),
+    )
+    out.write(f"\nBy {by}\n")
+    out.write(f"{by:<13}" + "".join(f" {name:>7}" for name, _p, _k in columns) + "\n")
+    for group in result["groups"]:
+        key = "(none)" if group["key"] is None else one_line(str(group["key"]), 13)
+        cells = "".join(f" {_shown(_pick(group['metrics'], p), k):>7}" for _n, p, k in columns)
+        out.write(f"{key:<13}{cells}\n")
+
+
+def _wrapped(text: str, width: int, indent: str = "      ") -> str:
+    return (
+        textwrap.fill(
+            text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+        )
+        + "\n"
+    )
