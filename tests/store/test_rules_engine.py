@@ -332,3 +332,24 @@ def test_the_engine_on_sqlite_and_postgresql(any_store: Store, any_channel: Chan
     replayed = {r.name: r for r in replay(any_store, timedelta(days=1))}
     assert (replayed["WISMO"].matched, replayed["Woken"].tickets) == (0, [tid])
     assert replayed["WISMO"].events == 1 and outbox(any_store) == before  # its reply: a rule's
+
+
+def test_a_rule_sees_what_an_earlier_rule_did_in_the_same_batch(
+    store: Store, channel: ChannelContext
+) -> None:
+    """The batch is judged before any rule acts; a rule that acts makes that customer's
+    verdicts stale, so the rules after it (on this event and on the customer's later
+    events in the batch) are judged again, as if one by one."""
+    load(
+        store,
+        'name = "First"\nwhen = ["message.created"]\nif = "NOT tag:seen"\n'
+        'then = [{ tag = ["seen"] }]',
+        'name = "Then"\nwhen = ["message.created"]\nif = "tag:seen AND NOT tag:then"\n'
+        'then = [{ tag = ["then"] }]',
+    )
+    first = ingest(store, channel, msg("1@x", body="hello")).ticket_id
+    # Her second ticket, in the same batch (tags are per ticket: it gets both again).
+    second = ingest(store, channel, msg("2@x", subject="Another", body="again")).ticket_id
+    run_rules(store)
+    assert tickets_tags(store, first) == {"seen", "then"}
+    assert tickets_tags(store, second) == {"seen", "then"}

@@ -250,21 +250,21 @@ def _candidates(rules: list[_Loaded], event: Event) -> tuple[str, bool, list[_Lo
     )
 
 
-def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
-    """Judge the whole batch first (batch.py: facts in bulk, one query per rule and shape),
-    and read which rules already ran on these events (a pass cut short by a crash)."""
+def _judge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> set[tuple[int, int]]:
+    """The (rule id, event id) pairs that match among each event's candidate rules, judged
+    together (batch.py: facts in bulk, one query per rule and folded condition)."""
     pairs: dict[int, list[Event]] = {}
     for event in events:
         for loaded in _candidates(rules, event)[2]:
             pairs.setdefault(loaded.id, []).append(event)
     if not pairs:
-        return
-    by_id = {loaded.id: (index, loaded) for index, loaded in enumerate(rules)}
+        return set()
     refs = [
         EventRef(e.id, e.ticket_id, e.kind, e.actor, as_utc(e.created_at), _message_of(e))
         for e in events
         if e.id is not None and e.ticket_id is not None
     ]
+    matched: set[tuple[int, int]] = set()
     with run.store.read() as session:
         db = SessionReadDb(session)
         judge = Judge(
@@ -274,17 +274,32 @@ def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
             sla_targets=run.settings.sla_targets,
         )
         facts = gather_batch(db, refs, judge.fields, run.settings.hours)
-        run.customer_of = {f.ticket_id: f.customer_id for f in facts.values()}
+        run.customer_of.update({f.ticket_id: f.customer_id for f in facts.values()})
         vectors = {event_id: judge.vector(f) for event_id, f in facts.items()}
-        for rule_id, chosen in pairs.items():
-            index, _ = by_id[rule_id]
-            grouped = judge.group(
-                (e.id, e.ticket_id, vectors[e.id])
-                for e in chosen
-                if e.id in vectors and e.ticket_id is not None
-            )
-            run.matched.update((rule_id, event_id) for event_id in judge.matches(index, grouped))
-        first, last = events[0].id, events[-1].id
+        shared: dict[tuple[int, ...], dict[int, list[tuple[int, int]]]] = {}
+        for index, loaded in enumerate(rules):
+            chosen = pairs.get(loaded.id)
+            if not chosen:
+                continue
+            # Rules that run on the same events share one grouping (most rules do).
+            key = tuple(e.id for e in chosen if e.id is not None)
+            grouped = shared.get(key)
+            if grouped is None:
+                grouped = shared[key] = judge.group(
+                    (e.id, e.ticket_id, vectors[e.id])
+                    for e in chosen
+                    if e.id in vectors and e.ticket_id is not None
+                )
+            matched.update((loaded.id, event_id) for event_id in judge.matches(index, grouped))
+    return matched
+
+
+def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
+    """Judge the whole batch first, and read which rules already ran on these events (a
+    pass cut short by a crash)."""
+    run.matched = _judge(run, rules, events)
+    first, last = events[0].id, events[-1].id
+    with run.store.read() as session:
         for rule_id, event_id, stopped in session.exec(
             select(RuleRun.rule_id, RuleRun.event_id, RuleRun.stopped).where(
                 col(RuleRun.event_id) >= first, col(RuleRun.event_id) <= last
@@ -298,20 +313,24 @@ def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
     if not candidates:
         return
     assert event.id is not None and event.ticket_id is not None
-    for loaded in candidates:
+    matched, judged_now = run.matched, False
+    for position, loaded in enumerate(candidates):
         key = (loaded.id, event.id)
         if key in run.done:
             if run.done[key]:
                 return  # it ran (before a crash) and said stop
             continue
-        # A rule that acted on this customer's tickets in this batch may have changed what
-        # the batch judged (a tag, the status): those events are judged one by one again.
-        fresh = run.customer_of.get(event.ticket_id, None) not in run.stale
-        if fresh and key not in run.matched:
+        if not judged_now and run.customer_of.get(event.ticket_id) in run.stale:
+            # A rule acted on this customer's tickets since the batch was judged (a tag, the
+            # status): the rules left are judged again on the store as it is now.
+            matched, judged_now = _judge(run, candidates[position:], [event]), True
+        if key not in matched:
             continue
+        acted = run.summary.runs
         try:
+            # Judged matching: checked again under the write lock, where it acts.
             stop = _run_rule(
-                run, loaded, event, trigger, caused_by_rule=caused_by_rule, judged=fresh
+                run, loaded, event, trigger, caused_by_rule=caused_by_rule, judged=True
             )
         except Exception as exc:  # one broken rule must not stop the others or the sync
             log.exception("rule %r on event %s", loaded.rule.name, event.id)
@@ -321,6 +340,7 @@ def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
             continue
         if stop:
             return
+        judged_now = judged_now and run.summary.runs == acted  # it acted: judge again
 
 
 def event_facts(
