@@ -61,7 +61,7 @@ from deskterm.store.tables import Rule as RuleRow
 log = logging.getLogger(__name__)
 
 CURSOR = "rules"
-BATCH = 200  # events read per step; the cursor moves after each
+BATCH = 1000  # events read and judged together; the cursor moves after each
 MAX_OUTPUT = 4000  # characters of a command's output kept in the run record
 
 # Store event kinds -> rule events (model.EVENTS). Anything else runs no rule.
