@@ -32,14 +32,22 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from deskterm.automation.rules.batch import EventRef, Judge, gather_batch, message_from
+from deskterm.automation.rules.batch import (
+    EventRef,
+    Judge,
+    event_ref,
+    gather_batch,
+    message_from,
+    message_id_of,
+)
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import Facts, evaluate, gather_facts
 from deskterm.automation.rules.load import stored_rule
@@ -119,18 +127,40 @@ class _Loaded:
     armed_after: int
     rule: Rule
     tree: Node
+    when: frozenset[str]  # the rule events it runs on
 
 
 @dataclass(slots=True)
 class _Pass:
+    """One batch of events being run: the rules, what was judged, what acted."""
+
     store: Store
     settings: EngineSettings
     summary: EngineSummary
     now: datetime | None
-    matched: set[tuple[int, int]] = field(default_factory=set)  # (rule, event) pre-judged
+    rules: list[_Loaded]
+    moment: datetime  # the batch's verdicts are read as of this time
+    judge: Judge | None = None  # one for the batch: what it folds and compiles is kept
+    hits: dict[int, set[int]] = field(default_factory=dict)  # event -> rules pre-judged to match
     done: dict[tuple[int, int], bool] = field(default_factory=dict)  # ran: stopped?
+    done_events: set[int] = field(default_factory=set)
     customer_of: dict[int, int | None] = field(default_factory=dict)  # ticket -> customer
     stale: set[int | None] = field(default_factory=set)  # customers a rule acted on
+    index: dict[int, int] = field(default_factory=dict)  # rule id -> its place in rules
+
+    def __post_init__(self) -> None:
+        self.index = {loaded.id: place for place, loaded in enumerate(self.rules)}
+
+    def judge_on(self, db: SessionReadDb) -> Judge:
+        """The batch's judge, reading on ``db``."""
+        if self.judge is None:
+            self.judge = Judge(
+                db,
+                [loaded.tree for loaded in self.rules],
+                now=self.moment,
+                sla_targets=self.settings.sla_targets,
+            )
+        return self.judge.reading(db)
 
 
 _PARSED: dict[str, Node] = {}  # condition text -> its tree (parsed once per process)
@@ -154,7 +184,9 @@ def _enabled_rules(session: Session) -> list[_Loaded]:
             except QueryError as exc:  # checked at import; a newer parser may disagree
                 log.warning("rule %r: condition no longer reads: %s", row.name, exc)
                 continue
-        loaded.append(_Loaded(row.id, row.version, row.armed_after, rule, tree))
+        loaded.append(
+            _Loaded(row.id, row.version, row.armed_after, rule, tree, frozenset(rule.when))
+        )
     return loaded
 
 
@@ -207,97 +239,84 @@ def run_rules(
         if start >= last:
             return summary
         with store.read() as session:
-            events = list(
-                session.exec(
-                    select(Event).where(col(Event.id) > start).order_by(col(Event.id)).limit(BATCH)
-                )
+            rows = SessionReadDb(session).all(
+                "SELECT id, ticket_id, kind, actor, created_at, data FROM event"
+                " WHERE id > :start ORDER BY id LIMIT :batch",
+                {"start": start, "batch": BATCH},
             )
-        if not events:
+        if not rows:
             return summary
-        run = _Pass(store, settings, summary, now)
-        _prejudge(run, rules, events)
+        moment = now or datetime.now(UTC)
+        # Plain values, not ORM rows: a batch visits 1000 events x 100 rules.
+        events = [event_ref(row, moment) for row in rows if row[1] is not None]
+        summary.events += len(rows)
+        run = _Pass(store, settings, summary, now, rules, moment)
+        _prejudge(run, events)
         for event in events:
-            summary.events += 1
-            _run_event(run, rules, event)
-        assert events[-1].id is not None
-        _move_cursor(store, events[-1].id)
+            _run_event(run, event)
+        _move_cursor(store, int(rows[-1][0]))
 
 
-def _message_of(event: Event) -> int | None:
-    value = (event.data or {}).get("message_id")
-    return value if isinstance(value, int) else None
-
-
-def _message_from(event: Event, message: Message | None) -> str | None:
-    if message is None:
-        return message_from(event.kind, event.actor, None, None)
-    return message_from(event.kind, event.actor, message.direction, message.auto_submitted)
-
-
-def _candidates(rules: list[_Loaded], event: Event) -> tuple[str, bool, list[_Loaded]]:
-    """The event's rule trigger, whether a rule caused it, and the rules that may run."""
+def _trigger(event: EventRef) -> str | None:
+    """The rule event ``event`` is, or None when no rule runs on it: a kind no rule
+    watches, or a rule's own tag, close, ... (no ping-pong; a rule's reply still runs
+    the rules, so ``message.from:rule`` means something)."""
     trigger = RULE_EVENTS.get(event.kind)
-    if trigger is None or event.ticket_id is None or event.id is None:
-        return "", False, []
-    caused_by_rule = event.actor.startswith("rule:")
-    if caused_by_rule and trigger != "message.created":
-        return trigger, True, []  # a rule's tag, close, ... never runs rules: no ping-pong
-    event_id = event.id
-    return (
-        trigger,
-        caused_by_rule,
-        [r for r in rules if trigger in r.rule.when and event_id > r.armed_after],
-    )
+    if trigger is None or (event.actor.startswith("rule:") and trigger != "message.created"):
+        return None
+    return trigger
 
 
-def _judge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> set[tuple[int, int]]:
-    """The (rule id, event id) pairs that match among each event's candidate rules, judged
+def _candidates(rules: Sequence[_Loaded], event: EventRef, trigger: str) -> list[_Loaded]:
+    """The rules that run on ``event`` (its trigger), in order: armed before it."""
+    return [r for r in rules if trigger in r.when and event.id > r.armed_after]
+
+
+def _judge(run: _Pass, rules: Sequence[_Loaded], events: Sequence[EventRef]) -> dict[int, set[int]]:
+    """The rules (ids) that match among each event's candidates, by event id, judged
     together (batch.py: facts in bulk, one query per rule and folded condition)."""
-    pairs: dict[int, list[Event]] = {}
-    for event in events:
-        for loaded in _candidates(rules, event)[2]:
-            pairs.setdefault(loaded.id, []).append(event)
-    if not pairs:
-        return set()
-    refs = [
-        EventRef(e.id, e.ticket_id, e.kind, e.actor, as_utc(e.created_at), _message_of(e))
-        for e in events
-        if e.id is not None and e.ticket_id is not None
-    ]
-    matched: set[tuple[int, int]] = set()
+    triggered = [(e, t) for e in events if (t := _trigger(e)) is not None]
+    if not triggered:
+        return {}
+    first = min(e.id for e, _ in triggered)
+    # Rules that run on the same events (same triggers, armed before all of them) share
+    # one choice of events and one grouping: most rules do.
+    shapes: dict[tuple[frozenset[str], int], list[_Loaded]] = defaultdict(list)
+    for loaded in rules:
+        armed = loaded.armed_after if loaded.armed_after >= first else 0
+        shapes[(loaded.when, armed)].append(loaded)
+    chosen = {
+        shape: [e for e, trigger in triggered if trigger in shape[0] and e.id > shape[1]]
+        for shape in shapes
+    }
+    wanted = {e.id: e for picked in chosen.values() for e in picked}
+    if not wanted:
+        return {}
+    hits: dict[int, set[int]] = defaultdict(set)
     with run.store.read() as session:
         db = SessionReadDb(session)
-        judge = Judge(
-            db,
-            [loaded.tree for loaded in rules],
-            now=run.now or datetime.now(UTC),
-            sla_targets=run.settings.sla_targets,
-        )
-        facts = gather_batch(db, refs, judge.fields, run.settings.hours)
+        judge = run.judge_on(db)
+        facts = gather_batch(db, list(wanted.values()), judge.fields, run.settings.hours)
         run.customer_of.update({f.ticket_id: f.customer_id for f in facts.values()})
         vectors = {event_id: judge.vector(f) for event_id, f in facts.items()}
-        shared: dict[tuple[int, ...], dict[int, list[tuple[int, int]]]] = {}
-        for index, loaded in enumerate(rules):
-            chosen = pairs.get(loaded.id)
-            if not chosen:
+        for shape, members in shapes.items():
+            grouped = judge.group(
+                (e.id, e.ticket_id, vectors[e.id]) for e in chosen[shape] if e.id in vectors
+            )
+            if not grouped:
                 continue
-            # Rules that run on the same events share one grouping (most rules do).
-            key = tuple(e.id for e in chosen if e.id is not None)
-            grouped = shared.get(key)
-            if grouped is None:
-                grouped = shared[key] = judge.group(
-                    (e.id, e.ticket_id, vectors[e.id])
-                    for e in chosen
-                    if e.id in vectors and e.ticket_id is not None
-                )
-            matched.update((loaded.id, event_id) for event_id in judge.matches(index, grouped))
-    return matched
+            for loaded in members:
+                for event_id in judge.matches(run.index[loaded.id], grouped):
+                    hits[event_id].add(loaded.id)
+    return hits
 
 
-def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
+def _prejudge(run: _Pass, events: list[EventRef]) -> None:
     """Judge the whole batch first, and read which rules already ran on these events (a
     pass cut short by a crash)."""
-    run.matched = _judge(run, rules, events)
+    run.hits = _judge(run, run.rules, events)
+    if not events:
+        return
     first, last = events[0].id, events[-1].id
     with run.store.read() as session:
         for rule_id, event_id, stopped in session.exec(
@@ -306,14 +325,19 @@ def _prejudge(run: _Pass, rules: list[_Loaded], events: list[Event]) -> None:
             )
         ):
             run.done[(rule_id, event_id)] = bool(stopped)
+            run.done_events.add(event_id)
 
 
-def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
-    trigger, caused_by_rule, candidates = _candidates(rules, event)
-    if not candidates:
+def _run_event(run: _Pass, event: EventRef) -> None:
+    trigger = _trigger(event)
+    if trigger is None:
         return
-    assert event.id is not None and event.ticket_id is not None
-    matched, judged_now = run.matched, False
+    hits = run.hits.get(event.id, set())
+    stale = run.customer_of.get(event.ticket_id) in run.stale
+    if not hits and not stale and event.id not in run.done_events:
+        return  # what most events of a batch come to: no rule matched, nothing to redo
+    candidates = _candidates(run.rules, event, trigger)
+    caused_by_rule, judged_now = event.actor.startswith("rule:"), False
     for position, loaded in enumerate(candidates):
         key = (loaded.id, event.id)
         if key in run.done:
@@ -323,8 +347,9 @@ def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
         if not judged_now and run.customer_of.get(event.ticket_id) in run.stale:
             # A rule acted on this customer's tickets since the batch was judged (a tag, the
             # status): the rules left are judged again on the store as it is now.
-            matched, judged_now = _judge(run, candidates[position:], [event]), True
-        if key not in matched:
+            hits = _judge(run, candidates[position:], [event]).get(event.id, set())
+            judged_now = True
+        if loaded.id not in hits:
             continue
         acted = run.summary.runs
         try:
@@ -343,12 +368,24 @@ def _run_event(run: _Pass, rules: list[_Loaded], event: Event) -> None:
         judged_now = judged_now and run.summary.runs == acted  # it acted: judge again
 
 
+def event_ref_of(event: Event) -> EventRef:
+    """The EventRef of a stored event that names a ticket."""
+    assert event.id is not None and event.ticket_id is not None
+    return EventRef(
+        event.id,
+        event.ticket_id,
+        event.kind,
+        event.actor,
+        as_utc(event.created_at),
+        message_id_of(event.data),
+    )
+
+
 def event_facts(
-    session: Session, event: Event, settings: EngineSettings
+    session: Session, event: EventRef, settings: EngineSettings
 ) -> tuple[Facts | None, Message | None]:
     """The facts of ``event`` (None when its ticket is gone) and the message it names."""
-    assert event.ticket_id is not None
-    message_id = _message_of(event)
+    message_id = event.message_id
     message = session.get(Message, message_id) if message_id is not None else None
     facts = gather_facts(
         SessionReadDb(session),
@@ -356,7 +393,12 @@ def event_facts(
         # A message's own time: mail synced in the morning still came in at night.
         at=as_utc(message.sent_at if message is not None else event.created_at),
         message_id=message.id if message is not None else None,
-        message_from=_message_from(event, message),
+        message_from=message_from(
+            event.kind,
+            event.actor,
+            None if message is None else message.direction,
+            None if message is None else message.auto_submitted,
+        ),
         hours=settings.hours,
     )
     return facts, message
@@ -373,7 +415,7 @@ def _matches(
 def _run_rule(
     run: _Pass,
     loaded: _Loaded,
-    event: Event,
+    event: EventRef,
     trigger: str,
     *,
     caused_by_rule: bool,
@@ -465,7 +507,7 @@ def _outcome(result: Done) -> dict[str, Any]:
     }
 
 
-def _event_json(event: Event, trigger: str, loaded: _Loaded, facts: Facts | None) -> str:
+def _event_json(event: EventRef, trigger: str, loaded: _Loaded, facts: Facts | None) -> str:
     """What a rule's command reads on stdin: the event, the rule, the message's facts."""
     return json.dumps(
         {

@@ -8,7 +8,6 @@ at each past moment, and what a rule would do today is the question being asked.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,16 +15,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from deskterm.automation.rules.batch import EventRef, Judge, gather_batch
+from deskterm.automation.rules.batch import EventRef, Judge, event_ref, gather_batch
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import evaluate
 from deskterm.automation.rules.model import Rule
 from deskterm.domain.errors import NotFoundError
-from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts
+from deskterm.services.rule_engine import RULE_EVENTS, EngineSettings, event_facts, event_ref_of
 from deskterm.services.rules import StoredRule, get_rule, list_rules
 from deskterm.store.engine import Store
 from deskterm.store.query_sql import datetime_param
-from deskterm.store.readdb import db_moment
 from deskterm.store.session_read import SessionReadDb
 from deskterm.store.tables import Event, RuleRun
 
@@ -83,18 +81,11 @@ def _event_chunks(session: Session, since: datetime) -> Iterator[list[EventRef]]
             return
         last = int(rows[-1][0])
         yield [
-            EventRef(int(i), int(t), str(k), str(a), db_moment(at) or since, _message_id(data))
-            for i, t, k, a, at, data in rows
+            event_ref(row, since)
+            for row in rows
             # The engine runs no rule on what a rule did.
-            if not str(a).startswith("rule:")
+            if not str(row[3]).startswith("rule:")
         ]
-
-
-def _message_id(data: Any) -> int | None:
-    if isinstance(data, str | bytes):
-        data = json.loads(data)
-    value = data.get("message_id") if isinstance(data, dict) else None
-    return value if isinstance(value, int) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +216,7 @@ def explain(
         event = events[-1]
         assert event.id is not None
         trigger = RULE_EVENTS[event.kind]
-        facts, _ = event_facts(session, event, settings)
+        facts, _ = event_facts(session, event_ref_of(event), settings)
         if facts is None:
             raise NotFoundError(f"no ticket with id {ticket_id}")
         runs = {

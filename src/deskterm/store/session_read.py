@@ -20,12 +20,18 @@ class SessionReadDb:
     def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Sequence[Any]]:
         """Run ``sql`` and return every row.
 
-        On SQLite the statement goes to the driver as it is, as ``SqliteReadDb`` sends the
-        same SQL (sqlite3 reads ``:name`` itself): ``text()`` would parse every statement
-        anew, and an ``IN`` list of 500 ids made that cost more than the query (rules)."""
+        On SQLite the statement goes to the driver's cursor as it is, as ``SqliteReadDb``
+        sends the same SQL (sqlite3 reads ``:name`` itself): ``text()`` would parse every
+        statement anew (an ``IN`` list of 500 ids cost more than the query), and even
+        ``exec_driver_sql`` costs more than a one-ticket query (the rules engine runs tens
+        of thousands). Same connection, same transaction: it sees the session's writes."""
         connection = self.session.connection()
         if self.dialect == "sqlite":
-            return [tuple(row) for row in connection.exec_driver_sql(sql, params or {})]
+            cursor = connection.connection.cursor()
+            try:
+                return [tuple(row) for row in cursor.execute(sql, params or {}).fetchall()]
+            finally:
+                cursor.close()
         return [tuple(row) for row in connection.execute(text(sql), params or {})]
 
     def close(self) -> None:

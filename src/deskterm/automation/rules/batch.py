@@ -17,6 +17,7 @@ matching rule inside the write transaction where it acts.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,27 @@ class EventRef:
     actor: str
     created_at: datetime
     message_id: int | None
+
+
+def message_id_of(data: Any) -> int | None:
+    """The ``message_id`` an event's data names (stored JSON: text on SQLite)."""
+    if isinstance(data, str | bytes):
+        data = json.loads(data)
+    value = data.get("message_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def event_ref(row: Sequence[Any], default_time: datetime) -> EventRef:
+    """An EventRef from ``SELECT id, ticket_id, kind, actor, created_at, data FROM event``."""
+    event_id, ticket_id, kind, actor, created_at, data = row
+    return EventRef(
+        int(event_id),
+        int(ticket_id),
+        str(kind),
+        str(actor),
+        db_moment(created_at) or default_time,
+        message_id_of(data),
+    )
 
 
 def _rows_by_id(db: ReadDb, sql: str, ids: Collection[int]) -> list[Sequence[Any]]:
@@ -206,6 +228,12 @@ class Judge:
         self._vectors: list[tuple[bool, ...]] = []
         self._folded: dict[tuple[int, int], Node | bool] = {}
         self._stored: dict[tuple[int, Node], set[int]] = {}  # whole_store: kept answers
+
+    def reading(self, db: ReadDb) -> Judge:
+        """This judge, reading its next verdicts on ``db``: what it has folded and compiled
+        stays (the rules engine keeps one judge for a whole batch, across read sessions)."""
+        self.db = db
+        return self
 
     @property
     def fields(self) -> frozenset[str]:
