@@ -24,13 +24,15 @@ def run_rules_unless_synced(ctx: CliContext) -> None:
     a rule's own trouble, which is logged: the action itself succeeded."""
     from deskterm.services.rule_engine import engine_settings, run_rules
     from deskterm.sync.lock import SyncLock, SyncLockedError
-    from deskterm.sync.runner import deliver_any
 
     store = ctx.store
     try:
         with SyncLock(store.data_dir):
             summary = run_rules(store, engine_settings(ctx.config))
             if summary.replies:
+                # Only now: the sync runner imports every channel's client (~0.4 s).
+                from deskterm.sync.runner import deliver_any
+
                 for channel in ctx.config.channels:
                     deliver_any(store, channel)
     except SyncLockedError:

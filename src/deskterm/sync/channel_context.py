@@ -9,7 +9,7 @@ from sqlmodel import Session
 from deskterm.config import ChannelConfig, EmailChannel
 from deskterm.ingest.context import ChannelContext
 from deskterm.store.channels import ensure_channel
-from deskterm.sync.labelling import labeller_for
+from deskterm.sync.labelling import deferred_labeller
 
 
 def channel_context(
@@ -17,7 +17,7 @@ def channel_context(
 ) -> ChannelContext:
     """The store row and threading options for ``channel``; with ``data_dir`` (the store's
     folder) new messages are labelled as [classify] says."""
-    labeller = labeller_for(data_dir) if data_dir is not None else None
+    labeller = deferred_labeller(data_dir)
     address = channel.address if isinstance(channel, EmailChannel) else ""
     row = ensure_channel(
         session, name=channel.name, type=channel.type, address=address, store=channel.store
@@ -45,5 +45,5 @@ def adhoc_email_context(
     """A channel for mail imported without a configured channel (no own address known)."""
     row = ensure_channel(session, name=name, type="email")
     assert row.id is not None
-    labeller = labeller_for(data_dir) if data_dir is not None else None
+    labeller = deferred_labeller(data_dir)
     return ChannelContext(id=row.id, name=name, type="email", labeller=labeller)

@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING
 from deskterm.config.classify_section import ClassifyConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from deskterm.automation.classify.inputs import ClassifyInput
     from deskterm.automation.classify.labeller import Labeller
+    from deskterm.domain.labels import MessageLabels
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,33 @@ def labeller_for(data_dir: Path) -> Labeller | None:
         if data_dir not in _built:
             _built[data_dir] = _build(data_dir)
         return _built[data_dir]
+
+
+class DeferredLabeller:
+    """The store's labeller, loaded by the first batch with messages to label: a sync pass
+    that finds no new mail never loads the model (~0.3 s of every idle ``sync --once``)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+
+    @property
+    def version(self) -> str:
+        """The loaded labeller's version ("" when it cannot be loaded)."""
+        real = labeller_for(self._data_dir)
+        return real.version if real is not None else ""
+
+    def label(self, items: Sequence[ClassifyInput]) -> list[MessageLabels | None]:
+        """The loaded labeller's labels; all None when it cannot be loaded (logged once)."""
+        real = labeller_for(self._data_dir)
+        return real.label(items) if real is not None else [None] * len(items)
+
+
+def deferred_labeller(data_dir: Path | None) -> Labeller | None:
+    """What a channel context labels with: None when labelling is off (or no store folder
+    is known), else the store's labeller, loaded when first needed."""
+    if data_dir is None or not _state["settings"].enabled:
+        return None
+    return DeferredLabeller(data_dir)
 
 
 def forget() -> None:

@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,19 +19,37 @@ from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
 from deskterm.sync.channel_context import channel_context
-from deskterm.sync.chat.adapters import CHAT_TYPES, ChatChannelConfig, make_chat_adapter
 from deskterm.sync.chat.fetch import sync_chat_channel
+from deskterm.sync.chat.kinds import CHAT_TYPES, ChatChannelConfig
 from deskterm.sync.chat.outbox import ChatOutboxSender
 from deskterm.sync.email.fetch import sync_email_channel
 from deskterm.sync.email.outbox import OutboxSender
 from deskterm.sync.orders.card_links import link_card_orders
 from deskterm.sync.orders.marketplace import refresh_marketplace_orders
-from deskterm.sync.orders.shopify import refresh_store_orders
 from deskterm.sync.outbox_state import mark_blocked
 from deskterm.sync.status import write_status
 from deskterm.sync.summary import ChannelSummary
 
 log = logging.getLogger(__name__)
+
+
+# The platform clients are imported on first use: httpx and the marketplace and Shopify
+# clients cost ~0.3 s of every `sync --once`, and a shop on email alone never needs them.
+def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int) -> ChatAdapter:
+    """The chat channel's adapter (sync/chat/adapters.py)."""
+    from deskterm.sync.chat.adapters import make_chat_adapter as make
+
+    return make(store, channel, channel_id)
+
+
+def refresh_store_orders(
+    store: Store, shop: ShopifyStore, checked: MutableMapping[int, datetime]
+) -> ChannelSummary:
+    """One order pass of a Shopify store (sync/orders/shopify.py)."""
+    from deskterm.sync.orders.shopify import refresh_store_orders as refresh
+
+    return refresh(store, shop, checked)
+
 
 Progress = Callable[[str, int, int], None]  # (channel/folder, done, total)
 # Run after each pass over the store (the rules engine, handed in by the CLI and the TUI:

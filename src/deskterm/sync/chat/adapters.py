@@ -7,13 +7,13 @@ from deskterm.channels.chat.lazada import LazadaAdapter
 from deskterm.channels.chat.shopee import ShopeeAdapter
 from deskterm.channels.chat.tiktokshop import TikTokShopAdapter
 from deskterm.channels.chat.types import ChatAdapter, Tokens
-from deskterm.config import LazadaChannel, ShopeeChannel, TikTokShopChannel
+from deskterm.config import ShopeeChannel, TikTokShopChannel
 from deskterm.secrets import SecretRef, resolve_secret
 from deskterm.store.engine import Store
+from deskterm.sync.chat.kinds import CHAT_TYPES, ChatChannelConfig
 from deskterm.sync.chat.tokens import StoreTokenKeeper
 
-ChatChannelConfig = TikTokShopChannel | ShopeeChannel | LazadaChannel
-CHAT_TYPES = (TikTokShopChannel, ShopeeChannel, LazadaChannel)
+__all__ = ["CHAT_TYPES", "ChatChannelConfig", "make_chat_adapter"]
 
 
 def _secret(channel: ChatChannelConfig, ref: SecretRef | None, key: str) -> str:

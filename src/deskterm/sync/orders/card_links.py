@@ -21,7 +21,7 @@ from deskterm.domain.orders import MarketplaceOrders
 from deskterm.store.engine import Store
 from deskterm.store.order_cache import cache_orders
 from deskterm.store.tables import Message, Order, Ticket, as_utc, utcnow
-from deskterm.sync.chat.adapters import ChatChannelConfig
+from deskterm.sync.chat.kinds import ChatChannelConfig
 from deskterm.sync.cursors import load_cursor, save_cursor
 from deskterm.sync.faults import crash_point
 from deskterm.sync.summary import ChannelSummary

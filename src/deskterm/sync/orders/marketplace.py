@@ -26,7 +26,7 @@ from deskterm.store.order_cache import (
     cached_versions,
 )
 from deskterm.store.tables import as_utc, utcnow
-from deskterm.sync.chat.adapters import ChatChannelConfig
+from deskterm.sync.chat.kinds import ChatChannelConfig
 from deskterm.sync.cursors import load_cursor, save_cursor
 from deskterm.sync.summary import ChannelSummary
 

@@ -6,7 +6,7 @@ from deskterm.commerce.shopify_actions import ShopifyOrderActions
 from deskterm.config import Config
 from deskterm.domain.errors import UsageError
 from deskterm.store.engine import Store
-from deskterm.sync.chat.adapters import CHAT_TYPES
+from deskterm.sync.chat.kinds import CHAT_TYPES
 from deskterm.sync.orders.actors import MarketplaceActor, ShopifyActor
 from deskterm.sync.orders.shopify import shopify_client
 from deskterm.sync.orders.sources import make_order_source
