@@ -8,12 +8,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import benchlib
 
 TARGET_MS = 1000.0
+EXPORT_TARGET = 20_000  # messages per second, `export messages --format parquet`
 
 
 def deskterm_command() -> list[str]:
@@ -55,6 +57,46 @@ def anchor_sql(since: str) -> str:
             query = query.replace(name, value)
         script += f"SELECT count(*) FROM ({query});\n"
     return script
+
+
+def export_sql() -> str:
+    """The rows `export messages` reads, as one query for the `sqlite3` CLI."""
+    from deskterm.store import export_rows
+
+    query = export_rows._MESSAGES
+    for name, value in {
+        ":_last": "0",
+        ":_since": "'1970-01-01 00:00:00'",
+        ":_until": "'9999-01-01 00:00:00'",
+        "LIMIT :_page": "",
+    }.items():
+        query = query.replace(name, value)
+    return " ".join(query.split()) + ";"
+
+
+def export_throughput(config: Path, db: Path, sqlite_cli: str, *, runs: int) -> tuple[float, float]:
+    """Messages per second: `deskterm export messages --format parquet` and the sqlite3
+    CLI writing the same rows as CSV (best of ``runs`` each, alternating)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        count = int(conn.execute("SELECT count(*) FROM message").fetchone()[0])
+    finally:
+        conn.close()
+    out = Path(f"/tmp/deskterm-bench-export-{count}.parquet")
+    export = [*deskterm_command(), "--config", str(config), "export", "messages"]
+    export += ["--format", "parquet", "--out", str(out)]
+    anchor_out = Path(f"/tmp/deskterm-bench-export-{count}.csv")
+    sql = export_sql()
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(benchlib.timed(export))
+        with anchor_out.open("wb") as sink:
+            started = time.perf_counter()
+            subprocess.run([sqlite_cli, "-csv", str(db), sql], stdout=sink, check=True)
+            theirs.append(time.perf_counter() - started)
+    out.unlink(missing_ok=True)
+    anchor_out.unlink(missing_ok=True)
+    return count / min(ours), count / min(theirs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     anchor = benchlib.median(times["sqlite3 CLI, the same two queries"]) * 1000
     verdict = "met" if max(whole, by_day) <= TARGET_MS else "NOT met"
     print(f"target <= {TARGET_MS:.0f} ms p50 including interpreter start-up: {verdict}")
-    print("export messages --format parquet: not built yet (issue 15 item 7)")
+    export_rate, anchor_rate = export_throughput(config, db, sqlite_cli, runs=min(args.runs, 3))
+    verdict = "met" if export_rate >= EXPORT_TARGET else "NOT met"
+    print(
+        f"export messages --format parquet: {export_rate:,.0f} messages/s"
+        f" (sqlite3 CLI, the same rows as CSV: {anchor_rate:,.0f}/s);"
+        f" target >= {EXPORT_TARGET:,} messages/s: {verdict}"
+    )
+    print(
+        f"ratio sqlite3 CLI messages/s / deskterm export parquet: {anchor_rate / export_rate:.2f}"
+    )
     print(f"ratio deskterm stats --by day / sqlite3 CLI: {by_day / anchor:.2f}")
     print(f"ratio deskterm stats / sqlite3 CLI: {whole / anchor:.2f}")
     return 0

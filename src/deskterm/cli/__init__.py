@@ -28,6 +28,7 @@ def _commands() -> dict[str, Command]:
     from deskterm.cli import classify_commands as classify
     from deskterm.cli import customer_commands as customer
     from deskterm.cli import demo_command, macro_commands, tui_command
+    from deskterm.cli import export_commands as export
     from deskterm.cli import import_commands as imp
     from deskterm.cli import order_commands as order
     from deskterm.cli import read_commands as read
@@ -64,6 +65,7 @@ def _commands() -> dict[str, Command]:
         "order": order.cmd_order,
         "rules": rules.cmd_rules,
         "stats": stats.cmd_stats,
+        "export": export.cmd_export,
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deskterm import __version__
+from deskterm.cli.export_commands import add_export_command
 from deskterm.cli.stats_commands import add_stats_command
 from deskterm.domain.labels import INTENTS
 from deskterm.domain.order_input import parse_amount, parse_field, parse_item
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_rules_commands(sub)
     add_stats_command(sub)
+    add_export_command(sub)
 
     imp = sub.add_parser("import", help="import messages from a file")
     imp_sub = imp.add_subparsers(dest="import_kind", metavar="KIND", required=True)

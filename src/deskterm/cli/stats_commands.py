@@ -61,8 +61,8 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
         raise UsageError("--business-hours needs a [business_hours] section in the config")
     zone: tzinfo = hours.zone if hours is not None else UTC
     now = datetime.now(UTC)
-    since = _when("--since", args.since, now, zone) if args.since else None
-    until = _when("--until", args.until, now, zone) if args.until else now
+    since = when_bound("--since", args.since, now, zone) if args.since else None
+    until = when_bound("--until", args.until, now, zone) if args.until else now
     since = since or until - timedelta(days=DEFAULT_DAYS)
     if until <= since:
         raise UsageError("--until must be after --since")
@@ -93,7 +93,7 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _when(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
+def when_bound(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
     """``--since``/``--until``: ``30d`` ago, a day name, a time; a bare date is that day's
     midnight in ``zone`` (a period starts at the start of a day, not at 9:00)."""
     from deskterm.domain.when import WhenError, parse_since
