@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from deskterm import paths
 from deskterm.config.checks import ConfigModel
 from deskterm.config.classify_section import ClassifyConfig
+from deskterm.config.csat_section import CsatConfig
 from deskterm.config.hours_section import BusinessHoursConfig
 from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
@@ -57,6 +58,9 @@ class Config(ConfigModel):
 
     business_hours: BusinessHoursConfig | None = None
     """When the shop is open (rules' hours: condition); unset: no business hours."""
+
+    csat: CsatConfig = Field(default_factory=CsatConfig)
+    """Satisfaction surveys after a close (off unless enabled)."""
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -167,6 +171,15 @@ def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
     _find_duplicates("stores", stores, problems)
     if stores is None or channels is None:
         return problems  # not a list of tables: reported as such, nothing to refer to
+    channel_names = {n for _, entry in channels if isinstance(n := entry.get("name"), str)}
+    csat = raw.get("csat")
+    surveyed = csat.get("channels") if isinstance(csat, dict) else None
+    for index, wanted in enumerate(surveyed if isinstance(surveyed, list) else []):
+        if isinstance(wanted, str) and wanted not in channel_names:
+            names = ", ".join(one_line(n, 80) for n in sorted(channel_names)) or "none"
+            problems.append(
+                (("csat", "channels", index), f"no channel named {quote(wanted)} ({names})")
+            )
     store_names = {name for _, entry in stores if isinstance(name := entry.get("name"), str)}
     known = ", ".join(one_line(name, 80) for name in sorted(store_names)) or "none"
     for index, entry in channels:

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
 from sqlmodel import Session
 
+from deskterm.automation.csat_rating import Rating
 from deskterm.domain.enums import Direction, IdentityKind, TicketStatus
 from deskterm.domain.labels import MessageLabels
 from deskterm.domain.messages import InboundMessage, Party
 from deskterm.domain.text import clean_stored_text, one_line
 from deskterm.ingest.context import ChannelContext
+from deskterm.ingest.csat_answers import record_answer, survey_answer
 from deskterm.ingest.identity import resolve_customer
 from deskterm.ingest.threading import (
     TICKET,
@@ -191,6 +193,7 @@ def ingest_message(
         ticket_id = find_ticket_by_grouping(conn, channel.id, customer_id, subject, sent_at)
 
     created = reopened = False
+    answer: tuple[int, Rating] | None = None
     if ticket_id is None:
         ticket_id = _create_ticket(
             conn,
@@ -203,9 +206,20 @@ def ingest_message(
         created = True
         reindex = True
     else:
+        if direction is Direction.IN and not message.auto_submitted:
+            # A rating that answers the ticket's survey does not reopen it.
+            answer = survey_answer(
+                conn, ticket_id, message.body_text or message.body_html_text, sent_at
+            )
         stand_in = one_line(clean_stored_text(message.stand_in_subject))
         reopened, reindex = _update_ticket(
-            conn, ticket_id, direction, subject, sent_at, stand_in=stand_in
+            conn,
+            ticket_id,
+            direction,
+            subject,
+            sent_at,
+            stand_in=stand_in,
+            reopen=answer is None,
         )
 
     message_id = _insert_message(
@@ -227,6 +241,18 @@ def ingest_message(
         _event(conn, ticket_id, actor, "ticket.created")
     elif reopened:
         _event(conn, ticket_id, actor, "ticket.reopened")
+    if answer is not None:
+        survey_id, rating = answer
+        record_answer(conn, survey_id, rating, message_id, sent_at)
+        _event(
+            conn,
+            ticket_id,
+            actor,
+            "survey.answered",
+            survey_id=survey_id,
+            message_id=message_id,
+            score=rating.score,
+        )
     # What the rules engine reads (message.created): every stored message, any direction.
     _event(
         conn, ticket_id, actor, "message.received", message_id=message_id, direction=direction.value
@@ -278,8 +304,12 @@ def _update_ticket(
     sent_at: datetime,
     *,
     stand_in: str = "",
+    reopen: bool = True,
 ) -> tuple[bool, bool]:
     """Count the message, move the clocks, reopen when due; returns (reopened, reindex).
+
+    ``reopen`` False: a customer message that leaves a closed ticket closed (the rating
+    that answers its satisfaction survey).
 
     ``stand_in`` is the name the ticket had while no words of the customer named it
     ("Chat with Siti"): the customer's first words replace it.
@@ -323,7 +353,7 @@ def _update_ticket(
         if last_in is None or sent_at > as_utc(last_in):
             values["last_inbound_at"] = sent_at
         after_close = closed_at is None or sent_at > as_utc(closed_at)
-        if status == TicketStatus.CLOSED.value and not spam and after_close:
+        if status == TicketStatus.CLOSED.value and not spam and after_close and reopen:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
         if stand_in and values["subject"] == stand_in and subject and subject != stand_in:

@@ -43,6 +43,7 @@ from sqlmodel import Session, col, func, select
 from deskterm.automation.rules.batch import (
     EventRef,
     Judge,
+    automated,
     event_ref,
     gather_batch,
     message_from,
@@ -262,7 +263,7 @@ def _trigger(event: EventRef) -> str | None:
     watches, or a rule's own tag, close, ... (no ping-pong; a rule's reply still runs
     the rules, so ``message.from:rule`` means something)."""
     trigger = RULE_EVENTS.get(event.kind)
-    if trigger is None or (event.actor.startswith("rule:") and trigger != "message.created"):
+    if trigger is None or (automated(event.actor) and trigger != "message.created"):
         return None
     return trigger
 
@@ -337,7 +338,7 @@ def _run_event(run: _Pass, event: EventRef) -> None:
     if not hits and not stale and event.id not in run.done_events:
         return  # what most events of a batch come to: no rule matched, nothing to redo
     candidates = _candidates(run.rules, event, trigger)
-    caused_by_rule, judged_now = event.actor.startswith("rule:"), False
+    caused_by_rule, judged_now = automated(event.actor), False
     for position, loaded in enumerate(candidates):
         key = (loaded.id, event.id)
         if key in run.done:
@@ -583,13 +584,17 @@ def engine_settings(config: Config) -> EngineSettings:
 
 
 def after_pass(config: Config) -> Callable[[Store], int]:
-    """The sync's ``after_pass``: run the rules; the number of replies they queued."""
+    """The sync's ``after_pass``: run the rules, then schedule and send the satisfaction
+    surveys that are due; the number of replies they queued (delivered by the sync)."""
+    from deskterm.services.csat import csat_settings, run_surveys
+
     settings = engine_settings(config)
+    surveys = csat_settings(config)
 
     def run(store: Store) -> int:
         summary = run_rules(store, settings)
         for problem in summary.problems:
             log.warning("rules: %s", problem)
-        return summary.replies
+        return summary.replies + run_surveys(store, surveys).sent
 
     return run

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from deskterm.automation.rules.batch import EventRef, Judge, event_ref, gather_batch
+from deskterm.automation.rules.batch import EventRef, Judge, automated, event_ref, gather_batch
 from deskterm.automation.rules.conditions import parse_condition
 from deskterm.automation.rules.evaluate import evaluate
 from deskterm.automation.rules.model import Rule
@@ -84,7 +84,7 @@ def _event_chunks(session: Session, since: datetime) -> Iterator[list[EventRef]]
             event_ref(row, since)
             for row in rows
             # The engine runs no rule on what a rule did.
-            if not str(row[3]).startswith("rule:")
+            if not automated(str(row[3]))
         ]
 
 
@@ -210,7 +210,7 @@ def explain(
     moment = now or datetime.now(UTC)
     stored = list_rules(store)
     with store.read() as session:
-        events = [e for e in _events(session, moment, ticket_id) if not e.actor.startswith("rule:")]
+        events = [e for e in _events(session, moment, ticket_id) if not automated(e.actor)]
         if not events:
             raise NotFoundError(f"ticket {ticket_id} has no event a rule runs on")
         event = events[-1]

@@ -110,10 +110,38 @@ def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> di
     merged = db.all("SELECT merged_into_id FROM ticket WHERE id = :id", {"id": ticket_id})
     ticket["merged_into"] = merged[0][0]
     ticket["messages"] = ticket_messages(db, ticket_id)
+    ticket["csat"] = ticket_csat(db, ticket_id)
     customer_id = ticket["customer"].get("id")
     # The customer's cached shop orders, newest first ([] when no shop is connected).
     ticket["orders"] = customer_orders(db, customer_id) if customer_id else []
     return ticket
+
+
+def ticket_csat(db: ReadDb, ticket_id: int) -> dict[str, Any] | None:
+    """The ticket's satisfaction rating, ``{score, comment, answered_at}``, or None when
+    no survey was answered (``survey`` says where a sent or scheduled one stands)."""
+    rows = db.all(
+        "SELECT state, score, comment, answered_at, sent_at FROM csatsurvey WHERE ticket_id = :id",
+        {"id": ticket_id},
+    )
+    if not rows:
+        return None
+    state, score, comment, answered_at, sent_at = rows[0]
+    if state != "answered":
+        return {
+            "score": None,
+            "comment": None,
+            "answered_at": None,
+            "survey": state,
+            "sent_at": iso_utc(sent_at),
+        }
+    return {
+        "score": score,
+        "comment": comment or "",
+        "answered_at": iso_utc(answered_at),
+        "survey": state,
+        "sent_at": iso_utc(sent_at),
+    }
 
 
 def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:

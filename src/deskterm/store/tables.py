@@ -279,6 +279,30 @@ class RuleRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CsatSurvey(SQLModel, table=True):
+    """A ticket's satisfaction survey (at most one per ticket): scheduled when an agent
+    closes it, sent through the outbox when due, answered by the customer's reply."""
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_csatsurvey_ticket"),
+        Index("ix_csatsurvey_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    state: str = "scheduled"  # scheduled | sent | answered | cancelled
+    due_at: datetime = Field(default_factory=utcnow)  # when it goes out
+    language: str = ""  # the language it was (or will be) written in
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the survey
+    sent_at: datetime | None = None  # queued in the outbox
+    answer_until: datetime | None = None  # a reply until then may be the rating
+    score: int | None = None  # 1-5
+    comment: str = ""
+    answered_at: datetime | None = None
+    answer_message_id: int | None = Field(default=None, foreign_key="message.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Order(SQLModel, table=True):
     """An order cached from a commerce source, with the time it was fetched."""
 

@@ -39,12 +39,22 @@ WHOLE_STORE_FROM = 5_000  # a group this large is judged over all tickets, then 
 _FROM = {"in": "customer", "out": "agent", "system": "system"}
 
 
+# Actors whose changes no rule answers: the rules themselves, and the satisfaction survey
+# (sent on its own schedule; a rule replying to it would be a loop with the customer).
+AUTOMATED = ("rule:", "survey:")
+
+
+def automated(actor: str) -> bool:
+    """True for a change made by a rule or by the survey, not by a person or the sync."""
+    return actor.startswith(AUTOMATED)
+
+
 def message_from(
     kind: str, actor: str, direction: str | None, auto_submitted: bool | None
 ) -> str | None:
     """Who wrote the event's message (``message.from:``): customer, agent, rule or system."""
     if kind == "reply.queued":
-        return "rule" if actor.startswith("rule:") else "agent"
+        return "rule" if automated(actor) else "agent"
     if direction is None:
         return None
     if direction == "out" and auto_submitted:
