@@ -182,3 +182,43 @@ def test_an_unclear_reply_is_left_to_the_agent_and_reopens(
     with store.read() as session:
         ticket = session.get(Ticket, ticket_id)
         assert ticket is not None and ticket.status == "open"
+
+
+def test_stats_count_surveys_sent_and_ratings_received(
+    store: Store, channel: ChannelContext
+) -> None:
+    from deskterm.domain.metrics import Period
+    from deskterm.store.stats_reader import StatsRequest, read_stats
+
+    ids = [
+        closed_ticket(store, channel, f"q{n}@x", sender=f"c{n}@example.com", subject=f"S{n}")
+        for n in range(3)
+    ]
+    run_surveys(store, ON, now=later(1.5))
+    for n, body in ((0, "5"), (1, "2 - slow")):
+        reply = dataclasses.replace(
+            msg(
+                f"a{n}@x",
+                sender=f"c{n}@example.com",
+                body=body,
+                subject=f"Re: S{n}",
+                references=(f"q{n}@x", survey_message_id(store, ids[n])),
+            ),
+            sent_at=later(2.5),
+        )
+        ingest(store, channel, reply)
+    db = open_read(store.url)
+    try:
+        period = Period(later(-24), later(24))
+        csat = read_stats(db, StatsRequest(period=period, now=later(3)))["metrics"]["csat"]
+        by_channel = read_stats(db, StatsRequest(period=period, by="channel", now=later(3)))
+    finally:
+        db.close()
+    assert csat == {
+        "score": 0.5,  # one of the two ratings is 4 or 5
+        "average": 3.5,
+        "responses": 2,
+        "sent": 3,
+        "response_rate": 2 / 3,
+    }
+    assert by_channel["groups"][0]["metrics"]["csat"] == csat

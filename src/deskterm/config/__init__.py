@@ -6,6 +6,7 @@ Split by seam: ``checks`` (field checks), ``sections`` (one model per table), ``
 """
 
 from deskterm.config.checks import CHANNEL_TYPES, CONFIG_ENV, LOCAL_HOSTS, Security
+from deskterm.config.csat_section import CsatConfig
 from deskterm.config.hours_section import BusinessHoursConfig, WeekHours
 from deskterm.config.loading import (
     ConfigCheck,
@@ -42,6 +43,7 @@ __all__ = [
     "Config",
     "ConfigCheck",
     "ConfigPlace",
+    "CsatConfig",
     "EmailChannel",
     "HelpCenterConfig",
     "ImapConfig",

@@ -89,9 +89,10 @@ DEFINITIONS: dict[str, str] = {
         " targets."
     ),
     "csat": (
-        "Satisfaction surveys (rated 1-5): score = share of answered surveys rated 4 or"
-        " 5, average = mean rating, response_rate = responses / sent. deskterm sends no"
-        " surveys yet, so sent and responses are 0 and the rest null."
+        "Satisfaction surveys ([csat], rated 1-5 by reply): sent = surveys sent in the"
+        " period; responses = ratings received in the period; score = share of those"
+        " responses rated 4 or 5; average = their mean rating; response_rate = responses"
+        " / sent. null when there is nothing to divide (no response, none sent)."
     ),
     "revenue": (
         "Orders attributed to support (placed within N days after an agent reply on a"
@@ -168,6 +169,8 @@ class Tally:
     res_judged: int = 0
     res_met: int = 0
     breached_open: int = 0
+    csat_sent: int = 0
+    csat_scores: list[int] = field(default_factory=list)
 
     def as_json(self, *, sla_configured: bool) -> dict[str, Any]:
         """The metrics object M of ``stats --json``."""
@@ -185,14 +188,16 @@ class Tally:
                 "resolution_met_rate": _rate(self.res_met, self.res_judged),
                 "breached_open": self.breached_open if sla_configured else None,
             },
-            # No surveys and no attribution exist yet: these are the true figures today.
             "csat": {
-                "score": None,
-                "average": None,
-                "responses": 0,
-                "sent": 0,
-                "response_rate": None,
+                "score": _rate(sum(1 for s in self.csat_scores if s >= 4), len(self.csat_scores)),
+                "average": (
+                    sum(self.csat_scores) / len(self.csat_scores) if self.csat_scores else None
+                ),
+                "responses": len(self.csat_scores),
+                "sent": self.csat_sent,
+                "response_rate": _rate(len(self.csat_scores), self.csat_sent),
             },
+            # No attribution exists yet: this is the true figure today.
             "revenue": {"orders": 0, "amount": {}},
         }
 

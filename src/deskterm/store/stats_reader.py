@@ -85,6 +85,14 @@ GROUP BY m.ticket_id
 """
 
 
+# Surveys sent or answered in the period (the survey table is small: one row per survey).
+_SURVEYS = """
+SELECT s.ticket_id, s.sent_at, s.answered_at, s.score FROM csatsurvey s
+WHERE (s.sent_at >= :_since AND s.sent_at < :_until)
+   OR (s.answered_at >= :_since AND s.answered_at < :_until)
+"""
+
+
 @dataclass(frozen=True)
 class StatsRequest:
     """What to compute: the period, the grouping and the clock."""
@@ -160,6 +168,22 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
                 groups[key].tickets_replied += sent > 0
     if bucket is not None:
         _time_messages(db, params, bucket, groups, set(tickets), hourly=hourly)
+    for ticket_id, sent_at, answered_at, score in db.all(_SURVEYS, params):
+        row = tickets.get(int(ticket_id))
+        if row is None:
+            continue  # spam, merged, or untouched by the period
+        keys = tags.get(int(ticket_id), [None]) if by == "tag" else [row[6]]
+        for moment, is_answer in ((_moment(sent_at), False), (_moment(answered_at), True)):
+            if moment is None or not period.since <= moment < period.until:
+                continue
+            if is_answer and score is None:
+                continue
+            tallies = [overall] if by is None else [overall, *(grouped(k, moment) for k in keys)]
+            for tally in tallies:
+                if is_answer:
+                    tally.csat_scores.append(int(score))
+                else:
+                    tally.csat_sent += 1
     sla = bool(targets)
     return {
         "period": {"since": iso_utc(request.period.since), "until": iso_utc(request.period.until)},
