@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
-from deskterm.config.checks import ConfigModel, SlaDuration
+from deskterm.config.checks import ConfigModel
+from deskterm.domain.sla import MAX_TARGET, parse_duration
+
+
+def _check_delay(value: Any) -> timedelta:
+    # "0m" is allowed (survey at once); otherwise the units of the SLA targets.
+    if isinstance(value, timedelta):
+        span = value
+    elif isinstance(value, str) and value.strip() in ("0", "0m"):
+        span = timedelta(0)
+    elif isinstance(value, str):
+        try:
+            span = parse_duration(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "duration", 'expected a duration such as "0m", "30m", "1h" or "1d"'
+            ) from None
+    else:
+        raise PydanticCustomError("duration", 'expected a duration string such as "1h"')
+    if not timedelta(0) <= span <= MAX_TARGET:
+        raise PydanticCustomError("duration", "must be from 0m to 14d")
+    return span
+
+
+Delay = Annotated[timedelta, BeforeValidator(_check_delay)]
 
 
 class CsatConfig(ConfigModel):
@@ -19,9 +45,9 @@ class CsatConfig(ConfigModel):
     enabled: bool = False
     """Send surveys (off by default: turning it on never surveys tickets closed before)."""
 
-    delay: SlaDuration = Field(default=timedelta(hours=1))
-    """How long after the close the survey goes out, e.g. "1h" or "1d" (a ticket reopened
-    meanwhile gets none until it is closed again)."""
+    delay: Delay = Field(default=timedelta(hours=1))
+    """How long after the close the survey goes out, "0m" (at the next sync) to "14d",
+    e.g. "1h" (a ticket reopened meanwhile gets none until it is closed again)."""
 
     channels: list[str] = Field(default_factory=list)
     """Names of the channels whose tickets are surveyed; empty: every channel."""

@@ -8,7 +8,7 @@ message with its rating or neither.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -18,10 +18,14 @@ from deskterm.store.tables import CsatSurvey, table_of
 SURVEY = table_of(CsatSurvey)
 _s = SURVEY.c
 
+# A customer's clock may be a little behind ours: a reply dated up to this long before the
+# survey went out is still its answer (older mail, e.g. history synced late, is not).
+CLOCK_SKEW = timedelta(hours=1)
+
 PENDING = select(_s.id).where(
     _s.ticket_id == bindparam("ticket_id"),
     _s.state == "sent",
-    _s.sent_at <= bindparam("at"),
+    _s.sent_at <= bindparam("skewed"),
     _s.answer_until >= bindparam("at"),
 )
 ANSWERED = (
@@ -41,7 +45,9 @@ def survey_answer(
     conn: Connection, ticket_id: int, body: str, sent_at: datetime
 ) -> tuple[int, Rating] | None:
     """(survey id, rating) when the ticket awaits a survey answer and ``body`` is one."""
-    survey_id = conn.execute(PENDING, {"ticket_id": ticket_id, "at": sent_at}).scalar()
+    survey_id = conn.execute(
+        PENDING, {"ticket_id": ticket_id, "at": sent_at, "skewed": sent_at + CLOCK_SKEW}
+    ).scalar()
     if survey_id is None:
         return None
     rating = read_rating(body)
