@@ -143,6 +143,25 @@ def _status_text(ticket: dict[str, Any]) -> str:
     return f"{ticket['status']} until {wake:%a %d %b %H:%M}"
 
 
+def csat_line(ticket: dict[str, Any]) -> Text | None:
+    """``CSAT ★★★★☆ 4/5 "fast delivery"`` once the customer rated, ``CSAT survey sent``
+    while it waits for an answer; None without a survey."""
+    csat = ticket.get("csat")
+    if not csat or csat.get("survey") in (None, "scheduled", "cancelled"):
+        return None
+    line = Text("CSAT ", "bold")
+    score = csat.get("score")
+    if score is None:
+        line.append("survey sent, no answer yet", "dim")
+        return line
+    line.append("★" * score + "☆" * (5 - score), "green" if score >= 4 else "yellow")
+    line.append(f" {score}/5")
+    if csat.get("comment"):
+        line.append("  ")
+        line.append_text(safe_line(f"“{csat['comment']}”", "italic"))
+    return line
+
+
 def _labels(ticket: dict[str, Any]) -> list[Text]:
     """The header's label badge (intent, sentiments in words, language), if any."""
     pieces = header_badge(badge_of(ticket))
@@ -217,6 +236,9 @@ class ConversationView(VerticalScroll, can_focus=True):
             ),
             separator="\n",
         )
+        rated = csat_line(ticket)
+        if rated is not None:
+            header = join(header, rated, separator="\n")
         widgets: list[Widget] = [Block(header, classes="header")]
         messages = ticket["messages"]
         hidden = 0 if self.show_all else max(len(messages) - SHOWN_AT_FIRST, 0)
