@@ -222,3 +222,32 @@ def test_stats_count_surveys_sent_and_ratings_received(
         "response_rate": 2 / 3,
     }
     assert by_channel["groups"][0]["metrics"]["csat"] == csat
+
+
+def test_an_answer_runs_the_survey_answered_rules_and_no_rule_answers_the_survey(
+    store: Store, channel: ChannelContext
+) -> None:
+    from deskterm.services import rules
+    from deskterm.services.rule_engine import run_rules
+
+    rules.import_rules(
+        store,
+        '[[rules]]\nname = "Rated"\nenabled = true\nwhen = ["survey.answered"]\n'
+        "if = '*'\nthen = [{ tag = [\"rated\"] }]\n"
+        '[[rules]]\nname = "Everything"\nenabled = true\nwhen = ["message.created"]\n'
+        "if = 'message.from:agent'\nthen = [{ tag = [\"agent-wrote\"] }]\n",
+        "rules.toml",
+        Actor("agent:ana@shop.test"),
+    )
+    ticket_id = closed_ticket(store, channel)
+    run_surveys(store, ON, now=later(1.5))
+    run_rules(store)
+    answer(store, channel, "5", "a1@x", survey_message_id(store, ticket_id))
+    run_rules(store)
+    db = open_read(store.url)
+    try:
+        tags = get_ticket(db, ticket_id)["tags"]
+    finally:
+        db.close()
+    # The survey is no agent's message (message.from is "rule" for it): only "Rated" ran.
+    assert tags == ["rated"]
