@@ -270,6 +270,15 @@ CASES: dict[str, Case] = {
     "stats-by-nonsense": case("stats", "--by", "nonsense", needle="invalid choice"),
     "stats-until-future": case("stats", "--until", "2099-01-01", needle="in the future"),
     "stats-business-hours-unset": case("stats", "--business-hours", needle="[business_hours]"),
+    # --- export (issue 15 item 7) ---------------------------------------------------------------
+    "export-unknown-what": case("export", "orders", "--out", "x.csv", needle="invalid choice"),
+    "export-no-out": case("export", "tickets", needle="--out"),
+    "export-no-format": case("export", "tickets", "--out", "t.txt", needle="--format"),
+    "export-out-folder": case("export", "tickets", "--out", "{folder}", needle="is a folder"),
+    "export-out-fifo": case("export", "tickets", "--out", "{fifo}", needle="not a regular file"),
+    "export-since-garbage": case(
+        "export", "messages", "--since", "garbage", "--out", "m.csv", needle="--since"
+    ),
     "rules-import-fifo": case("rules", "import", "{fifo}", needle="fifo"),
     "rules-export-fifo": case("rules", "export", "{fifo}", needle="--force"),
     "rules-import-directory": case("rules", "import", "{folder}", needle="directory"),

@@ -59,6 +59,9 @@ def check_target(out: str) -> Path:
     target = Path(out)
     if target.is_dir():
         raise UsageError(f"--out {out}: is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        # A FIFO or a device would be replaced by the finished file, not written into.
+        raise UsageError(f"--out {out}: is not a regular file; give a file name")
     if not target.parent.is_dir():
         raise UsageError(f"--out {out}: no such folder {target.parent}")
     return target
