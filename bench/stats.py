@@ -63,7 +63,7 @@ def export_sql() -> str:
     """The rows `export messages` reads, as one query for the `sqlite3` CLI."""
     from deskterm.store import export_rows
 
-    query = export_rows._MESSAGES
+    query = export_rows._MESSAGES.format(plus="+")
     for name, value in {
         ":_last": "0",
         ":_since": "'1970-01-01 00:00:00'",

@@ -21,6 +21,10 @@ from deskterm.store.sql_in import in_query
 
 PAGE = 2_000  # rows read per query (and written per parquet row group slice)
 
+# On SQLite "+" keeps the planner off the time and channel indexes: with them, each page
+# read every row of the period (or channel) and sorted them by id (0.2 s a page at 100k
+# messages); without, a page is a walk along the primary key from the last id.
+
 Kind = Literal["int", "float", "bool", "text", "time", "list"]
 
 
@@ -85,10 +89,10 @@ _TICKETS = """
            t.message_count, t.created_at, t.last_message_at, t.closed_at, t.snoozed_until,
            t.merged_into_id
     FROM ticket t
-    JOIN channel ch ON ch.id = t.channel_id
+    JOIN channel ch ON ch.id = {plus}t.channel_id
     LEFT JOIN customer cu ON cu.id = t.customer_id
     LEFT JOIN agent a ON a.id = t.assignee_id
-    WHERE t.id > :_last AND t.created_at >= :_since AND t.created_at < :_until
+    WHERE t.id > :_last AND {plus}t.created_at >= :_since AND {plus}t.created_at < :_until
     ORDER BY t.id LIMIT :_page
 """
 
@@ -98,9 +102,9 @@ _MESSAGES = """
            m.received_at, m.external_id, m.has_attachments, m.language, m.intent,
            m.sentiments
     FROM message m
-    JOIN channel ch ON ch.id = m.channel_id
+    JOIN channel ch ON ch.id = {plus}m.channel_id
     LEFT JOIN agent a ON a.id = m.agent_id
-    WHERE m.id > :_last AND m.sent_at >= :_since AND m.sent_at < :_until
+    WHERE m.id > :_last AND {plus}m.sent_at >= :_since AND {plus}m.sent_at < :_until
     ORDER BY m.id LIMIT :_page
 """
 
@@ -125,7 +129,7 @@ def ticket_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[
     params = _period(db, since, until)
     last = 0
     while True:
-        rows = db.all(_TICKETS, {**params, "_last": last, "_page": PAGE})
+        rows = db.all(_TICKETS.format(plus=_plus(db)), {**params, "_last": last, "_page": PAGE})
         if not rows:
             return
         last = int(rows[-1][0])
@@ -184,7 +188,7 @@ def message_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list
     params = _period(db, since, until)
     last = 0
     while True:
-        rows = db.all(_MESSAGES, {**params, "_last": last, "_page": PAGE})
+        rows = db.all(_MESSAGES.format(plus=_plus(db)), {**params, "_last": last, "_page": PAGE})
         if not rows:
             return
         last = int(rows[-1][0])
@@ -210,6 +214,10 @@ def message_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list
             )
             for row in rows
         ]
+
+
+def _plus(db: ReadDb) -> str:
+    return "+" if db.dialect == "sqlite" else ""
 
 
 def _period(db: ReadDb, since: datetime, until: datetime) -> dict[str, Any]:
