@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from deskterm.domain.enums import shown_status
 from deskterm.store.query_sql import datetime_param
-from deskterm.store.readdb import ReadDb, db_moment
+from deskterm.store.readdb import ReadDb
 from deskterm.store.reader import first_replies
 from deskterm.store.sql_in import in_query
 
@@ -125,7 +125,8 @@ def count_rows(
 
 def ticket_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[tuple[Any, ...]]]:
     """Tickets created in [since, until), oldest id first, a page at a time; each row has
-    the values of TICKET_COLUMNS in order (times as aware UTC datetimes)."""
+    the values of TICKET_COLUMNS in order (times as stored: UTC, SQLite's text or the
+    driver's datetime; the writers convert them, Parquet's in one vectorised cast)."""
     params = _period(db, since, until)
     last = 0
     while True:
@@ -171,11 +172,11 @@ def ticket_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[
                 row[12],
                 (row[13] or "").split(),
                 int(row[14] or 0),
-                db_moment(row[15]),
-                db_moment(replied.get(int(row[0]))),
-                db_moment(row[16]),
-                db_moment(row[17]),
-                db_moment(row[18]),
+                row[15],
+                replied.get(int(row[0])),
+                row[16],
+                row[17],
+                row[18],
                 row[19],
             )
             for row in rows
@@ -204,8 +205,8 @@ def message_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list
                 bool(row[7]),
                 row[8] or "",
                 row[9] or row[10] or "",
-                db_moment(row[11]),
-                db_moment(row[12]),
+                row[11],
+                row[12],
                 row[13] or "",
                 bool(row[14]),
                 row[15],
