@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from deskterm.cli import main
+from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
 from tests.servers.imap_servers import PASSWORD, SERVER_KINDS, ImapServer, imap_server
 from tests.servers.smtp_servers import SmtpServer
 
@@ -124,3 +125,17 @@ def store_signature(config: Path) -> tuple[int, frozenset[frozenset[tuple[str, s
     for ticket_id, external_id, content_hash in rows:
         tickets.setdefault(ticket_id, set()).add((external_id, content_hash))
     return len(rows), frozenset(frozenset(group) for group in tickets.values())
+
+
+@contextmanager
+def marketplace_rig(tmp_path: Path, extra: str = "") -> Iterator[tuple[Marketplaces, Path]]:
+    """The marketplace fakes on loopback HTTP, and a config naming them (store beside it;
+    ``extra`` TOML appended)."""
+    with serve_marketplaces(tmp_path / "secrets", conversations=0) as fakes:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[store]\npath = "store/deskterm.db"\n[user]\nname = "Dewi"\n'
+            'email = "dewi@toko.test"\n' + fakes.config + extra,
+            encoding="utf-8",
+        )
+        yield fakes, config

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from deskterm.automation.csat_survey import SURVEYS
-from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
-from tests.sync.conftest import dt, dt_json
+from deskterm.demo.marketplaces import Marketplaces
+from tests.sync.conftest import dt, dt_json, marketplace_rig
 from tests.sync.test_platform_notices import RIGS
 from tests.sync.test_rules_engine_chat import seller_texts
 
@@ -21,14 +21,8 @@ CSAT = '\n[csat]\nenabled = true\ndelay = "0m"\n'
 
 @pytest.fixture
 def markets(tmp_path: Path) -> Iterator[tuple[Marketplaces, Path]]:
-    with serve_marketplaces(tmp_path / "secrets", conversations=0) as fakes:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            '[store]\npath = "store/deskterm.db"\n[user]\nname = "Dewi"\n'
-            'email = "dewi@toko.test"\n' + fakes.config + CSAT,
-            encoding="utf-8",
-        )
-        yield fakes, config
+    with marketplace_rig(tmp_path, CSAT) as rig:
+        yield rig
 
 
 def sync(config: Path) -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
+from deskterm.demo.marketplaces import Marketplaces
 from deskterm.domain.labels import INTENTS, SENTIMENTS
 from tests.servers.imap_servers import ImapServer
-from tests.sync.conftest import dt, dt_json, write_config
+from tests.sync.conftest import dt, dt_json, marketplace_rig, write_config
 
 CUSTOMER = "laura.brooks@example.com"
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -400,14 +400,8 @@ def test_labelling_off_stores_messages_unlabelled(pymap: ImapServer, tmp_path: P
 
 @pytest.fixture
 def markets(tmp_path: Path) -> Iterator[tuple[Marketplaces, Path]]:
-    with serve_marketplaces(tmp_path / "secrets", conversations=0) as fakes:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            '[store]\npath = "store/deskterm.db"\n[user]\nname = "Dewi"\n'
-            'email = "dewi@toko.test"\n' + fakes.config,
-            encoding="utf-8",
-        )
-        yield fakes, config
+    with marketplace_rig(tmp_path) as rig:
+        yield rig
 
 
 def chat_ticket(config: Path, channel: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from deskterm.demo.marketplaces import Marketplaces, serve_marketplaces
+from deskterm.demo.marketplaces import Marketplaces
 from deskterm.sync.faults import CRASH_ENV
-from tests.sync.conftest import dt, dt_json, dt_process
+from tests.sync.conftest import dt, dt_json, dt_process, marketplace_rig
 from tests.sync.test_platform_notices import RIGS
 
 ACK = "Terima kasih kak, pesan sudah kami terima dan segera kami balas."
@@ -30,14 +30,8 @@ then = [{{ reply = "chat-ack" }}]
 
 @pytest.fixture
 def markets(tmp_path: Path) -> Iterator[tuple[Marketplaces, Path]]:
-    with serve_marketplaces(tmp_path / "secrets", conversations=0) as fakes:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            '[store]\npath = "store/deskterm.db"\n[user]\nname = "Dewi"\n'
-            'email = "dewi@toko.test"\n' + fakes.config,
-            encoding="utf-8",
-        )
-        yield fakes, config
+    with marketplace_rig(tmp_path) as rig:
+        yield rig
 
 
 def load_rules(config: Path, condition: str) -> None:

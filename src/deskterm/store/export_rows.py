@@ -7,7 +7,6 @@ holds, and each page costs the same (an OFFSET scan grows with every page).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ from typing import Any, Literal
 from deskterm.domain.enums import shown_status
 from deskterm.store.query_sql import datetime_param
 from deskterm.store.readdb import ReadDb
-from deskterm.store.reader import first_replies
+from deskterm.store.reader import first_replies, ticket_tags
 from deskterm.store.sql_in import in_query
 
 PAGE = 2_000  # rows read per query (and written per parquet row group slice)
@@ -127,22 +126,9 @@ def ticket_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[
     """Tickets created in [since, until), oldest id first, a page at a time; each row has
     the values of TICKET_COLUMNS in order (times as stored: UTC, SQLite's text or the
     driver's datetime; the writers convert them, Parquet's in one vectorised cast)."""
-    params = _period(db, since, until)
-    last = 0
-    while True:
-        rows = db.all(_TICKETS.format(plus=_plus(db)), {**params, "_last": last, "_page": PAGE})
-        if not rows:
-            return
-        last = int(rows[-1][0])
+    for rows in _pages(db, _TICKETS, since, until):
         ids = [int(row[0]) for row in rows]
-        tags: dict[int, list[str]] = defaultdict(list)
-        for ticket_id, name in in_query(
-            db,
-            "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
-            " WHERE tt.ticket_id IN ({ids}) ORDER BY g.name",
-            ids,
-        ):
-            tags[int(ticket_id)].append(str(name))
+        tags = ticket_tags(db, ids)
         customers = sorted({int(row[9]) for row in rows if row[9] is not None})
         emails: dict[int, str] = {}
         for customer_id, value in in_query(
@@ -186,13 +172,7 @@ def ticket_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[
 def message_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list[tuple[Any, ...]]]:
     """Messages sent in [since, until), oldest id first, a page at a time; each row has
     the values of MESSAGE_COLUMNS in order."""
-    params = _period(db, since, until)
-    last = 0
-    while True:
-        rows = db.all(_MESSAGES.format(plus=_plus(db)), {**params, "_last": last, "_page": PAGE})
-        if not rows:
-            return
-        last = int(rows[-1][0])
+    for rows in _pages(db, _MESSAGES, since, until):
         yield [
             (
                 int(row[0]),
@@ -215,6 +195,19 @@ def message_pages(db: ReadDb, since: datetime, until: datetime) -> Iterator[list
             )
             for row in rows
         ]
+
+
+def _pages(db: ReadDb, sql: str, since: datetime, until: datetime) -> Iterator[list[Any]]:
+    """The rows of ``sql`` (id first) in the period, PAGE at a time, by id."""
+    params = _period(db, since, until)
+    query = sql.format(plus=_plus(db))
+    last = 0
+    while True:
+        rows = db.all(query, {**params, "_last": last, "_page": PAGE})
+        if not rows:
+            return
+        last = int(rows[-1][0])
+        yield rows
 
 
 def _plus(db: ReadDb) -> str:

@@ -286,14 +286,7 @@ def my_drafts(db: ReadDb, agent_id: int) -> list[dict[str, Any]]:
 def _ticket_dicts(db: ReadDb, rows: list[Any], agent_id: int | None = None) -> list[dict[str, Any]]:
     ticket_ids = [row[0] for row in rows]
     customer_ids = sorted({row[7] for row in rows if row[7] is not None})
-    tags: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, name in in_query(
-        db,
-        "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
-        " WHERE tt.ticket_id IN ({ids}) ORDER BY g.name",
-        ticket_ids,
-    ):
-        tags[ticket_id].append(name)
+    tags = ticket_tags(db, ticket_ids)
     identities: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for customer_id, kind, scope, value in in_query(
         db,
@@ -317,6 +310,19 @@ def _ticket_dicts(db: ReadDb, rows: list[Any], agent_id: int | None = None) -> l
         ticket["drafts"] = drafts.get(row[0], [])
         tickets.append(ticket)
     return tickets
+
+
+def ticket_tags(db: ReadDb, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """Each ticket's tag names, sorted (a ticket without tags: an empty list)."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    for ticket_id, name in in_query(
+        db,
+        "SELECT tt.ticket_id, g.name FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
+        " WHERE tt.ticket_id IN ({ids}) ORDER BY g.name",
+        ticket_ids,
+    ):
+        tags[int(ticket_id)].append(str(name))
+    return tags
 
 
 def _ticket_dict(
