@@ -13,9 +13,9 @@ Hand-written (no library reads ratings): number words in the languages of our ma
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from deskterm.automation.tokens import fold
 from deskterm.domain.quoting import fold_reply
 
 MAX_WORDS = 40  # a longer reply is a message, not an answer to the survey
@@ -95,9 +95,7 @@ def read_rating(body: str) -> Rating | None:
 
 def _core(token: str) -> str:
     """A token folded, without punctuation, stars and emoji marks around it."""
-    return (
-        _fold(token).strip(_PUNCT + _STARS + _DECOR).replace(_DECOR[0], "").replace(_DECOR[1], "")
-    )
+    return fold(token).strip(_PUNCT + _STARS + _DECOR).replace(_DECOR[0], "").replace(_DECOR[1], "")
 
 
 def _score(token: str) -> int | None:
@@ -105,13 +103,6 @@ def _score(token: str) -> int | None:
     if matched:
         return int(matched.group(1))
     return _WORDS.get(token)
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents ("três" -> "tres", "một" -> "mot"); Thai and Chinese
-    are kept (their words are matched as written)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
 
 
 def _comment(text: str) -> str:

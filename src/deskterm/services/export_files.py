@@ -20,6 +20,7 @@ from typing import IO, Any, Literal, Protocol
 
 from deskterm.domain.errors import UsageError
 from deskterm.store.export_rows import Column
+from deskterm.store.readdb import db_moment
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
@@ -123,9 +124,8 @@ def open_writer(fmt: Format, stream: IO[bytes], columns: Sequence[Column]) -> Ro
 
 def _iso(stored: datetime | str) -> str:
     """A stored UTC time (SQLite's naive text, or a driver's datetime) as ISO 8601 with Z."""
-    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = db_moment(stored)
+    assert moment is not None
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -188,11 +188,6 @@ class _JsonLinesWriter:
         self._stream.flush()
 
 
-def _aware(stored: datetime | str) -> datetime:
-    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 class _ParquetWriter:
     """Parquet (zstd) with a typed schema: int64, double, boolean, string, timestamp[us,
     UTC], list<string>; row groups of PARQUET_GROUP rows."""
@@ -237,7 +232,7 @@ class _ParquetWriter:
             naive = pa.array(values, type=pa.string()).cast(pa.timestamp("us"))
             return naive.cast(kind)
         if pa.types.is_timestamp(kind):
-            values = [None if v is None else _aware(v) for v in values]
+            values = [db_moment(v) for v in values]
         return pa.array(values, type=kind)
 
     def _flush(self) -> None:
