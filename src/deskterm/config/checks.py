@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from deskterm.domain.sla import MAX_TARGET, MIN_TARGET, parse_duration
+from deskterm.domain.sla import MAX_TARGET, MIN_TARGET, format_duration, parse_duration
 from deskterm.domain.text import one_line
 
 CONFIG_ENV = "DESKTERM_CONFIG"
@@ -115,7 +115,9 @@ def check_plaintext_host(security: str, info: ValidationInfo) -> str:
     return security
 
 
-def check_sla_duration(value: Any) -> timedelta:
+def duration_within(value: Any, low: timedelta, *, examples: str, example: str) -> timedelta:
+    """A TOML duration ("30m", "4h", ...) from ``low`` to 14 days, or a one-line error
+    naming ``examples`` (a bad text) or ``example`` (not a text at all)."""
     # Runs before type checking, so TOML's string becomes the timedelta the field holds.
     if isinstance(value, timedelta):
         span = value
@@ -124,13 +126,22 @@ def check_sla_duration(value: Any) -> timedelta:
             span = parse_duration(value)
         except ValueError:
             raise PydanticCustomError(
-                "duration", 'expected a duration such as "30m", "4h", "2d" or "1w"'
+                "duration", "expected a duration such as {examples}", {"examples": examples}
             ) from None
     else:
-        raise PydanticCustomError("duration", 'expected a duration string such as "4h"')
-    if not MIN_TARGET <= span <= MAX_TARGET:
-        raise PydanticCustomError("duration", "must be from 1m to 14d")
+        raise PydanticCustomError(
+            "duration", 'expected a duration string such as "{example}"', {"example": example}
+        )
+    if not low <= span <= MAX_TARGET:
+        raise PydanticCustomError(
+            "duration", "must be from {low} to 14d", {"low": format_duration(low) or "0m"}
+        )
     return span
+
+
+def check_sla_duration(value: Any) -> timedelta:
+    """An SLA target: 1m to 14d."""
+    return duration_within(value, MIN_TARGET, examples='"30m", "4h", "2d" or "1w"', example="4h")
 
 
 Name = Annotated[str, AfterValidator(check_name)]

@@ -6,30 +6,15 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
-from pydantic_core import PydanticCustomError
 
-from deskterm.config.checks import ConfigModel
-from deskterm.domain.sla import MAX_TARGET, parse_duration
+from deskterm.config.checks import ConfigModel, duration_within
 
 
 def _check_delay(value: Any) -> timedelta:
-    # "0m" is allowed (survey at once); otherwise the units of the SLA targets.
-    if isinstance(value, timedelta):
-        span = value
-    elif isinstance(value, str) and value.strip() in ("0", "0m"):
-        span = timedelta(0)
-    elif isinstance(value, str):
-        try:
-            span = parse_duration(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "duration", 'expected a duration such as "0m", "30m", "1h" or "1d"'
-            ) from None
-    else:
-        raise PydanticCustomError("duration", 'expected a duration string such as "1h"')
-    if not timedelta(0) <= span <= MAX_TARGET:
-        raise PydanticCustomError("duration", "must be from 0m to 14d")
-    return span
+    # The SLA targets' durations, and "0m" (or "0"): the survey goes out at the next sync.
+    if isinstance(value, str) and value.strip() == "0":
+        value = "0m"
+    return duration_within(value, timedelta(0), examples='"0m", "30m", "1h" or "1d"', example="1h")
 
 
 Delay = Annotated[timedelta, BeforeValidator(_check_delay)]
