@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from deskterm.automation.csat_survey import survey_language, survey_text
 from deskterm.domain.crash import crash_point
@@ -23,7 +23,8 @@ from deskterm.domain.enums import TicketStatus
 from deskterm.services.actor import Actor
 from deskterm.services.replies import reply_queued
 from deskterm.store.engine import Store
-from deskterm.store.tables import Channel, CsatSurvey, Event, RuleCursor, Ticket, as_utc, utcnow
+from deskterm.store.events import advance_cursor, event_cursor, last_event_id
+from deskterm.store.tables import Channel, CsatSurvey, Event, RuleCursor, Ticket, as_utc
 
 if TYPE_CHECKING:
     from deskterm.config import Config
@@ -76,38 +77,29 @@ def run_surveys(store: Store, settings: CsatSettings, *, now: datetime | None = 
     return done
 
 
-def _cursor(session: Session) -> RuleCursor:
-    cursor = session.get(RuleCursor, CURSOR)
-    if cursor is None:
-        last = session.exec(select(func.max(Event.id))).one()
-        cursor = RuleCursor(name=CURSOR, event_id=int(last or 0))
-        session.add(cursor)
-        session.flush()
-    return cursor
+def _unread(store: Store) -> int | None:
+    """The log's last event id when the surveys' cursor is behind it, else None (read
+    first: the daemon calls this every few seconds, mostly to find nothing new)."""
+    with store.read() as session:
+        row = session.get(RuleCursor, CURSOR)
+        last = last_event_id(session)
+    return None if row is not None and row.event_id >= last else last
 
 
 def _skip_to_end(store: Store) -> None:
-    with store.read() as session:
-        row = session.get(RuleCursor, CURSOR)
-        last = int(session.exec(select(func.max(Event.id))).one() or 0)
-    if row is not None and row.event_id >= last:
-        return  # nothing new: no write (the daemon calls this every few seconds)
-    with store.write() as session:
-        cursor = _cursor(session)
-        if last > cursor.event_id:
-            cursor.event_id, cursor.updated_at = last, utcnow()
-            session.add(cursor)
+    last = _unread(store)
+    if last is not None:
+        with store.write() as session:
+            advance_cursor(session, CURSOR, last)
 
 
 def _schedule_batch(store: Store, settings: CsatSettings, done: SurveyPass) -> bool:
     """Schedule the surveys of up to BATCH new events; False when the log is read."""
-    with store.read() as session:
-        row = session.get(RuleCursor, CURSOR)
-        last = int(session.exec(select(func.max(Event.id))).one() or 0)
-        if row is not None and row.event_id >= last:
-            return False
+    last = _unread(store)
+    if last is None:
+        return False
     with store.write() as session:
-        cursor = _cursor(session)
+        cursor = event_cursor(session, CURSOR)
         closes = session.exec(
             select(Event.id, Event.ticket_id, Event.actor, Event.created_at)
             .where(col(Event.id) > cursor.event_id, Event.kind == "ticket.closed")
@@ -120,8 +112,7 @@ def _schedule_batch(store: Store, settings: CsatSettings, done: SurveyPass) -> b
                 continue  # a rule's or the system's close: no survey
             if _schedule(session, settings, ticket_id, as_utc(at) + settings.delay):
                 done.scheduled += 1
-        cursor.event_id, cursor.updated_at = max(end, cursor.event_id), utcnow()
-        session.add(cursor)
+        advance_cursor(session, CURSOR, end)
         crash_point("csat.scheduled")
     return len(closes) == BATCH
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from deskterm.automation.rules.batch import (
     EventRef,
@@ -62,9 +62,9 @@ from deskterm.domain.sla import SlaTargets
 from deskterm.domain.text import one_line
 from deskterm.services.rule_actions import Command, Done, RuleAct, Signature
 from deskterm.store.engine import Store
-from deskterm.store.events import append_event
+from deskterm.store.events import advance_cursor, append_event, event_cursor, last_event_id
 from deskterm.store.session_read import SessionReadDb
-from deskterm.store.tables import Event, Message, RuleCursor, RuleRun, Ticket, as_utc, utcnow
+from deskterm.store.tables import Event, Message, RuleCursor, RuleRun, Ticket, as_utc
 from deskterm.store.tables import Rule as RuleRow
 
 log = logging.getLogger(__name__)
@@ -191,23 +191,10 @@ def _enabled_rules(session: Session) -> list[_Loaded]:
     return loaded
 
 
-def _cursor(session: Session) -> RuleCursor:
-    cursor = session.get(RuleCursor, CURSOR)
-    if cursor is None:  # a store made before 0008 has one; a fresh one starts at the end
-        last = session.exec(select(func.max(Event.id))).one()
-        cursor = RuleCursor(name=CURSOR, event_id=int(last or 0))
-        session.add(cursor)
-        session.flush()
-    return cursor
-
-
 def _move_cursor(store: Store, event_id: int) -> None:
     crash_point("rules.cursor")
     with store.write() as session:
-        cursor = _cursor(session)
-        if event_id > cursor.event_id:
-            cursor.event_id, cursor.updated_at = event_id, utcnow()
-            session.add(cursor)
+        advance_cursor(session, CURSOR, event_id)
 
 
 def run_rules(
@@ -224,17 +211,14 @@ def run_rules(
         with store.read() as session:
             row = session.get(RuleCursor, CURSOR)
             rules = _enabled_rules(session)
-            last = int(session.exec(select(func.max(Event.id))).one() or 0)
+            last = last_event_id(session)
         if row is None or not rules:
             with store.write() as session:
-                cursor = _cursor(session)
                 if not rules:
                     # Nothing can run: skip to the end, so turning a rule on never replays.
-                    if last > cursor.event_id:
-                        cursor.event_id, cursor.updated_at = last, utcnow()
-                        session.add(cursor)
+                    advance_cursor(session, CURSOR, last)
                     return summary
-                start = cursor.event_id
+                start = event_cursor(session, CURSOR).event_id
         else:
             start = row.event_id
         if start >= last:
