@@ -118,8 +118,9 @@ def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> di
 
 
 def ticket_csat(db: ReadDb, ticket_id: int) -> dict[str, Any] | None:
-    """The ticket's satisfaction rating, ``{score, comment, answered_at}``, or None when
-    no survey was answered (``survey`` says where a sent or scheduled one stands)."""
+    """The ticket's satisfaction survey as ``show --json`` has it: ``{score, comment,
+    answered_at, survey, sent_at}`` (the first three null until it is answered; ``survey``
+    is scheduled, sent, answered or cancelled), or None when it was never surveyed."""
     rows = db.all(
         "SELECT state, score, comment, answered_at, sent_at FROM csatsurvey WHERE ticket_id = :id",
         {"id": ticket_id},
@@ -127,18 +128,11 @@ def ticket_csat(db: ReadDb, ticket_id: int) -> dict[str, Any] | None:
     if not rows:
         return None
     state, score, comment, answered_at, sent_at = rows[0]
-    if state != "answered":
-        return {
-            "score": None,
-            "comment": None,
-            "answered_at": None,
-            "survey": state,
-            "sent_at": iso_utc(sent_at),
-        }
+    answered = state == "answered"
     return {
-        "score": score,
-        "comment": comment or "",
-        "answered_at": iso_utc(answered_at),
+        "score": score if answered else None,
+        "comment": (comment or "") if answered else None,
+        "answered_at": iso_utc(answered_at) if answered else None,
         "survey": state,
         "sent_at": iso_utc(sent_at),
     }
