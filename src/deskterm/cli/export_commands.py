@@ -16,6 +16,7 @@ from deskterm.domain.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from deskterm.domain.business_hours import BusinessHours
     from deskterm.store.export_rows import Column
 
 WHAT = ("tickets", "messages", "metrics")
@@ -51,18 +52,19 @@ def add_export_command(sub: Any) -> None:
 
 def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     """Write the export; one summary line (on stderr when the data goes to stdout)."""
+    from deskterm.cli.stats_commands import shop_clock
     from deskterm.services.export_files import check_target, export_pages, format_for
 
     if args.out != "-":
         check_target(args.out)
     fmt = format_for(args.out, args.fmt)
-    zone: tzinfo = UTC
-    section = ctx.config.business_hours
-    if section is not None:
-        zone = section.hours().zone
+    # --business-hours only changes the metrics (response times); days are in the zone.
+    hours, zone = shop_clock(
+        ctx.config, business_hours=args.business_hours and args.what == "metrics"
+    )
     now = datetime.now(UTC)
     since, until = _period(args, now, zone)
-    columns, pages, total = _source(ctx, args, _Span(since, until, zone, now))
+    columns, pages, total = _source(ctx, args, _Span(since, until, zone, now, hours))
     progress = _ProgressBar(args.what, total) if sys.stderr.isatty() and args.out != "-" else None
     try:
         written = export_pages(pages, columns, fmt, args.out, progress=progress)
@@ -98,6 +100,7 @@ class _Span:
     until: datetime
     zone: tzinfo
     now: datetime
+    hours: BusinessHours | None  # metrics: count open hours only (--business-hours)
 
 
 def _source(
@@ -112,30 +115,24 @@ def _source(
     if args.what == "messages":
         total = rows.count_rows(db, "messages", since, until)
         return rows.MESSAGE_COLUMNS, rows.message_pages(db, since, until), total
-    columns, table = _metrics(ctx, args, span)
+    columns, table = _metrics(ctx, span)
     return columns, iter([table]), len(table)
 
 
-def _metrics(
-    ctx: CliContext, args: argparse.Namespace, span: _Span
-) -> tuple[list[Column], list[tuple[Any, ...]]]:
+def _metrics(ctx: CliContext, span: _Span) -> tuple[list[Column], list[tuple[Any, ...]]]:
     """One row per day of the period: the columns of ``stats --csv --by day``."""
     from deskterm.cli.stats_commands import csv_columns
     from deskterm.domain.metrics import Period, flat_row
     from deskterm.store.export_rows import Column
     from deskterm.store.stats_reader import StatsRequest, read_stats
 
-    section = ctx.config.business_hours
-    hours = section.hours() if section is not None else None
-    if args.business_hours and hours is None:
-        raise UsageError("--business-hours needs a [business_hours] section in the config")
     result = read_stats(
         ctx.read,
         StatsRequest(
             period=Period(span.since, span.until),
             by="day",
             targets=ctx.config.sla_targets(),
-            hours=hours if args.business_hours else None,
+            hours=span.hours,
             zone=span.zone,
             now=span.now,
         ),

@@ -18,6 +18,7 @@ from deskterm.domain.metrics import GROUP_KEYS, flat_row
 from deskterm.domain.text import one_line
 
 if TYPE_CHECKING:
+    from deskterm.config import Config
     from deskterm.domain.business_hours import BusinessHours
 
 DEFAULT_DAYS = 30
@@ -55,11 +56,7 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.store.stats_reader import StatsRequest, read_stats
 
     config = ctx.config
-    section = config.business_hours
-    hours: BusinessHours | None = section.hours() if section is not None else None
-    if args.business_hours and hours is None:
-        raise UsageError("--business-hours needs a [business_hours] section in the config")
-    zone: tzinfo = hours.zone if hours is not None else UTC
+    hours, zone = shop_clock(config, business_hours=args.business_hours)
     now = datetime.now(UTC)
     since = when_bound("--since", args.since, now, zone) if args.since else None
     until = when_bound("--until", args.until, now, zone) if args.until else now
@@ -70,7 +67,7 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
         period=Period(since, until),
         by=args.by,
         targets=config.sla_targets(),
-        hours=hours if args.business_hours else None,
+        hours=hours,
         zone=zone,
         now=now,
     )
@@ -91,6 +88,18 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
 
             note(NO_TICKETS_YET)
     return 0
+
+
+def shop_clock(config: Config, *, business_hours: bool) -> tuple[BusinessHours | None, tzinfo]:
+    """The hours response times count in (``--business-hours``; None: the wall clock) and
+    the zone days are read in ([business_hours]' zone, else UTC); UsageError when
+    ``--business-hours`` is asked without a [business_hours] section."""
+    section = config.business_hours
+    hours = section.hours() if section is not None else None
+    if business_hours and hours is None:
+        raise UsageError("--business-hours needs a [business_hours] section in the config")
+    zone: tzinfo = hours.zone if hours is not None else UTC
+    return (hours if business_hours else None), zone
 
 
 def when_bound(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
