@@ -153,6 +153,11 @@ def print_ticket(ticket: dict[str, Any], *, full: bool = False) -> None:
         out.write(f"Assignee: {one_line(ticket['assignee'])}\n")
     if ticket.get("sla"):
         out.write(_sla_line(ticket["sla"]))
+    from deskterm.domain.revenue import earned_line
+
+    earned = earned_line(ticket.get("revenue") or [])
+    if earned:
+        out.write(one_line(earned) + "\n")
     for message in ticket["messages"]:
         label = MESSAGE_LABELS.get(message["direction"], message["direction"])
         author = one_line(message["author"] or message["author_handle"])

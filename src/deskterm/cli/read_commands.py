@@ -102,7 +102,7 @@ def _no_tickets(ctx: CliContext, view: str | None, query: str) -> str:
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     """Show one ticket and its messages."""
-    ticket = reader.get_ticket(ctx.read, args.ticket_id)
+    ticket = reader.get_ticket(ctx.read, args.ticket_id, revenue=ctx.config.revenue.rules())
     _with_sla(ctx, [ticket], utc_now())
     if args.json:
         print_json(ticket)

@@ -70,6 +70,7 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
         hours=hours,
         zone=zone,
         now=now,
+        revenue=config.revenue.rules(),
     )
     result = read_stats(ctx.read, request)
     if args.json:

@@ -15,6 +15,7 @@ from deskterm.config.csat_section import CsatConfig
 from deskterm.config.hours_section import BusinessHoursConfig
 from deskterm.config.naming import Problem, quote
 from deskterm.config.naming import entry as entry_name
+from deskterm.config.revenue_section import RevenueConfig
 from deskterm.config.sections import (
     ChannelConfig,
     EmailChannel,
@@ -61,6 +62,9 @@ class Config(ConfigModel):
 
     csat: CsatConfig = Field(default_factory=CsatConfig)
     """Satisfaction surveys after a close (off unless enabled)."""
+
+    revenue: RevenueConfig = Field(default_factory=RevenueConfig)
+    """Which orders count as revenue from support (stats, the ticket header)."""
 
     _source: Path | None = PrivateAttr(default=None)
 

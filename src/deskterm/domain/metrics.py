@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from deskterm.domain.revenue import Revenue
 from deskterm.domain.sla import SlaTargets
 
 GROUP_KEYS: tuple[str, ...] = (
@@ -95,9 +96,13 @@ DEFINITIONS: dict[str, str] = {
         " / sent. null when there is nothing to divide (no response, none sent)."
     ),
     "revenue": (
-        "Orders attributed to support (placed within N days after an agent reply on a"
-        " pre-sale ticket), with their amount per currency. Attribution does not exist"
-        " yet, so orders is 0 and amount {}."
+        "Orders placed in the period by a customer at most [revenue] window_days (3)"
+        " after an agent reply on one of their pre-sale tickets (intent product/question,"
+        " product/recommendation or discount/request, or tag presale; [revenue] intents"
+        " and tags), each attributed once: to the ticket and agent of the last such reply"
+        " before it. Cancelled orders are left out. amount is the orders' total per"
+        " currency. --by agent counts it for the replying agent, --by day on the day the"
+        " order was placed."
     ),
     "group key": (
         "--by channel: the channel's name; agent: the assignee's email (null:"
@@ -171,6 +176,7 @@ class Tally:
     breached_open: int = 0
     csat_sent: int = 0
     csat_scores: list[int] = field(default_factory=list)
+    revenue: Revenue = field(default_factory=Revenue)
 
     def as_json(self, *, sla_configured: bool) -> dict[str, Any]:
         """The metrics object M of ``stats --json``."""
@@ -197,8 +203,7 @@ class Tally:
                 "sent": self.csat_sent,
                 "response_rate": _rate(len(self.csat_scores), self.csat_sent),
             },
-            # No attribution exists yet: this is the true figure today.
-            "revenue": {"orders": 0, "amount": {}},
+            "revenue": self.revenue.as_json(),
         }
 
 

@@ -11,11 +11,13 @@ from typing import Any
 from deskterm.domain.enums import SNOOZED, shown_status
 from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
+from deskterm.domain.revenue import AttributionRules
 from deskterm.domain.sla import SlaTargets
 from deskterm.store.customer_reader import customer_orders
 from deskterm.store.message_orders import linked_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, db_moment, iso_utc
+from deskterm.store.revenue_reader import attribution_json, ticket_revenue
 from deskterm.store.sql_in import in_query
 
 _TICKET_COLUMNS = """
@@ -98,10 +100,18 @@ def count_tickets(db: ReadDb, where: SqlFragment) -> int:
     return int(rows[0][0])
 
 
-def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> dict[str, Any]:
+def get_ticket(
+    db: ReadDb,
+    ticket_id: int,
+    *,
+    agent_id: int | None = None,
+    revenue: AttributionRules | None = None,
+) -> dict[str, Any]:
     """One ticket with its messages oldest first, as ``show --json``.
 
-    ``unread`` and ``drafts`` are those of ``agent_id`` (as in :func:`list_tickets`).
+    ``unread`` and ``drafts`` are those of ``agent_id`` (as in :func:`list_tickets`);
+    with ``revenue`` (what counts as earned), the orders attributed to the ticket are
+    under ``revenue`` (callers that only need the ticket's fields leave it out).
     """
     rows = db.all(f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE t.id = :id", {"id": ticket_id})
     if not rows:
@@ -111,6 +121,8 @@ def get_ticket(db: ReadDb, ticket_id: int, *, agent_id: int | None = None) -> di
     ticket["merged_into"] = merged[0][0]
     ticket["messages"] = ticket_messages(db, ticket_id)
     ticket["csat"] = ticket_csat(db, ticket_id)
+    if revenue is not None:
+        ticket["revenue"] = [attribution_json(a) for a in ticket_revenue(db, ticket_id, revenue)]
     customer_id = ticket["customer"].get("id")
     # The customer's cached shop orders, newest first ([] when no shop is connected).
     ticket["orders"] = customer_orders(db, customer_id) if customer_id else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -29,14 +29,18 @@ from deskterm.domain.metrics import (
     wall_seconds,
     week_key,
 )
+from deskterm.domain.revenue import AttributionRules
 from deskterm.domain.sla import SlaTargets
+from deskterm.store.metric_sql import AGENT_REPLY, CUSTOMER_MESSAGE, LIVE_TICKET
 from deskterm.store.query_sql import datetime_param
 from deskterm.store.readdb import ReadDb, iso_utc
+from deskterm.store.revenue_reader import read_attributions
+from deskterm.store.sql_in import in_query
 
-_AGENT_REPLY = "m.direction = 'out' AND m.auto_submitted = :_no AND m.author NOT LIKE 'rule:%'"
-_CUSTOMER = "m.direction = 'in' AND m.auto_submitted = :_no"
+_AGENT_REPLY = AGENT_REPLY
+_CUSTOMER = CUSTOMER_MESSAGE
 _IN_PERIOD = "m.sent_at >= :_since AND m.sent_at < :_until"
-_LIVE = "t.spam = :_no AND t.merged_into_id IS NULL"
+_LIVE = LIVE_TICKET
 
 # The ticket field each non-time --by reads (tag has its own query).
 _KEY_COLUMN = {
@@ -103,6 +107,9 @@ class StatsRequest:
     hours: BusinessHours | None = None  # count open hours only (--business-hours)
     zone: tzinfo = UTC  # days and weeks are read here
     now: datetime | None = None
+    revenue: AttributionRules = field(
+        default_factory=AttributionRules
+    )  # what counts as revenue from support
 
 
 def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
@@ -184,6 +191,9 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
                     tally.csat_scores.append(int(score))
                 else:
                     tally.csat_sent += 1
+    _count_revenue(
+        db, request, overall, grouped=grouped, tags=tags, key_sql=key_sql, tickets=tickets
+    )
     sla = bool(targets)
     return {
         "period": {"since": iso_utc(request.period.since), "until": iso_utc(request.period.until)},
@@ -194,6 +204,48 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
         ],
         "definitions": dict(DEFINITIONS),
     }
+
+
+def _count_revenue(
+    db: ReadDb,
+    request: StatsRequest,
+    overall: Tally,
+    *,
+    grouped: Callable[[Any, datetime], Tally],
+    tags: Mapping[int, list[str]],
+    key_sql: str,
+    tickets: Mapping[int, Any],
+) -> None:
+    """Orders placed in the period and attributed to a pre-sale reply: in the whole, and
+    in the group of the attributed ticket (--by agent: of the replying agent)."""
+    found = read_attributions(db, request.period.since, request.period.until, request.revenue)
+    by = request.by
+    keys: dict[int, Any] = {}
+    if by in _KEY_COLUMN and by != "agent":
+        missing = sorted({a.reply.ticket_id for a in found} - set(tickets))
+        keys = {
+            int(ticket_id): key
+            for ticket_id, key in in_query(
+                db,
+                f"SELECT t.id, {key_sql} FROM ticket t JOIN channel ch ON ch.id = t.channel_id"
+                " WHERE t.id IN ({ids})",
+                missing,
+            )
+        }
+        keys.update({ticket_id: row[6] for ticket_id, row in tickets.items()})
+    for attribution in found:
+        overall.revenue.add(attribution.order)
+        if by is None:
+            continue
+        ticket_id = attribution.reply.ticket_id
+        if by == "agent":
+            owners: list[Any] = [attribution.reply.agent]
+        elif by == "tag":
+            owners = tags.get(ticket_id, [None])
+        else:
+            owners = [keys.get(ticket_id)]
+        for key in owners:
+            grouped(key, attribution.order.placed_at).revenue.add(attribution.order)
 
 
 def _params(db: ReadDb, period: Period) -> dict[str, Any]:

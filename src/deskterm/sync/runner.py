@@ -15,6 +15,7 @@ from deskterm.channels.chat.types import ChatAdapter
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.config import ChannelConfig, Config, EmailChannel, ShopifyStore
 from deskterm.domain.errors import ChannelError, SecretError, StoreError
+from deskterm.domain.revenue import AttributionRules
 from deskterm.ingest.context import ChannelContext
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
@@ -43,12 +44,15 @@ def make_chat_adapter(store: Store, channel: ChatChannelConfig, channel_id: int)
 
 
 def refresh_store_orders(
-    store: Store, shop: ShopifyStore, checked: MutableMapping[int, datetime]
+    store: Store,
+    shop: ShopifyStore,
+    checked: MutableMapping[int, datetime],
+    presale: AttributionRules | None = None,
 ) -> ChannelSummary:
     """One order pass of a Shopify store (sync/orders/shopify.py)."""
     from deskterm.sync.orders.shopify import refresh_store_orders as refresh
 
-    return refresh(store, shop, checked)
+    return refresh(store, shop, checked, presale=presale)
 
 
 Progress = Callable[[str, int, int], None]  # (channel/folder, done, total)
@@ -239,7 +243,9 @@ def run_once(
     if only is None:
         # Orders after messages: the customers with open tickets are known by now.
         for shop in config.stores:
-            done = _guarded(shop.name, refresh_store_orders, store, shop, {})
+            done = _guarded(
+                shop.name, refresh_store_orders, store, shop, {}, config.revenue.rules()
+            )
             if done is not None:
                 summaries.append(done)
     for channel in channels:
@@ -529,7 +535,9 @@ class Daemon:
         checked: dict[int, datetime] = {}
         while not self.stop.is_set():
             try:
-                summary = refresh_store_orders(self.store, shop, checked)
+                summary = refresh_store_orders(
+                    self.store, shop, checked, self.config.revenue.rules()
+                )
                 self._report(shop.name, summary.line(), error="; ".join(summary.problems))
             except Exception as exc:  # no exception may end a sync loop
                 detail = _failure_text(f"{shop.name}: refreshing orders", exc)

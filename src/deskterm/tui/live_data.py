@@ -119,7 +119,8 @@ class LiveData(DesktermBase):
     def load_ticket(self, ticket_id: int) -> None:
         """One ticket with its conversation."""
         db = self._db()
-        ticket = reader.get_ticket(db, ticket_id, agent_id=self.me_agent_id)
+        revenue = self.config.revenue.rules() if self.config is not None else None
+        ticket = reader.get_ticket(db, ticket_id, agent_id=self.me_agent_id, revenue=revenue)
         customer = customer_context_for_ticket(db, ticket_id)
         # Built here: the first amount formatted loads Babel and its locale data (~50 ms).
         panel = panel_text(customer)

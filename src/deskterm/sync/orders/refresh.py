@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import or_
@@ -18,8 +18,11 @@ from sqlmodel import Session, col, select
 from deskterm.commerce.types import ShopOrder
 from deskterm.domain.enums import IdentityKind, TicketStatus
 from deskterm.domain.errors import ChannelError
+from deskterm.domain.revenue import AttributionRules
 from deskterm.store.engine import Store
 from deskterm.store.order_cache import chunks, write_order_row
+from deskterm.store.revenue_reader import presale_replies
+from deskterm.store.session_read import SessionReadDb
 from deskterm.store.tables import CustomerIdentity, Order, Ticket, as_utc, utcnow
 
 MAX_EMAILS = 5  # addresses looked up per customer: each one is a query against the budget
@@ -153,6 +156,7 @@ def stale_customers(
     *,
     now: datetime | None = None,
     checked: Mapping[int, datetime] | None = None,
+    presale: AttributionRules | None = None,
 ) -> list[int]:
     """Customers with open tickets whose cached orders are missing or older than ``max_age``.
 
@@ -161,12 +165,21 @@ def stale_customers(
     email identity count: orders are looked up by email. ``checked`` maps customers to
     when this process last fetched them: a customer without orders leaves no row to date
     the cache by, and would otherwise be fetched on every pass. Customers with no cache
-    come first, then the oldest caches.
+    come first, then the oldest caches. With ``presale``, customers an agent answered on
+    a pre-sale ticket within its window count too, whatever the ticket's status: an order
+    they place now is revenue from support, and only a fetched order can be counted.
     """
     moment = as_utc(now) if now is not None else utcnow()
     cutoff = moment - max_age
     with store.read() as session:
         candidates = _open_customers(session, store_name)
+        if presale is not None:
+            for reply in presale_replies(
+                SessionReadDb(session), moment - presale.window, moment, presale
+            ):
+                stamp = int(reply.sent_at.replace(tzinfo=UTC).timestamp())
+                if stamp > candidates.get(reply.customer_id, -1):
+                    candidates[reply.customer_id] = stamp
         emails = _emails_of(session, list(candidates))
         fresh = _freshness(session, store_name, emails, list(emails))
     due: list[tuple[bool, datetime, int, int]] = []
@@ -192,6 +205,7 @@ def refresh_stale(
     now: datetime | None = None,
     limit: int = 50,
     first: int = 10,
+    presale: AttributionRules | None = None,
 ) -> OrdersPass:
     """One sync pass: refresh up to ``limit`` stale customers, stop at the first failure.
 
@@ -203,7 +217,7 @@ def refresh_stale(
     for customer_id, when in list(checked.items()):
         if as_utc(when) < moment - max_age:
             del checked[customer_id]
-    due = stale_customers(store, store_name, max_age, now=moment, checked=checked)
+    due = stale_customers(store, store_name, max_age, now=moment, checked=checked, presale=presale)
     result = OrdersPass(stale=len(due))
     for customer_id in due[:limit]:
         try:

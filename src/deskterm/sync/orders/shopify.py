@@ -9,6 +9,7 @@ from deskterm.commerce.graphql import ATTEMPTS
 from deskterm.commerce.shopify import ShopifyClient
 from deskterm.config import ShopifyStore
 from deskterm.domain.errors import SecretError
+from deskterm.domain.revenue import AttributionRules
 from deskterm.secrets import resolve_secret
 from deskterm.store.engine import Store
 from deskterm.store.tables import as_utc, utcnow
@@ -30,9 +31,15 @@ def shopify_client(
 
 
 def refresh_store_orders(
-    store: Store, shop: ShopifyStore, checked: MutableMapping[int, datetime]
+    store: Store,
+    shop: ShopifyStore,
+    checked: MutableMapping[int, datetime],
+    *,
+    presale: AttributionRules | None = None,
 ) -> ChannelSummary:
-    """Refresh stale caches of customers with open tickets; the summary names any failure."""
+    """Refresh stale caches of customers with open tickets (and, with ``presale``, of
+    customers answered on a pre-sale ticket within its window: their next order is
+    revenue from support); the summary names any failure."""
     summary = ChannelSummary(channel=shop.name)
     try:
         client = shopify_client(shop)
@@ -42,7 +49,12 @@ def refresh_store_orders(
         return summary
     with client:
         result = refresh_stale(
-            store, client, shop.name, timedelta(minutes=shop.refresh_minutes), checked=checked
+            store,
+            client,
+            shop.name,
+            timedelta(minutes=shop.refresh_minutes),
+            checked=checked,
+            presale=presale,
         )
     summary.note = (
         f"orders of {result.customers} customer(s) refreshed ({result.orders} orders)"

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from deskterm.domain.label_badge import badge_of, header_badge
 from deskterm.domain.quoting import FoldedReply, fold_reply
+from deskterm.domain.revenue import earned_line
 from deskterm.domain.timefmt import local_stamp
 from deskterm.tui.render import join, safe_line, safe_text, shown_line
 from deskterm.tui.widgets.badge import badge_text
@@ -239,6 +240,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         rated = csat_line(ticket)
         if rated is not None:
             header = join(header, rated, separator="\n")
+        earned = earned_line(ticket.get("revenue") or [])
+        if earned is not None:
+            header = join(header, safe_line(earned, "green"), separator="\n")
         widgets: list[Widget] = [Block(header, classes="header")]
         messages = ticket["messages"]
         hidden = 0 if self.show_all else max(len(messages) - SHOWN_AT_FIRST, 0)

@@ -1,0 +1,205 @@
+"""Orders attributed to support, read from the store (domain.revenue applies the rule).
+
+Attribution is computed when read, not stored: it always follows the tickets' current
+intent and tags and the orders as last fetched, and history imported today counts like
+live mail. Two small queries: the orders placed in the period, and the agent replies on
+pre-sale tickets from one window before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from deskterm.domain.revenue import (
+    UNEARNED_STATUSES,
+    Attribution,
+    AttributionRules,
+    PlacedOrder,
+    PresaleReply,
+    attribute,
+    json_amount,
+    money,
+)
+from deskterm.store.metric_sql import AGENT_REPLY, LIVE_TICKET
+from deskterm.store.query_sql import datetime_param
+from deskterm.store.readdb import ReadDb, iso_utc
+from deskterm.store.sql_in import in_query
+
+_ORDERS = """
+SELECT o.id, o.customer_id, o.email, o.placed_at, o.store, o.name, o.external_id, o.total,
+    o.currency, o.status
+FROM shop_order o
+WHERE o.placed_at >= :_since AND o.placed_at < :_until
+"""
+
+_REPLIES = f"""
+SELECT m.ticket_id, m.sent_at, t.customer_id, coalesce(ag.email, asg.email)
+FROM message m
+JOIN ticket t ON t.id = m.ticket_id
+LEFT JOIN agent ag ON ag.id = m.agent_id
+LEFT JOIN agent asg ON asg.id = t.assignee_id
+WHERE {AGENT_REPLY} AND {LIVE_TICKET} AND t.customer_id IS NOT NULL
+  AND m.sent_at >= :_since AND m.sent_at < :_until
+  AND ({{presale}})
+  {{customer}}
+"""
+
+
+def read_attributions(
+    db: ReadDb,
+    since: datetime,
+    until: datetime,
+    rules: AttributionRules,
+    *,
+    customer_id: int | None = None,
+) -> list[Attribution]:
+    """Orders placed in ``[since, until)`` (of ``customer_id`` only, when given) with the
+    pre-sale reply each is attributed to; cancelled orders earn nothing."""
+    orders = _orders(db, since, until, customer_id)
+    if not orders:
+        return []
+    replies = presale_replies(db, since - rules.window, until, rules, customer_id)
+    return attribute(orders, replies, rules.window)
+
+
+def ticket_revenue(db: ReadDb, ticket_id: int, rules: AttributionRules) -> list[Attribution]:
+    """The orders attributed to one ticket (any time after its creation), oldest first."""
+    rows = db.all("SELECT customer_id, created_at FROM ticket WHERE id = :id", {"id": ticket_id})
+    if not rows or rows[0][0] is None:
+        return []
+    customer_id, created = int(rows[0][0]), _moment(rows[0][1]) or datetime.min
+    found = read_attributions(db, created, datetime.max, rules, customer_id=customer_id)
+    return sorted(
+        (a for a in found if a.reply.ticket_id == ticket_id),
+        key=lambda a: (a.order.placed_at, a.order.id),
+    )
+
+
+def attribution_json(attribution: Attribution) -> dict[str, Any]:
+    """One attributed order as ``show --json`` lists it under ``revenue``."""
+    order, reply = attribution.order, attribution.reply
+    return {
+        "store": order.store,
+        "order": order.name or order.external_id,
+        "placed_at": iso_utc(order.placed_at),
+        "amount": json_amount(order.total),
+        "currency": order.currency,
+        "agent": reply.agent,
+        "reply_at": iso_utc(reply.sent_at),
+    }
+
+
+def _orders(
+    db: ReadDb, since: datetime, until: datetime, customer_id: int | None
+) -> list[PlacedOrder]:
+    params = _period(db, since, until)
+    sql = _ORDERS
+    if customer_id is not None:
+        # One customer's orders (a ticket's header): by the customer_id and email indexes.
+        emails = [
+            str(row[0])
+            for row in db.all(
+                "SELECT value FROM customeridentity WHERE kind = 'email' AND customer_id = :c",
+                {"c": customer_id},
+            )
+        ]
+        params.update({"_customer": customer_id, **{f"_em{n}": e for n, e in enumerate(emails)}})
+        listed = ", ".join(f":_em{n}" for n in range(len(emails)))
+        by_email = f" OR (o.customer_id IS NULL AND o.email IN ({listed}))" if emails else ""
+        sql += f" AND (o.customer_id = :_customer{by_email})"
+    rows = [row for row in db.all(sql, params) if row[9] not in UNEARNED_STATUSES]
+    # An order fetched before its email became a customer's identity has no customer_id:
+    # it belongs to whoever owns that address now.
+    emails = sorted({str(row[2]) for row in rows if row[1] is None and row[2]})
+    owners = {
+        str(value): int(owner)
+        for value, owner in in_query(
+            db,
+            "SELECT value, customer_id FROM customeridentity"
+            " WHERE kind = 'email' AND value IN ({ids})",
+            emails,
+        )
+    }
+    orders: list[PlacedOrder] = []
+    for row in rows:
+        owner = int(row[1]) if row[1] is not None else owners.get(str(row[2] or ""))
+        if customer_id is not None and owner != customer_id:
+            continue
+        placed = _moment(row[3])
+        if placed is None:
+            continue
+        orders.append(
+            PlacedOrder(
+                id=int(row[0]),
+                customer_id=owner,
+                placed_at=placed,
+                store=str(row[4]),
+                name=str(row[5] or ""),
+                external_id=str(row[6] or ""),
+                total=money(row[7]),
+                currency=str(row[8] or ""),
+            )
+        )
+    orders.sort(key=lambda o: (o.placed_at, o.id))
+    return orders
+
+
+def presale_replies(
+    db: ReadDb,
+    since: datetime,
+    until: datetime,
+    rules: AttributionRules,
+    customer_id: int | None = None,
+) -> list[PresaleReply]:
+    """Agent replies sent in ``[since, until)`` on live pre-sale tickets (of one customer,
+    when given)."""
+    params: dict[str, Any] = _period(db, since, until)
+    tests: list[str] = []
+    if rules.intents:
+        params.update({f"_in{n}": name for n, name in enumerate(rules.intents)})
+        tests.append(f"t.intent IN ({_names('_in', rules.intents)})")
+    if rules.tags:
+        params.update({f"_tg{n}": name for n, name in enumerate(rules.tags)})
+        tests.append(
+            "t.id IN (SELECT tt.ticket_id FROM tickettag tt JOIN tag g ON g.id = tt.tag_id"
+            f" WHERE g.name IN ({_names('_tg', rules.tags)}))"
+        )
+    if not tests:
+        return []
+    customer = ""
+    if customer_id is not None:
+        params["_customer"] = customer_id
+        customer = "AND t.customer_id = :_customer"
+    sql = _REPLIES.format(presale=" OR ".join(tests), customer=customer)
+    replies: list[PresaleReply] = []
+    for ticket_id, sent_at, owner, agent in db.all(sql, params):
+        moment = _moment(sent_at)
+        if moment is not None:
+            replies.append(PresaleReply(int(owner), int(ticket_id), moment, agent))
+    return replies
+
+
+def _names(prefix: str, values: Iterable[str]) -> str:
+    return ", ".join(f":{prefix}{n}" for n, _v in enumerate(values))
+
+
+def _period(db: ReadDb, since: datetime, until: datetime) -> dict[str, Any]:
+    # datetime.max cannot carry a zone: the far end is "the year 9999" either way.
+    end = until if until != datetime.max else datetime(9999, 1, 1)
+    return {
+        "_since": datetime_param(since, db.dialect),
+        "_until": datetime_param(end, db.dialect),
+        "_no": False,
+    }
+
+
+def _moment(value: Any) -> datetime | None:
+    """A stored moment as naive UTC (SQLite's text, or a driver's aware datetime)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
