@@ -52,8 +52,8 @@ def add_export_command(sub: Any) -> None:
 
 def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     """Write the export; one summary line (on stderr when the data goes to stdout)."""
-    from deskterm.cli.stats_commands import shop_clock
     from deskterm.services.export_files import check_target, export_pages, format_for
+    from deskterm.services.stats import shop_clock
 
     if args.out != "-":
         check_target(args.out)

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
 from deskterm.domain.metrics import GROUP_KEYS, flat_row
+from deskterm.domain.metrics_text import METRIC_LINES, pick, shown
 from deskterm.domain.text import one_line
+from deskterm.services.stats import read_period, shop_clock
 
 if TYPE_CHECKING:
-    from deskterm.config import Config
-    from deskterm.domain.business_hours import BusinessHours
+    pass
 
 DEFAULT_DAYS = 30
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -52,27 +53,17 @@ def add_stats_command(sub: Any) -> None:
 
 def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     """Compute and print the metrics."""
-    from deskterm.domain.metrics import Period
-    from deskterm.store.stats_reader import StatsRequest, read_stats
-
     config = ctx.config
-    hours, zone = shop_clock(config, business_hours=args.business_hours)
+    _hours, zone = shop_clock(config, business_hours=args.business_hours)
     now = datetime.now(UTC)
     since = when_bound("--since", args.since, now, zone) if args.since else None
     until = when_bound("--until", args.until, now, zone) if args.until else now
     since = since or until - timedelta(days=DEFAULT_DAYS)
     if until <= since:
         raise UsageError("--until must be after --since")
-    request = StatsRequest(
-        period=Period(since, until),
-        by=args.by,
-        targets=config.sla_targets(),
-        hours=hours,
-        zone=zone,
-        now=now,
-        revenue=config.revenue.rules(),
+    result = read_period(
+        ctx.read, config, since, until, by=args.by, business_hours=args.business_hours, now=now
     )
-    result = read_stats(ctx.read, request)
     if args.json:
         from deskterm.cli.output import print_json
 
@@ -89,18 +80,6 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
 
             note(NO_TICKETS_YET)
     return 0
-
-
-def shop_clock(config: Config, *, business_hours: bool) -> tuple[BusinessHours | None, tzinfo]:
-    """The hours response times count in (``--business-hours``; None: the wall clock) and
-    the zone days are read in ([business_hours]' zone, else UTC); UsageError when
-    ``--business-hours`` is asked without a [business_hours] section."""
-    section = config.business_hours
-    hours = section.hours() if section is not None else None
-    if business_hours and hours is None:
-        raise UsageError("--business-hours needs a [business_hours] section in the config")
-    zone: tzinfo = hours.zone if hours is not None else UTC
-    return (hours if business_hours else None), zone
 
 
 def when_bound(flag: str, text: str, now: datetime, zone: tzinfo) -> datetime:
@@ -159,73 +138,19 @@ def _cell(value: Any) -> str:
     return one_line(str(value))
 
 
-# (label, path in M, how to show it)
-_LINES: tuple[tuple[str, str, str], ...] = (
-    ("tickets created", "tickets_created", "count"),
-    ("tickets replied", "tickets_replied", "count"),
-    ("tickets closed", "tickets_closed", "count"),
-    ("messages received", "messages_received", "count"),
-    ("messages sent", "messages_sent", "count"),
-    ("first response median", "first_response.median_s", "time"),
-    ("first response p90", "first_response.p90_s", "time"),
-    ("first responses", "first_response.count", "count"),
-    ("resolution median", "resolution.median_s", "time"),
-    ("resolution p90", "resolution.p90_s", "time"),
-    ("resolutions", "resolution.count", "count"),
-    ("one-touch", "one_touch_rate", "rate"),
-    ("SLA first response met", "sla.first_response_met_rate", "rate"),
-    ("SLA resolution met", "sla.resolution_met_rate", "rate"),
-    ("SLA breached, open", "sla.breached_open", "count"),
-    ("CSAT score", "csat.score", "rate"),
-    ("CSAT responses", "csat.responses", "count"),
-    ("revenue orders", "revenue.orders", "count"),
-)
-
-
-def _pick(metrics: dict[str, Any], path: str) -> Any:
-    value: Any = metrics
-    for part in path.split("."):
-        value = value[part]
-    return value
-
-
-def _shown(value: Any, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind == "time":
-        return _span(int(value))
-    return str(value)
-
-
-def _span(seconds: int) -> str:
-    """``45s``, ``12m30s``, ``3h05m``, ``2d04h``: two units at most."""
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, mins = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{mins:02d}m"
-    days, hrs = divmod(hours, 24)
-    return f"{days}d{hrs:02d}h"
-
-
 def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> None:
     out = sys.stdout
     period = result["period"]
     out.write(f"Period {period['since']} .. {period['until']}\n")
     metrics, definitions = result["metrics"], result["definitions"]
     width = max(min(shutil.get_terminal_size().columns, 100), 40)
-    shown: set[str] = set()
-    for label, path, kind in _LINES:
-        value = _shown(_pick(metrics, path), kind)
+    explained: set[str] = set()
+    for label, path, kind in METRIC_LINES:
+        value = shown(pick(metrics, path), kind)
         out.write(f"  {label:<24} {value:>10}\n")
         name = path if path in definitions else path.split(".", maxsplit=1)[0]
-        if explain and name in definitions and name not in shown:
-            shown.add(name)
+        if explain and name in definitions and name not in explained:
+            explained.add(name)
             out.write(_wrapped(definitions[name], width))
     if explain:
         for name in ("period", "agent reply", "business_hours", "group key"):
@@ -248,7 +173,7 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
     out.write(f"{by:<13}" + "".join(f" {name:>7}" for name, _p, _k in columns) + "\n")
     for group in result["groups"]:
         key = "(none)" if group["key"] is None else one_line(str(group["key"]), 13)
-        cells = "".join(f" {_shown(_pick(group['metrics'], p), k):>7}" for _n, p, k in columns)
+        cells = "".join(f" {shown(pick(group['metrics'], p), k):>7}" for _n, p, k in columns)
         out.write(f"{key:<13}{cells}\n")
 
 

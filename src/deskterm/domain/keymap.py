@@ -95,6 +95,17 @@ BINDING_IDS: Final = frozenset(
         "rule_editor.save",
         "rule_editor.preview",
         "rule_editor.cancel",
+        # stats
+        "stats",
+        "stats.days_7",
+        "stats.days_30",
+        "stats.days_90",
+        "stats.days_365",
+        "stats.chart",
+        "stats.business_hours",
+        "stats.breached",
+        "stats.again",
+        "stats.close",
         # orders
         "orders.close",
         "orders.act",

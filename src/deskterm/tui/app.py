@@ -29,6 +29,7 @@ from deskterm.tui.actions.customer_actions import CustomerActions
 from deskterm.tui.actions.label_actions import LabelActions
 from deskterm.tui.actions.manage_actions import ManageActions
 from deskterm.tui.actions.order_actions import OrderActions
+from deskterm.tui.actions.stats_actions import StatsActions
 from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
@@ -59,6 +60,7 @@ WARM_UP = (  # loaded lazily (tui/lazy.py) and imported here, in one thread, aft
 class DesktermApp(
     Safety,
     CustomerActions,
+    StatsActions,
     ManageActions,
     AttachmentActions,
     ComposeActions,

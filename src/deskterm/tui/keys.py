@@ -18,6 +18,7 @@ from deskterm.tui.screens.macro_manager import MacroManager
 from deskterm.tui.screens.orders import OrdersScreen
 from deskterm.tui.screens.rule_editor import RuleEditor
 from deskterm.tui.screens.rules_manager import RulesManager
+from deskterm.tui.screens.stats import StatsScreen
 from deskterm.tui.screens.view_editor import ViewEditor
 from deskterm.tui.screens.views_manager import ViewsManager
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
@@ -51,6 +52,7 @@ def key_places(app_class: type[DOMNode]) -> list[tuple[str, type[DOMNode]]]:
         ("rules manager", RulesManager),
         ("rule editor", RuleEditor),
         ("orders", OrdersScreen),
+        ("stats", StatsScreen),
     ]
 
 
