@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlmodel import col, select
@@ -43,6 +44,8 @@ CONDITIONS = [
     "from:bob@example.com OR (message.from:customer AND NOT hours:inside)",
     "message.auto:yes",
     "message.auto:no AND message.from:customer",
+    "customer.spent>80 AND customer.orders>=2",
+    "customer.spent>=100 OR customer.spent<1",
 ]
 
 
@@ -144,6 +147,11 @@ def test_batch_verdicts_equal_the_one_by_one_evaluator(filled: Store) -> None:
         assert 0 < counts["message.from:customer"] < len(refs)
         assert counts["order.status:shipped AND order.total>50 AND customer.orders>=1"] > 0
         assert counts["message.auto:yes"] >= 2
+        # Alice spent 85.00 in two orders; nobody else ordered.
+        spenders = judge.matches(
+            CONDITIONS.index("customer.spent>80 AND customer.orders>=2"), vectors
+        )
+        assert spenders and {facts[e].spent for e in spenders} == {Decimal("85.00")}
 
 
 def test_last_orders_in_bulk_picks_the_newest_and_counts(filled: Store) -> None:
@@ -151,7 +159,10 @@ def test_last_orders_in_bulk_picks_the_newest_and_counts(filled: Store) -> None:
         db = SessionReadDb(session)
         ids = [c for (c,) in db.all("SELECT id FROM customer ORDER BY id")]
         found = last_orders(db, ids)
-    by_total = {cid: (o["total"] if o else None, n) for cid, (o, n) in found.items()}
+    by_total = {cid: (g.newest["total"] if g.newest else None, g.count) for cid, g in found.items()}
     assert sorted(by_total.values(), key=str) == sorted(
         [("75.00", 2)] + [(None, 0)] * (len(ids) - 1), key=str
     )
+    spent = sorted(g.spent for g in found.values())
+    assert spent[-1] == Decimal("85.00")  # both of Alice's orders (one currency)
+    assert spent[:-1] == [0] * (len(ids) - 1)

@@ -8,6 +8,7 @@ from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.cli.output import print_json
+from deskterm.domain.customer_text import insight_lines
 from deskterm.domain.money import format_money
 from deskterm.domain.text import one_line
 from deskterm.domain.timefmt import compact_age
@@ -64,6 +65,7 @@ def _show(ctx: CliContext, args: argparse.Namespace) -> int:
         "orders": context["orders"],
         "order_count": context["order_count"],
         "total_spent": context["total_spent"],
+        "insight": context["insight"],
     }
     if args.json:
         print_json(data)
@@ -95,6 +97,8 @@ def _print_customer(data: dict[str, Any]) -> None:
     out.write(
         f"Orders: {data['order_count']}" + (f" (spent {one_line(spent)})" if spent else "") + "\n"
     )
+    for line in insight_lines(data["insight"]):
+        out.write(f"  {one_line(line)}\n")
 
 
 def _usage(message: str) -> Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,8 +40,11 @@ def customer_context(
 
     ``tickets`` and ``orders`` hold at most ``limit`` items each; ``ticket_count`` and
     ``order_count`` say how many there are in all. Merged-away tickets (empty shells) are
-    not counted; ``exclude_ticket`` (the conversation on screen) is left out.
+    not counted; ``exclude_ticket`` (the conversation on screen) is left out. ``insight``
+    is store.customer_insight's summary of their whole history.
     """
+    from deskterm.store.customer_insight import customer_insight  # it imports this module
+
     rows = db.all(
         "SELECT id, name, note, created_at FROM customer WHERE id = :id", {"id": customer_id}
     )
@@ -63,6 +67,7 @@ def customer_context(
         "tickets": tickets,
         "ticket_count": ticket_count,
         **orders,
+        "insight": customer_insight(db, customer_id),
     }
 
 
@@ -73,10 +78,18 @@ def customer_orders(db: ReadDb, customer_id: int, *, limit: int = 10) -> list[di
     return orders
 
 
-def last_orders(
-    db: ReadDb, customer_ids: Collection[int]
-) -> dict[int, tuple[dict[str, Any] | None, int]]:
-    """Per customer: their newest cached order (None without one) and how many they have.
+@dataclass(frozen=True)
+class OrdersAtGlance:
+    """What a rule reads of a customer's orders (``order.*``, ``customer.orders``,
+    ``customer.spent``)."""
+
+    newest: dict[str, Any] | None  # None: no order known
+    count: int
+    spent: Decimal  # in the currency they spent most in; refunds and voids left out
+
+
+def last_orders(db: ReadDb, customer_ids: Collection[int]) -> dict[int, OrdersAtGlance]:
+    """Per customer: their newest cached order, how many they have, what they spent.
 
     The same orders as the panel's (``_orders``: linked by the shop, or placed with one of
     their email addresses and linked to no one), read for many customers in a few queries
@@ -111,14 +124,19 @@ def last_orders(
     ):
         for cid in owners.get(str(row[-1]), ()):
             found[cid][int(row[0])] = row
-    result: dict[int, tuple[dict[str, Any] | None, int]] = {}
+    result: dict[int, OrdersAtGlance] = {}
     for cid, orders in found.items():
         # As _orders sorts: placed newest first, unknown placement last, then newest id.
         rows = sorted(orders.values(), key=lambda row: row[0], reverse=True)
         placed = [row for row in rows if row[4] is not None]
         placed.sort(key=lambda row: row[4], reverse=True)
         newest = (placed or rows)[0] if rows else None
-        result[cid] = (order_dict(newest[:-1]) if newest is not None else None, len(rows))
+        # ORDER_COLUMNS: total 7, currency 8, financial_status 5 (the fetched_at slot unused).
+        spent = _total_spent([(row[7], row[8], row[5], None) for row in rows])
+        most = max((Decimal(amount) for amount in spent.values()), default=Decimal(0))
+        result[cid] = OrdersAtGlance(
+            order_dict(newest[:-1]) if newest is not None else None, len(rows), most
+        )
     return result
 
 
@@ -232,13 +250,16 @@ def _tickets(
 MAX_ORDER_EMAILS = 500
 
 
-def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict[str, Any]:
-    # An order belongs to the customer when the shop link says so, or (not linked to anyone
-    # else) when it was placed with one of their email addresses. Identities hold emails
-    # lower-cased; the commerce cache is expected to store them the same way, which keeps
-    # the shop_order.email index usable.
+def owned_orders_where(customer_id: int, emails: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The WHERE (alias ``o``) of the customer's orders, and its parameters.
+
+    An order belongs to the customer when the shop link says so, or (not linked to anyone
+    else) when it was placed with one of their email addresses. Identities hold emails
+    lower-cased; the commerce cache is expected to store them the same way, which keeps
+    the shop_order.email index usable.
+    """
     where = "o.customer_id = :c"
-    params: dict[str, Any] = {"c": customer_id, "_limit": limit}
+    params: dict[str, Any] = {"c": customer_id}
     if emails:
         # Bounded, so the IN (...) stays under every database's parameter limit; a person
         # with more addresses than this has their orders linked by the shop link anyway.
@@ -246,6 +267,12 @@ def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict
         params.update(names)
         listed = ", ".join(f":{name}" for name in names)
         where = f"({where} OR (o.customer_id IS NULL AND o.email IN ({listed})))"
+    return where, params
+
+
+def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict[str, Any]:
+    where, params = owned_orders_where(customer_id, emails)
+    params["_limit"] = limit
     summary = db.all(
         f"SELECT o.total, o.currency, o.financial_status, o.fetched_at FROM shop_order o"
         f" WHERE {where}",

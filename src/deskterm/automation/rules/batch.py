@@ -22,9 +22,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from deskterm.automation.rules.conditions import is_fact, leaves
+from deskterm.automation.rules.conditions import CUSTOMER_ORDER_FIELDS, is_fact, leaves
 from deskterm.automation.rules.evaluate import Facts, fact_holds, hours_word, is_auto
 from deskterm.domain.business_hours import BusinessHours
 from deskterm.domain.query_ast import And, MatchAll, Node, Not, Or, Term
@@ -127,7 +128,7 @@ def gather_batch(
         )
     }
     customers = {int(c) for _, c in tickets.values() if c is not None}
-    orders_wanted = any(f.startswith("order.") or f == "customer.orders" for f in fields)
+    orders_wanted = any(f.startswith("order.") or f in CUSTOMER_ORDER_FIELDS for f in fields)
     orders = last_orders(db, customers) if orders_wanted and customers else {}
     tags: dict[int, set[str]] = defaultdict(set)
     if "customer.tag" in fields and customers:
@@ -149,7 +150,7 @@ def gather_batch(
         body = str(row[5] or row[6] or "") if row is not None and body_wanted else ""
         moment = db_moment(row[3]) if row is not None else None
         at = moment or event.created_at
-        order, count = orders.get(int(customer), (None, 0)) if customer is not None else (None, 0)
+        glance = orders.get(int(customer)) if customer is not None else None
         facts[event.id] = Facts(
             ticket_id=event.ticket_id,
             at=at,
@@ -164,8 +165,9 @@ def gather_batch(
             message_body=body,
             message_auto=row is not None and is_auto(row[2], row[4]),
             hours=hours_word(at, hours),
-            order=order,
-            order_count=count,
+            order=glance.newest if glance else None,
+            order_count=glance.count if glance else 0,
+            spent=glance.spent if glance else Decimal(0),
             customer_id=None if customer is None else int(customer),
             customer_tags=frozenset(tags.get(int(customer), ()))
             if customer is not None

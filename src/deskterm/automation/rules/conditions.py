@@ -61,11 +61,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "order.fulfillment": FULFILLMENTS,
 }
 _TEXT = frozenset({"message.body", "customer.tag"})
-_AMOUNT = frozenset({"order.total"})
+_AMOUNT = frozenset({"order.total", "customer.spent"})
 _COUNT = frozenset({"customer.orders"})
 _AGE = frozenset({"order.age"})
 _COMPARED = _AMOUNT | _COUNT | _AGE
 RULE_FIELDS = frozenset(_CHOICES) | _TEXT | _COMPARED
+CUSTOMER_ORDER_FIELDS = frozenset({"customer.orders", "customer.spent"})
+"""Customer facts read from their cached orders."""
 
 _COMPARISONS = ("<", "<=", ">", ">=", "=")
 _TAG = re.compile(r"[^\s\"(),]+")
@@ -169,7 +171,8 @@ def is_fact(node: Node) -> bool:
 
 
 def fact_value(term: Term) -> str | Decimal | int | timedelta:
-    """A rule-only term's value typed for comparing: Decimal for order.total, int for
+    """A rule-only term's value typed for comparing: Decimal for order.total and
+    customer.spent, int for
     customer.orders, timedelta for order.age, else the (lower-cased) text."""
     if term.field in _AMOUNT:
         return Decimal(term.value)

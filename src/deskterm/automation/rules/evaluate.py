@@ -52,6 +52,7 @@ class Facts:
     hours: str | None = None  # inside | outside
     order: Mapping[str, Any] | None = None  # the customer's newest order (order_json shape)
     order_count: int = 0
+    spent: Decimal = Decimal(0)  # in the currency the customer spent most in (customer.spent)
     customer_tags: frozenset[str] = frozenset()
     customer_id: int | None = None
 
@@ -112,10 +113,11 @@ def gather_facts(
             body = str(found[0][0] or found[0][1] or "")
             auto = is_auto(found[0][2], found[0][3])
     order: dict[str, Any] | None = None
-    count = 0
+    count, spent = 0, Decimal(0)
     tags: frozenset[str] = frozenset()
     if customer_id is not None:
-        order, count = last_orders(db, [int(customer_id)])[int(customer_id)]
+        glance = last_orders(db, [int(customer_id)])[int(customer_id)]
+        order, count, spent = glance.newest, glance.count, glance.spent
         tags = frozenset(
             str(row[0])
             for row in db.all(
@@ -135,6 +137,7 @@ def gather_facts(
         hours=hours_word(at, hours),
         order=order,
         order_count=count,
+        spent=spent,
         customer_tags=tags,
         customer_id=None if customer_id is None else int(customer_id),
     )
@@ -161,6 +164,8 @@ def fact_holds(term: Term, facts: Facts, now: datetime) -> bool:
         return (facts.hours or "inside") == term.value
     if name == "customer.orders":
         return _compare(facts.order_count, term.op, fact_value(term))
+    if name == "customer.spent":
+        return _compare(facts.spent, term.op, fact_value(term))
     if name == "customer.tag":
         return term.value in facts.customer_tags
     order = facts.order

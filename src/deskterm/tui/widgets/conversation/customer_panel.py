@@ -7,12 +7,14 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from deskterm.domain.customer_text import insight_lines
 from deskterm.domain.money import format_money
 from deskterm.domain.timefmt import compact_age
 from deskterm.tui.render import safe_line
 
 MAX_TICKETS = 5
 MAX_ORDERS = 5
+INSIGHT_WIDTH = 68  # two panel lines at most per fact
 
 
 def panel_text(context: dict[str, Any] | None) -> Text:
@@ -40,6 +42,14 @@ def panel_text(context: dict[str, Any] | None) -> Text:
     more = context["ticket_count"] - min(len(tickets), MAX_TICKETS)
     if more > 0:
         out.append(f"\n… and {more} more (search customer:)", "dim")
+    insight = context.get("insight")
+    if insight is not None:
+        lines = insight_lines(insight, products=2)
+        if lines:
+            out.append("\n\nHistory", "bold underline")
+        for line in lines:
+            out.append("\n")
+            out.append_text(safe_line(line, "dim", limit=INSIGHT_WIDTH))
     out.append("\n\nOrders", "bold underline")
     orders = context["orders"]
     if not orders:
