@@ -8,6 +8,7 @@ the whole rig; "7 days" starts on Tue 3 March 00:00.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,57 @@ def test_stats_screen_first_response_chart_80x24(rig_config: Path, snap_compare:
     async def run_before(pilot: Any) -> None:
         await opened(app, pilot)
         await pilot.press("c")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_shows_each_agent_and_the_inbox_records_its_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 15 item 4: the agents table (who acted) at 80x24; opening and quitting the
+    inbox is a session in agentsession, which the activity counts as time online."""
+    from tests.store.test_agent_activity import build as activity_story
+
+    for var in ("SSH_CONNECTION", "SSH_TTY", "DESKTERM_SERVE"):
+        monkeypatch.delenv(var, raising=False)  # the session says where it ran
+    store = open_store(f"sqlite:///{tmp_path / 'deskterm.db'}")
+    activity_story(store, support_channel(store), monkeypatch)
+    store.close()
+    monkeypatch.setattr(stats_actions, "stats_now", lambda: at(6, 0))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "deskterm.db"}"\n[user]\nname = "Ana"\n'
+        'email = "ana@shop.test"\n',
+        encoding="utf-8",
+    )
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot)
+        await pilot.press("1")  # 7 days: 27 Feb - 6 Mar
+        await pilot.press("a")
+        await until(lambda: "budi@shop.test" in table_text(screen), pilot)
+        text = table_text(screen)
+        assert "agents" in str(screen.query_one("#stats-picker", Static).render())
+        assert line_of(text, "ana@shop.test") == "ana@shop.test 1 1 1h00m 5h00m 5.00"
+        assert line_of(text, "budi@shop.test").startswith("budi@shop.test 2 1 — ")
+        assert line_of(text, "(not in deskterm)") == "(not in deskterm) 2 0 30m00s 0s —"
+        await until(lambda: app.session_id is not None, pilot)
+    with sqlite3.connect(tmp_path / "deskterm.db") as db:
+        rows = db.execute(
+            "SELECT a.email, s.screen, s.ended_at IS NOT NULL, s.started_at <= s.ended_at"
+            " FROM agentsession s JOIN agent a ON a.id = s.agent_id WHERE s.id > 3"
+        ).fetchall()
+    assert rows == [("ana@shop.test", "terminal", 1, 1)]  # this test's own session, closed
+
+
+def test_stats_screen_agents_80x24(rig_config: Path, snap_compare: Snap) -> None:
+    app = make_app(rig_config)
+
+    async def run_before(pilot: Any) -> None:
+        screen = await opened(app, pilot)
+        await pilot.press("a")
+        await until(lambda: "agent " in table_text(screen), pilot)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

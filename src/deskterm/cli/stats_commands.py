@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
 from deskterm.domain.metrics import GROUP_KEYS, flat_row
-from deskterm.domain.metrics_text import METRIC_LINES, pick, shown
+from deskterm.domain.metrics_text import ACTIVITY_COLUMNS, METRIC_LINES, pick, shown
 from deskterm.domain.text import one_line
 from deskterm.services.stats import read_period, shop_clock
 
@@ -153,7 +153,7 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
             explained.add(name)
             out.write(_wrapped(definitions[name], width))
     if explain:
-        for name in ("period", "agent reply", "business_hours", "group key"):
+        for name in ("period", "agent reply", "business_hours", "group key", "activity"):
             out.write(_wrapped(f"{name}: {definitions[name]}", width, indent="  "))
     if by is None:
         return
@@ -175,6 +175,20 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
         key = "(none)" if group["key"] is None else one_line(str(group["key"]), 13)
         cells = "".join(f" {shown(pick(group['metrics'], p), k):>7}" for _n, p, k in columns)
         out.write(f"{key:<13}{cells}\n")
+    if by == "agent":
+        _print_activity(result["groups"])
+
+
+def _print_activity(groups: list[dict[str, Any]]) -> None:
+    out = sys.stdout
+    columns = ACTIVITY_COLUMNS
+    out.write("\nAgent activity (who acted; --explain: activity)\n")
+    out.write(f"{'agent':<22}" + "".join(f" {name:>8}" for name, _p, _k in columns) + "\n")
+    for group in groups:
+        key = "(not in deskterm)" if group["key"] is None else one_line(str(group["key"]), 22)
+        activity = group["activity"]
+        cells = "".join(f" {shown(pick(activity, p), k):>8}" for _n, p, k in columns)
+        out.write(f"{key:<22}{cells}\n")
 
 
 def _wrapped(text: str, width: int, indent: str = "      ") -> str:

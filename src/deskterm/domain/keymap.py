@@ -104,6 +104,7 @@ BINDING_IDS: Final = frozenset(
         "stats.chart",
         "stats.business_hours",
         "stats.breached",
+        "stats.agents",
         "stats.again",
         "stats.close",
         # orders

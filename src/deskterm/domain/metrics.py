@@ -104,6 +104,16 @@ DEFINITIONS: dict[str, str] = {
         " currency. --by agent counts it for the replying agent, --by day on the day the"
         " order was placed."
     ),
+    "activity": (
+        "With --by agent, each group also has what that agent did in the period, credited"
+        " to who acted rather than to the assignee: replies = agent replies they wrote"
+        " (replies synced from a Sent folder or a marketplace were written by no agent of"
+        " deskterm: the null group); tickets_closed = tickets they closed; first_response ="
+        " first responses (as defined above) they wrote, median and count; online_s and"
+        " sessions = time with the inbox open (from opening to quitting; after a crash, to"
+        " its last minute heartbeat) within the period; csat = ratings received in the"
+        " period for tickets whose survey their close sent (responses, average, score)."
+    ),
     "group key": (
         "--by channel: the channel's name; agent: the assignee's email (null:"
         " unassigned); store, intent, language: the ticket's (null: none); tag: each tag"

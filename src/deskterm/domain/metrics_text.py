@@ -28,6 +28,16 @@ METRIC_LINES: tuple[tuple[str, str, str], ...] = (
 """(label, dotted path in M, how to show it: count, time or rate)."""
 
 
+ACTIVITY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("replies", "replies", "count"),
+    ("closed", "tickets_closed", "count"),
+    ("FRT med", "first_response.median_s", "time"),
+    ("online", "online_s", "time"),
+    ("CSAT", "csat.average", "average"),
+)
+"""An agent's activity (store.agent_activity) as table columns."""
+
+
 def pick(metrics: dict[str, Any], path: str) -> Any:
     """The figure at a dotted ``path`` of M (``first_response.median_s``)."""
     value: Any = metrics
@@ -44,6 +54,8 @@ def shown(value: Any, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "time":
         return span(int(value))
+    if kind == "average":
+        return f"{value:.2f}"
     return str(value)
 
 

@@ -1,3 +1,3 @@
 """The Alembic revision the code expects; a test keeps it equal to the migrations' head."""
 
-HEAD_REVISION = "0009_csat"
+HEAD_REVISION = "0010_agent_sessions"

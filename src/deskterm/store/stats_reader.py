@@ -31,6 +31,7 @@ from deskterm.domain.metrics import (
 )
 from deskterm.domain.revenue import AttributionRules
 from deskterm.domain.sla import SlaTargets
+from deskterm.store.agent_activity import Activity, read_activity
 from deskterm.store.metric_sql import AGENT_REPLY, CUSTOMER_MESSAGE, LIVE_TICKET
 from deskterm.store.query_sql import datetime_param
 from deskterm.store.readdb import ReadDb, iso_utc
@@ -195,11 +196,17 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
         db, request, overall, grouped=grouped, tags=tags, key_sql=key_sql, tickets=tickets
     )
     sla = bool(targets)
+    activity = (
+        read_activity(db, request.period.since, request.period.until) if by == "agent" else {}
+    )
+    for email in activity:
+        groups.setdefault(email, Tally())  # an agent who acted on tickets assigned to none
     return {
         "period": {"since": iso_utc(request.period.since), "until": iso_utc(request.period.until)},
         "metrics": overall.as_json(sla_configured=sla),
         "groups": [
             {"key": key, "metrics": groups[key].as_json(sla_configured=sla)}
+            | ({"activity": activity.get(key, Activity()).as_json()} if by == "agent" else {})
             for key in _ordered(groups, by)
         ],
         "definitions": dict(DEFINITIONS),

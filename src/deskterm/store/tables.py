@@ -279,6 +279,20 @@ class RuleRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AgentSession(SQLModel, table=True):
+    """One agent's time in the inbox: from opening it to closing it (or, after a crash, to
+    its last heartbeat); stats sum these as time online."""
+
+    __table_args__ = (Index("ix_agentsession_agent_started", "agent_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    started_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)  # the heartbeat, once a minute
+    ended_at: datetime | None = None  # None: still open, or the process died
+    screen: str = ""  # where it ran: "terminal", "ssh", "browser" (deskterm serve)
+
+
 class CsatSurvey(SQLModel, table=True):
     """A ticket's satisfaction survey (at most one per ticket): scheduled when an agent
     closes it, sent through the outbox when due, answered by the customer's reply."""

@@ -34,6 +34,7 @@ from deskterm.tui.actions.ticket_actions import TicketActions
 from deskterm.tui.commands import DesktermCommands, Palette
 from deskterm.tui.keys import check_keymap, key_places
 from deskterm.tui.live_data import LiveData
+from deskterm.tui.presence import Presence
 from deskterm.tui.safety import Safety
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.welcome import Welcoming
@@ -66,6 +67,7 @@ class DesktermApp(
     ComposeActions,
     TicketActions,
     Welcoming,
+    Presence,
     LiveData,
     OrderActions,
     # Last: its bindings come after the others in the palette's list (a palette opened
@@ -137,6 +139,7 @@ class DesktermApp(
     def first_paint_done(self) -> None:
         """The list is on screen: now load what only later keys need, and start sync."""
         self.warm_up()
+        self.start_presence()
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
@@ -152,6 +155,7 @@ class DesktermApp(
 
     def on_unmount(self) -> None:
         """Finish queued changes, close the store connection."""
+        self.end_presence()
         self.finish_writes()
         if self.db is not None:
             self.db.close()

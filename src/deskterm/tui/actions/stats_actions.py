@@ -66,7 +66,7 @@ class StatsActions(LiveData):
         except DesktermError as exc:
             self.post_to_ui(self._stats_problem, str(exc))
             return
-        self.post_to_ui(self._stats_computed, result, days, business)
+        self.post_to_ui(self._stats_computed, result, days, business, by)
 
     def _stats_screen(self) -> Any:
         return next(
@@ -74,11 +74,11 @@ class StatsActions(LiveData):
             None,
         )
 
-    def _stats_computed(self, result: dict[str, Any], days: int, business: bool) -> None:
+    def _stats_computed(self, result: dict[str, Any], days: int, business: bool, by: str) -> None:
         screen = self._stats_screen()
         with contextlib.suppress(NoMatches):  # closed meanwhile
             if screen is not None and screen.is_attached:
-                screen.show_stats(result, days=days, business=business)
+                screen.show_stats(result, days=days, business=business, by=by)
 
     def _stats_problem(self, text: str) -> None:
         screen = self._stats_screen()

@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from deskterm.domain.metrics_text import METRIC_LINES, pick, shown
+from deskterm.domain.metrics_text import ACTIVITY_COLUMNS, METRIC_LINES, pick, shown
+from deskterm.tui.render import safe_line
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ CHARTS: tuple[str, ...] = ("tickets", "first response", "CSAT")
 
 LABEL_WIDTH = 22
 VALUE_WIDTH = 9
-HINT = "1-4 period · c chart · b business hours · s SLA breached · r again · esc close"
+HINT = "1-4 period · c chart · a agents · b open hours · s SLA breached · esc close"
 
 
 def metrics_table(metrics: dict[str, Any], revenue: dict[str, Any]) -> Text:
@@ -54,6 +55,29 @@ def metrics_table(metrics: dict[str, Any], revenue: dict[str, Any]) -> Text:
         table.append(f"{'revenue ' + currency:<{LABEL_WIDTH}}", "dim")
         table.append(f"{_compact(amount):>{VALUE_WIDTH}}\n", "bold green")
     table.rstrip()
+    return table
+
+
+def agents_table(groups: list[dict[str, Any]]) -> Text:
+    """One line per agent: replies, tickets closed, first response median, time online,
+    CSAT average (store.agent_activity)."""
+    name_width = 24
+    table = Text(f"{'agent':<{name_width}}", "bold")
+    for column, _path, _kind in ACTIVITY_COLUMNS:
+        table.append(f"{column:>9}", "bold")
+    if not groups:
+        table.append("\nno agent did anything in this period", "dim")
+    for group in groups:
+        activity = group.get("activity")
+        if activity is None:
+            continue
+        table.append("\n")
+        key = "(not in deskterm)" if group["key"] is None else str(group["key"])
+        cell = safe_line(key, limit=name_width - 1)
+        cell.truncate(name_width, pad=True)
+        table.append_text(cell)
+        for _column, path, kind in ACTIVITY_COLUMNS:
+            table.append(f"{shown(pick(activity, path), kind):>9}")
     return table
 
 
@@ -105,6 +129,7 @@ class StatsScreen(Screen[None]):
         Binding("c", "next_chart", "Next chart", id="stats.chart"),
         Binding("b", "business_hours", "Business hours", id="stats.business_hours"),
         Binding("s", "breached", "SLA breached", id="stats.breached"),
+        Binding("a", "agents", "Agents", id="stats.agents"),
         Binding("r", "again", "Compute again", id="stats.again"),
         Binding("escape,q", "close", "Close", id="stats.close"),
     ]
@@ -127,6 +152,7 @@ class StatsScreen(Screen[None]):
         self.business = False
         self.has_hours = has_hours  # a [business_hours] section exists
         self.chart = 0
+        self.agents = False  # the agents' activity in place of the figures and chart
         self.result: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -168,6 +194,16 @@ class StatsScreen(Screen[None]):
         self._show_picker()
         self._ask()
 
+    def action_agents(self) -> None:
+        """Each agent's activity (replies, closes, first response, online, CSAT), or back
+        to the figures and the chart."""
+        self.agents = not self.agents
+        self.query_one("#stats-chart").display = not self.agents
+        # The agents' table takes the chart's room (six columns; 80 wide at most).
+        self.query_one("#stats-table").styles.width = "1fr" if self.agents else 33
+        self._show_picker()
+        self._ask()
+
     def action_breached(self) -> None:
         """The open tickets past their SLA, as a list in the inbox."""
         self.post_message(self.Breached())
@@ -183,16 +219,21 @@ class StatsScreen(Screen[None]):
 
     def _ask(self) -> None:
         self.query_one("#stats-title", Static).update(Text("Stats · computing…", "bold"))
-        self.post_message(self.Wanted(self.period.days, self.period.by, self.business))
+        self.post_message(self.Wanted(self.period.days, self._by(), self.business))
+
+    def _by(self) -> str:
+        return "agent" if self.agents else self.period.by
 
     def say(self, text: str) -> None:
         """One line in place of the keys (a problem, a note)."""
         self.query_one("#stats-hint", Static).update(Text(text, "yellow"))
 
-    def show_stats(self, result: dict[str, Any], *, days: int, business: bool) -> None:
-        """The app's answer for the last ``days`` days; an answer for a period no longer
-        picked is dropped (the agent pressed another key meanwhile)."""
-        if days != self.period.days or business != self.business:
+    def show_stats(
+        self, result: dict[str, Any], *, days: int, business: bool, by: str = "day"
+    ) -> None:
+        """The app's answer for the last ``days`` days by ``by``; an answer to a question
+        no longer asked is dropped (the agent pressed another key meanwhile)."""
+        if days != self.period.days or business != self.business or by != self._by():
             return
         self.result = result
         period = result["period"]
@@ -202,18 +243,28 @@ class StatsScreen(Screen[None]):
             title.append("  open hours", "cyan")
         self.query_one("#stats-title", Static).update(title)
         metrics = result["metrics"]
-        self.query_one("#stats-table", Static).update(metrics_table(metrics, metrics["revenue"]))
+        table = (
+            agents_table(result["groups"])
+            if self.agents
+            else metrics_table(metrics, metrics["revenue"])
+        )
+        self.query_one("#stats-table", Static).update(table)
         self.query_one("#stats-hint", Static).update(Text(HINT))
-        self._draw_chart()
+        if not self.agents:
+            self._draw_chart()
 
     def _show_picker(self) -> None:
         picker = Text()
         for period in PERIODS:
             label = f" {period.key} {period.days}d "
             picker.append(label, "reverse bold" if period is self.period else "dim")
-        picker.append("   chart: ")
-        picker.append(CHARTS[self.chart], "bold")
-        picker.append(f" per {self.period.by}", "dim")
+        if self.agents:
+            picker.append("   agents", "bold")
+            picker.append(" (who acted)", "dim")
+        else:
+            picker.append("   chart: ")
+            picker.append(CHARTS[self.chart], "bold")
+            picker.append(f" per {self.period.by}", "dim")
         self.query_one("#stats-picker", Static).update(picker)
 
     def _draw_chart(self) -> None:
