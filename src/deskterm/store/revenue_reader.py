@@ -8,7 +8,7 @@ pre-sale tickets from one window before it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from deskterm.domain.revenue import (
 from deskterm.store.metric_sql import AGENT_REPLY, LIVE_TICKET
 from deskterm.store.query_sql import datetime_param
 from deskterm.store.readdb import ReadDb, iso_utc
-from deskterm.store.sql_in import in_query
+from deskterm.store.sql_in import IN_CHUNK, in_query
 
 _ORDERS = """
 SELECT o.id, o.customer_id, o.email, o.placed_at, o.store, o.name, o.external_id, o.total,
@@ -58,9 +58,16 @@ def read_attributions(
     """Orders placed in ``[since, until)`` (of ``customer_id`` only, when given) with the
     pre-sale reply each is attributed to; cancelled orders earn nothing."""
     orders = _orders(db, since, until, customer_id)
-    if not orders:
+    buyers = sorted({o.customer_id for o in orders if o.customer_id is not None})
+    if not buyers:
         return []
-    replies = presale_replies(db, since - rules.window, until, rules, customer_id)
+    # Only the buyers' replies: through the ticket's customer index and the messages'
+    # (ticket_id, sent_at) index, never a scan of every reply in the period.
+    replies: list[PresaleReply] = []
+    for start in range(0, len(buyers), IN_CHUNK):
+        replies += presale_replies(
+            db, since - rules.window, until, rules, customers=buyers[start : start + IN_CHUNK]
+        )
     return attribute(orders, replies, rules.window)
 
 
@@ -151,10 +158,11 @@ def presale_replies(
     since: datetime,
     until: datetime,
     rules: AttributionRules,
-    customer_id: int | None = None,
+    *,
+    customers: Sequence[int] | None = None,
 ) -> list[PresaleReply]:
-    """Agent replies sent in ``[since, until)`` on live pre-sale tickets (of one customer,
-    when given)."""
+    """Agent replies sent in ``[since, until)`` on live pre-sale tickets (of these
+    ``customers`` only, when given: at most sql_in.IN_CHUNK of them)."""
     params: dict[str, Any] = _period(db, since, until)
     tests: list[str] = []
     if rules.intents:
@@ -169,9 +177,9 @@ def presale_replies(
     if not tests:
         return []
     customer = ""
-    if customer_id is not None:
-        params["_customer"] = customer_id
-        customer = "AND t.customer_id = :_customer"
+    if customers is not None:
+        params.update({f"_cu{n}": int(c) for n, c in enumerate(customers)})
+        customer = f"AND t.customer_id IN ({_names('_cu', customers)})"
     sql = _REPLIES.format(presale=" OR ".join(tests), customer=customer)
     replies: list[PresaleReply] = []
     for ticket_id, sent_at, owner, agent in db.all(sql, params):
@@ -181,7 +189,7 @@ def presale_replies(
     return replies
 
 
-def _names(prefix: str, values: Iterable[str]) -> str:
+def _names(prefix: str, values: Iterable[object]) -> str:
     return ", ".join(f":{prefix}{n}" for n, _v in enumerate(values))
 
 
