@@ -116,3 +116,24 @@ def test_no_targets_no_column(tmp_path: Path) -> None:
     assert tickets(config, "--query", "sla:breached") == []
     table = run_deskterm("--config", config, "tickets", "--view", "All")
     assert "—" not in table.out
+
+
+def test_sla_breached_is_a_view_when_a_channel_has_targets(
+    sla_config: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    """issue 15 item 6: with targets, `SLA breached` is a system view (`sla:breached`),
+    counted in `views` and usable as `tickets --view`; without targets it is not listed."""
+    config, ids = sla_config
+    done = run_deskterm("--config", config, "views", "--json")
+    assert done.code == 0, done.err
+    views = {v["name"]: v for v in json.loads(done.out)}
+    assert views["SLA breached"]["query"] == "sla:breached"
+    assert views["SLA breached"]["system"] is True
+    breached = {t["id"] for t in tickets(config, "--view", "SLA breached")}
+    assert breached == {t["id"] for t in tickets(config, "--query", "sla:breached")}
+    assert ids["late"] in breached and ids["soon"] not in breached
+    plain = tmp_path / "plain.toml"
+    shutil.copy(REPO / "samples" / "deskterm.toml", plain)
+    listed = run_deskterm("--config", plain, "views", "--json")
+    assert listed.code == 0, listed.err
+    assert "SLA breached" not in {v["name"] for v in json.loads(listed.out)}

@@ -152,7 +152,7 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
     db = ctx.read
     now = utc_now()
     rows: list[dict[str, Any]] = []
-    views = all_views(db)
+    views = all_views(db, sla=bool(ctx.config.sla_targets()))
     for name, query, system in views:
         try:
             with _within_store_limits(f"view {name!r}"):

@@ -10,7 +10,7 @@ from deskterm.services.actor import Actor
 from deskterm.services.tickets import log_event
 from deskterm.store.engine import Store
 from deskterm.store.tables import SavedView
-from deskterm.store.views import SYSTEM_VIEWS
+from deskterm.store.views import SLA_VIEWS, SYSTEM_VIEWS
 
 
 def check_view(name: str, query: str) -> str:
@@ -22,7 +22,7 @@ def check_view(name: str, query: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise UsageError("a view needs a name")
-    if name.casefold() in {view.casefold() for view in SYSTEM_VIEWS}:
+    if name.casefold() in {view.casefold() for view in {**SYSTEM_VIEWS, **SLA_VIEWS}}:
         raise UsageError(f"{name!r} is a system view; choose another name")
     parse_query(query)  # a broken view would fail every time it is opened
     return name

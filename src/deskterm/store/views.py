@@ -17,22 +17,28 @@ SYSTEM_VIEWS: dict[str, str] = {
 }
 
 
+SLA_VIEWS: dict[str, str] = {"SLA breached": "sla:breached"}
+"""System views listed only when some channel has SLA targets (elsewhere they are empty)."""
+
+
 def saved_views(db: ReadDb) -> list[tuple[str, str]]:
     """(name, query) of every saved view, in sidebar order."""
     rows = db.all("SELECT name, query FROM savedview ORDER BY position, name")
     return [(str(name), str(query)) for name, query in rows]
 
 
-def all_views(db: ReadDb) -> list[tuple[str, str, bool]]:
-    """(name, query, is_system) of every view, system views first."""
-    system = [(name, query, True) for name, query in SYSTEM_VIEWS.items()]
+def all_views(db: ReadDb, *, sla: bool = False) -> list[tuple[str, str, bool]]:
+    """(name, query, is_system) of every view, system views first (with ``sla``, the SLA
+    views after them)."""
+    shown = {**SYSTEM_VIEWS, **(SLA_VIEWS if sla else {})}
+    system = [(name, query, True) for name, query in shown.items()]
     return system + [(name, query, False) for name, query in saved_views(db)]
 
 
 def view_query(db: ReadDb, name: str) -> str:
     """The query behind a system or saved view (names are case-insensitive)."""
     wanted = name.casefold()
-    for view, query in SYSTEM_VIEWS.items():
+    for view, query in {**SYSTEM_VIEWS, **SLA_VIEWS}.items():
         if view.casefold() == wanted:
             return query
     saved = saved_views(db)

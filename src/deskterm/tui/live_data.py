@@ -195,7 +195,7 @@ class LiveData(DesktermBase):
         db = self._db()
         me = reader.agent_id_for(db, self.me_email)
         views: list[tuple[str, int | None]] = []
-        for name, query, _system in all_views(db):
+        for name, query, _system in all_views(db, sla=bool(self._sla_targets())):
             try:
                 where_view = reader.compile_query(
                     db, parse_query(query), me_agent_id=me, sla_targets=self._sla_targets()

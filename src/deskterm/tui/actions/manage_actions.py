@@ -122,7 +122,7 @@ class ManageActions(RuleActions):
     @work(thread=True, exclusive=True, group="manage-views", exit_on_error=False)
     def list_views(self, select: str | None = None) -> None:
         """Every view with its query, for the views manager."""
-        views = all_views(self._db())
+        views = all_views(self._db(), sla=bool(self._sla_targets()))
         self.post_to_ui(self._views_listed, views, select)
 
     def _views_listed(self, views: list[tuple[str, str, bool]], select: str | None) -> None:
