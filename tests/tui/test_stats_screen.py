@@ -9,6 +9,8 @@ the whole rig; "7 days" starts on Tue 3 March 00:00.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +35,19 @@ SLA = '\n[[channels]]\nname = "support"\ntype = "email"\naddress = "support@shop
 @pytest.fixture
 def rig_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config whose store holds the stats rig; the screen's clock on 10 March."""
+    return story_config(tmp_path, monkeypatch, build, at(10, 0))
+
+
+def story_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, story: Callable[..., object], now: datetime
+) -> Path:
+    """A config (agent Ana) whose store ``story(store, channel, monkeypatch)`` filled; the
+    stats screen's clock at ``now``."""
     store = open_store(f"sqlite:///{tmp_path / 'deskterm.db'}")
     channel: ChannelContext = support_channel(store)
-    build(store, channel, monkeypatch)
+    story(store, channel, monkeypatch)
     store.close()
-    monkeypatch.setattr(stats_actions, "stats_now", lambda: at(10, 0))
+    monkeypatch.setattr(stats_actions, "stats_now", lambda: now)
     config = tmp_path / "config.toml"
     config.write_text(
         f'[store]\npath = "{tmp_path / "deskterm.db"}"\n[user]\nname = "Ana"\n'
@@ -201,16 +211,7 @@ async def test_a_shows_each_agent_and_the_inbox_records_its_session(
 
     for var in ("SSH_CONNECTION", "SSH_TTY", "DESKTERM_SERVE"):
         monkeypatch.delenv(var, raising=False)  # the session says where it ran
-    store = open_store(f"sqlite:///{tmp_path / 'deskterm.db'}")
-    activity_story(store, support_channel(store), monkeypatch)
-    store.close()
-    monkeypatch.setattr(stats_actions, "stats_now", lambda: at(6, 0))
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[store]\npath = "{tmp_path / "deskterm.db"}"\n[user]\nname = "Ana"\n'
-        'email = "ana@shop.test"\n',
-        encoding="utf-8",
-    )
+    config = story_config(tmp_path, monkeypatch, activity_story, at(6, 0))
     app = make_app(config)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(app, pilot)
