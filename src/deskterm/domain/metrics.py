@@ -111,8 +111,9 @@ DEFINITIONS: dict[str, str] = {
         " deskterm: the null group); tickets_closed = tickets they closed; first_response ="
         " first responses (as defined above) they wrote, median and count; online_s and"
         " sessions = time with the inbox open (from opening to quitting; after a crash, to"
-        " its last minute heartbeat) within the period; csat = ratings received in the"
-        " period for tickets whose survey their close sent (responses, average, score)."
+        " its last heartbeat, every five minutes) within the period; csat = ratings"
+        " received in the period for tickets whose survey their close sent (responses,"
+        " average, score)."
     ),
     "group key": (
         "--by channel: the channel's name; agent: the assignee's email (null:"

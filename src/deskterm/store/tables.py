@@ -288,7 +288,7 @@ class AgentSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agent_id: int = Field(foreign_key="agent.id")
     started_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime = Field(default_factory=utcnow)  # the heartbeat, once a minute
+    last_seen_at: datetime = Field(default_factory=utcnow)  # the heartbeat, every 5 minutes
     ended_at: datetime | None = None  # None: still open, or the process died
     screen: str = ""  # where it ran: "terminal", "ssh", "browser" (deskterm serve)
 
