@@ -281,6 +281,50 @@ def test_conditions_see_the_last_order_and_hours(store: Store, channel: ChannelC
     assert tickets_tags(store, tid) == {"shipped", "after-hours", "asked"}
 
 
+def test_rules_tag_customers_by_what_they_spent(store: Store, channel: ChannelContext) -> None:
+    """issue 15 item 5: `customer.spent` and `customer.orders` set vip / repeat-buyer; a
+    refunded order is not spent."""
+    load(
+        store,
+        'name = "VIP"\nwhen = ["message.created"]\nif = "customer.spent>100"\n'
+        'then = [{ tag = ["vip"] }]',
+        'name = "Repeat buyer"\nwhen = ["message.created"]\nif = "customer.orders>=2"\n'
+        'then = [{ tag = ["repeat-buyer"] }]',
+    )
+    with store.write() as session:
+        for number, (total, financial) in enumerate((("75.00", "paid"), ("90.00", "refunded"))):
+            session.add(
+                Order(
+                    store="main",
+                    external_id=f"gid://shopify/Order/{number}",
+                    email="alice@example.com",
+                    placed_at=datetime.now(UTC) - timedelta(days=number + 1),
+                    total=total,
+                    financial_status=financial,
+                    status="delivered",
+                )
+            )
+    first = ingest(store, channel, msg("1@x", body="Hello again")).ticket_id
+    run_rules(store, EngineSettings())
+    # Two orders, but 75.00 spent: the refunded 90.00 went back.
+    assert tickets_tags(store, first) == {"repeat-buyer"}
+    with store.write() as session:
+        session.add(
+            Order(
+                store="main",
+                external_id="gid://shopify/Order/9",
+                email="alice@example.com",
+                placed_at=datetime.now(UTC),
+                total="40.00",
+                financial_status="paid",
+                status="to_ship",
+            )
+        )
+    second = ingest(store, channel, msg("2@x", subject="New question", body="Hi")).ticket_id
+    run_rules(store, EngineSettings())
+    assert tickets_tags(store, second) == {"vip", "repeat-buyer"}  # 115.00 spent now
+
+
 def test_a_command_gets_the_event_and_its_output_is_kept(
     store: Store, channel: ChannelContext, tmp_path: Path
 ) -> None:
