@@ -158,5 +158,11 @@ def test_a_shopee_order_after_a_presale_answer_is_revenue(
     revenue = stats["metrics"]["revenue"]
     assert revenue["orders"] == 1
     assert revenue["amount"] == {"IDR": entry["amount"]}
+    code, out, _err = dt("--config", str(config), "stats", "--since", "1d")
+    assert code == 0
+    assert [line.split()[:2] for line in out.splitlines() if "revenue" in line] == [
+        ["revenue", "orders"],
+        ["revenue", "IDR"],
+    ]
     code, out, _err = dt("--config", str(config), "show", number)
     assert code == 0 and "Revenue 1 order: " in out and order_sn in out

@@ -152,6 +152,12 @@ def _print_text(result: dict[str, Any], *, by: str | None, explain: bool) -> Non
         if explain and name in definitions and name not in explained:
             explained.add(name)
             out.write(_wrapped(definitions[name], width))
+    for currency, amount in sorted(metrics["revenue"]["amount"].items()):
+        from deskterm.domain.money import format_money
+
+        out.write(
+            f"  {'revenue ' + one_line(currency, 8):<24} {format_money(amount, currency):>10}\n"
+        )
     if explain:
         for name in ("period", "agent reply", "business_hours", "group key", "activity"):
             out.write(_wrapped(f"{name}: {definitions[name]}", width, indent="  "))
