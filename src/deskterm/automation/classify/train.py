@@ -84,19 +84,27 @@ def data_digest(examples: Sequence[Example]) -> str:
 
 @dataclass
 class _Matrix:
-    """A CSR matrix of TF-IDF rows, densified a mini-batch at a time."""
+    """A CSR matrix of TF-IDF rows, read a mini-batch of entries at a time."""
 
     indptr: npt.NDArray[np.int64]
     indices: npt.NDArray[np.int64]
     values: FloatArray
     width: int
 
-    def dense(self, rows: npt.NDArray[np.int64]) -> FloatArray:
-        out = np.zeros((len(rows), self.width), dtype=np.float32)
-        for at, row in enumerate(rows):
-            start, end = self.indptr[row], self.indptr[row + 1]
-            out[at, self.indices[start:end]] = self.values[start:end]
-        return out
+    def entries(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, npt.NDArray[np.int64]]:
+        """The non-zero entries of ``rows``: feature index, value, and the batch row each
+        belongs to (0 for the first of ``rows``), in row order."""
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        counts = ends - starts
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        # Each entry's position in indices/values: its row's start plus its rank in the row.
+        offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        at = np.repeat(starts, counts) + offsets
+        return self.indices[at], self.values[at], owner
 
 
 def _matrix(
@@ -137,11 +145,21 @@ class _Adam:
             self.first = np.zeros_like(self.param)
             self.second = np.zeros_like(self.param)
         self.steps += 1
-        self.first = 0.9 * self.first + 0.1 * grad
-        self.second = 0.999 * self.second + 0.001 * grad * grad
-        first = self.first / (1 - 0.9**self.steps)
-        second = self.second / (1 - 0.999**self.steps)
-        self.param -= (self.rate * first / (np.sqrt(second) + 1e-8)).astype(np.float32)
+        # In place, in the order the formula reads: the same float32 results as
+        # `0.9 * m + 0.1 * g` etc. without a dozen temporaries the size of the model.
+        self.first *= 0.9
+        self.first += 0.1 * grad
+        squared = 0.001 * grad
+        squared *= grad
+        self.second *= 0.999
+        self.second += squared
+        denominator = self.second / (1 - 0.999**self.steps)
+        np.sqrt(denominator, out=denominator)
+        denominator += 1e-8
+        update = self.first / (1 - 0.9**self.steps)
+        update *= self.rate
+        update /= denominator
+        self.param -= update.astype(np.float32, copy=False)
 
 
 def _softmax(logits: FloatArray) -> FloatArray:
@@ -207,15 +225,23 @@ def fit(
         rng.shuffle(order)
         for start in range(0, len(order), settings.batch):
             rows = order[start : start + settings.batch]
-            x = matrix.dense(rows)
+            # x @ w and x.T @ error over the features the batch uses only: a batch touches
+            # a few thousand of the ~28k, so the products over every feature were mostly
+            # multiplications by zero (the same sums, in another order; 4x faster).
+            index, value, owner = matrix.entries(rows)
+            used, column = np.unique(index, return_inverse=True)
+            x = np.zeros((len(rows), len(used)), np.float32)
+            x[owner, column] = value
+            logits = x @ w[used] + b
             sample = weights[rows][:, None] / float(weights[rows].sum())
-            logits = x @ w + b
             error = np.empty_like(logits)
             for (_labels, kind), low, high in zip(heads.values(), edges, edges[1:], strict=False):
                 part = logits[:, low:high]
                 error[:, low:high] = _softmax(part) if kind == "softmax" else _sigmoid(part)
-            error = (error - goal[rows]) * sample
-            adam_w.step((x.T @ error + settings.decay * w).astype(np.float32))
+            error = ((error - goal[rows]) * sample).astype(np.float32)
+            grad = (settings.decay * w).astype(np.float32)
+            grad[used] += x.T @ error
+            adam_w.step(grad)
             adam_b.step(error.sum(axis=0).astype(np.float32))
     params = {
         name: (np.ascontiguousarray(w[:, low:high]), b[low:high].copy())
