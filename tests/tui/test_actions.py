@@ -207,3 +207,36 @@ async def test_failed_delivery_shows_the_reason_and_R_retries(
     sent = show(sample_config, tid, capsys)["messages"][-1]
     assert b"Your order ships today." in smtp.messages[0].content
     assert sent["external_id"].encode() in smtp.messages[0].content  # the same Message-ID
+
+
+async def test_the_composer_shows_the_signature_and_the_reply_carries_it(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 16 item 3: the agent's signature (macro variables filled) shows under the
+    editor and goes under the sent text after "-- "; a note gets none."""
+    text = sample_config.read_text(encoding="utf-8")
+    sample_config.write_text(
+        text.replace("[user]\n", '[user]\nsignature = "{{ current_user.firstname }} · Kopi"\n', 1),
+        encoding="utf-8",
+    )
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        tid = int(tickets.current["id"])  # type: ignore[index]
+        count = len(conversation.ticket["messages"])  # type: ignore[index]
+        await pilot.press("r")
+        await until(lambda: composer_open(app), pilot)
+        effects = str(app.screen.query_one("#composer-actions").render())
+        assert "Signed: Dewi · Kopi" in effects
+        await pilot.press(*"Halo kak", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]
+        await pilot.press("n")
+        await until(lambda: composer_open(app), pilot)
+        assert "Signed" not in str(app.screen.query_one("#composer-actions").render())
+        await pilot.press(*"called her", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 2, pilot)  # type: ignore[index]
+    messages = show(sample_config, tid, capsys)["messages"]
+    assert messages[-2]["body_text"] == "Halo kak\n\n-- \nDewi · Kopi"
+    assert messages[-1]["body_text"] == "called her"

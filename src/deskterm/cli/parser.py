@@ -177,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     body.add_argument("--editor", action="store_true", help="compose in $EDITOR")
     reply.add_argument("--note", action="store_true", help="internal note: never sent")
     reply.add_argument(
+        "--no-signature",
+        action="store_true",
+        help="leave out the [user] and channel signatures this once",
+    )
+    reply.add_argument(
         "--force", action="store_true", help="send a macro even if a variable renders empty"
     )
 

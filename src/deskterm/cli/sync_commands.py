@@ -103,7 +103,10 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
             f"ticket {args.ticket_id} is on channel {channel_name!r}, which is not in the"
             " config; replies need a configured [[channels]] entry"
         )
-    queued = replies.queue_reply(ctx.store, args.ticket_id, body, ctx.actor())
+    signatures = None if args.no_signature else ctx.config.signatures()
+    queued = replies.queue_reply(
+        ctx.store, args.ticket_id, body, ctx.actor(), signatures=signatures
+    )
     sys.stdout.write(f"ticket {args.ticket_id}: reply to {one_line(queued.recipient)} queued\n")
     if actions is not None:
         from deskterm.automation.macros import MacroActions

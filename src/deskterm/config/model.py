@@ -26,6 +26,7 @@ from deskterm.config.sections import (
     UserConfig,
 )
 from deskterm.domain.errors import ConfigError
+from deskterm.domain.signatures import Signatures
 from deskterm.domain.sla import SlaTargets
 from deskterm.domain.text import one_line
 from deskterm.secrets import CommandSecret, EnvSecret, KeyringSecret
@@ -117,6 +118,13 @@ class Config(ConfigModel):
     def find_channel(self, name: str) -> ChannelConfig | None:
         """The channel called ``name`` of any type (None when the config has none)."""
         return next((c for c in self.channels if c.name == name), None)
+
+    def signatures(self) -> Signatures:
+        """The agent's and each channel's signature templates (replies get them)."""
+        return Signatures(
+            agent=self.user.signature,
+            channels={c.name: c.signature for c in self.channels if c.signature.strip()},
+        )
 
     def sla_targets(self) -> dict[str, SlaTargets]:
         """Each channel's SLA targets by channel name (the ``channel`` of a reader row)."""

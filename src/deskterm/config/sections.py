@@ -151,6 +151,10 @@ class _ChannelBase(ConfigModel):
     sla: SlaConfig | None = None
     """Targets shown as time left / breached in the ticket list; unset: no SLA."""
 
+    signature: str = Field(default="", max_length=2000)
+    """Put under every reply from this channel (below the agent's own), macro variables
+    allowed ("{{ current_user.firstname }} · Kopi Nusantara"); "" for none."""
+
 
 class EmailChannel(_ChannelBase):
     """``type = "email"``: a mailbox read over IMAP and answered over SMTP."""
@@ -334,6 +338,10 @@ class UserConfig(ConfigModel):
 
     email: Annotated[str, AfterValidator(check_optional_email)] = ""
     """Agent's email address; also matches assignee:me."""
+
+    signature: str = Field(default="", max_length=2000)
+    """Put under this agent's replies on every channel (above the channel's signature),
+    macro variables allowed ("{{ current_user.name }}"); "" for none."""
 
 
 class UiConfig(ConfigModel):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from deskterm.automation.signatures import render_signature
 from deskterm.domain.enums import Direction, OutboxState
 from deskterm.domain.errors import UsageError
 from deskterm.domain.ids import mint_message_id
+from deskterm.domain.signatures import Signatures, signed
 from deskterm.domain.subjects import reply_subject
 from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor
@@ -112,20 +114,59 @@ def _conversation_refs(session: Session, ticket_id: int) -> list[str]:
     raise UsageError(f"ticket {ticket_id} has no chat conversation to reply in")
 
 
-def queue_reply(store: Store, ticket_id: int, body: str, actor: Actor) -> QueuedReply:
+def queue_reply(
+    store: Store,
+    ticket_id: int,
+    body: str,
+    actor: Actor,
+    *,
+    signatures: Signatures | None = None,
+) -> QueuedReply:
     """Queue a reply to the customer; it shows in the conversation at once as queued."""
     with store.write() as session:
-        return reply_queued(session, ticket_id, body, actor)
+        return reply_queued(session, ticket_id, body, actor, signatures=signatures)
+
+
+def _with_signature(
+    session: Session,
+    ticket_id: int,
+    text: str,
+    signatures: Signatures,
+    *,
+    channel: Channel,
+    agent: Agent | None,
+    auto: bool,
+) -> str:
+    template = signatures.template(channel.name, agent=not auto)
+    if not template:
+        return text
+    from deskterm.automation.macros import ticket_variables
+    from deskterm.store.reader import get_ticket
+    from deskterm.store.session_read import SessionReadDb
+
+    shown = get_ticket(SessionReadDb(session), ticket_id)
+    variables = ticket_variables(
+        shown, agent_name=agent.name if agent else "", agent_email=agent.email if agent else ""
+    )
+    signature = clean_stored_text(render_signature(template, variables))
+    return signed(text, signature, channel.type)
 
 
 def reply_queued(
-    session: Session, ticket_id: int, body: str, actor: Actor, *, auto: bool = False
+    session: Session,
+    ticket_id: int,
+    body: str,
+    actor: Actor,
+    *,
+    auto: bool = False,
+    signatures: Signatures | None = None,
 ) -> QueuedReply:
     """Queue a reply in the caller's transaction (the rules engine's, with its run record).
 
     ``auto``: a rule's reply: its author is the rule (``actor.label``, "rule:NAME") and it
     is marked auto-submitted (email: ``Auto-Submitted: auto-replied``, RFC 3834), which
-    also keeps it out of first-response times.
+    also keeps it out of first-response times. ``signatures``: the config's; the agent's
+    (not for a rule's reply) and the channel's go under the text.
     """
     text = clean_stored_text(body).strip("\n")
     if not text.strip():
@@ -137,6 +178,10 @@ def reply_queued(
     assert channel is not None
     last_in = _last_inbound(session, ticket_id)
     agent = session.get(Agent, actor.agent_id) if actor.agent_id else None
+    if signatures is not None:
+        text = _with_signature(
+            session, ticket_id, text, signatures, channel=channel, agent=agent, auto=auto
+        )
     now = utcnow()
     to_name = ""
     if channel.type == "email":

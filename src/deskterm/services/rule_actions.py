@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 from deskterm.automation.macros import MacroActions, render_macro, ticket_variables
 from deskterm.automation.rules.model import COMMAND_TIMEOUT, Action, Rule
 from deskterm.domain.errors import DesktermError
+from deskterm.domain.signatures import Signatures
 from deskterm.domain.when import parse_when
 from deskterm.services import tickets
 from deskterm.services.actor import Actor
@@ -124,6 +125,7 @@ class RuleAct:
     event_message: Message | None
     now: datetime
     signature: Signature = field(default_factory=Signature)
+    signatures: Signatures = field(default_factory=Signatures)
     done: Done = field(default_factory=Done)
 
     @property
@@ -225,7 +227,14 @@ class RuleAct:
             )
             self.done.refused.append(f"did not reply with macro '{macro.name}': {why}")
             return
-        reply_queued(self.session, self.ticket.id, rendered.text, self.actor, auto=True)
+        reply_queued(
+            self.session,
+            self.ticket.id,
+            rendered.text,
+            self.actor,
+            auto=True,
+            signatures=self.signatures,
+        )
         self.done.replied = True
         self.done.did.append(f"replied with macro '{macro.name}'")
         _macro_effects(

@@ -58,6 +58,7 @@ from deskterm.domain.business_hours import BusinessHours
 from deskterm.domain.crash import crash_point
 from deskterm.domain.errors import QueryError
 from deskterm.domain.query_ast import Node
+from deskterm.domain.signatures import Signatures
 from deskterm.domain.sla import SlaTargets
 from deskterm.domain.text import one_line
 from deskterm.services.rule_actions import Command, Done, RuleAct, Signature
@@ -109,6 +110,7 @@ class EngineSettings:
     sla_targets: Mapping[str, SlaTargets] | None = None
     signature: Signature = field(default_factory=Signature)
     run_commands: bool = True
+    signatures: Signatures = field(default_factory=Signatures)  # the channels' go under replies
 
 
 @dataclass
@@ -441,6 +443,7 @@ def _run_rule(
             event_message=message,
             now=moment,
             signature=settings.signature,
+            signatures=settings.signatures,
         ).run()
         record = RuleRun(
             rule_id=loaded.id,
@@ -564,6 +567,7 @@ def engine_settings(config: Config) -> EngineSettings:
         hours=hours,
         sla_targets=config.sla_targets(),
         signature=Signature(config.user.name or name, (config.user.email or email).lower()),
+        signatures=config.signatures(),
     )
 
 

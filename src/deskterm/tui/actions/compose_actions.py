@@ -8,6 +8,7 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from deskterm.automation.macros import MacroActions, ticket_variables
+from deskterm.automation.signatures import render_signature
 from deskterm.config import ChannelConfig
 from deskterm.domain.text import one_line
 from deskterm.services.editor import quote_last_inbound
@@ -128,6 +129,7 @@ class ComposeActions(DesktermBase):
             ticket_id=tid,
             open_editor=open_editor,
             room=self.inbox,
+            signature="" if note else self._signature(ticket),
         )
         self.push_screen(screen, send)
         return screen
@@ -136,6 +138,14 @@ class ComposeActions(DesktermBase):
         """Keep the text as this agent's draft for the ticket (an empty text deletes it)."""
         tid, kind, text = message.ticket_id, draft_kind(message.note), message.text
         self.run_change("", lambda st, ac: drafts.save_draft(st, tid, kind, text, ac))
+
+    def _signature(self, ticket: dict[str, Any]) -> str:
+        """The signature a reply to ``ticket`` gets (shown in the composer; the service adds
+        it when the reply is queued)."""
+        if self.config is None:
+            return ""
+        template = self.config.signatures().template(str(ticket["channel"]))
+        return render_signature(template, self._variables(ticket)) if template else ""
 
     def _variables(self, ticket: dict[str, Any]) -> dict[str, Any]:
         return ticket_variables(ticket, agent_name=self.me_name, agent_email=self.me_email)
@@ -216,7 +226,8 @@ class ComposeActions(DesktermBase):
         """Queue the reply, apply its macros' actions, deliver now unless a sync process will."""
 
         def queue(store: Store, actor: Actor) -> None:
-            queued = replies.queue_reply(store, ticket_id, text, actor)
+            signatures = self.config.signatures() if self.config is not None else None
+            queued = replies.queue_reply(store, ticket_id, text, actor, signatures=signatures)
             drafts.discard_draft(store, ticket_id, "reply", actor)
             for action in actions or []:
                 macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)

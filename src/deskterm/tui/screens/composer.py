@@ -96,8 +96,10 @@ class ComposerScreen(Modal[Composed | None]):
         ticket_id: int | None = None,
         open_editor: bool = False,
         room: InboxScreen | None = None,
+        signature: str = "",
     ) -> None:
         super().__init__()
+        self.signature = "" if note else signature  # added under the text when sent
         self.room = room  # the inbox whose conversation pane the composer shares; None: float
         self._placed: Region | None = None
         self.note = note
@@ -160,14 +162,20 @@ class ComposerScreen(Modal[Composed | None]):
             yield Static(self._hint(), id="composer-hint")
 
     def _effects(self) -> Text:
-        """What sending does besides the text, e.g. "will add tag refund and close the ticket"."""
+        """What sending does besides the text, e.g. "will add tag refund and close the ticket",
+        and the signature it adds."""
         sentence = describe_actions(self.actions)
-        if not sentence:
-            return Text()
-        macros = sum(1 for action in self.actions if action.to_dict())
-        line = Text(f"On send, the macro{'' if macros == 1 else 's'} ", "bold")
-        line.append(sentence, "bold")
-        line.append(".")
+        line = Text()
+        if sentence:
+            macros = sum(1 for action in self.actions if action.to_dict())
+            line = Text(f"On send, the macro{'' if macros == 1 else 's'} ", "bold")
+            line.append(sentence, "bold")
+            line.append(".")
+        if self.signature.strip():
+            if line.plain:
+                line.append("  ")
+            line.append("Signed: ", "dim")
+            line.append_text(safe_line(" · ".join(self.signature.splitlines()), "dim", limit=60))
         return line
 
     def _show_effects(self) -> None:
