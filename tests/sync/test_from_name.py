@@ -74,3 +74,39 @@ def test_from_name_must_be_one_line(pymap: ImapServer, tmp_path: Path) -> None:
     code, _out, err = dt("--config", str(config), "tickets")
     assert code == 2
     assert "from_name" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_reply_goes_from_the_alias_the_customer_wrote_to(
+    pymap: ImapServer, tmp_path: Path
+) -> None:
+    """issue 16 item 3: with aliases, a customer who wrote to sales@ gets the reply from
+    sales@ (header and envelope); one who wrote to the main address gets it from that."""
+    alias = "Sales@Kopi.test"
+    with smtp_servers.ok() as smtp:
+        config = write_config(tmp_path / "config.toml", pymap, smtp, aliases=[alias])
+        pymap.append("INBOX", customer_mail(1, to=f"Kopi Sales <{alias.lower()}>"))
+        pymap.append("INBOX", customer_mail(2, to=pymap.username))
+        code, out, err = dt("--config", str(config), "sync", "--once")
+        assert code == 0, out + err
+        tickets = dt_json("--config", str(config), "tickets", "--view", "All", "--json")
+        by_subject = {t["subject"]: str(t["id"]) for t in tickets}
+        assert len(by_subject) == 2
+        for ticket in sorted(by_subject.values()):
+            code, out, err = dt("--config", str(config), "reply", ticket, "--body", "Siap kak")
+            assert code == 0 and "delivery: sent" in out, out + err
+        senders = {}
+        for sent in smtp.messages:
+            parsed = email.message_from_bytes(sent.content, policy=policy.default)
+            assert isinstance(parsed, EmailMessage)
+            senders[parsed["To"].addresses[0].addr_spec] = (
+                parsed["From"].addresses[0].addr_spec,
+                sent.mail_from,
+            )
+    assert senders == {
+        "customer1@example.com": (alias, alias),
+        "customer2@example.com": (pymap.username, pymap.username),
+    }
+    # The alias is the shop's own address: the copy filed in Sent is no customer.
+    code, out, err = dt("--config", str(config), "sync", "--once")
+    assert code == 0, out + err
+    assert len(dt_json("--config", str(config), "tickets", "--view", "All", "--json")) == 2

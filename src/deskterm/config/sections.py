@@ -184,6 +184,11 @@ class EmailChannel(_ChannelBase):
     noreply_addresses: list[EmailAddress] = Field(default_factory=list)
     """More addresses whose mail is the shop's own (contact forms, no-reply senders)."""
 
+    aliases: list[EmailAddress] = Field(default_factory=list)
+    """More addresses of this mailbox (sales@, orders@): mail to them is this channel's,
+    and a reply goes from the one the customer wrote to (the SMTP account must be allowed
+    to send as it)."""
+
     sent_copy: Literal["auto", "append", "server", "none"] = "auto"
     """Where a copy of each reply goes: "append" (deskterm APPENDs it to the Sent folder),
     "server" (the SMTP server files it itself, as Gmail does), "none", or "auto" ("server"
@@ -191,6 +196,26 @@ class EmailChannel(_ChannelBase):
 
     # The [user] name, filled in by the whole Config: the from_name when none is set.
     _user_name: str = PrivateAttr(default="")
+
+    def own_addresses(self) -> list[str]:
+        """The channel's address then its aliases, lower-cased, without repeats."""
+        seen: list[str] = []
+        for address in (self.address, *self.aliases):
+            if address.lower() not in seen:
+                seen.append(address.lower())
+        return seen
+
+    def reply_address(self, recipients: str) -> str:
+        """The address a reply goes from: the first of the channel's own addresses the
+        customer's message was sent to (its To and Cc, ``recipients``), as configured;
+        else ``address``."""
+        from email.utils import getaddresses
+
+        configured = {a.lower(): a for a in (*reversed(self.aliases), self.address)}
+        for _name, address in getaddresses([recipients]):
+            if address.lower() in configured:
+                return configured[address.lower()]
+        return self.address
 
     def sender_name(self) -> str:
         """The display name of replies' From: (never the channel's own name)."""

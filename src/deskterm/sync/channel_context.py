@@ -28,7 +28,7 @@ def channel_context(
             id=row.id,
             name=channel.name,
             type=channel.type,
-            own_addresses=frozenset({channel.address.lower()}),
+            own_addresses=frozenset(channel.own_addresses()),
             noreply_addresses=frozenset(a.lower() for a in channel.noreply_addresses),
             gmail_grouping=channel.gmail_grouping,
             store=channel.store,

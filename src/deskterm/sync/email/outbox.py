@@ -57,6 +57,7 @@ class _Pending:
     in_reply_to: str
     references: list[str]
     auto: bool = False  # a rule's reply: sent with Auto-Submitted: auto-replied (RFC 3834)
+    wrote_to: str = ""  # To and Cc of the customer's message it answers: picks the alias
 
 
 def _load(store: Store, outbox_id: int) -> _Pending:
@@ -65,6 +66,9 @@ def _load(store: Store, outbox_id: int) -> _Pending:
         assert row is not None and row.id is not None
         agent = session.get(Agent, row.agent_id) if row.agent_id else None
         message = session.get(Message, row.message_id) if row.message_id else None
+        answered = (
+            session.get(Message, row.reply_to_message_id) if row.reply_to_message_id else None
+        )
         return _Pending(
             id=row.id,
             ticket_id=row.ticket_id,
@@ -79,13 +83,14 @@ def _load(store: Store, outbox_id: int) -> _Pending:
             in_reply_to=message.in_reply_to if message else "",
             references=message.references.split() if message else [],
             auto=bool(message and message.auto_submitted),
+            wrote_to=answered.recipients if answered else "",
         )
 
 
 def render(config: EmailChannel, pending: _Pending) -> bytes:
     """The exact bytes of a reply; identical on every attempt (same id, same date)."""
     return build_reply(
-        sender=Party(config.sender_name(), config.address),
+        sender=Party(config.sender_name(), config.reply_address(pending.wrote_to)),
         to=[Party("", pending.to)],
         subject=pending.subject,
         body=pending.body,
@@ -189,7 +194,7 @@ class OutboxSender:
         result = self._send(
             self.config.smtp,
             self.password,
-            sender=self.config.address,
+            sender=self.config.reply_address(pending.wrote_to),
             recipients=[pending.to],
             raw=raw,
         )
