@@ -10,7 +10,7 @@ import shutil
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
@@ -18,9 +18,6 @@ from deskterm.domain.metrics import GROUP_KEYS, flat_row
 from deskterm.domain.metrics_text import ACTIVITY_COLUMNS, METRIC_LINES, pick, shown
 from deskterm.domain.text import one_line
 from deskterm.services.stats import read_period, shop_clock
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_DAYS = 30
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

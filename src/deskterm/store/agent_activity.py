@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from deskterm.domain.metrics import percentile
-from deskterm.store.metric_sql import AGENT_REPLY, CUSTOMER_MESSAGE, LIVE_TICKET
-from deskterm.store.query_sql import datetime_param
+from deskterm.store.metric_sql import AGENT_REPLY, CUSTOMER_MESSAGE, LIVE_TICKET, period_params
 from deskterm.store.readdb import ReadDb, db_moment
 from deskterm.store.sql_in import in_query
 
@@ -59,11 +58,7 @@ class Activity:
 def read_activity(db: ReadDb, since: datetime, until: datetime) -> dict[str | None, Activity]:
     """Each agent's activity in ``[since, until)``, by email (None: replies no agent of
     deskterm wrote). Agents who did nothing in the period are not in the answer."""
-    params = {
-        "_since": datetime_param(since, db.dialect),
-        "_until": datetime_param(until, db.dialect),
-        "_no": False,
-    }
+    params = period_params(db.dialect, since, until)
     start, end = db_moment(params["_since"]), db_moment(params["_until"])
     assert start is not None and end is not None
     found: dict[str | None, Activity] = defaultdict(Activity)

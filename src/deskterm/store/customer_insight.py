@@ -9,13 +9,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from deskterm.store.customer_reader import owned_orders_where
+from deskterm.domain.revenue import UNEARNED_STATUSES
+from deskterm.store.customer_reader import NOT_SPENT, email_identities, owned_orders_where
 from deskterm.store.readdb import ReadDb, db_moment, iso_utc
 
 TOP_PRODUCTS = 5
-# Financial statuses whose money did not stay with the shop (as customer_reader's spent).
-_NOT_SPENT = frozenset({"refunded", "voided"})
-_UNEARNED = frozenset({"cancelled"})
 
 
 def customer_insight(db: ReadDb, customer_id: int) -> dict[str, Any]:
@@ -27,15 +25,7 @@ def customer_insight(db: ReadDb, customer_id: int) -> dict[str, Any]:
     consecutive orders (null below two); ``intents`` counts the customer's tickets by
     intent, most frequent first (their complaint history); ``csat`` their answered surveys.
     """
-    emails = [
-        str(row[0])
-        for row in db.all(
-            "SELECT value FROM customeridentity WHERE kind = 'email' AND customer_id = :c"
-            " ORDER BY id",
-            {"c": customer_id},
-        )
-    ]
-    where, params = owned_orders_where(customer_id, emails)
+    where, params = owned_orders_where(customer_id, email_identities(db, customer_id))
     rows = db.all(
         "SELECT o.placed_at, o.total, o.currency, o.financial_status, o.status, o.data"
         f" FROM shop_order o WHERE {where}",
@@ -64,7 +54,7 @@ def _spending(rows: list[Any]) -> dict[str, Any]:
     totals: dict[str, Decimal] = {}
     counts: Counter[str] = Counter()
     for _placed, total, currency, financial, status, _data in rows:
-        if str(financial or "").lower() in _NOT_SPENT or str(status or "") in _UNEARNED:
+        if str(financial or "").lower() in NOT_SPENT or str(status or "") in UNEARNED_STATUSES:
             continue
         try:
             amount = Decimal(str(total or "0"))
@@ -99,7 +89,7 @@ def _mean_gap_days(placed: list[datetime]) -> float | None:
 def _top_products(rows: list[Any]) -> list[dict[str, Any]]:
     bought: Counter[str] = Counter()
     for *_head, status, data in rows:
-        if str(status or "") in _UNEARNED:
+        if str(status or "") in UNEARNED_STATUSES:
             continue
         items = _json(data).get("items") or []
         for item in items if isinstance(items, list) else []:

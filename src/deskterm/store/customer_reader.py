@@ -15,7 +15,7 @@ from deskterm.store.sql_in import in_query
 
 # Financial statuses whose money did not stay with the shop; "total spent" leaves them out
 # (Shopify's own amountSpent is net of refunds and voids too).
-_NOT_SPENT = frozenset({"refunded", "voided"})
+NOT_SPENT = frozenset({"refunded", "voided"})
 
 
 def customer_context_for_ticket(
@@ -73,8 +73,9 @@ def customer_context(
 
 def customer_orders(db: ReadDb, customer_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
     """The customer's cached orders, newest first (``show --json`` and macro variables)."""
-    emails = [i["value"] for i in _identities(db, customer_id) if i["kind"] == "email"]
-    orders: list[dict[str, Any]] = _orders(db, customer_id, emails, limit)["orders"]
+    orders: list[dict[str, Any]] = _orders(
+        db, customer_id, email_identities(db, customer_id), limit
+    )["orders"]
     return orders
 
 
@@ -250,6 +251,15 @@ def _tickets(
 MAX_ORDER_EMAILS = 500
 
 
+def email_identities(db: ReadDb, customer_id: int) -> list[str]:
+    """The customer's email addresses (stored lower-cased), oldest first."""
+    rows = db.all(
+        "SELECT value FROM customeridentity WHERE kind = 'email' AND customer_id = :c ORDER BY id",
+        {"c": customer_id},
+    )
+    return [str(row[0]) for row in rows]
+
+
 def owned_orders_where(customer_id: int, emails: Sequence[str]) -> tuple[str, dict[str, Any]]:
     """The WHERE (alias ``o``) of the customer's orders, and its parameters.
 
@@ -299,7 +309,7 @@ def _orders(db: ReadDb, customer_id: int, emails: list[str], limit: int) -> dict
 def _total_spent(rows: list[Sequence[Any]]) -> dict[str, str]:
     totals: dict[str, Decimal] = {}
     for total, currency, financial_status, _fetched in rows:
-        if str(financial_status or "").lower() in _NOT_SPENT:
+        if str(financial_status or "").lower() in NOT_SPENT:
             continue
         try:
             amount = Decimal(str(total or "0"))

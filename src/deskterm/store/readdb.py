@@ -156,6 +156,26 @@ def db_moment(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """``moment`` as naive UTC (an aware one converted; a naive one is UTC already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+_from_text = datetime.fromisoformat
+
+
+def db_naive_moment(value: Any) -> datetime | None:
+    """A stored moment as naive UTC: SQLite's text (naive UTC already), or a driver's
+    (aware) datetime. Metrics over 100k rows compare these: cheaper than aware ones."""
+    if value is None:
+        return None
+    if type(value) is str:
+        moment = _from_text(value)
+        return moment if moment.tzinfo is None else naive_utc(moment)
+    assert isinstance(value, datetime)
+    return naive_utc(value)
+
+
 def iso_utc(value: Any) -> str | None:
     """A stored datetime (SQLite text or driver datetime) as ISO 8601 UTC with ``Z``."""
     if value is None:

@@ -9,7 +9,7 @@ pre-sale tickets from one window before it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from deskterm.domain.revenue import (
@@ -22,9 +22,9 @@ from deskterm.domain.revenue import (
     json_amount,
     money,
 )
-from deskterm.store.metric_sql import AGENT_REPLY, LIVE_TICKET
-from deskterm.store.query_sql import datetime_param
-from deskterm.store.readdb import ReadDb, iso_utc
+from deskterm.store.customer_reader import email_identities, owned_orders_where
+from deskterm.store.metric_sql import AGENT_REPLY, LIVE_TICKET, period_params
+from deskterm.store.readdb import ReadDb, db_naive_moment, iso_utc
 from deskterm.store.sql_in import IN_CHUNK, in_query
 
 _ORDERS = """
@@ -76,7 +76,7 @@ def ticket_revenue(db: ReadDb, ticket_id: int, rules: AttributionRules) -> list[
     rows = db.all("SELECT customer_id, created_at FROM ticket WHERE id = :id", {"id": ticket_id})
     if not rows or rows[0][0] is None:
         return []
-    customer_id, created = int(rows[0][0]), _moment(rows[0][1]) or datetime.min
+    customer_id, created = int(rows[0][0]), db_naive_moment(rows[0][1]) or datetime.min
     found = read_attributions(db, created, datetime.max, rules, customer_id=customer_id)
     return sorted(
         (a for a in found if a.reply.ticket_id == ticket_id),
@@ -105,17 +105,9 @@ def _orders(
     sql = _ORDERS
     if customer_id is not None:
         # One customer's orders (a ticket's header): by the customer_id and email indexes.
-        emails = [
-            str(row[0])
-            for row in db.all(
-                "SELECT value FROM customeridentity WHERE kind = 'email' AND customer_id = :c",
-                {"c": customer_id},
-            )
-        ]
-        params.update({"_customer": customer_id, **{f"_em{n}": e for n, e in enumerate(emails)}})
-        listed = ", ".join(f":_em{n}" for n in range(len(emails)))
-        by_email = f" OR (o.customer_id IS NULL AND o.email IN ({listed}))" if emails else ""
-        sql += f" AND (o.customer_id = :_customer{by_email})"
+        where, owned = owned_orders_where(customer_id, email_identities(db, customer_id))
+        params.update(owned)
+        sql += f" AND {where}"
     rows = [row for row in db.all(sql, params) if row[9] not in UNEARNED_STATUSES]
     # An order fetched before its email became a customer's identity has no customer_id:
     # it belongs to whoever owns that address now.
@@ -134,7 +126,7 @@ def _orders(
         owner = int(row[1]) if row[1] is not None else owners.get(str(row[2] or ""))
         if customer_id is not None and owner != customer_id:
             continue
-        placed = _moment(row[3])
+        placed = db_naive_moment(row[3])
         if placed is None:
             continue
         orders.append(
@@ -183,7 +175,7 @@ def presale_replies(
     sql = _REPLIES.format(presale=" OR ".join(tests), customer=customer)
     replies: list[PresaleReply] = []
     for ticket_id, sent_at, owner, agent in db.all(sql, params):
-        moment = _moment(sent_at)
+        moment = db_naive_moment(sent_at)
         if moment is not None:
             replies.append(PresaleReply(int(owner), int(ticket_id), moment, agent))
     return replies
@@ -196,18 +188,4 @@ def _names(prefix: str, values: Iterable[object]) -> str:
 def _period(db: ReadDb, since: datetime, until: datetime) -> dict[str, Any]:
     # datetime.max cannot carry a zone: the far end is "the year 9999" either way.
     end = until if until != datetime.max else datetime(9999, 1, 1)
-    return {
-        "_since": datetime_param(since, db.dialect),
-        "_until": datetime_param(end, db.dialect),
-        "_no": False,
-    }
-
-
-def _moment(value: Any) -> datetime | None:
-    """A stored moment as naive UTC (SQLite's text, or a driver's aware datetime)."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return period_params(db.dialect, since, end)

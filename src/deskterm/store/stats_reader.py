@@ -32,16 +32,17 @@ from deskterm.domain.metrics import (
 from deskterm.domain.revenue import AttributionRules
 from deskterm.domain.sla import SlaTargets
 from deskterm.store.agent_activity import Activity, read_activity
-from deskterm.store.metric_sql import AGENT_REPLY, CUSTOMER_MESSAGE, LIVE_TICKET
-from deskterm.store.query_sql import datetime_param
-from deskterm.store.readdb import ReadDb, iso_utc
+from deskterm.store.metric_sql import (
+    AGENT_REPLY,
+    CUSTOMER_MESSAGE,
+    LIVE_TICKET,
+    period_params,
+)
+from deskterm.store.readdb import ReadDb, db_naive_moment, iso_utc, naive_utc
 from deskterm.store.revenue_reader import read_attributions
 from deskterm.store.sql_in import in_query
 
-_AGENT_REPLY = AGENT_REPLY
-_CUSTOMER = CUSTOMER_MESSAGE
 _IN_PERIOD = "m.sent_at >= :_since AND m.sent_at < :_until"
-_LIVE = LIVE_TICKET
 
 # The ticket field each non-time --by reads (tag has its own query).
 _KEY_COLUMN = {
@@ -71,19 +72,19 @@ SELECT t.id, ch.name, t.created_at, t.status, t.snoozed_until, t.closed_at, {{ke
 FROM ticket t
 JOIN channel ch ON ch.id = t.channel_id
 LEFT JOIN agent a ON a.id = t.assignee_id
-WHERE {_LIVE} AND t.id IN ({_TOUCHED})
+WHERE {LIVE_TICKET} AND t.id IN ({_TOUCHED})
 """
 
 # Each touched ticket's messages, grouped (joined to the tickets in Python: SQLite
 # joining a grouped subquery took twice as long as both queries apart).
 _MESSAGES = f"""
 SELECT m.ticket_id,
-    min(CASE WHEN {_CUSTOMER} THEN m.sent_at END),
+    min(CASE WHEN {CUSTOMER_MESSAGE} THEN m.sent_at END),
     min(CASE WHEN m.direction = 'out' THEN m.sent_at END),
-    min(CASE WHEN {_AGENT_REPLY} THEN m.sent_at END),
-    sum(CASE WHEN {_AGENT_REPLY} THEN 1 ELSE 0 END),
-    sum(CASE WHEN {_CUSTOMER} AND {_IN_PERIOD} THEN 1 ELSE 0 END),
-    sum(CASE WHEN {_AGENT_REPLY} AND {_IN_PERIOD} THEN 1 ELSE 0 END)
+    min(CASE WHEN {AGENT_REPLY} THEN m.sent_at END),
+    sum(CASE WHEN {AGENT_REPLY} THEN 1 ELSE 0 END),
+    sum(CASE WHEN {CUSTOMER_MESSAGE} AND {_IN_PERIOD} THEN 1 ELSE 0 END),
+    sum(CASE WHEN {AGENT_REPLY} AND {_IN_PERIOD} THEN 1 ELSE 0 END)
 FROM message m
 WHERE m.ticket_id IN ({_TOUCHED})
 GROUP BY m.ticket_id
@@ -120,10 +121,10 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
     comparing them that way is measurably cheaper than aware datetimes.
     """
     by = request.by
-    period = Period(_naive_utc(request.period.since), _naive_utc(request.period.until))
-    now = _naive_utc(request.now or datetime.now(UTC))
+    period = Period(naive_utc(request.period.since), naive_utc(request.period.until))
+    now = naive_utc(request.now or datetime.now(UTC))
     targets = request.targets or {}
-    params = _params(db, request.period)
+    params = period_params(db.dialect, request.period.since, request.period.until)
     key_sql = _KEY_COLUMN.get(by or "", "NULL")
     plus = "+" if db.dialect == "sqlite" else ""
     ticket_rows = db.all(_TICKETS.format(key=key_sql, plus=plus), params)
@@ -181,7 +182,10 @@ def read_stats(db: ReadDb, request: StatsRequest) -> dict[str, Any]:
         if row is None:
             continue  # spam, merged, or untouched by the period
         keys = tags.get(int(ticket_id), [None]) if by == "tag" else [row[6]]
-        for moment, is_answer in ((_moment(sent_at), False), (_moment(answered_at), True)):
+        for moment, is_answer in (
+            (db_naive_moment(sent_at), False),
+            (db_naive_moment(answered_at), True),
+        ):
             if moment is None or not period.since <= moment < period.until:
                 continue
             if is_answer and score is None:
@@ -255,48 +259,21 @@ def _count_revenue(
             grouped(key, attribution.order.placed_at).revenue.add(attribution.order)
 
 
-def _params(db: ReadDb, period: Period) -> dict[str, Any]:
-    return {
-        "_since": datetime_param(period.since, db.dialect),
-        "_until": datetime_param(period.until, db.dialect),
-        "_no": False,
-    }
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-_from_text = datetime.fromisoformat
-
-
-def _moment(value: Any) -> datetime | None:
-    """A stored moment as naive UTC: SQLite's text (naive UTC already), or a driver's
-    (aware) datetime."""
-    if value is None:
-        return None
-    if type(value) is str:
-        moment = _from_text(value)
-        return moment if moment.tzinfo is None else _naive_utc(moment)
-    assert isinstance(value, datetime)
-    return _naive_utc(value)
-
-
 def _facts(row: Any, first_in: Any, first_out: Any, first_reply: Any, replies: Any) -> TicketFacts:
-    created = _moment(row[2])
+    created = db_naive_moment(row[2])
     assert created is not None
     status, snoozed = row[3], row[4]
     # A snooze is stored as a close (with snoozed_until): not a resolution.
-    closed = _moment(row[5]) if status == "closed" and snoozed is None else None
+    closed = db_naive_moment(row[5]) if status == "closed" and snoozed is None else None
     return TicketFacts(
         id=int(row[0]),
         channel=str(row[1]),
         created_at=created,
         open=status == "open",
         closed_at=closed,
-        first_in=_moment(first_in),
-        first_out=_moment(first_out),
-        first_reply=_moment(first_reply),
+        first_in=db_naive_moment(first_in),
+        first_out=db_naive_moment(first_out),
+        first_reply=db_naive_moment(first_reply),
         replies=int(replies or 0),
     )
 
@@ -361,8 +338,8 @@ def _time_messages(
     replied: set[tuple[str, int]] = set()
     days: dict[str, str] = {}
     for slot_text, ticket_id, received, sent in db.all(
-        f"SELECT {slot}, m.ticket_id, sum(CASE WHEN {_CUSTOMER} THEN 1 ELSE 0 END),"
-        f" sum(CASE WHEN {_AGENT_REPLY} THEN 1 ELSE 0 END)"
+        f"SELECT {slot}, m.ticket_id, sum(CASE WHEN {CUSTOMER_MESSAGE} THEN 1 ELSE 0 END),"
+        f" sum(CASE WHEN {AGENT_REPLY} THEN 1 ELSE 0 END)"
         f" FROM message m WHERE {_IN_PERIOD} GROUP BY 1, 2",
         params,
     ):
