@@ -175,7 +175,7 @@ def test_the_table_shows_revenue_per_currency() -> None:
         "csat": {"score": None, "average": None, "responses": 0, "sent": 0, "response_rate": None},
         "revenue": {"orders": 2, "amount": {"IDR": 1250000, "USD": 42.5}},
     }
-    text = str(metrics_table(metrics, metrics["revenue"]))
+    text = str(metrics_table(metrics))
     assert line_of(text, "revenue orders") == "revenue orders 2"
     assert line_of(text, "revenue IDR") == "revenue IDR 1.25M"
     assert line_of(text, "revenue USD") == "revenue USD 42.50"

@@ -15,7 +15,13 @@ from typing import Any
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
 from deskterm.domain.metrics import GROUP_KEYS, flat_row
-from deskterm.domain.metrics_text import ACTIVITY_COLUMNS, METRIC_LINES, pick, shown
+from deskterm.domain.metrics_text import (
+    ACTIVITY_COLUMNS,
+    METRIC_LINES,
+    agent_label,
+    pick,
+    shown,
+)
 from deskterm.domain.text import one_line
 from deskterm.services.stats import read_period, shop_clock
 
@@ -188,7 +194,7 @@ def _print_activity(groups: list[dict[str, Any]]) -> None:
     out.write("\nAgent activity (who acted; --explain: activity)\n")
     out.write(f"{'agent':<22}" + "".join(f" {name:>8}" for name, _p, _k in columns) + "\n")
     for group in groups:
-        key = "(not in deskterm)" if group["key"] is None else one_line(str(group["key"]), 22)
+        key = one_line(agent_label(group["key"]), 22)
         activity = group["activity"]
         cells = "".join(f" {shown(pick(activity, p), k):>8}" for _n, p, k in columns)
         out.write(f"{key:<22}{cells}\n")

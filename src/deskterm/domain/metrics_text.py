@@ -38,6 +38,15 @@ ACTIVITY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 """An agent's activity (store.agent_activity) as table columns."""
 
 
+NO_AGENT = "(not in deskterm)"
+"""The activity group of replies no agent of deskterm wrote (Sent folder, marketplace)."""
+
+
+def agent_label(key: object) -> str:
+    """An activity group's key as the tables show it."""
+    return NO_AGENT if key is None else str(key)
+
+
 def pick(metrics: dict[str, Any], path: str) -> Any:
     """The figure at a dotted ``path`` of M (``first_response.median_s``)."""
     value: Any = metrics

@@ -15,7 +15,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from deskterm.domain.metrics_text import ACTIVITY_COLUMNS, METRIC_LINES, pick, shown
+from deskterm.domain.metrics_text import (
+    ACTIVITY_COLUMNS,
+    METRIC_LINES,
+    agent_label,
+    pick,
+    shown,
+)
 from deskterm.tui.render import safe_line
 
 
@@ -44,14 +50,14 @@ VALUE_WIDTH = 9
 HINT = "1-4 period · c chart · a agents · b open hours · s SLA breached · esc close"
 
 
-def metrics_table(metrics: dict[str, Any], revenue: dict[str, Any]) -> Text:
+def metrics_table(metrics: dict[str, Any]) -> Text:
     """The figures as aligned lines (the `deskterm stats` table, the amounts after it)."""
     table = Text()
     for label, path, kind in METRIC_LINES:
         value = shown(pick(metrics, path), kind)
         table.append(f"{label:<{LABEL_WIDTH}}", "dim")
         table.append(f"{value:>{VALUE_WIDTH}}\n", "bold" if value != "—" else "dim")
-    for currency, amount in sorted(revenue.get("amount", {}).items()):
+    for currency, amount in sorted(metrics["revenue"]["amount"].items()):
         table.append(f"{'revenue ' + currency:<{LABEL_WIDTH}}", "dim")
         table.append(f"{_compact(amount):>{VALUE_WIDTH}}\n", "bold green")
     table.rstrip()
@@ -72,8 +78,7 @@ def agents_table(groups: list[dict[str, Any]]) -> Text:
         if activity is None:
             continue
         table.append("\n")
-        key = "(not in deskterm)" if group["key"] is None else str(group["key"])
-        cell = safe_line(key, limit=name_width - 1)
+        cell = safe_line(agent_label(group["key"]), limit=name_width - 1)
         cell.truncate(name_width, pad=True)
         table.append_text(cell)
         for _column, path, kind in ACTIVITY_COLUMNS:
@@ -243,11 +248,7 @@ class StatsScreen(Screen[None]):
             title.append("  open hours", "cyan")
         self.query_one("#stats-title", Static).update(title)
         metrics = result["metrics"]
-        table = (
-            agents_table(result["groups"])
-            if self.agents
-            else metrics_table(metrics, metrics["revenue"])
-        )
+        table = agents_table(result["groups"]) if self.agents else metrics_table(metrics)
         self.query_one("#stats-table", Static).update(table)
         self.query_one("#stats-hint", Static).update(Text(HINT))
         if not self.agents:
