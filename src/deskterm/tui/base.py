@@ -8,11 +8,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.driver import Driver
+from textual.screen import Screen
 from textual.widgets import Static
 
 from deskterm.config import Config, ShopifyStore
@@ -27,6 +28,7 @@ from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 
 log = logging.getLogger(__name__)
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 
 if TYPE_CHECKING:
     from deskterm.services.actor import Actor
@@ -77,6 +79,10 @@ class DesktermBase(App[None]):
 
             return TerminalDriver
         return chosen
+
+    def _open_screen(self, kind: type[ScreenT]) -> ScreenT | None:
+        """The open screen of ``kind``, if the agent has one on the stack."""
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, kind)), None)
 
     def _db(self) -> ReadDb:
         assert self.db is not None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from deskterm.automation.macros import ticket_variables
 from deskterm.domain.errors import DesktermError
@@ -35,8 +34,6 @@ else:
 # LiveData.action_search names the list it shows "Search: <the query as typed>".
 SEARCH_PREFIX = "Search: "
 
-ScreenT = TypeVar("ScreenT", bound=Screen[Any])
-
 
 class ManageActions(RuleActions):
     """Screens to create, edit and delete macros, saved views and (RuleActions) rules;
@@ -53,10 +50,6 @@ class ManageActions(RuleActions):
         Binding("f4", "manage_rules", "Manage rules", id="manage_rules"),
         Binding("V", "save_view", "Save search as view", show=False, id="save_view"),
     ]
-
-    def _open_screen(self, kind: type[ScreenT]) -> ScreenT | None:
-        """The open screen of ``kind``, if the agent has one on the stack."""
-        return next((s for s in reversed(self.screen_stack) if isinstance(s, kind)), None)
 
     # --- macros -------------------------------------------------------------------------
 

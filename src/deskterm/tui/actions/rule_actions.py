@@ -50,7 +50,7 @@ class RuleActions(LiveData):
             self.list_rules(quiet=True)
 
     def _rules_manager(self) -> RulesManager | None:
-        return next((s for s in reversed(self.screen_stack) if isinstance(s, RulesManager)), None)
+        return self._open_screen(RulesManager)
 
     @work(thread=True, exclusive=True, group="manage-rules", exit_on_error=False)
     def list_rules(self, select: str | None = None, problem: str = "", quiet: bool = False) -> None:

@@ -39,7 +39,7 @@ class StatsActions(LiveData):
 
     def action_stats(self) -> None:
         """Open the stats screen (once: F5 there again does nothing)."""
-        if any(isinstance(s, StatsScreen) for s in self.screen_stack):
+        if self._open_screen(StatsScreen) is not None:
             return
         hours = self.config is not None and self.config.business_hours is not None
         self.push_screen(StatsScreen(has_hours=hours))
@@ -68,20 +68,14 @@ class StatsActions(LiveData):
             return
         self.post_to_ui(self._stats_computed, result, days, business, by)
 
-    def _stats_screen(self) -> Any:
-        return next(
-            (s for s in reversed(self.screen_stack) if isinstance(s, StatsScreen)),
-            None,
-        )
-
     def _stats_computed(self, result: dict[str, Any], days: int, business: bool, by: str) -> None:
-        screen = self._stats_screen()
+        screen = self._open_screen(StatsScreen)
         with contextlib.suppress(NoMatches):  # closed meanwhile
             if screen is not None and screen.is_attached:
                 screen.show_stats(result, days=days, business=business, by=by)
 
     def _stats_problem(self, text: str) -> None:
-        screen = self._stats_screen()
+        screen = self._open_screen(StatsScreen)
         with contextlib.suppress(NoMatches):
             if screen is not None and screen.is_attached:
                 screen.say(one_line(text, 200))
