@@ -16,7 +16,9 @@ from deskterm.store.readdb import ReadDb, db_moment, iso_utc
 TOP_PRODUCTS = 5
 
 
-def customer_insight(db: ReadDb, customer_id: int) -> dict[str, Any]:
+def customer_insight(
+    db: ReadDb, customer_id: int, emails: list[str] | None = None
+) -> dict[str, Any]:
     """``{orders, spent, average_order, first_order_at, last_order_at,
     days_between_orders, top_products, intents, csat, channels}`` of one customer.
 
@@ -24,8 +26,11 @@ def customer_insight(db: ReadDb, customer_id: int) -> dict[str, Any]:
     refunded, voided and cancelled orders; ``days_between_orders`` is the mean gap between
     consecutive orders (null below two); ``intents`` counts the customer's tickets by
     intent, most frequent first (their complaint history); ``csat`` their answered surveys.
+    ``emails``: the customer's addresses when the caller has read them already.
     """
-    where, params = owned_orders_where(customer_id, email_identities(db, customer_id))
+    if emails is None:
+        emails = email_identities(db, customer_id)
+    where, params = owned_orders_where(customer_id, emails)
     rows = db.all(
         "SELECT o.placed_at, o.total, o.currency, o.financial_status, o.status, o.data"
         f" FROM shop_order o WHERE {where}",

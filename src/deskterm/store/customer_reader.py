@@ -67,7 +67,7 @@ def customer_context(
         "tickets": tickets,
         "ticket_count": ticket_count,
         **orders,
-        "insight": customer_insight(db, customer_id),
+        "insight": customer_insight(db, customer_id, emails),
     }
 
 
