@@ -61,8 +61,9 @@ def found(secrets: set[str], text: str) -> list[str]:
     return sorted(secret[:6] + "…" for secret in secrets if len(secret) >= 8 and secret in text)
 
 
-def run_daemon_until_synced(config: Path, env: dict[str, str]) -> str:
-    """`deskterm sync` (the daemon) until every chat channel reported a pass, then SIGTERM."""
+def run_daemon_until_synced(config: Path, env: dict[str, str], *, stacks: bool = False) -> str:
+    """`deskterm sync` (the daemon) until every chat channel reported a pass, then SIGTERM
+    (with ``stacks``, SIGUSR1 first: the daemon prints its threads' stacks)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "deskterm", "--config", str(config), "sync"],
         stdout=subprocess.PIPE,
@@ -81,9 +82,20 @@ def run_daemon_until_synced(config: Path, env: dict[str, str]) -> str:
             if all(f"{name}: " in text for name in CHAT_CHANNELS):
                 break
             time.sleep(0.2)
+        if stacks:
+            process.send_signal(signal.SIGUSR1)
+            while time.monotonic() < deadline and "_chat_loop" not in "".join(lines):
+                time.sleep(0.2)
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)  # the daemon prints its threads' stacks
+            time.sleep(2)
+            process.kill()
+            reader.join(timeout=10)
+            pytest.fail("sync still running 60 s after SIGTERM:\n" + "".join(lines)[-6000:])
         reader.join(timeout=10)
     return "".join(lines)
 
@@ -104,6 +116,17 @@ def test_sync_daemon_output_carries_no_secret(
         assert "HTTP Request" in output and "access_token=***" in output
     else:
         assert "HTTP Request" not in output
+
+
+def test_sigusr1_prints_the_daemons_threads_and_it_goes_on(
+    markets: tuple[Marketplaces, Path],
+) -> None:
+    """A daemon that seems stuck shows what each thread does on `kill -USR1`, and keeps
+    running (SIGTERM still stops it: run_daemon_until_synced fails otherwise)."""
+    _fakes, config = markets
+    output = run_daemon_until_synced(config, {}, stacks=True)
+    assert "_chat_loop" in output and "Thread 0x" in output, output[-2000:]
+    assert "deskterm sync stopped" in output
 
 
 def test_tui_log_file_carries_no_secret(

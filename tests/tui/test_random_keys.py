@@ -184,8 +184,37 @@ async def test_palette_page_keys_right_after_ctrl_p(sample_config: Path) -> None
         await pilot.press("escape")
         assert app.screen is app.inbox
         await burst(app, pilot, ["ctrl+p", *"help", "enter", "enter"])  # one command, once
+        await until(lambda: type(app.screen).__name__ == "HelpScreen", pilot, timeout=10)
         alive(app)
-        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.screen is app.inbox
+
+
+async def test_enter_typed_ahead_of_the_palette_search_acts_on_its_matches(
+    sample_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+p, "help" and Enter, Enter in one read while the search is slow (a loaded
+    server): Textual's palette took the Enters on the list shown before the matches
+    (every command), running the first command instead of Help. The Enters wait for the
+    search of what was typed, then act as they would for a slow typist."""
+    from deskterm.tui.commands import DesktermCommands
+
+    real = DesktermCommands.search
+
+    async def slow_search(self: DesktermCommands, query: str):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.4)
+        async for hit in real(self, query):
+            yield hit
+
+    monkeypatch.setattr(DesktermCommands, "search", slow_search)
+    app = make_app(sample_config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app._painted, pilot)
+        await burst(app, pilot, ["ctrl+p", *"help", "enter", "enter"])
+        await until(lambda: type(app.screen).__name__ == "HelpScreen", pilot, timeout=10)
+        await pilot.pause(0.3)
+        alive(app)
+        assert type(app.screen).__name__ == "HelpScreen"  # once: the second Enter ran nothing
         await pilot.press("escape")
         assert app.screen is app.inbox
 

@@ -242,3 +242,38 @@ async def test_a_view_changed_elsewhere_keeps_its_count_and_rows_consistent(
             f"list says {tickets.total} tickets ({rows} before), "
             f"{shown.count(None)} rows never load"
         )
+
+
+async def test_a_ticket_opened_from_the_palette_stays_while_the_list_changes(
+    sample_config: Path,
+) -> None:
+    """The demo's smoke test caught it: `#12` opened from the palette, then live mail
+    moved the list under its cursor and the list's new row replaced #12 in the
+    conversation pane before the agent read a word. Only the agent moving in the list
+    (or picking a view) replaces a ticket opened another way."""
+    from tests.tui.test_keys_palette_composer import palette_pick
+
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await shown_and_ready(app, pilot)
+        tickets = app.inbox.query_one(TicketList)
+        await until(lambda: tickets.row(4) is not None, pilot)
+        under_cursor = int(tickets.current["id"])  # type: ignore[index]
+        opened = int(tickets.row(4)["id"])  # type: ignore[index]
+        await palette_pick(pilot, app, f"#{opened}")
+        await until(lambda: shown_id(app) == opened, pilot)
+        import sqlite3
+
+        from tests.tui.conftest import store_url
+
+        with sqlite3.connect(store_url(sample_config).removeprefix("sqlite:///")) as conn:
+            # A teammate closes the ticket under the list's cursor: the row moves away.
+            conn.execute("UPDATE ticket SET status = 'closed' WHERE id = ?", (under_cursor,))
+        await until(
+            lambda: tickets.current is not None and tickets.current["id"] != under_cursor, pilot
+        )
+        await pilot.pause(0.5)
+        assert shown_id(app) == opened, f"#{opened} opened; the pane moved to #{shown_id(app)}"
+        tickets.focus()  # the agent goes back to the list and moves: the pane follows again
+        await pilot.press("j")
+        await until(lambda: shown_id(app) == tickets.current["id"], pilot)  # type: ignore[index]

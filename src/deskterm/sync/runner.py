@@ -352,20 +352,37 @@ class Daemon:
             threads.append(threading.Thread(target=self._rules_loop, name="rules", daemon=True))
         if self.only is None:
             threads += [
-                threading.Thread(target=self._orders_loop, args=(shop,), daemon=True)
+                threading.Thread(
+                    target=self._orders_loop, args=(shop,), name=f"orders {shop.name}", daemon=True
+                )
                 for shop in self.config.stores
             ]
         for channel in self.channels:
             if isinstance(channel, EmailChannel):
                 threads.append(
-                    threading.Thread(target=self._fetch_loop, args=(channel,), daemon=True)
+                    threading.Thread(
+                        target=self._fetch_loop,
+                        args=(channel,),
+                        name=f"fetch {channel.name}",
+                        daemon=True,
+                    )
                 )
                 threads.append(
-                    threading.Thread(target=self._outbox_loop, args=(channel,), daemon=True)
+                    threading.Thread(
+                        target=self._outbox_loop,
+                        args=(channel,),
+                        name=f"outbox {channel.name}",
+                        daemon=True,
+                    )
                 )
             elif isinstance(channel, CHAT_TYPES):
                 threads.append(
-                    threading.Thread(target=self._chat_loop, args=(channel,), daemon=True)
+                    threading.Thread(
+                        target=self._chat_loop,
+                        args=(channel,),
+                        name=f"chat {channel.name}",
+                        daemon=True,
+                    )
                 )
             else:
                 self._report(
@@ -376,8 +393,16 @@ class Daemon:
         for thread in threads:
             thread.start()
         self.stop.wait()
+        # One deadline for all: joined one by one with a timeout each, a few threads in
+        # long steps added up to minutes after SIGTERM. Threads still working at the
+        # deadline are daemon threads: each step is its own transaction, and the kill
+        # tests show an interrupted pass converges on the next start.
+        deadline = time.monotonic() + IDLE_SLICE + 5
         for thread in threads:
-            thread.join(timeout=IDLE_SLICE + 5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        busy = [thread.name for thread in threads if thread.is_alive()]
+        if busy:
+            log.warning("stopping with %d step(s) unfinished: %s", len(busy), ", ".join(busy))
 
     def _report_failure(self, channel: str, exc: Exception) -> None:
         """A failed pass: the channel's own error in its words, anything else with its type

@@ -180,6 +180,9 @@ class DesktermApp(
 
     def on_ticket_list_highlighted(self, message: TicketList.Highlighted) -> None:
         """Show the highlighted ticket's conversation."""
+        if message.by_data and self._opened_elsewhere:
+            return  # new mail moved the list, not the agent: the palette's ticket stays
+        self._opened_elsewhere = False
         self._shown_ticket = message.ticket_id
         self.load_ticket(message.ticket_id)
 

@@ -56,6 +56,9 @@ class DesktermBase(App[None]):
         self.where: SqlFragment | None = None
         self._data_version: Any = None
         self._shown_ticket: int | None = None
+        # A ticket opened from the palette (not the list's row): rows arriving do not
+        # replace it, only the agent moving in the list or picking a view does.
+        self._opened_elsewhere = False
         self.inbox = InboxScreen()  # panes are always looked up here, even under a modal
         self.macros: list[MacroChoice] = []
         self.view_names: list[str] = []

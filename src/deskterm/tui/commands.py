@@ -12,6 +12,7 @@ from textual import on
 from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Button, Input
+from textual.worker import Worker, WorkerState
 
 from deskterm.tui.keys import own_bindings, shown_keys
 from deskterm.tui.render import safe_line
@@ -114,18 +115,51 @@ class Palette(CommandPalette):
             return
         super()._action_command_list(action)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Enters typed ahead of the search of what was typed (one read over a slow link:
+        # ctrl+p, "help", Enter): each is replayed once that search is done, so Enter acts
+        # on the matches of the text typed, as it does for a slow typist, not on whatever
+        # list was shown before (the commands of an earlier letter, or every command).
+        self._enters_waiting = 0
+
+    def _searching(self) -> bool:
+        """A search of the typed text is still gathering its matches."""
+        return any(
+            worker.node is self
+            and worker.group == self._GATHER_COMMANDS_GROUP
+            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            and not worker.is_cancelled
+            for worker in self.app.workers
+        )
+
     def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
         """Run the chosen command once: an Enter that arrived with the first one selects
         again after the palette closed, and must not run it a second time."""
         if on_top(self):
             super()._select_or_command(event)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A search finished: the Enters that waited for it act now, in order."""
+        if event.worker.group != self._GATHER_COMMANDS_GROUP:
+            return
+        if event.state != WorkerState.SUCCESS or self._searching():
+            return  # cancelled by a newer letter, or a newer search still runs
+        waiting, self._enters_waiting = self._enters_waiting, 0
+        for _ in range(waiting):
+            self._select_or_command(None)
+
     @on(Input.Submitted)
     def _late_enter(self, event: Input.Submitted) -> None:
-        """A second Enter in the same burst must not run the chosen command twice."""
+        """A second Enter in the same burst must not run the chosen command twice, and
+        an Enter typed ahead of the search waits for its matches."""
         if not on_top(self):
             event.stop()
             event.prevent_default()  # Textual's own handler (run the command) is skipped
+        elif self._enters_waiting or self._searching():
+            event.stop()
+            event.prevent_default()
+            self._enters_waiting += 1
 
     def dismiss(self, result: None = None) -> AwaitComplete:
         """Close the palette, never the screen under it (see screens/modal.py)."""

@@ -75,6 +75,7 @@ class LiveData(DesktermBase):
 
     def _view_loaded(self, name: str, where: SqlFragment, total: int) -> None:
         self.view, self.where = name, where
+        self._opened_elsewhere = False  # a view picked: its top ticket is shown
         tickets = self.inbox.query_one(TicketList)
         tickets.marked.clear()  # marks of a view left behind must not take over `c`
         tickets.reset(total)  # first: with its rows gone, moving the cursor announces nothing
@@ -217,6 +218,7 @@ class LiveData(DesktermBase):
 
     def open_ticket(self, ticket_id: int) -> None:
         """Show ticket ``ticket_id`` (from the palette) and move to its conversation."""
+        self._opened_elsewhere = True  # until the agent moves in the list or picks a view
         self._shown_ticket = ticket_id
         self.load_ticket(ticket_id)
         self.inbox.query_one(ConversationView).focus()

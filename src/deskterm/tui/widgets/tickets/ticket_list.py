@@ -70,11 +70,16 @@ class TicketList(ScrollView, can_focus=True):
             self.page = page
 
     class Highlighted(Message):
-        """The cursor moved to a ticket."""
+        """The cursor moved to a ticket.
 
-        def __init__(self, ticket_id: int) -> None:
+        ``by_data`` when rows arriving moved it (a live reload, a page coming in), not
+        the agent: a ticket opened another way (the palette) then stays shown.
+        """
+
+        def __init__(self, ticket_id: int, *, by_data: bool = False) -> None:
             super().__init__()
             self.ticket_id = ticket_id
+            self.by_data = by_data
 
     class Opened(Message):
         """The user opened a ticket (enter)."""
@@ -94,6 +99,7 @@ class TicketList(ScrollView, can_focus=True):
         self.sla_targets: dict[str, SlaTargets] = {}  # by channel name, from the config
         self.show_store = False  # a store column only helps with several shops
         self._announced: int | None = None  # the ticket last reported as highlighted
+        self._by_data = False  # set while arriving rows (not the agent) move the cursor
         # Until the agent moves (or presses any key: the app clears it), the cursor stays on
         # the newest ticket at the top while rows arrive above it (a first sync filling in).
         self.pin_top = True
@@ -124,13 +130,24 @@ class TicketList(ScrollView, can_focus=True):
         self._pages = {}
         self._asked.clear()
         self.virtual_size = Size(self.size.width, total)
-        self.cursor = min(self.cursor, max(total - 1, 0))
+        self._by_data = True
+        try:
+            self.cursor = min(self.cursor, max(total - 1, 0))
+        finally:
+            self._by_data = False
         if not keep_rows:
             self.refresh()
         # A live reload keeps showing the rows it has: set_page repaints those that changed.
 
     def set_page(self, page: int, rows: list[dict[str, Any]]) -> None:
         """Rows arrived for ``page``."""
+        self._by_data = True
+        try:
+            self._set_page(page, rows)
+        finally:
+            self._by_data = False
+
+    def _set_page(self, page: int, rows: list[dict[str, Any]]) -> None:
         self._asked.discard(page)
         before = self._visible_texts()
         self._pages[page] = rows
@@ -367,7 +384,7 @@ class TicketList(ScrollView, can_focus=True):
         # opened another way (palette, search) stays in the conversation pane.
         if ticket is not None and ticket["id"] != self._announced:
             self._announced = ticket["id"]
-            self.post_message(self.Highlighted(ticket["id"]))
+            self.post_message(self.Highlighted(ticket["id"], by_data=self._by_data))
 
     def _move(self, delta: int) -> None:
         self.pin_top = False
