@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from deskterm.config import Config
+    from deskterm.config.read_settings import ReadSettings
     from deskterm.services.actor import Actor
     from deskterm.store.engine import Store
     from deskterm.store.readdb import ReadDb
@@ -19,6 +20,7 @@ class CliContext:
 
     config_path: Path | None
     _config: Config | None = None
+    _settings: ReadSettings | None = None
     _read: ReadDb | None = None
     _store: Store | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -35,17 +37,30 @@ class CliContext:
             use_settings(self._config.classify)  # how ingest labels, for this process
         return self._config
 
+    @property
+    def settings(self) -> ReadSettings:
+        """What the read-only commands need of the config, without validating all of it
+        when the file has not changed since the last run (config/read_settings.py)."""
+        if self._settings is None:
+            from deskterm.config.read_settings import ReadSettings, read_settings
+
+            if self._config is not None:
+                self._settings = ReadSettings.of(self._config)
+            else:
+                self._settings = read_settings(self.config_path)
+        return self._settings
+
     def user_email(self) -> str:
         """The local agent's email: ``[user] email`` or user@host."""
         from deskterm.domain.local_user import default_identity
 
-        return (self.config.user.email or default_identity()[1]).lower()
+        return (self.settings.user_email or default_identity()[1]).lower()
 
     def user_name(self) -> str:
         """The local agent's display name."""
         from deskterm.domain.local_user import default_identity
 
-        return self.config.user.name or default_identity()[0]
+        return self.settings.user_name or default_identity()[0]
 
     @property
     def read(self) -> ReadDb:
@@ -53,7 +68,7 @@ class CliContext:
         if self._read is None:
             from deskterm.store.readdb import open_read
 
-            self._read = open_read(self.config.store_url())
+            self._read = open_read(self.settings.store_url)
         return self._read
 
     @property

@@ -19,35 +19,8 @@ if TYPE_CHECKING:
     from deskterm.domain.business_hours import BusinessHours
     from deskterm.store.export_rows import Column
 
-WHAT = ("tickets", "messages", "metrics")
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)  # the default start of a tickets/messages export
 BAR = 30  # characters of the progress bar
-
-
-def add_export_command(sub: Any) -> None:
-    """Register ``export`` on the top-level subparsers."""
-    export = sub.add_parser(
-        "export", help="tickets, messages or daily metrics to a CSV, JSON lines or Parquet file"
-    )
-    export.add_argument("what", choices=WHAT, metavar="WHAT", help="|".join(WHAT))
-    export.add_argument(
-        "--since",
-        metavar="WHEN",
-        help="tickets created / messages sent from then, e.g. 90d or 2026-12-01"
-        " (default: all; metrics: 30 days ago)",
-    )
-    export.add_argument("--until", metavar="WHEN", help="up to then (default: now)")
-    export.add_argument(
-        "--format", dest="fmt", metavar="FORMAT", help="csv|jsonl|parquet (default: from --out)"
-    )
-    export.add_argument(
-        "--out", required=True, metavar="FILE", help="the file to write ('-': standard output)"
-    )
-    export.add_argument(
-        "--business-hours",
-        action="store_true",
-        help="metrics: count only the shop's open hours in response times",
-    )
 
 
 def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -60,7 +33,7 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     fmt = format_for(args.out, args.fmt)
     # --business-hours only changes the metrics (response times); days are in the zone.
     hours, zone = shop_clock(
-        ctx.config, business_hours=args.business_hours and args.what == "metrics"
+        ctx.settings, business_hours=args.business_hours and args.what == "metrics"
     )
     now = datetime.now(UTC)
     since, until = _period(args, now, zone)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from deskterm import __version__
-from deskterm.cli.export_commands import add_export_command
-from deskterm.cli.stats_commands import add_stats_command
+from deskterm.cli.report_parsers import add_export_command, add_stats_command
 from deskterm.domain.labels import INTENTS
 from deskterm.domain.order_input import parse_amount, parse_field, parse_item
 from deskterm.domain.record_ids import MAX_ID, parse_id
@@ -107,8 +106,60 @@ HANDLES_HELP = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``deskterm`` argument parser."""
+class _Unbuilt:
+    """The parser of a command not run this time: every call on it builds nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unbuilt]:
+        return self._nothing
+
+    def _nothing(self, *args: Any, **kwargs: Any) -> _Unbuilt:
+        return self
+
+
+class _Commands(Protocol):
+    """Where the commands' parsers are added (argparse's subparsers, or _OnlyCommand)."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any: ...
+
+
+class _OnlyCommand:
+    """The top-level subparsers, building only the parser of the command being run.
+
+    Why: building all ~60 parsers took ~20 ms of every command (argparse looks up a
+    translation of each help string), a fifth of what `deskterm tickets` takes.
+    """
+
+    def __init__(self, sub: _Commands, wanted: str) -> None:
+        self._sub, self._wanted = sub, wanted
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name == self._wanted:
+            return self._sub.add_parser(name, **kwargs)
+        return _Unbuilt()
+
+
+def command_in(argv: Sequence[str], known: Collection[str]) -> str | None:
+    """The command ``argv`` runs when it names a known one before any help option (only
+    that command's parser is then built); None when the whole parser is needed (help, no
+    command, a misspelt one: argparse's message lists them all)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help") or arg.startswith("--version"):
+            return None
+        if arg.startswith("--config="):
+            continue
+        if len(arg) > 2 and "--config".startswith(arg):  # argparse accepts "--conf FILE"
+            next(args, None)
+            continue
+        if arg.startswith("-"):
+            return None  # an option argparse must explain
+        return arg if arg in known else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``deskterm`` argument parser; with ``only``, just that command's parser is
+    built under it (the others are left out)."""
     parser = _Parser(
         prog="deskterm",
         description=(
@@ -119,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file to use")
     parser.add_argument("--version", action="version", version=f"deskterm {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    every: _Commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = every if only is None else _OnlyCommand(every, only)
 
     demo = sub.add_parser("demo", help="self-contained demo with local servers and seeded mail")
     demo.add_argument(
@@ -257,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_rules_commands(sub: _Commands) -> None:
     rules = sub.add_parser(
         "rules",
         help="automation rules: list, show, import/export as TOML, enable, disable, order",
@@ -307,7 +359,7 @@ def _add_rules_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     explain.add_argument("--json", action="store_true", help="JSON object on stdout")
 
 
-def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_customer_commands(sub: _Commands) -> None:
     customer = sub.add_parser(
         "customer", help="a customer across channels: show, link, unlink", epilog=HANDLES_HELP
     )
@@ -334,7 +386,7 @@ def _add_customer_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     unlink.add_argument("handle", metavar="HANDLE")
 
 
-def _add_order_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_order_commands(sub: _Commands) -> None:
     ref_help = (
         "REF is STORE_OR_CHANNEL:ORDER_ID: the Shopify store's or marketplace channel's name,"
         " a colon, the order's id or name (shopee-id:2512010ABCDEF, main:#1042)."
@@ -460,7 +512,7 @@ _refund_item = _typed(parse_item)
 _field_value = _typed(parse_field)
 
 
-def _add_ticket_actions(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_ticket_actions(sub: _Commands) -> None:
     for name, help_text in (
         ("tag", "add tags to a ticket"),
         ("untag", "remove tags from a ticket"),

@@ -35,14 +35,14 @@ def _compile(ctx: CliContext, node: Node, now: datetime) -> SqlFragment:
     """``node`` as SQL; ``sla:`` terms judged with the config's targets at ``now``."""
     db = ctx.read
     me = reader.agent_id_for(db, ctx.user_email())
-    targets = ctx.config.sla_targets()
+    targets = ctx.settings.sla_targets()
     return reader.compile_query(db, node, me_agent_id=me, sla_targets=targets, now=now)
 
 
 def _sla_cells(ctx: CliContext, tickets: list[dict[str, Any]], now: datetime) -> list[str] | None:
     """The table's short SLA column, one cell per ticket; None (no column) when no
     channel has SLA targets."""
-    targets = ctx.config.sla_targets()
+    targets = ctx.settings.sla_targets()
     if not targets:
         return None
     return [sla_cell(t, targets.get(t["channel"]), now) for t in tickets]
@@ -50,7 +50,7 @@ def _sla_cells(ctx: CliContext, tickets: list[dict[str, Any]], now: datetime) ->
 
 def _with_sla(ctx: CliContext, tickets: list[dict[str, Any]], now: datetime) -> None:
     """Give each ticket its ``sla`` object (null when its channel has no targets)."""
-    targets = ctx.config.sla_targets()
+    targets = ctx.settings.sla_targets()
     for ticket in tickets:
         ticket["sla"] = sla_summary(ticket, targets.get(ticket["channel"]), now)
 
@@ -102,7 +102,7 @@ def _no_tickets(ctx: CliContext, view: str | None, query: str) -> str:
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     """Show one ticket and its messages."""
-    ticket = reader.get_ticket(ctx.read, args.ticket_id, revenue=ctx.config.revenue.rules())
+    ticket = reader.get_ticket(ctx.read, args.ticket_id, revenue=ctx.settings.revenue)
     _with_sla(ctx, [ticket], utc_now())
     if args.json:
         print_json(ticket)
@@ -152,7 +152,7 @@ def cmd_views(ctx: CliContext, args: argparse.Namespace) -> int:
     db = ctx.read
     now = utc_now()
     rows: list[dict[str, Any]] = []
-    views = all_views(db, sla=bool(ctx.config.sla_targets()))
+    views = all_views(db, sla=bool(ctx.settings.sla_targets()))
     for name, query, system in views:
         try:
             with _within_store_limits(f"view {name!r}"):

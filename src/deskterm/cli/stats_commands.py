@@ -14,7 +14,7 @@ from typing import Any
 
 from deskterm.cli.context import CliContext
 from deskterm.domain.errors import UsageError
-from deskterm.domain.metrics import GROUP_KEYS, flat_row
+from deskterm.domain.metrics import flat_row
 from deskterm.domain.metrics_text import (
     ACTIVITY_COLUMNS,
     METRIC_LINES,
@@ -29,35 +29,10 @@ DEFAULT_DAYS = 30
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def add_stats_command(sub: Any) -> None:
-    """Register ``stats`` on the top-level subparsers."""
-    stats = sub.add_parser("stats", help="support metrics for a period (volume, FRT, SLA, ...)")
-    stats.add_argument(
-        "--since",
-        metavar="WHEN",
-        help="start of the period, e.g. 90d or 2026-12-01 (default: 30 days ago)",
-    )
-    stats.add_argument("--until", metavar="WHEN", help="end of the period (default: now)")
-    stats.add_argument(
-        "--by", choices=GROUP_KEYS, metavar="KEY", help=f"one group per {'|'.join(GROUP_KEYS)}"
-    )
-    stats.add_argument(
-        "--business-hours",
-        action="store_true",
-        help="count only the shop's open hours ([business_hours]) in response times",
-    )
-    shape = stats.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true", help="JSON object on stdout")
-    shape.add_argument("--csv", action="store_true", help="CSV on stdout: one row per group")
-    stats.add_argument(
-        "--explain", action="store_true", help="print each metric's definition beside it"
-    )
-
-
 def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     """Compute and print the metrics."""
-    config = ctx.config
-    _hours, zone = shop_clock(config, business_hours=args.business_hours)
+    settings = ctx.settings
+    _hours, zone = shop_clock(settings, business_hours=args.business_hours)
     now = datetime.now(UTC)
     since = when_bound("--since", args.since, now, zone) if args.since else None
     until = when_bound("--until", args.until, now, zone) if args.until else now
@@ -65,7 +40,7 @@ def cmd_stats(ctx: CliContext, args: argparse.Namespace) -> int:
     if until <= since:
         raise UsageError("--until must be after --since")
     result = read_period(
-        ctx.read, config, since, until, by=args.by, business_hours=args.business_hours, now=now
+        ctx.read, settings, since, until, by=args.by, business_hours=args.business_hours, now=now
     )
     if args.json:
         from deskterm.cli.output import print_json

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from deskterm.config.locate import CONFIG_ENV
 from deskterm.domain.sla import MAX_TARGET, MIN_TARGET, format_duration, parse_duration
 from deskterm.domain.text import one_line
 
-CONFIG_ENV = "DESKTERM_CONFIG"
-"""Environment variable naming the config file when ``--config`` is not given."""
+__all__ = ["CONFIG_ENV"]  # re-exported: older imports find it here
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 """Hosts to which deskterm may talk without encryption (``security = "none"``, ``http://``)."""

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any
 from deskterm.domain.errors import UsageError
 
 if TYPE_CHECKING:
-    from deskterm.config import Config
+    from deskterm.config.read_settings import ReadSettings
     from deskterm.domain.business_hours import BusinessHours
     from deskterm.store.readdb import ReadDb
 
 
-def shop_clock(config: Config, *, business_hours: bool) -> tuple[BusinessHours | None, tzinfo]:
+def shop_clock(
+    settings: ReadSettings, *, business_hours: bool
+) -> tuple[BusinessHours | None, tzinfo]:
     """The hours response times count in (``business_hours``; None: the wall clock) and
     the zone days are read in ([business_hours]' zone, else UTC); UsageError when
     business hours are asked for without a [business_hours] section."""
-    section = config.business_hours
-    hours = section.hours() if section is not None else None
+    hours = settings.business_hours()
     if business_hours and hours is None:
         raise UsageError("--business-hours needs a [business_hours] section in the config")
     zone: tzinfo = hours.zone if hours is not None else UTC
@@ -28,7 +29,7 @@ def shop_clock(config: Config, *, business_hours: bool) -> tuple[BusinessHours |
 
 def read_period(
     db: ReadDb,
-    config: Config,
+    settings: ReadSettings,
     since: datetime,
     until: datetime,
     *,
@@ -41,22 +42,22 @@ def read_period(
     from deskterm.domain.metrics import Period
     from deskterm.store.stats_reader import StatsRequest, read_stats
 
-    hours, zone = shop_clock(config, business_hours=business_hours)
+    hours, zone = shop_clock(settings, business_hours=business_hours)
     request = StatsRequest(
         period=Period(since, until),
         by=by,
-        targets=config.sla_targets(),
+        targets=settings.sla_targets(),
         hours=hours,
         zone=zone,
         now=now or datetime.now(UTC),
-        revenue=config.revenue.rules(),
+        revenue=settings.revenue,
     )
     return read_stats(db, request)
 
 
 def last_days(
     db: ReadDb,
-    config: Config,
+    settings: ReadSettings,
     days: int,
     *,
     by: str | None = None,
@@ -67,7 +68,7 @@ def last_days(
     moment = now or datetime.now(UTC)
     return read_period(
         db,
-        config,
+        settings,
         moment - timedelta(days=days),
         moment,
         by=by,

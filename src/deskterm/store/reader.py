@@ -13,11 +13,8 @@ from deskterm.domain.errors import NotFoundError
 from deskterm.domain.query_ast import And, Node, Or, Term
 from deskterm.domain.revenue import AttributionRules
 from deskterm.domain.sla import SlaTargets
-from deskterm.store.customer_reader import customer_orders
-from deskterm.store.message_orders import linked_orders
 from deskterm.store.query_sql import QueryCompiler, SqlFragment
 from deskterm.store.readdb import ReadDb, db_moment, iso_utc
-from deskterm.store.revenue_reader import attribution_json, ticket_revenue
 from deskterm.store.sql_in import in_query
 
 _TICKET_COLUMNS = """
@@ -121,9 +118,15 @@ def get_ticket(
     ticket["merged_into"] = merged[0][0]
     ticket["messages"] = ticket_messages(db, ticket_id)
     ticket["csat"] = ticket_csat(db, ticket_id)
+    # Imported here: the revenue and order modules cost `tickets` and `search` ~10 ms of
+    # their start, and only a ticket's page shows them.
+    from deskterm.store.customer_reader import customer_orders
+    from deskterm.store.revenue_reader import attribution_json, ticket_revenue
+
     if revenue is not None:
         ticket["revenue"] = [attribution_json(a) for a in ticket_revenue(db, ticket_id, revenue)]
     customer_id = ticket["customer"].get("id")
+
     # The customer's cached shop orders, newest first ([] when no shop is connected).
     ticket["orders"] = customer_orders(db, customer_id) if customer_id else []
     return ticket
@@ -172,6 +175,8 @@ def ticket_messages(db: ReadDb, ticket_id: int) -> list[dict[str, Any]]:
         attachments[message_id].append(
             {"filename": filename, "content_type": content_type, "size": size, "sha256": sha}
         )
+    from deskterm.store.message_orders import linked_orders  # see get_ticket
+
     orders = linked_orders(db, ticket_id) if ids else {}
     return [
         {

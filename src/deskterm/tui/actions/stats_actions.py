@@ -58,10 +58,12 @@ class StatsActions(LiveData):
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def compute_stats(self, days: int, by: str, business: bool) -> None:
         """The last ``days`` days by ``by``, for the stats screen."""
-        config = self.config if self.config is not None else Config()
+        from deskterm.config.read_settings import ReadSettings
+
+        settings = ReadSettings.of(self.config if self.config is not None else Config())
         try:
             result = stats_svc.last_days(
-                self._db(), config, days, by=by, business_hours=business, now=stats_now()
+                self._db(), settings, days, by=by, business_hours=business, now=stats_now()
             )
         except DesktermError as exc:
             self.post_to_ui(self._stats_problem, str(exc))
