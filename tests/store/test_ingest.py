@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from deskterm.domain.enums import TicketStatus
 from deskterm.ingest.context import ChannelContext
+from deskterm.ingest.pipeline import CLOSE_SKEW
 from deskterm.services import tickets as svc
 from deskterm.services.actor import Actor
 from deskterm.store.engine import Store
@@ -161,6 +162,23 @@ def test_old_customer_message_imported_late_does_not_reopen(
     older = ingest(store, channel, msg("1@x", references=("2@x",), day=1))
     assert not older.ticket_reopened
     assert _tickets(store)[0].status == TicketStatus.CLOSED
+
+
+def test_a_reply_dated_a_little_before_the_close_still_reopens(
+    store: Store, channel: ChannelContext
+) -> None:
+    """A Date header has whole seconds and the customer's clock may run behind: a reply
+    fetched after the close but dated up to CLOSE_SKEW before it was never read by an
+    agent, and reopens (the CSAT test met it: "1" sent within the second of the close)."""
+    first = ingest(store, channel, msg("1@x", day=1))
+    svc.close(store, first.ticket_id, ACTOR)
+    skewed = datetime.now(UTC) - CLOSE_SKEW + timedelta(seconds=30)
+    late = dataclasses.replace(msg("2@x", in_reply_to="1@x"), sent_at=skewed)
+    assert ingest(store, channel, late).ticket_reopened
+    svc.close(store, first.ticket_id, ACTOR)
+    stale = datetime.now(UTC) - CLOSE_SKEW - timedelta(minutes=1)
+    old = dataclasses.replace(msg("3@x", in_reply_to="1@x"), sent_at=stale)
+    assert not ingest(store, channel, old).ticket_reopened
 
 
 def test_own_outbound_message_makes_recipient_the_customer(

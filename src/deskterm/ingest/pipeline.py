@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ from deskterm.store.tables import (
 )
 
 # Core tables: see ingest.identity for why the hot path skips the ORM.
+CLOSE_SKEW = timedelta(minutes=5)
+"""How far before a close a customer message may be dated and still reopen the ticket."""
+
 MESSAGE = table_of(Message)
 MESSAGE_RAW = table_of(MessageRaw)
 ATTACHMENT = table_of(Attachment)
@@ -352,7 +355,11 @@ def _update_ticket(
     if direction is Direction.IN:
         if last_in is None or sent_at > as_utc(last_in):
             values["last_inbound_at"] = sent_at
-        after_close = closed_at is None or sent_at > as_utc(closed_at)
+        # A message dated before the close was seen before it (history fetched late does
+        # not reopen), except within CLOSE_SKEW: a Date header has whole seconds and the
+        # sender's clock may run a few minutes behind, and such a message was fetched
+        # after the close, so no agent read it.
+        after_close = closed_at is None or sent_at > as_utc(closed_at) - CLOSE_SKEW
         if status == TicketStatus.CLOSED.value and not spam and after_close and reopen:
             values.update(status=TicketStatus.OPEN.value, snoozed_until=None)
             reopened = True
