@@ -23,12 +23,12 @@ _TICKET_COLUMNS = """
     t.last_message_at, t.priority, t.store, t.intent, t.sentiments, t.language,
     t.closed_at, t.last_inbound_at, t.intent_confidence, t.intent_source
 """
-_TICKET_FROM = """
-    FROM ticket t
+_TICKET_JOINS = """
     JOIN channel ch ON ch.id = t.channel_id
     LEFT JOIN customer cu ON cu.id = t.customer_id
     LEFT JOIN agent a ON a.id = t.assignee_id
 """
+_TICKET_FROM = "FROM ticket t" + _TICKET_JOINS
 
 
 def agent_id_for(db: ReadDb, email: str) -> int | None:
@@ -83,9 +83,15 @@ def list_tickets(
     one IN-query each over the page's ids, never from the whole view.
     """
     params = dict(where.params, _limit=limit, _offset=offset)
+    # The page's ids are picked first, on the ticket table alone; only those rows are then
+    # joined to their channel, customer and agent. Joined before the sort, every match
+    # was: ~45 ms of a frequent word's 85 ms at 100k tickets (bench/README).
     rows = db.all(
-        f"SELECT {_TICKET_COLUMNS} {_TICKET_FROM} WHERE {where.sql}"
-        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT :_limit OFFSET :_offset",
+        f"SELECT {_TICKET_COLUMNS} FROM ("
+        f"SELECT t.id AS pick_id, t.last_message_at AS pick_at FROM ticket t WHERE {where.sql}"
+        " ORDER BY t.last_message_at DESC, t.id DESC LIMIT :_limit OFFSET :_offset"
+        f") p JOIN ticket t ON t.id = p.pick_id {_TICKET_JOINS}"
+        " ORDER BY p.pick_at DESC, p.pick_id DESC",
         params,
     )
     return _ticket_dicts(db, rows, agent_id)
