@@ -100,7 +100,7 @@ def test_an_edited_config_is_read_again(full_config: Path) -> None:
     assert read_settings(full_config).revenue.window == timedelta(days=5)
     full_config.write_text(FULL.replace("window_days = 5", "window_days = 9"), encoding="utf-8")
     assert read_settings(full_config).revenue.window == timedelta(days=9)
-    assert len(cache_files()) == 2  # one per text; the key tells them apart
+    assert len(cache_files()) == 1  # one per config and environment: the edit replaced it
 
 
 def test_a_broken_config_errs_every_time_even_after_a_good_one_was_cached(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskterm.domain.metrics import GROUP_KEYS
+from deskterm.domain.metric_keys import GROUP_KEYS
 
 WHAT = ("tickets", "messages", "metrics")
 """What ``export`` writes."""

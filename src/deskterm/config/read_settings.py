@@ -14,9 +14,9 @@ anyway, and the URL may hold a password that must not be copied to a second file
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -173,8 +173,8 @@ def read_settings(cli_path: Path | None = None) -> ReadSettings:
     ``load_config`` raises it), cached for the next run."""
     path = find_config_path(cli_path)
     text = read_config_text(path) if path is not None else ""
-    key = _key(path, text)
-    cache = _cache_file(key)
+    place, key = _place_and_key(path, text)
+    cache = paths.cache_dir() / "read-settings" / f"{place}.json"
     cached = _read_cache(cache, key)
     if cached is not None:
         return cached
@@ -188,18 +188,23 @@ def read_settings(cli_path: Path | None = None) -> ReadSettings:
     return settings
 
 
-def _key(path: Path | None, text: str) -> str:
-    """What the cached values depend on: the file's text and place, the variables that
-    place files, and this program's version."""
+def _place_and_key(path: Path | None, text: str) -> tuple[str, str]:
+    """The cache file's name (one per config place and environment: an edit replaces
+    it) and the key of what the cached values depend on: also the file's text and this
+    program's version."""
     env = {name: value for name, value in os.environ.items() if name.startswith("DESKTERM_")}
     env.update({name: os.environ.get(name, "") for name in _PLACING})
     where = str(path.absolute()) if path is not None else ""
-    parts = json.dumps([FORMAT, __version__, where, text, sorted(env.items())])
-    return hashlib.sha256(parts.encode("utf-8")).hexdigest()
+    place = json.dumps([where, sorted(env.items())]).encode()
+    parts = json.dumps([FORMAT, __version__, text]).encode() + place
+    return f"{zlib.crc32(place):08x}", _checksum(parts)
 
 
-def _cache_file(key: str) -> Path:
-    return paths.cache_dir() / "read-settings" / f"{key[:32]}.json"
+def _checksum(data: bytes) -> str:
+    # Two checksums and the length (zlib is built in; hashlib loads OpenSSL, ~2 ms of a
+    # ~90 ms command): they tell an edited file from the cached one, which is all a key
+    # for one's own cache must do (nobody crafts collisions against themselves).
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
 def _read_cache(cache: Path, key: str) -> ReadSettings | None:

@@ -12,21 +12,6 @@ from typing import Any
 from deskterm.domain.revenue import Revenue
 from deskterm.domain.sla import SlaTargets
 
-GROUP_KEYS: tuple[str, ...] = (
-    "channel",
-    "agent",
-    "store",
-    "intent",
-    "tag",
-    "language",
-    "day",
-    "week",
-)
-"""What ``--by`` accepts."""
-
-TIME_KEYS: frozenset[str] = frozenset({"day", "week"})
-"""Group keys that bucket each event by its own moment rather than by a ticket field."""
-
 # Shown beside the numbers (--explain), in --json "definitions" and, word for word, in
 # README's "Stats" section: one place says what every number means.
 DEFINITIONS: dict[str, str] = {

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from deskterm.domain.business_hours import BusinessHours, open_seconds_between
+from deskterm.domain.metric_keys import TIME_KEYS
 from deskterm.domain.metrics import (
     DEFINITIONS,
-    TIME_KEYS,
     Duration,
     Period,
     Sink,
