@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.test_inbox import until
@@ -89,21 +87,15 @@ def bump(config: Path, ticket_id: int) -> None:
         )
 
 
-PAGE_FOLLOW_LIMIT = (
-    "known limit: a live reload follows the selected ticket only within the page the "
-    "cursor was on; a ticket moved to another page is not followed"
-)
-
-
-@pytest.mark.xfail(strict=False, reason=PAGE_FOLLOW_LIMIT)  # timing-dependent
 async def test_new_mail_above_keeps_the_selection_across_a_page_boundary(
     sample_config: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """reset(follow=...) only finds the followed ticket in the page of the OLD cursor
+    """reset(follow=...) found the followed ticket only in the page of the OLD cursor
     index (the only page _view_reloaded asks for). On the last row of a page (rows 99,
     199, ... with PAGE_SIZE 100; PAGE_SIZE is 2 here so the sample mailbox has pages),
-    one new mail above pushes the ticket into the next page: the cursor stays at the
-    index, the conversation switches to the ticket above it, and `c`/`r` hit that one."""
+    one new mail above pushed the ticket into the next page: the cursor stayed at the
+    index, the conversation switched to the ticket above it, and `c`/`r` hit that one.
+    Now the pages beside it are looked in before the cursor's new row is announced."""
     from deskterm.tui import live_data
     from deskterm.tui.widgets.tickets import ticket_list
 

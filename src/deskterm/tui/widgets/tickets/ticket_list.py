@@ -95,6 +95,9 @@ class TicketList(ScrollView, can_focus=True):
         self._stale: dict[int, list[dict[str, Any]]] = {}  # the previous load's pages
         self._asked: set[int] = set()
         self._follow: int | None = None
+        # The pages next to the cursor's asked for while the followed ticket is not found
+        # (new mail pushed it over a page boundary); None: not looked for there yet.
+        self._follow_near: set[int] | None = None
         self.marked: set[int] = set()
         self.sla_targets: dict[str, SlaTargets] = {}  # by channel name, from the config
         self.show_store = False  # a store column only helps with several shops
@@ -122,6 +125,7 @@ class TicketList(ScrollView, can_focus=True):
         While ``pin_top`` holds, the cursor stays on the top row instead.
         """
         self._follow = None if self.pin_top else follow
+        self._follow_near = None
         self.total = total
         # With ``keep_rows`` (a live update of the same view) old rows stay visible and
         # usable until their fresh page arrives: no flicker, and an `x` pressed mid-reload
@@ -155,11 +159,7 @@ class TicketList(ScrollView, can_focus=True):
         layout = self._layout
         self._measure(rows)
         if self._follow is not None:
-            for offset, row in enumerate(rows):
-                if row["id"] == self._follow:
-                    self._follow = None
-                    self.cursor = page * PAGE_SIZE + offset
-                    break
+            self._look_for_followed(page, rows)
         while len(self._pages) > MAX_PAGES:
             farthest = max(self._pages, key=lambda p: abs(p - self.cursor // PAGE_SIZE))
             del self._pages[farthest]
@@ -172,8 +172,45 @@ class TicketList(ScrollView, can_focus=True):
             for y, (old, new) in enumerate(zip(before, after, strict=True)):
                 if old != new:
                     self.refresh_line(y)
-        if page == self.cursor // PAGE_SIZE:
+        if page == self.cursor // PAGE_SIZE and self._follow is None:
+            # (While the followed ticket is looked for on the next pages, the row now at
+            # the cursor is another ticket: announcing it would show it, and `c` would
+            # close it.)
             self._announce()
+
+    def _look_for_followed(self, page: int, rows: list[dict[str, Any]]) -> None:
+        """Move the cursor to the followed ticket if ``rows`` hold it; else look for it on
+        the pages beside the cursor's (new mail above can push it past a page boundary),
+        and give up once those came back without it (it left the view)."""
+        if self._found_followed(page, rows):
+            return
+        if self._follow_near is None:
+            if page != self.cursor // PAGE_SIZE:
+                return  # another page came first: the cursor's page decides
+            last = max(self.total - 1, 0) // PAGE_SIZE
+            self._follow_near = set()
+            for near in (page - 1, page + 1):
+                if not 0 <= near <= last:
+                    continue
+                loaded = self._pages.get(near)
+                if loaded is None:
+                    self._follow_near.add(near)
+                    self.row(near * PAGE_SIZE)  # asks for the page
+                elif self._found_followed(near, loaded):
+                    return
+        else:
+            self._follow_near.discard(page)
+        if not self._follow_near:
+            self._follow, self._follow_near = None, None  # not nearby: it left the view
+
+    def _found_followed(self, page: int, rows: list[dict[str, Any]]) -> bool:
+        """Put the cursor on the followed ticket when ``rows`` (of ``page``) hold it."""
+        for offset, row in enumerate(rows):
+            if row["id"] == self._follow:
+                self._follow, self._follow_near = None, None
+                self.cursor = page * PAGE_SIZE + offset
+                return True
+        return False
 
     def _visible_texts(self) -> list[tuple[int, Text | None]]:
         """What each visible row shows (its cursor line too), to find the rows that changed."""
@@ -190,7 +227,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def to_top(self) -> None:
         """A view opened: the cursor on the newest ticket, the list scrolled to it."""
-        self._follow = None
+        self._follow, self._follow_near = None, None
         self.cursor = 0
         self.scroll_home(animate=False, immediate=True)
 
@@ -397,6 +434,7 @@ class TicketList(ScrollView, can_focus=True):
         stale = target // PAGE_SIZE not in self._pages
         row = self.row(target) if stale else None
         self._follow = int(row["id"]) if row is not None else None
+        self._follow_near = None
         self.cursor = target
 
     def action_cursor_down(self) -> None:
@@ -435,7 +473,7 @@ class TicketList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + event.y
         self.pin_top = False
         if 0 <= index < self.total:
-            self._follow = None
+            self._follow, self._follow_near = None, None
             self.cursor = index
             if event.chain >= 2:
                 self.action_open()
