@@ -229,6 +229,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     body.add_argument("--editor", action="store_true", help="compose in $EDITOR")
     reply.add_argument("--note", action="store_true", help="internal note: never sent")
     reply.add_argument(
+        "--attach",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="send FILE with the reply (email; repeat for more, up to max_attachment_mb)",
+    )
+    reply.add_argument(
         "--no-signature",
         action="store_true",
         help="leave out the [user] and channel signatures this once",

@@ -16,7 +16,10 @@ from deskterm.domain.logsetup import setup_logging
 from deskterm.domain.text import one_line, terminal_safe
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from deskterm.config import ChannelConfig
+    from deskterm.domain.files_to_send import FileToSend
 
 
 def _progress(channel: str, done: int, total: int) -> None:
@@ -86,8 +89,13 @@ def _editor_body(ctx: CliContext, ticket_id: int) -> str:
 def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
     """Queue a reply (delivered now when no sync is running) or add an internal note."""
     from deskterm.services import replies, tickets
-    from deskterm.store.reader import get_ticket
 
+    if args.note and args.attach:
+        raise UsageError("--attach sends files to the customer: it does not go with --note")
+    files: list[FileToSend] = []
+    if args.attach:
+        # Read (and held to the channel's limit) before any text is written in $EDITOR.
+        files = _files_for(_reply_channel(ctx, args.ticket_id), args.attach)
     actions = None
     if args.macro:
         from deskterm.cli.macro_commands import render_for_ticket
@@ -101,16 +109,10 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
         note_id = tickets.add_note(ctx.store, args.ticket_id, body, ctx.actor())
         sys.stdout.write(f"ticket {args.ticket_id}: note {note_id} added\n")
         return 0
-    channel_name = get_ticket(ctx.read, args.ticket_id)["channel"]
-    channel = ctx.config.find_channel(channel_name)
-    if channel is None:
-        raise UsageError(
-            f"ticket {args.ticket_id} is on channel {channel_name!r}, which is not in the"
-            " config; replies need a configured [[channels]] entry"
-        )
+    channel = _reply_channel(ctx, args.ticket_id)
     signatures = None if args.no_signature else ctx.config.signatures()
     queued = replies.queue_reply(
-        ctx.store, args.ticket_id, body, ctx.actor(), signatures=signatures
+        ctx.store, args.ticket_id, body, ctx.actor(), signatures=signatures, files=files
     )
     sys.stdout.write(f"ticket {args.ticket_id}: reply to {one_line(queued.recipient)} queued\n")
     if actions is not None:
@@ -120,6 +122,34 @@ def cmd_reply(ctx: CliContext, args: argparse.Namespace) -> int:
         assert isinstance(actions, MacroActions)
         apply_actions(ctx.store, args.ticket_id, actions, ctx.actor(), me_email=ctx.user_email())
     return _deliver_now(ctx, channel, queued.outbox_id, args.ticket_id)
+
+
+def _reply_channel(ctx: CliContext, ticket_id: int) -> ChannelConfig:
+    """The configured channel a reply to ``ticket_id`` goes out on."""
+    from deskterm.store.reader import get_ticket
+
+    channel_name = get_ticket(ctx.read, ticket_id)["channel"]
+    channel = ctx.config.find_channel(channel_name)
+    if channel is None:
+        raise UsageError(
+            f"ticket {ticket_id} is on channel {channel_name!r}, which is not in the"
+            " config; replies need a configured [[channels]] entry"
+        )
+    return channel
+
+
+def _files_for(channel: ChannelConfig, paths: list[Path]) -> list[FileToSend]:
+    """The files to send with a reply on ``channel``, read and held to its limit."""
+    from deskterm.config import EmailChannel
+    from deskterm.domain.files_to_send import read_files
+
+    if not isinstance(channel, EmailChannel):
+        raise UsageError(
+            f"channel {channel.name!r} is {channel.type}: files cannot be sent on it yet;"
+            " send it from the platform's seller center"
+        )
+    where = f'channels "{channel.name}".max_attachment_mb'
+    return read_files(paths, limit_mib=channel.max_attachment_mb, where=where)
 
 
 def _deliver_now(ctx: CliContext, channel: ChannelConfig, outbox_id: int, ticket_id: int) -> int:

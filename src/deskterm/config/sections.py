@@ -194,6 +194,10 @@ class EmailChannel(_ChannelBase):
     "server" (the SMTP server files it itself, as Gmail does), "none", or "auto" ("server"
     for Gmail hosts, else "append")."""
 
+    max_attachment_mb: Annotated[int, Field(ge=1, le=150)] = 25
+    """Largest total of files one reply may carry, in MB (Gmail and Microsoft 365 take
+    25 MB); a bigger one is refused before it is queued."""
+
     # The [user] name, filled in by the whole Config: the from_name when none is set.
     _user_name: str = PrivateAttr(default="")
 

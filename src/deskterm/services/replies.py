@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -9,15 +10,18 @@ from sqlmodel import Session, col, select
 from deskterm.automation.signatures import render_signature
 from deskterm.domain.enums import Direction, OutboxState
 from deskterm.domain.errors import UsageError
+from deskterm.domain.files_to_send import FileToSend
 from deskterm.domain.ids import mint_message_id
 from deskterm.domain.signatures import Signatures, signed
 from deskterm.domain.subjects import reply_subject
 from deskterm.domain.text import clean_stored_text
 from deskterm.services.actor import Actor
 from deskterm.services.tickets import load_ticket, log_event
+from deskterm.store.blobs import put_blob
 from deskterm.store.engine import Store
 from deskterm.store.tables import (
     Agent,
+    Attachment,
     Channel,
     Customer,
     CustomerIdentity,
@@ -121,10 +125,45 @@ def queue_reply(
     actor: Actor,
     *,
     signatures: Signatures | None = None,
+    files: Sequence[FileToSend] = (),
 ) -> QueuedReply:
-    """Queue a reply to the customer; it shows in the conversation at once as queued."""
+    """Queue a reply to the customer; it shows in the conversation at once as queued.
+
+    ``files`` go with it (email only): kept in the attachment store, shown on the reply
+    in the conversation, and sent as MIME parts.
+    """
+    stored = [(file, put_blob(store.attachments_dir(), file.data)) for file in files]
     with store.write() as session:
-        return reply_queued(session, ticket_id, body, actor, signatures=signatures)
+        queued = reply_queued(session, ticket_id, body, actor, signatures=signatures)
+        if stored:
+            _attach(session, queued, stored)
+        return queued
+
+
+def _attach(
+    session: Session, queued: QueuedReply, stored: Sequence[tuple[FileToSend, str]]
+) -> None:
+    message = session.get(Message, queued.message_id)
+    assert message is not None
+    channel = session.get(Channel, message.channel_id)
+    if channel is None or channel.type != "email":
+        kind = channel.type if channel is not None else "this"
+        raise UsageError(
+            f"files cannot be sent on {kind} channels yet: send it from the platform's"
+            " seller center (the reply was not queued)"
+        )
+    for file, digest in stored:
+        session.add(
+            Attachment(
+                message_id=message.id,  # type: ignore[arg-type]
+                filename=file.filename,
+                content_type=file.content_type,
+                size=len(file.data),
+                sha256=digest,
+            )
+        )
+    message.has_attachments = True
+    session.add(message)
 
 
 def _with_signature(

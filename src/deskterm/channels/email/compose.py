@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.charset import Charset
@@ -223,8 +225,11 @@ def build_reply(
     date: datetime | None = None,
     cc: Sequence[Party] = (),
     auto: bool = False,
+    attachments: Sequence[OutgoingFile] = (),
 ) -> bytes:
-    """The exact bytes of a text/plain UTF-8 reply (CRLF line endings).
+    """The exact bytes of a text/plain UTF-8 reply (CRLF line endings); with
+    ``attachments``, multipart/mixed with each file after the text (names RFC 2231
+    encoded when not plain ASCII).
 
     ``subject`` is the subject being answered (``Re:`` is added once); ``references`` are
     the parent's References and ``in_reply_to`` the parent's Message-ID. ``auto`` marks a
@@ -262,9 +267,36 @@ def build_reply(
         msg["Auto-Submitted"] = "auto-replied"
     text = _body_text(body)
     msg.set_content(text, subtype="plain", charset="utf-8", cte=_body_cte(text))
+    for file in attachments:
+        maintype, _, subtype = file.content_type.partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(
+            file.data, maintype=maintype, subtype=subtype, filename=_file_name(file.filename)
+        )
+    if attachments:
+        # email picks a random boundary; a retried delivery must send the same bytes.
+        digest = hashlib.sha256(own_id.encode("utf-8")).hexdigest()[:32]
+        msg.set_boundary(f"=_deskterm_{digest}")
     raw = msg.as_bytes(policy=POLICY)
     _check_headers(raw)
     return raw
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file a reply carries: its name as the customer sees it, its type and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _file_name(name: str) -> str:
+    """A file name safe in a header: no path, no control characters, not empty."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(ch for ch in base if ch.isprintable()).strip() or "attachment"
+    return clean[:180]
 
 
 def recipients_of(raw: bytes) -> list[str]:

@@ -14,8 +14,11 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from deskterm.channels.email.compose import ComposeError, build_reply
+from sqlmodel import col, select
+
+from deskterm.channels.email.compose import ComposeError, OutgoingFile, build_reply
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.channels.email.smtp import send_message
 from deskterm.channels.email.types import SendOutcome, SendResult
@@ -23,8 +26,17 @@ from deskterm.config import EmailChannel
 from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
 from deskterm.domain.messages import Party
+from deskterm.store.blobs import get_blob
 from deskterm.store.engine import Store
-from deskterm.store.tables import Agent, Message, MessageRaw, Outbox, as_utc, utcnow
+from deskterm.store.tables import (
+    Agent,
+    Attachment,
+    Message,
+    MessageRaw,
+    Outbox,
+    as_utc,
+    utcnow,
+)
 from deskterm.sync.faults import crash_point
 from deskterm.sync.outbox_state import (
     MAX_ATTEMPTS,
@@ -58,6 +70,7 @@ class _Pending:
     references: list[str]
     auto: bool = False  # a rule's reply: sent with Auto-Submitted: auto-replied (RFC 3834)
     wrote_to: str = ""  # To and Cc of the customer's message it answers: picks the alias
+    files: tuple[tuple[str, str, str], ...] = ()  # (filename, content type, sha256) it carries
 
 
 def _load(store: Store, outbox_id: int) -> _Pending:
@@ -68,6 +81,15 @@ def _load(store: Store, outbox_id: int) -> _Pending:
         message = session.get(Message, row.message_id) if row.message_id else None
         answered = (
             session.get(Message, row.reply_to_message_id) if row.reply_to_message_id else None
+        )
+        files = (
+            session.exec(
+                select(Attachment)
+                .where(Attachment.message_id == row.message_id)
+                .order_by(col(Attachment.id))
+            ).all()
+            if message is not None and message.has_attachments
+            else []
         )
         return _Pending(
             id=row.id,
@@ -84,11 +106,19 @@ def _load(store: Store, outbox_id: int) -> _Pending:
             references=message.references.split() if message else [],
             auto=bool(message and message.auto_submitted),
             wrote_to=answered.recipients if answered else "",
+            files=tuple((f.filename, f.content_type, f.sha256) for f in files),
         )
 
 
-def render(config: EmailChannel, pending: _Pending) -> bytes:
-    """The exact bytes of a reply; identical on every attempt (same id, same date)."""
+def render(config: EmailChannel, pending: _Pending, blobs: Path) -> bytes:
+    """The exact bytes of a reply; identical on every attempt (same id, same date, the
+    same files read back from the attachment store ``blobs``)."""
+    files = []
+    for name, kind, digest in pending.files:
+        try:
+            files.append(OutgoingFile(name, kind, get_blob(blobs, digest)))
+        except OSError as exc:  # the attachment store lost it: fail this reply, say which
+            raise ComposeError(f"attached file {name!r} cannot be read back: {exc}") from None
     return build_reply(
         sender=Party(config.sender_name(), config.reply_address(pending.wrote_to)),
         to=[Party("", pending.to)],
@@ -99,6 +129,7 @@ def render(config: EmailChannel, pending: _Pending) -> bytes:
         references=pending.references,
         date=pending.created_at,
         auto=pending.auto,
+        attachments=files,
     )
 
 
@@ -183,7 +214,7 @@ class OutboxSender:
     def _deliver(self, outbox_id: int, summary: ChannelSummary) -> None:
         pending = _load(self.store, outbox_id)
         try:
-            raw = render(self.config, pending)
+            raw = render(self.config, pending, self.store.attachments_dir())
         except ComposeError as exc:  # e.g. an address no SMTP server would take
             set_state(self.store, outbox_id, OutboxState.FAILED, last_error=str(exc))
             summary.send_failed += 1
