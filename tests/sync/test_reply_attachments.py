@@ -9,8 +9,8 @@ import sqlite3
 from email import policy
 from pathlib import Path
 
-from deskterm.channels.email.compose import OutgoingFile, build_reply
-from deskterm.domain.files_to_send import MIB, sent_size
+from deskterm.channels.email.compose import build_reply
+from deskterm.domain.files_to_send import MIB, FileToSend, sent_size
 from deskterm.domain.messages import Party
 from tests.servers import smtp_servers
 from tests.servers.imap_servers import ImapServer
@@ -105,7 +105,7 @@ def test_the_same_reply_is_the_same_bytes_on_every_attempt() -> None:
             subject="Order",
             body="Attached.",
             message_id="r1@shop.test",
-            attachments=[OutgoingFile("a.pdf", "application/pdf", PDF)],
+            attachments=[FileToSend("a.pdf", "application/pdf", PDF)],
         )
 
     assert built() == built()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.charset import Charset
@@ -15,6 +14,7 @@ from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formataddr, getaddresses
 
 from deskterm.domain.errors import DesktermError
+from deskterm.domain.files_to_send import FileToSend
 from deskterm.domain.messages import Party
 from deskterm.domain.subjects import reply_subject
 
@@ -225,7 +225,7 @@ def build_reply(
     date: datetime | None = None,
     cc: Sequence[Party] = (),
     auto: bool = False,
-    attachments: Sequence[OutgoingFile] = (),
+    attachments: Sequence[FileToSend] = (),
 ) -> bytes:
     """The exact bytes of a text/plain UTF-8 reply (CRLF line endings); with
     ``attachments``, multipart/mixed with each file after the text (names RFC 2231
@@ -281,15 +281,6 @@ def build_reply(
     raw = msg.as_bytes(policy=POLICY)
     _check_headers(raw)
     return raw
-
-
-@dataclass(frozen=True)
-class OutgoingFile:
-    """A file a reply carries: its name as the customer sees it, its type and bytes."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 def _file_name(name: str) -> str:

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from deskterm.channels.email.compose import ComposeError, OutgoingFile, build_reply
+from deskterm.channels.email.compose import ComposeError, build_reply
 from deskterm.channels.email.imap import ImapMailbox
 from deskterm.channels.email.smtp import send_message
 from deskterm.channels.email.types import SendOutcome, SendResult
 from deskterm.config import EmailChannel
 from deskterm.domain.enums import OutboxState
 from deskterm.domain.errors import ChannelError
+from deskterm.domain.files_to_send import FileToSend
 from deskterm.domain.messages import Party
 from deskterm.store.blobs import get_blob
 from deskterm.store.engine import Store
@@ -116,7 +117,7 @@ def render(config: EmailChannel, pending: _Pending, blobs: Path) -> bytes:
     files = []
     for name, kind, digest in pending.files:
         try:
-            files.append(OutgoingFile(name, kind, get_blob(blobs, digest)))
+            files.append(FileToSend(name, kind, get_blob(blobs, digest)))
         except OSError as exc:  # the attachment store lost it: fail this reply, say which
             raise ComposeError(f"attached file {name!r} cannot be read back: {exc}") from None
     return build_reply(
