@@ -240,3 +240,56 @@ async def test_the_composer_shows_the_signature_and_the_reply_carries_it(
     messages = show(sample_config, tid, capsys)["messages"]
     assert messages[-2]["body_text"] == "Halo kak\n\n-- \nDewi · Kopi"
     assert messages[-1]["body_text"] == "called her"
+
+
+async def test_ctrl_a_attaches_files_to_a_reply_held_to_the_channels_limit(
+    sample_config: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """issue 16 item 2: ctrl+a in the composer asks for paths, shows what is attached, and
+    the reply carries the files (kept in the store, shown on it); a path that does not
+    exist or a total over the channel's max_attachment_mb is refused under the field; a
+    note takes no files."""
+    text = sample_config.read_text(encoding="utf-8")
+    sample_config.write_text(
+        text.replace('type = "email"\n', 'type = "email"\nmax_attachment_mb = 1\n', 1),
+        encoding="utf-8",
+    )
+    chart = tmp_path / "size chart.pdf"
+    chart.write_bytes(b"%PDF-1.4 chart" * 100)
+    big = tmp_path / "video.mp4"
+    big.write_bytes(b"\x00" * 900_000)  # 1.2 MiB as sent, over the 1 MiB limit
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        tickets = app.inbox.query_one(TicketList)
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        tid = int(tickets.current["id"])  # type: ignore[index]
+        count = len(conversation.ticket["messages"])  # type: ignore[index]
+        await pilot.press("r")
+        await until(lambda: composer_open(app), pilot)
+        composer = app.screen
+        await pilot.press("ctrl+a")
+        await until(lambda: isinstance(app.screen, PromptScreen), pilot)
+        await pilot.press(*str(tmp_path / "nope.pdf"), "enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PromptScreen)  # refused, the field kept
+        assert "no such file" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("ctrl+u", *f"{big}", "enter")
+        await pilot.pause(0.2)
+        assert "max_attachment_mb" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("ctrl+u", *f"{chart}", "enter")
+        await until(lambda: app.screen is composer, pilot)
+        assert "Attached: size chart.pdf (1 KiB)" in str(
+            composer.query_one("#composer-actions").render()
+        )
+        await pilot.press(*"Chart attached", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]
+        await pilot.press("n")
+        await until(lambda: composer_open(app), pilot)
+        await pilot.press("ctrl+a")
+        await pilot.pause(0.2)
+        assert composer_open(app)  # a note: no prompt, a warning instead
+        await pilot.press("escape")
+    reply = show(sample_config, tid, capsys)["messages"][-1]
+    assert reply["body_text"] == "Chart attached"
+    assert [(a["filename"], a["size"]) for a in reply["attachments"]] == [("size chart.pdf", 1400)]

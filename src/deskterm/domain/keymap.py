@@ -68,6 +68,7 @@ BINDING_IDS: Final = frozenset(
         "composer.macro",
         "composer.editor",
         "composer.articles",
+        "composer.attach",
         "composer.cancel",
         # macro manager and editor
         "macro_manager.new",

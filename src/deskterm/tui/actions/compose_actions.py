@@ -25,7 +25,10 @@ from deskterm.tui.screens.macro_picker import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from deskterm.automation.macro_suggest import Suggestion
+    from deskterm.domain.files_to_send import FileToSend
     from deskterm.services import drafts, replies, suggestions
     from deskterm.services import macros as macros_svc
     from deskterm.services import tickets as tickets_svc
@@ -114,7 +117,7 @@ class ComposeActions(DesktermBase):
 
                 self.run_change(f"#{tid} note added", add)
             else:
-                self.send_reply(tid, text, composed.actions)
+                self.send_reply(tid, text, composed.actions, files=composed.files)
 
         screen = ComposerScreen(
             note=note,
@@ -130,6 +133,7 @@ class ComposeActions(DesktermBase):
             open_editor=open_editor,
             room=self.inbox,
             signature="" if note else self._signature(ticket),
+            attach_limit_mib=self._attach_limit(ticket),
         )
         self.push_screen(screen, send)
         return screen
@@ -138,6 +142,12 @@ class ComposeActions(DesktermBase):
         """Keep the text as this agent's draft for the ticket (an empty text deletes it)."""
         tid, kind, text = message.ticket_id, draft_kind(message.note), message.text
         self.run_change("", lambda st, ac: drafts.save_draft(st, tid, kind, text, ac))
+
+    def _attach_limit(self, ticket: dict[str, Any]) -> int | None:
+        """How many MiB of files a reply to ``ticket`` may carry (None: its channel takes
+        none from deskterm yet)."""
+        channel = self.config.email_channel(str(ticket["channel"])) if self.config else None
+        return channel.max_attachment_mb if channel is not None else None
 
     def _signature(self, ticket: dict[str, Any]) -> str:
         """The signature a reply to ``ticket`` gets (shown in the composer; the service adds
@@ -221,13 +231,21 @@ class ComposeActions(DesktermBase):
         self.call_from_thread(self._compose, note=False, picked=picked, ticket=ticket)
 
     def send_reply(
-        self, ticket_id: int, text: str, actions: list[MacroActions] | None = None
+        self,
+        ticket_id: int,
+        text: str,
+        actions: list[MacroActions] | None = None,
+        *,
+        files: Sequence[FileToSend] = (),
     ) -> None:
-        """Queue the reply, apply its macros' actions, deliver now unless a sync process will."""
+        """Queue the reply (with ``files``), apply its macros' actions, deliver now unless a
+        sync process will."""
 
         def queue(store: Store, actor: Actor) -> None:
             signatures = self.config.signatures() if self.config is not None else None
-            queued = replies.queue_reply(store, ticket_id, text, actor, signatures=signatures)
+            queued = replies.queue_reply(
+                store, ticket_id, text, actor, signatures=signatures, files=files
+            )
             drafts.discard_draft(store, ticket_id, "reply", actor)
             for action in actions or []:
                 macros_svc.apply_actions(store, ticket_id, action, actor, me_email=self.me_email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -20,7 +21,8 @@ from textual.widgets import Static, TextArea
 from textual.worker import Worker
 
 from deskterm.automation.macros import MacroActions
-from deskterm.domain.errors import DesktermError
+from deskterm.domain.errors import DesktermError, UsageError
+from deskterm.domain.files_to_send import MIB, FileToSend, read_files, sent_size
 from deskterm.services.editor import edit_text
 from deskterm.services.macro_effects import describe_actions
 from deskterm.tui.render import safe_line
@@ -34,6 +36,7 @@ from deskterm.tui.screens.macro_picker import (
     render_in_worker,
 )
 from deskterm.tui.screens.modal import Modal
+from deskterm.tui.screens.prompt import PromptScreen
 
 if TYPE_CHECKING:
     from deskterm.automation.macro_suggest import Suggestion
@@ -51,6 +54,7 @@ class Composed:
 
     text: str
     actions: list[MacroActions] = field(default_factory=list)
+    files: list[FileToSend] = field(default_factory=list)
 
 
 class ComposerScreen(Modal[Composed | None]):
@@ -77,6 +81,8 @@ class ComposerScreen(Modal[Composed | None]):
         # it first. It only opens a picker, so a key typed before it is in the text anyway.
         Binding("ctrl+k", "articles", "Insert help article", priority=True, id="composer.articles"),
         Binding("ctrl+e", "editor", "Edit in $EDITOR", id="composer.editor"),
+        # Priority: the text area's ctrl+a (start of the line; `home` still does it).
+        Binding("ctrl+a", "attach", "Attach a file", priority=True, id="composer.attach"),
         Binding("escape", "cancel", "Cancel", id="composer.cancel"),
     ]
 
@@ -97,8 +103,13 @@ class ComposerScreen(Modal[Composed | None]):
         open_editor: bool = False,
         room: InboxScreen | None = None,
         signature: str = "",
+        attach_limit_mib: int | None = None,
     ) -> None:
         super().__init__()
+        # What ctrl+a may add (the channel's max_attachment_mb); None: no files here (a
+        # note, a chat).
+        self.attach_limit_mib = None if note else attach_limit_mib
+        self.files: list[FileToSend] = []
         self.signature = "" if note else signature  # added under the text when sent
         self.room = room  # the inbox whose conversation pane the composer shares; None: float
         self._placed: Region | None = None
@@ -171,6 +182,12 @@ class ComposerScreen(Modal[Composed | None]):
             line = Text(f"On send, the macro{'' if macros == 1 else 's'} ", "bold")
             line.append(sentence, "bold")
             line.append(".")
+        if self.files:
+            if line.plain:
+                line.append("  ")
+            line.append("Attached: ", "bold")
+            shown = ", ".join(f"{f.filename} ({_size(len(f.data))})" for f in self.files)
+            line.append_text(safe_line(shown, limit=120))
         if self.signature.strip():
             if line.plain:
                 line.append("  ")
@@ -186,8 +203,8 @@ class ComposerScreen(Modal[Composed | None]):
 
     def _hint(self) -> Text:
         hint = Text(
-            "ctrl+s send · ctrl+t macro · ctrl+k help article · ;shortcut+space expands · "
-            "ctrl+e $EDITOR · escape close (draft kept)"
+            "ctrl+s send · ctrl+t macro · ctrl+k help article · ctrl+a attach · "
+            ";shortcut+space expands · ctrl+e $EDITOR · escape close (draft kept)"
         )
         if self.empty:
             hint.append("   empty: ", "bold red")
@@ -369,7 +386,7 @@ class ComposerScreen(Modal[Composed | None]):
             )
             return
         self.closing = True
-        self.dismiss(Composed(text, self.actions))
+        self.dismiss(Composed(text, self.actions, list(self.files)))
 
     def action_macro(self) -> None:
         """Insert a macro at the cursor."""
@@ -386,6 +403,51 @@ class ComposerScreen(Modal[Composed | None]):
             area.focus()
 
         self.app.push_screen(MacroPicker(self.macros, self.variables, self.suggestions), insert)
+
+    def action_attach(self) -> None:
+        """Attach files by path (email replies), held to the channel's limit as sent."""
+        limit = self.attach_limit_mib
+        if limit is None:
+            why = (
+                "An internal note carries no files"
+                if self.note
+                else "Files cannot be sent on chats yet"
+            )
+            self.notify(why, severity="warning")
+            return
+
+        def check(text: str) -> str | None:
+            try:
+                self._read(text, limit)
+            except DesktermError as exc:
+                return str(exc)
+            return None
+
+        def attach(text: str | None) -> None:
+            if text:
+                self.files = self._read(text, limit)
+                self._show_effects()
+            self.query_one(TextArea).focus()
+
+        self.app.push_screen(
+            PromptScreen(
+                "Attach files",
+                f"paths, separated by ';' (~ is your home); up to {limit} MiB as sent",
+                validate=check,
+            ),
+            attach,
+        )
+
+    def _read(self, text: str, limit: int) -> list[FileToSend]:
+        """The files attached so far and the ones named in ``text``, read and checked."""
+        paths = [Path(part.strip()).expanduser() for part in text.split(";") if part.strip()]
+        added = read_files(paths, limit_mib=limit, where="this channel's max_attachment_mb")
+        together = [*self.files, *added]
+        if sum(sent_size(len(f.data)) for f in together) > limit * MIB:
+            raise UsageError(
+                f"with the files already attached this is over the {limit} MiB a reply may carry"
+            )
+        return together
 
     def action_articles(self) -> None:
         """Insert a help article's link or excerpt (the app opens the picker)."""
@@ -412,3 +474,12 @@ class ComposerScreen(Modal[Composed | None]):
         self._save_draft()
         self.closing = True
         self.dismiss(None)
+
+
+def _size(size: int) -> str:
+    """A file size as the composer shows it: "840 B", "12 KiB", "1.4 MiB"."""
+    if size < 1024:
+        return f"{size} B"
+    if size < MIB:
+        return f"{size // 1024} KiB"
+    return f"{size / MIB:.1f} MiB"
