@@ -293,3 +293,36 @@ async def test_ctrl_a_attaches_files_to_a_reply_held_to_the_channels_limit(
     reply = show(sample_config, tid, capsys)["messages"][-1]
     assert reply["body_text"] == "Chart attached"
     assert [(a["filename"], a["size"]) for a in reply["attachments"]] == [("size chart.pdf", 1400)]
+
+
+async def test_ctrl_a_forwards_a_file_the_customer_sent(
+    sample_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 16 item 2: a received attachment of the ticket is forwarded by its name (the
+    prompt lists them), read back from the attachment store, byte for byte."""
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        conversation = app.inbox.query_one(ConversationView)
+        await until(lambda: conversation.ticket is not None, pilot)
+        app.open_ticket(2)  # the customer sent cracked-handle.jpg
+        await until(lambda: conversation.ticket["id"] == 2, pilot)  # type: ignore[index]
+        count = len(conversation.ticket["messages"])  # type: ignore[index]
+        await pilot.press("r")
+        await until(lambda: composer_open(app), pilot)
+        await pilot.press("ctrl+a")
+        await until(lambda: isinstance(app.screen, PromptScreen), pilot)
+        assert "forward this ticket's: cracked-handle.jpg" in str(
+            app.screen.query_one("#prompt-hint").render()
+        )
+        await pilot.press(*"cracked-handle.jpg", "enter")
+        await until(lambda: composer_open(app), pilot)
+        await pilot.press(*"Is this the crack?", "ctrl+s")
+        await until(lambda: len(conversation.ticket["messages"]) == count + 1, pilot)  # type: ignore[index]
+    messages = show(sample_config, 2, capsys)["messages"]
+    received = next(a for m in messages if m["direction"] == "in" for a in m["attachments"])
+    [forwarded] = messages[-1]["attachments"]
+    assert (forwarded["filename"], forwarded["size"], forwarded["sha256"]) == (
+        "cracked-handle.jpg",
+        320,
+        received["sha256"],
+    )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
+from deskterm import paths
 from deskterm.automation.macros import MacroActions, ticket_variables
 from deskterm.automation.signatures import render_signature
 from deskterm.config import ChannelConfig
@@ -134,6 +135,13 @@ class ComposeActions(DesktermBase):
             room=self.inbox,
             signature="" if note else self._signature(ticket),
             attach_limit_mib=self._attach_limit(ticket),
+            received=[
+                (str(f["filename"]), str(f["content_type"]), str(f["sha256"]))
+                for m in ticket.get("messages", [])
+                if m["direction"] == "in"
+                for f in m["attachments"]
+            ],
+            blob_root=paths.attachments_dir(self.data_dir) if self.data_dir is not None else None,
         )
         self.push_screen(screen, send)
         return screen

@@ -25,6 +25,7 @@ from deskterm.domain.errors import DesktermError, UsageError
 from deskterm.domain.files_to_send import MIB, FileToSend, read_files, sent_size
 from deskterm.services.editor import edit_text
 from deskterm.services.macro_effects import describe_actions
+from deskterm.store.blobs import get_blob
 from deskterm.tui.render import safe_line
 from deskterm.tui.screens.macro_picker import (
     RENDER_GROUP,
@@ -104,8 +105,14 @@ class ComposerScreen(Modal[Composed | None]):
         room: InboxScreen | None = None,
         signature: str = "",
         attach_limit_mib: int | None = None,
+        received: Sequence[tuple[str, str, str]] = (),
+        blob_root: Path | None = None,
     ) -> None:
         super().__init__()
+        # The ticket's received files, (name, type, sha256), that ctrl+a forwards by name,
+        # read from the attachment store at ``blob_root``.
+        self.received = list(received) if blob_root is not None else []
+        self.blob_root = blob_root
         # What ctrl+a may add (the channel's max_attachment_mb); None: no files here (a
         # note, a chat).
         self.attach_limit_mib = None if note else attach_limit_mib
@@ -429,20 +436,30 @@ class ComposerScreen(Modal[Composed | None]):
                 self._show_effects()
             self.query_one(TextArea).focus()
 
-        self.app.push_screen(
-            PromptScreen(
-                "Attach files",
-                f"paths, separated by ';' (~ is your home); up to {limit} MiB as sent",
-                validate=check,
-            ),
-            attach,
-        )
+        hint = f"paths, separated by ';' (~ is your home); up to {limit} MiB as sent"
+        if self.received:
+            names = ", ".join(dict.fromkeys(name for name, _kind, _sha in self.received))
+            hint += f"; or forward this ticket's: {names}"
+        self.app.push_screen(PromptScreen("Attach files", hint, validate=check), attach)
 
     def _read(self, text: str, limit: int) -> list[FileToSend]:
         """The files attached so far and the ones named in ``text``, read and checked."""
-        paths = [Path(part.strip()).expanduser() for part in text.split(";") if part.strip()]
+        received = {name: (kind, sha) for name, kind, sha in self.received}
+        paths, forwarded = [], []
+        for part in (part.strip() for part in text.split(";")):
+            path = Path(part).expanduser()
+            if part in received and not path.exists() and self.blob_root is not None:
+                kind, digest = received[part]
+                try:
+                    forwarded.append(FileToSend(part, kind, get_blob(self.blob_root, digest)))
+                except OSError as exc:
+                    raise UsageError(
+                        f"{part}: cannot be read back from the store ({exc})"
+                    ) from None
+            elif part:
+                paths.append(path)
         added = read_files(paths, limit_mib=limit, where="this channel's max_attachment_mb")
-        together = [*self.files, *added]
+        together = [*self.files, *added, *forwarded]
         if sum(sent_size(len(f.data)) for f in together) > limit * MIB:
             raise UsageError(
                 f"with the files already attached this is over the {limit} MiB a reply may carry"
