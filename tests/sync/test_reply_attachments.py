@@ -110,3 +110,22 @@ def test_the_same_reply_is_the_same_bytes_on_every_attempt() -> None:
 
     assert built() == built()
     assert sent_size(3) == 6 and sent_size(57) == 78  # 4 per 3, CRLF per 76 characters
+
+
+def test_a_saved_mail_or_a_bounce_part_goes_as_plain_bytes() -> None:
+    """Review: a .eml (message/rfc822) went unencoded with bare LFs, and a bounce part
+    (message/delivery-status) made build_reply raise, stopping the channel's outbox."""
+    eml = b"From: a@b.test\nSubject: old\n\nline one\nline two\n"
+    for kind in ("message/rfc822", "message/delivery-status", "multipart/mixed"):
+        raw = build_reply(
+            sender=Party("Shop", "support@shop.test"),
+            to=[Party("", "c@example.com")],
+            subject="Order",
+            body="Your earlier mail.",
+            message_id="r2@shop.test",
+            attachments=[FileToSend("old.eml", kind, eml)],
+        )
+        assert b"\n" not in raw.replace(b"\r\n", b"")  # no bare LF anywhere
+        [part] = email.message_from_bytes(raw, policy=policy.default).iter_attachments()
+        assert part.get_content_type() == "application/octet-stream"
+        assert part.get_content() == eml

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from deskterm.tui.widgets.conversation.conversation_view import ConversationView
 from deskterm.tui.widgets.tickets.ticket_list import TicketList
 from tests.tui.test_inbox import until
@@ -269,3 +271,79 @@ async def test_a_ticket_opened_from_the_palette_stays_while_the_list_changes(
         tickets.focus()  # the agent goes back to the list and moves: the pane follows again
         await pilot.press("j")
         await until(lambda: shown_id(app) == tickets.current["id"], pilot)  # type: ignore[index]
+
+
+async def test_when_the_followed_ticket_left_the_view_the_row_in_its_place_is_announced(
+    sample_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of the page-boundary follow: when the followed ticket left the view, the
+    page beside it came back without it and the search gave up — but nothing announced
+    the row now under the cursor, so the pane kept the closed ticket and a second `c`
+    reopened it. The widget alone, the pages delivered by hand in the order that did it."""
+    from textual.app import App, ComposeResult
+
+    from deskterm.domain.query import parse_query
+    from deskterm.store import reader
+    from deskterm.store.readdb import open_read
+    from deskterm.tui.widgets.tickets import ticket_list
+    from tests.tui.conftest import store_url
+
+    db = open_read(store_url(sample_config))
+    where = reader.compile_query(db, parse_query("status:open"), me_agent_id=None)
+    row = reader.list_tickets(db, where, limit=1)[0]  # a real row, its id replaced below
+    db.close()
+    monkeypatch.setattr(ticket_list, "PAGE_SIZE", 2)
+    heard: list[tuple[int, bool]] = []
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TicketList()
+
+        def on_ticket_list_highlighted(self, message: TicketList.Highlighted) -> None:
+            heard.append((message.ticket_id, message.by_data))
+
+    def rows(*ids: int) -> list[dict]:  # type: ignore[type-arg]
+        return [row | {"id": i} for i in ids]
+
+    host = Host()
+    async with host.run_test(size=(120, 4)) as pilot:  # one page on screen
+        tickets = host.query_one(TicketList)
+        tickets.pin_top = False
+        tickets.reset(5)
+        tickets.set_page(0, rows(9, 8))
+        tickets.cursor = 1  # the agent's #8
+        await pilot.pause()
+        heard.clear()
+        tickets.reset(4, follow=8, keep_rows=True)  # #8 closed: it leaves the view
+        tickets.set_page(0, rows(9, 7))  # not here: the next page is asked for
+        await pilot.pause()
+        assert heard == []  # #7 is under the cursor, but #8 may still be on page 1
+        tickets.set_page(1, rows(6, 5))  # not there either: it left
+        await pilot.pause()
+        assert heard == [(7, True)]
+
+
+async def test_moving_onto_a_page_not_loaded_after_the_palette_shows_the_lists_ticket(
+    sample_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: a ticket opened from the palette, then `G` onto a page not loaded yet: the
+    row arrived later as data, was ignored, and `c`/`r` acted on the palette's ticket."""
+    from deskterm.tui import live_data
+    from deskterm.tui.widgets.tickets import ticket_list
+    from tests.tui.test_keys_palette_composer import palette_pick
+
+    monkeypatch.setattr(ticket_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(live_data, "PAGE_SIZE", 2)
+    app = make_app(sample_config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await shown_and_ready(app, pilot)
+        tickets = app.inbox.query_one(TicketList)
+        opened = int(tickets.row(1)["id"])  # type: ignore[index]
+        await palette_pick(pilot, app, f"#{opened}")
+        await until(lambda: shown_id(app) == opened, pilot)
+        tickets.focus()
+        await pilot.press("G")
+        await until(lambda: tickets.current is not None, pilot)
+        last = int(tickets.current["id"])  # type: ignore[index]
+        await until(lambda: shown_id(app) == last, pilot)
+        assert app._ticket() is not None and app._ticket()["id"] == last

@@ -65,7 +65,8 @@ def cmd_sync(ctx: CliContext, args: argparse.Namespace) -> int:
 
         # `kill -USR1 PID` prints every thread's stack to the journal: what a daemon that
         # seems stuck is doing, without stopping it.
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        if hasattr(signal, "SIGUSR1"):  # not on Windows
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         logging.info(
             "deskterm sync running for %d channel(s); SIGTERM to stop", len(daemon.channels)
         )

@@ -269,7 +269,9 @@ def build_reply(
     msg.set_content(text, subtype="plain", charset="utf-8", cte=_body_cte(text))
     for file in attachments:
         maintype, _, subtype = file.content_type.partition("/")
-        if not maintype or not subtype:
+        if not maintype or not subtype or maintype in ("message", "multipart"):
+            # A saved mail (.eml: message/rfc822) or a bounce part goes as plain bytes:
+            # email would write it unencoded with bare LFs, or fail on it.
             maintype, subtype = "application", "octet-stream"
         msg.add_attachment(
             file.data, maintype=maintype, subtype=subtype, filename=_file_name(file.filename)

@@ -216,7 +216,11 @@ class OutboxSender:
         pending = _load(self.store, outbox_id)
         try:
             raw = render(self.config, pending, self.store.attachments_dir())
-        except ComposeError as exc:  # e.g. an address no SMTP server would take
+        except Exception as exc:  # one reply fails, the queue goes on
+            # ComposeError: e.g. an address no SMTP server would take. Anything else is a
+            # bug building this one reply: it must not hold up every later reply.
+            if not isinstance(exc, ComposeError):
+                log.exception("%s: reply %s could not be built", self.config.name, outbox_id)
             set_state(self.store, outbox_id, OutboxState.FAILED, last_error=str(exc))
             summary.send_failed += 1
             summary.problems.append(f"reply {outbox_id} failed: {exc}")

@@ -103,6 +103,7 @@ class TicketList(ScrollView, can_focus=True):
         self.show_store = False  # a store column only helps with several shops
         self._announced: int | None = None  # the ticket last reported as highlighted
         self._by_data = False  # set while arriving rows (not the agent) move the cursor
+        self._agent_moved = False  # the agent moved and its row is not announced yet
         # Until the agent moves (or presses any key: the app clears it), the cursor stays on
         # the newest ticket at the top while rows arrive above it (a first sync filling in).
         self.pin_top = True
@@ -158,7 +159,8 @@ class TicketList(ScrollView, can_focus=True):
         self._stale.pop(page, None)
         layout = self._layout
         self._measure(rows)
-        if self._follow is not None:
+        was_following = self._follow is not None
+        if was_following:
             self._look_for_followed(page, rows)
         while len(self._pages) > MAX_PAGES:
             farthest = max(self._pages, key=lambda p: abs(p - self.cursor // PAGE_SIZE))
@@ -172,10 +174,10 @@ class TicketList(ScrollView, can_focus=True):
             for y, (old, new) in enumerate(zip(before, after, strict=True)):
                 if old != new:
                     self.refresh_line(y)
-        if page == self.cursor // PAGE_SIZE and self._follow is None:
+        if self._follow is None and (page == self.cursor // PAGE_SIZE or was_following):
             # (While the followed ticket is looked for on the next pages, the row now at
             # the cursor is another ticket: announcing it would show it, and `c` would
-            # close it.)
+            # close it. Once the search ends, found or given up, the cursor's row is.)
             self._announce()
 
     def _look_for_followed(self, page: int, rows: list[dict[str, Any]]) -> None:
@@ -419,9 +421,15 @@ class TicketList(ScrollView, can_focus=True):
         ticket = self.current
         # A repaint after a live update lands on the same ticket: say nothing, so a ticket
         # opened another way (palette, search) stays in the conversation pane.
-        if ticket is not None and ticket["id"] != self._announced:
+        if ticket is None:
+            return
+        # A row arriving for a move the agent made (onto a page not loaded yet) completes
+        # that move: it is the agent's, not the data's.
+        by_data = self._by_data and not self._agent_moved
+        self._agent_moved = False
+        if ticket["id"] != self._announced:
             self._announced = ticket["id"]
-            self.post_message(self.Highlighted(ticket["id"], by_data=self._by_data))
+            self.post_message(self.Highlighted(ticket["id"], by_data=by_data))
 
     def _move(self, delta: int) -> None:
         self.pin_top = False
@@ -435,6 +443,7 @@ class TicketList(ScrollView, can_focus=True):
         row = self.row(target) if stale else None
         self._follow = int(row["id"]) if row is not None else None
         self._follow_near = None
+        self._agent_moved = True
         self.cursor = target
 
     def action_cursor_down(self) -> None:
@@ -474,6 +483,7 @@ class TicketList(ScrollView, can_focus=True):
         self.pin_top = False
         if 0 <= index < self.total:
             self._follow, self._follow_near = None, None
+            self._agent_moved = True
             self.cursor = index
             if event.chain >= 2:
                 self.action_open()
