@@ -76,6 +76,16 @@ async def test_marks_of_a_view_left_behind_do_not_take_over_c(sample_config: Pat
     )
 
 
+def small_pages(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Pages of ``size`` tickets in the list and its loader: the sample mailbox then has
+    several, as a real inbox of thousands does with 100."""
+    from deskterm.tui import live_data
+    from deskterm.tui.widgets.tickets import ticket_list
+
+    monkeypatch.setattr(ticket_list, "PAGE_SIZE", size)
+    monkeypatch.setattr(live_data, "PAGE_SIZE", size)
+
+
 def bump(config: Path, ticket_id: int) -> None:
     """New mail on ``ticket_id`` (as sync stores it): the ticket moves to the top."""
     import sqlite3
@@ -98,11 +108,7 @@ async def test_new_mail_above_keeps_the_selection_across_a_page_boundary(
     one new mail above pushed the ticket into the next page: the cursor stayed at the
     index, the conversation switched to the ticket above it, and `c`/`r` hit that one.
     Now the pages beside it are looked in before the cursor's new row is announced."""
-    from deskterm.tui import live_data
-    from deskterm.tui.widgets.tickets import ticket_list
-
-    monkeypatch.setattr(ticket_list, "PAGE_SIZE", 2)
-    monkeypatch.setattr(live_data, "PAGE_SIZE", 2)
+    small_pages(monkeypatch, 2)
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         await shown_and_ready(app, pilot)
@@ -328,12 +334,9 @@ async def test_moving_onto_a_page_not_loaded_after_the_palette_shows_the_lists_t
 ) -> None:
     """Review: a ticket opened from the palette, then `G` onto a page not loaded yet: the
     row arrived later as data, was ignored, and `c`/`r` acted on the palette's ticket."""
-    from deskterm.tui import live_data
-    from deskterm.tui.widgets.tickets import ticket_list
     from tests.tui.test_keys_palette_composer import palette_pick
 
-    monkeypatch.setattr(ticket_list, "PAGE_SIZE", 2)
-    monkeypatch.setattr(live_data, "PAGE_SIZE", 2)
+    small_pages(monkeypatch, 2)
     app = make_app(sample_config)
     async with app.run_test(size=(160, 48)) as pilot:
         await shown_and_ready(app, pilot)

@@ -87,7 +87,10 @@ class BusinessHoursConfig(ConfigModel):
             ) from None
         return value
 
+    def days(self) -> dict[str, str]:
+        """The open days' hours as written ("mon": "08:00-17:00"); closed days left out."""
+        return {day: text for day, text in self.week.model_dump().items() if text is not None}
+
     def hours(self) -> BusinessHours:
         """The checked hours as the domain model (``domain.business_hours``)."""
-        days = {day: text for day, text in self.week.model_dump().items() if text is not None}
-        return business_hours(self.timezone, days, self.holidays)
+        return business_hours(self.timezone, self.days(), self.holidays)

@@ -98,10 +98,7 @@ class ReadSettings:
         section = config.business_hours
         hours = None
         if section is not None:
-            week = {
-                day: text for day, text in section.week.model_dump().items() if text is not None
-            }
-            hours = Hours(section.timezone, week, tuple(section.holidays))
+            hours = Hours(section.timezone, section.days(), tuple(section.holidays))
         return cls(
             store_url=config.store_url(),
             store_path=config.store_path(),

@@ -33,12 +33,18 @@ def sent_size(size: int) -> int:
     return encoded + 2 * -(-encoded // 76)
 
 
-def read_files(paths: Sequence[Path], *, limit_mib: int, where: str) -> list[FileToSend]:
-    """The files at ``paths``; UsageError (one line naming the file or the total) when one
-    cannot be read or all of them, as sent, weigh more than ``limit_mib`` MiB (``where``
-    names the limit's setting)."""
+def read_files(
+    paths: Sequence[Path],
+    *,
+    limit_mib: int,
+    where: str,
+    attached: Sequence[FileToSend] = (),
+) -> list[FileToSend]:
+    """``attached`` and then the files at ``paths``; UsageError (one line naming the file
+    or the total) when one cannot be read or all of them, as sent, weigh more than
+    ``limit_mib`` MiB (``where`` names the limit's setting)."""
     limit = limit_mib * MIB
-    files = []
+    files = list(attached)
     for path in paths:
         data = read_regular_file(path, what="a file to attach", limit=limit)
         kind = mimetypes.guess_type(path.name, strict=False)[0] or "application/octet-stream"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from deskterm.domain.errors import StoreError
-from deskterm.paths import PRIVATE_FILE_MODE, ensure_dir
+from deskterm.paths import PRIVATE_FILE_MODE, attachments_dir, ensure_dir
 from deskterm.store.busy import Notice, begin_immediate
 from deskterm.store.faults import store_fault
 from deskterm.store.schema_version import HEAD_REVISION
@@ -145,7 +145,7 @@ class Store:
 
     def attachments_dir(self) -> Path:
         """Where attachment content lives, content-addressed by sha256."""
-        return self.data_dir / "attachments"
+        return attachments_dir(self.data_dir)
 
     def close(self) -> None:
         """Release every pooled connection."""

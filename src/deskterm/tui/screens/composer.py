@@ -22,7 +22,7 @@ from textual.worker import Worker
 
 from deskterm.automation.macros import MacroActions
 from deskterm.domain.errors import DesktermError, UsageError
-from deskterm.domain.files_to_send import MIB, FileToSend, read_files, sent_size
+from deskterm.domain.files_to_send import MIB, FileToSend, read_files
 from deskterm.services.editor import edit_text
 from deskterm.services.macro_effects import describe_actions
 from deskterm.store.blobs import get_blob
@@ -458,13 +458,12 @@ class ComposerScreen(Modal[Composed | None]):
                     ) from None
             elif part:
                 paths.append(path)
-        added = read_files(paths, limit_mib=limit, where="this channel's max_attachment_mb")
-        together = [*self.files, *added, *forwarded]
-        if sum(sent_size(len(f.data)) for f in together) > limit * MIB:
-            raise UsageError(
-                f"with the files already attached this is over the {limit} MiB a reply may carry"
-            )
-        return together
+        return read_files(
+            paths,
+            limit_mib=limit,
+            where="this channel's max_attachment_mb",
+            attached=[*self.files, *forwarded],
+        )
 
     def action_articles(self) -> None:
         """Insert a help article's link or excerpt (the app opens the picker)."""
